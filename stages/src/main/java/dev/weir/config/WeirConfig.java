@@ -1,0 +1,378 @@
+package dev.weir.config;
+
+/**
+ * The whole, validated configuration of one Weir process; immutable.
+ * <p>
+ * Every key, its default, unit and meaning is listed once in {@link ConfigKeys}; this class holds the values.
+ * Build one with {@link #builder()}; {@link Builder#build()} validates every value and names the first
+ * offending key in a {@link ConfigException}.
+ */
+public final class WeirConfig {
+
+    private final String listenHost;
+    private final int listenPort;
+    private final int acceptBacklog;
+    private final int connections;
+    private final int ringSize;
+    private final int parseThreads;
+    private final int parseBufferBytes;
+    private final String upstreamHost;
+    private final int upstreamPort;
+    private final int upstreamConnections;
+    private final int upstreamThreads;
+    private final int upstreamBufferBytes;
+    private final int writeThreads;
+    private final int socketReceiveBufferBytes;
+    private final int socketSendBufferBytes;
+    private final long heapBytes;
+    private final long threadStackBytes;
+    private final long metaspaceBytes;
+    private final long codeCacheBytes;
+    private final long directMemoryBytes;
+    private final long jvmOverheadBytes;
+    private final boolean lockMemory;
+
+    private WeirConfig(final Builder b) {
+        listenHost = b.listenHost;
+        listenPort = b.listenPort;
+        acceptBacklog = b.acceptBacklog;
+        connections = b.connections;
+        ringSize = b.ringSize;
+        parseThreads = b.parseThreads;
+        parseBufferBytes = b.parseBufferBytes;
+        upstreamHost = b.upstreamHost;
+        upstreamPort = b.upstreamPort;
+        upstreamConnections = b.upstreamConnections;
+        upstreamThreads = b.upstreamThreads;
+        upstreamBufferBytes = b.upstreamBufferBytes;
+        writeThreads = b.writeThreads;
+        socketReceiveBufferBytes = b.socketReceiveBufferBytes;
+        socketSendBufferBytes = b.socketSendBufferBytes;
+        heapBytes = b.heapBytes;
+        threadStackBytes = b.threadStackBytes;
+        metaspaceBytes = b.metaspaceBytes;
+        codeCacheBytes = b.codeCacheBytes;
+        directMemoryBytes = b.directMemoryBytes;
+        jvmOverheadBytes = b.jvmOverheadBytes;
+        lockMemory = b.lockMemory;
+    }
+
+    /** @return a builder holding every default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder holding this configuration's values, to derive a variant. */
+    public Builder toBuilder() {
+        final Builder b = new Builder();
+        b.listenHost = listenHost;
+        b.listenPort = listenPort;
+        b.acceptBacklog = acceptBacklog;
+        b.connections = connections;
+        b.ringSize = ringSize;
+        b.parseThreads = parseThreads;
+        b.parseBufferBytes = parseBufferBytes;
+        b.upstreamHost = upstreamHost;
+        b.upstreamPort = upstreamPort;
+        b.upstreamConnections = upstreamConnections;
+        b.upstreamThreads = upstreamThreads;
+        b.upstreamBufferBytes = upstreamBufferBytes;
+        b.writeThreads = writeThreads;
+        b.socketReceiveBufferBytes = socketReceiveBufferBytes;
+        b.socketSendBufferBytes = socketSendBufferBytes;
+        b.heapBytes = heapBytes;
+        b.threadStackBytes = threadStackBytes;
+        b.metaspaceBytes = metaspaceBytes;
+        b.codeCacheBytes = codeCacheBytes;
+        b.directMemoryBytes = directMemoryBytes;
+        b.jvmOverheadBytes = jvmOverheadBytes;
+        b.lockMemory = lockMemory;
+        return b;
+    }
+
+    /** @return host or address the accept stage binds ({@code accept.listen}). */
+    public String listenHost() {
+        return listenHost;
+    }
+
+    /** @return port the accept stage binds; 0 picks a free port ({@code accept.listen}). */
+    public int listenPort() {
+        return listenPort;
+    }
+
+    /** @return listen backlog ({@code accept.backlog}). */
+    public int acceptBacklog() {
+        return acceptBacklog;
+    }
+
+    /** @return connection slots, the most client connections open at once ({@code connections}). */
+    public int connections() {
+        return connections;
+    }
+
+    /** @return entries per hand-off ring: a power of two at least {@link #connections()} ({@code ring-size}). */
+    public int ringSize() {
+        return ringSize;
+    }
+
+    /** @return parse stage threads ({@code parse.threads}). */
+    public int parseThreads() {
+        return parseThreads;
+    }
+
+    /** @return bytes per connection for the request head and body chunks; the head limit ({@code parse.buffer}). */
+    public int parseBufferBytes() {
+        return parseBufferBytes;
+    }
+
+    /** @return the origin's host ({@code upstream.address}). */
+    public String upstreamHost() {
+        return upstreamHost;
+    }
+
+    /** @return the origin's port ({@code upstream.address}). */
+    public int upstreamPort() {
+        return upstreamPort;
+    }
+
+    /** @return keep-alive connections to the origin, shared by all upstream threads ({@code upstream.connections}). */
+    public int upstreamConnections() {
+        return upstreamConnections;
+    }
+
+    /** @return upstream stage threads ({@code upstream.threads}). */
+    public int upstreamThreads() {
+        return upstreamThreads;
+    }
+
+    /** @return bytes per connection for the response head and body chunks ({@code upstream.buffer}). */
+    public int upstreamBufferBytes() {
+        return upstreamBufferBytes;
+    }
+
+    /** @return write stage threads ({@code write.threads}). */
+    public int writeThreads() {
+        return writeThreads;
+    }
+
+    /** @return {@code SO_RCVBUF} for every socket, bytes ({@code socket.receive-buffer}). */
+    public int socketReceiveBufferBytes() {
+        return socketReceiveBufferBytes;
+    }
+
+    /** @return {@code SO_SNDBUF} for every socket, bytes ({@code socket.send-buffer}). */
+    public int socketSendBufferBytes() {
+        return socketSendBufferBytes;
+    }
+
+    /** @return Java heap, bytes; {@code -Xms} = {@code -Xmx} ({@code jvm.heap}). */
+    public long heapBytes() {
+        return heapBytes;
+    }
+
+    /** @return stack per thread, bytes; {@code -Xss} ({@code jvm.thread-stack}). */
+    public long threadStackBytes() {
+        return threadStackBytes;
+    }
+
+    /** @return metaspace cap, bytes ({@code jvm.metaspace}). */
+    public long metaspaceBytes() {
+        return metaspaceBytes;
+    }
+
+    /** @return reserved code cache, bytes ({@code jvm.code-cache}). */
+    public long codeCacheBytes() {
+        return codeCacheBytes;
+    }
+
+    /** @return direct memory cap, bytes ({@code jvm.direct-memory}). */
+    public long directMemoryBytes() {
+        return directMemoryBytes;
+    }
+
+    /** @return allowance for the JVM's own native memory (GC, symbols, threads' bookkeeping), bytes. */
+    public long jvmOverheadBytes() {
+        return jvmOverheadBytes;
+    }
+
+    /** @return {@code true} to mlock every arena ({@code memory.lock}). */
+    public boolean lockMemory() {
+        return lockMemory;
+    }
+
+    /**
+     * Collects values; {@link #build()} validates them.
+     * <p>
+     * <b>Note:</b> not thread-safe; for startup and tests.
+     */
+    public static final class Builder {
+        private String listenHost = "127.0.0.1";
+        private int listenPort = 8080;
+        private int acceptBacklog = 1024;
+        private int connections = 1024;
+        private int ringSize = 0;
+        private int parseThreads = 1;
+        private int parseBufferBytes = 16 * 1024;
+        private String upstreamHost = "127.0.0.1";
+        private int upstreamPort = 9000;
+        private int upstreamConnections = 64;
+        private int upstreamThreads = 1;
+        private int upstreamBufferBytes = 64 * 1024;
+        private int writeThreads = 1;
+        private int socketReceiveBufferBytes = 64 * 1024;
+        private int socketSendBufferBytes = 64 * 1024;
+        private long heapBytes = 64L * 1024 * 1024;
+        private long threadStackBytes = 512L * 1024;
+        private long metaspaceBytes = 64L * 1024 * 1024;
+        private long codeCacheBytes = 48L * 1024 * 1024;
+        private long directMemoryBytes = 16L * 1024 * 1024;
+        private long jvmOverheadBytes = 64L * 1024 * 1024;
+        private boolean lockMemory = false;
+
+        private Builder() {
+        }
+
+        /**
+         * @param host host or address to bind.
+         * @param port port to bind, 0 for any free port.
+         * @return this.
+         */
+        public Builder listen(final String host, final int port) {
+            this.listenHost = host;
+            this.listenPort = port;
+            return this;
+        }
+
+        /**
+         * @param host the origin's host.
+         * @param port the origin's port.
+         * @return this.
+         */
+        public Builder upstream(final String host, final int port) {
+            this.upstreamHost = host;
+            this.upstreamPort = port;
+            return this;
+        }
+
+        /** @param value listen backlog. @return this. */
+        public Builder acceptBacklog(final int value) {
+            this.acceptBacklog = value;
+            return this;
+        }
+
+        /** @param value connection slots. @return this. */
+        public Builder connections(final int value) {
+            this.connections = value;
+            return this;
+        }
+
+        /** @param value ring entries, a power of two; 0 picks one from the slots. @return this. */
+        public Builder ringSize(final int value) {
+            this.ringSize = value;
+            return this;
+        }
+
+        /** @param value parse threads. @return this. */
+        public Builder parseThreads(final int value) {
+            this.parseThreads = value;
+            return this;
+        }
+
+        /** @param value parse buffer bytes. @return this. */
+        public Builder parseBufferBytes(final int value) {
+            this.parseBufferBytes = value;
+            return this;
+        }
+
+        /** @param value upstream keep-alive connections. @return this. */
+        public Builder upstreamConnections(final int value) {
+            this.upstreamConnections = value;
+            return this;
+        }
+
+        /** @param value upstream threads. @return this. */
+        public Builder upstreamThreads(final int value) {
+            this.upstreamThreads = value;
+            return this;
+        }
+
+        /** @param value upstream buffer bytes. @return this. */
+        public Builder upstreamBufferBytes(final int value) {
+            this.upstreamBufferBytes = value;
+            return this;
+        }
+
+        /** @param value write threads. @return this. */
+        public Builder writeThreads(final int value) {
+            this.writeThreads = value;
+            return this;
+        }
+
+        /** @param value {@code SO_RCVBUF} bytes. @return this. */
+        public Builder socketReceiveBufferBytes(final int value) {
+            this.socketReceiveBufferBytes = value;
+            return this;
+        }
+
+        /** @param value {@code SO_SNDBUF} bytes. @return this. */
+        public Builder socketSendBufferBytes(final int value) {
+            this.socketSendBufferBytes = value;
+            return this;
+        }
+
+        /** @param value heap bytes. @return this. */
+        public Builder heapBytes(final long value) {
+            this.heapBytes = value;
+            return this;
+        }
+
+        /** @param value thread stack bytes. @return this. */
+        public Builder threadStackBytes(final long value) {
+            this.threadStackBytes = value;
+            return this;
+        }
+
+        /** @param value metaspace cap bytes. @return this. */
+        public Builder metaspaceBytes(final long value) {
+            this.metaspaceBytes = value;
+            return this;
+        }
+
+        /** @param value code cache bytes. @return this. */
+        public Builder codeCacheBytes(final long value) {
+            this.codeCacheBytes = value;
+            return this;
+        }
+
+        /** @param value direct memory cap bytes. @return this. */
+        public Builder directMemoryBytes(final long value) {
+            this.directMemoryBytes = value;
+            return this;
+        }
+
+        /** @param value JVM overhead allowance bytes. @return this. */
+        public Builder jvmOverheadBytes(final long value) {
+            this.jvmOverheadBytes = value;
+            return this;
+        }
+
+        /** @param value {@code true} to mlock the arenas. @return this. */
+        public Builder lockMemory(final boolean value) {
+            this.lockMemory = value;
+            return this;
+        }
+
+        /**
+         * Validate every value and build.
+         *
+         * @return the configuration; {@code ring-size} 0 is resolved to the next power of two.
+         * @throws ConfigException naming the first offending key and its rule.
+         */
+        public WeirConfig build() {
+            if (ringSize == 0) {
+                ringSize = Integer.highestOneBit(Math.max(1, connections - 1)) << 1;
+            }
+            return new WeirConfig(this);
+        }
+    }
+}
