@@ -1,0 +1,167 @@
+package dev.weir.ring;
+
+import com.lmax.disruptor.EventPoller;
+
+/**
+ * The connection table: a fixed array of slots built at startup, with a free list.
+ * <p>
+ * One thread (the accept stage) acquires slots; any stage thread releases them. Releases travel back through a
+ * {@link StageRing} (multi-producer, sized to the table, so it cannot fill) and are taken into the owner's free
+ * stack when the owner next drains, which keeps acquire lock-free and allocation-free. Each returned slot is
+ * announced to a {@link ReturnListener} on the owner thread, where its per-connection resources are released.
+ * <p>
+ * <b>Note:</b> {@link #tryAcquire()} and {@link #drainReturns()} on the owner thread only; {@link #release(int)}
+ * from any thread; the counters from any thread.
+ *
+ * @param <S> the slot type.
+ */
+public final class SlotPool<S> {
+
+    /** Returned by {@link #tryAcquire()} when every slot is in use. */
+    public static final int NO_SLOT = -1;
+
+    /**
+     * Told on the owner thread about each slot that has come back, before it is reused.
+     */
+    @FunctionalInterface
+    public interface ReturnListener {
+        /** @param slot the index of the returned slot. */
+        void onSlotReturned(int slot);
+    }
+
+    private final Object[] slots;
+    private final int[] freeStack;
+    private int freeCount;
+    private final StageRing returns;
+    private final ReturnListener listener;
+    private final EventPoller.Handler<HandoffEvent> onReturn = this::onReturn;
+
+    private volatile int inUse;
+    private volatile int highWaterMark;
+    private volatile long failedAcquisitions;
+
+    /**
+     * Build every slot now.
+     *
+     * @param capacity   number of slots.
+     * @param ringSize   entries of the return ring, a power of two at least {@code capacity}.
+     * @param factory    creates each slot.
+     * @param ownerWake  the owner thread's wake signal, so releases can wake it.
+     * @param listener   told about each returned slot on the owner thread.
+     */
+    public SlotPool(final int capacity, final int ringSize, final SlotFactory<S> factory, final WakeSignal ownerWake,
+        final ReturnListener listener) {
+        if (capacity <= 0 || ringSize < capacity) {
+            throw new IllegalArgumentException("slots " + capacity + " need a return ring of at least as many entries,"
+                + " was " + ringSize);
+        }
+        this.slots = new Object[capacity];
+        this.freeStack = new int[capacity];
+        for (int i = 0; i < capacity; i++) {
+            slots[i] = factory.create(i);
+            // Lowest index on top: a lightly loaded proxy reuses a few hot slots.
+            freeStack[i] = capacity - 1 - i;
+        }
+        this.freeCount = capacity;
+        this.returns = new StageRing("slot-returns", ringSize, ownerWake);
+        this.listener = listener;
+    }
+
+    /**
+     * @param index a slot index.
+     * @return the slot at that index.
+     */
+    @SuppressWarnings("unchecked")
+    public S slot(final int index) {
+        return (S) slots[index];
+    }
+
+    /** @return the number of slots. */
+    public int capacity() {
+        return slots.length;
+    }
+
+    /**
+     * Owner thread: take a free slot, first taking back any released ones.
+     *
+     * @return the slot index, or {@link #NO_SLOT} when every slot is in use (counted).
+     */
+    public int tryAcquire() {
+        if (freeCount == 0) {
+            drainReturns();
+            if (freeCount == 0) {
+                failedAcquisitions = failedAcquisitions + 1;
+                return NO_SLOT;
+            }
+        }
+        final int slot = freeStack[--freeCount];
+        final int used = inUse + 1;
+        inUse = used;
+        if (used > highWaterMark) {
+            highWaterMark = used;
+        }
+        return slot;
+    }
+
+    /**
+     * Any thread: give a slot back. The owner takes it into its free list on its next drain.
+     *
+     * @param slot the index of a slot acquired from this pool and no longer used by the caller.
+     * @return {@link StageRing#OFFERED}, or {@link StageRing#RING_FULL} on a double release that overfilled
+     *         the ring (a bug).
+     */
+    public int release(final int slot) {
+        return returns.offer(slot);
+    }
+
+    /**
+     * Owner thread: take back released slots, telling the listener about each.
+     *
+     * @return {@code true} when at least one slot came back.
+     */
+    public boolean drainReturns() {
+        try {
+            return returns.poll(onReturn);
+        } catch (final RuntimeException ex) {
+            throw ex;
+        } catch (final Exception ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** @return {@code true} when released slots wait to be drained. */
+    public boolean hasReturns() {
+        return returns.hasPending();
+    }
+
+    private boolean onReturn(final HandoffEvent event, final long sequence, final boolean endOfBatch) {
+        final int slot = event.slot();
+        if (freeCount == freeStack.length) {
+            throw new IllegalStateException("slot " + slot + " released while every slot is free");
+        }
+        listener.onSlotReturned(slot);
+        freeStack[freeCount++] = slot;
+        inUse = inUse - 1;
+        return true;
+    }
+
+    /** @return slots in use, counting released slots not yet drained as in use. */
+    public int inUse() {
+        return inUse;
+    }
+
+    /** @return slots free now, counting released slots not yet drained as free. */
+    public int available() {
+        return (int) Math.min(slots.length, slots.length - inUse + returns.pending());
+    }
+
+    /** @return the most slots ever in use at once. */
+    public int highWaterMark() {
+        return highWaterMark;
+    }
+
+    /** @return acquisitions that found every slot in use. */
+    public long failedAcquisitions() {
+        return failedAcquisitions;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.weir.http;
+
+/**
+ * What Weir needs of an origin's response head to relay it: status, head length and body framing.
+ * <p>
+ * <b>Note:</b> a flyweight per slot, filled by the upstream stage.
+ */
+public final class ResponseHead {
+
+    /** The body length is given by {@code Content-Length}. */
+    public static final int FRAMING_LENGTH = 1;
+    /** The body is chunked. */
+    public static final int FRAMING_CHUNKED = 2;
+    /** The body runs until the origin closes the connection. */
+    public static final int FRAMING_CLOSE = 3;
+    /** There is no body (HEAD request, 1xx, 204, 304). */
+    public static final int FRAMING_NONE = 4;
+
+    int scanned;
+    int status;
+    int version;
+    int headLength;
+    long contentLength;
+    boolean chunked;
+    boolean closeToken;
+    boolean keepAliveToken;
+
+    /** An empty head. */
+    public ResponseHead() {
+        reset();
+    }
+
+    /** Forget the previous response. */
+    public void reset() {
+        scanned = 0;
+        status = 0;
+        version = 0;
+        headLength = 0;
+        contentLength = RequestHead.NO_CONTENT_LENGTH;
+        chunked = false;
+        closeToken = false;
+        keepAliveToken = false;
+    }
+
+    /** @return the status code. */
+    public int status() {
+        return status;
+    }
+
+    /** @return bytes from the block start to the end of the head. */
+    public int headLength() {
+        return headLength;
+    }
+
+    /** @return the body length, or {@link RequestHead#NO_CONTENT_LENGTH}. */
+    public long contentLength() {
+        return contentLength;
+    }
+
+    /**
+     * How the body is delimited (RFC 9112 6.3).
+     *
+     * @param requestMethod the request's method id: a response to HEAD has no body.
+     * @return one of the {@code FRAMING_*} constants.
+     */
+    public int framing(final int requestMethod) {
+        if (requestMethod == RequestHead.HEAD || status < 200 || status == 204 || status == 304) {
+            return FRAMING_NONE;
+        }
+        if (chunked) {
+            return FRAMING_CHUNKED;
+        }
+        if (contentLength != RequestHead.NO_CONTENT_LENGTH) {
+            return FRAMING_LENGTH;
+        }
+        return FRAMING_CLOSE;
+    }
+
+    /** @return {@code true} when the origin keeps its connection open after this response. */
+    public boolean isReusable() {
+        return !closeToken && (version == 11 || keepAliveToken);
+    }
+}
