@@ -1,0 +1,208 @@
+package dev.weir.stage;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+
+import dev.weir.arena.BlockPool;
+import dev.weir.conn.ConnectionSlot;
+import dev.weir.conn.ConnectionState;
+import dev.weir.ring.SlotPool;
+import dev.weir.ring.WakeSignal;
+
+/**
+ * Accepts client connections and binds each to a free slot with a parse block and an upstream block; when a
+ * pool is empty it answers a preallocated 503 and closes, so overload is shed, never queued.
+ * <p>
+ * It also owns the slot and block pools: slots come back to it through the slot pool's return ring, and it
+ * releases their blocks before they are reused, so every pool has one owner thread.
+ * <p>
+ * <b>Note:</b> single thread.
+ */
+final class AcceptStage extends SelectorStage {
+
+    /** Most connections accepted in one turn, so returned slots and other work are not starved. */
+    static final int DEFAULT_ACCEPT_BATCH = 64;
+
+    private final ServerSocketChannel server;
+    private final Wiring wiring;
+    private final SlotPool<ConnectionSlot> slots;
+    private final BlockPool parseBlocks;
+    private final BlockPool upstreamBlocks;
+    private final int sendBufferBytes;
+    private final ByteBuffer serviceUnavailable;
+
+    AcceptStage(final Selector selector, final WakeSignal wake, final ServerSocketChannel server,
+        final Wiring wiring, final BlockPool parseBlocks, final BlockPool upstreamBlocks, final int sendBufferBytes,
+        final ByteBuffer serviceUnavailable) throws IOException {
+        super("weir-accept", selector, wake, null);
+        this.server = server;
+        this.wiring = wiring;
+        this.slots = wiring.slots;
+        this.parseBlocks = parseBlocks;
+        this.upstreamBlocks = upstreamBlocks;
+        this.sendBufferBytes = sendBufferBytes;
+        this.serviceUnavailable = serviceUnavailable;
+        server.register(selector, SelectionKey.OP_ACCEPT);
+    }
+
+    @Override
+    int doOtherWork() {
+        return slots.drainReturns() ? 1 : 0;
+    }
+
+    @Override
+    boolean hasPendingWork() {
+        return slots.hasReturns();
+    }
+
+    @Override
+    void onSlot(final int slot) {
+        throw new IllegalStateException("the accept stage has no inbox");
+    }
+
+    @Override
+    int onReady(final SelectionKey key) throws IOException {
+        for (int i = 0; i < DEFAULT_ACCEPT_BATCH; i++) {
+            // Allocates: the JDK creates a SocketChannel (and later SelectionKeys) per accepted connection;
+            // NIO cannot accept into an existing channel object. Requests on the connection allocate nothing.
+            final SocketChannel client = server.accept();
+            if (client == null) {
+                break;
+            }
+            onAccepted(client);
+        }
+        return -1;
+    }
+
+    private void onAccepted(final SocketChannel client) {
+        try {
+            client.configureBlocking(false);
+            client.setOption(StandardSocketOptions.TCP_NODELAY, Boolean.TRUE);
+            client.setOption(StandardSocketOptions.SO_SNDBUF, sendBufferBytes);
+        } catch (final IOException ex) {
+            counters.errors++;
+            Wiring.closeQuietly(client);
+            return;
+        }
+        final int index = slots.tryAcquire();
+        if (index == SlotPool.NO_SLOT) {
+            reject(client);
+            return;
+        }
+        final int requestBlock = parseBlocks.tryAcquire();
+        final int responseBlock = requestBlock == BlockPool.NO_BLOCK ? BlockPool.NO_BLOCK
+            : upstreamBlocks.tryAcquire();
+        if (responseBlock == BlockPool.NO_BLOCK) {
+            if (requestBlock != BlockPool.NO_BLOCK) {
+                parseBlocks.release(requestBlock);
+            }
+            slots.slot(index).state = ConnectionState.FREE;
+            slots.release(index);
+            reject(client);
+            return;
+        }
+        counters.accepted++;
+        final ConnectionSlot slot = slots.slot(index);
+        slot.client = client;
+        slot.requestBlock = requestBlock;
+        slot.requestBuffer = parseBlocks.buffer(requestBlock);
+        slot.requestBase = parseBlocks.offset(requestBlock);
+        slot.requestFilled = 0;
+        slot.leftoverStart = 0;
+        slot.responseBlock = responseBlock;
+        slot.responseBuffer = upstreamBlocks.buffer(responseBlock);
+        slot.responseBase = upstreamBlocks.offset(responseBlock);
+        recordAddress(slot, client);
+        wiring.toParse(slot, ConnectionState.READING_HEAD);
+    }
+
+    /** Answer 503 from the preallocated bytes and close; best effort, never blocks. */
+    private void reject(final SocketChannel client) {
+        counters.rejected++;
+        try {
+            serviceUnavailable.clear();
+            client.write(serviceUnavailable);
+        } catch (final IOException ignored) {
+            // The client is gone or its buffer is full: closing is all that is left to do.
+        }
+        Wiring.closeQuietly(client);
+    }
+
+    private static void recordAddress(final ConnectionSlot slot, final SocketChannel client) {
+        slot.clientAddressLength = 0;
+        try {
+            // Allocates: the remote address objects, once per connection.
+            final InetAddress address = ((InetSocketAddress) client.getRemoteAddress()).getAddress();
+            final byte[] raw = address.getAddress();
+            if (raw.length == 4) {
+                int n = 0;
+                for (int i = 0; i < 4; i++) {
+                    if (i > 0) {
+                        slot.clientAddress[n++] = '.';
+                    }
+                    n = appendDecimal(slot.clientAddress, n, raw[i] & 0xFF);
+                }
+                slot.clientAddressLength = n;
+            } else {
+                final byte[] text = address.getHostAddress().getBytes(StandardCharsets.US_ASCII);
+                final int n = Math.min(text.length, slot.clientAddress.length);
+                System.arraycopy(text, 0, slot.clientAddress, 0, n);
+                slot.clientAddressLength = n;
+            }
+        } catch (final IOException ex) {
+            slot.clientAddress[0] = '-';
+            slot.clientAddressLength = 1;
+        }
+    }
+
+    private static int appendDecimal(final byte[] dst, final int at, final int value) {
+        int n = at;
+        if (value >= 100) {
+            dst[n++] = (byte) ('0' + value / 100);
+        }
+        if (value >= 10) {
+            dst[n++] = (byte) ('0' + value / 10 % 10);
+        }
+        dst[n++] = (byte) ('0' + value % 10);
+        return n;
+    }
+
+    /**
+     * Owner of the pools: release a returned slot's blocks before the slot is reused.
+     *
+     * @param index the returned slot.
+     */
+    void onSlotReturned(final int index) {
+        final ConnectionSlot slot = slots.slot(index);
+        if (slot.requestBlock != BlockPool.NO_BLOCK) {
+            parseBlocks.release(slot.requestBlock);
+        }
+        if (slot.responseBlock != BlockPool.NO_BLOCK) {
+            upstreamBlocks.release(slot.responseBlock);
+        }
+        slot.clear();
+    }
+
+    @Override
+    void onFailure(final int slot, final Throwable cause) {
+        // Nothing is held across a failure here: accept failures close the new socket.
+    }
+
+    @Override
+    public void onClose() {
+        try {
+            server.close();
+        } catch (final IOException ignored) {
+            // Shutting down.
+        }
+        super.onClose();
+    }
+}

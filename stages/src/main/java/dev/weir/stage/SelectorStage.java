@@ -1,0 +1,173 @@
+package dev.weir.stage;
+
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.function.Consumer;
+
+import com.lmax.disruptor.EventPoller;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.weir.conn.ConnectionSlot;
+import dev.weir.ring.HandoffEvent;
+import dev.weir.ring.StageRing;
+import dev.weir.ring.WakeSignal;
+import dev.weir.upstream.UpstreamConnection;
+
+/**
+ * A stage that owns one {@link Selector} and one inbox {@link StageRing}: each turn it drains the inbox, then
+ * the ready keys, without blocking; when idle it sleeps in the selector until a producer or a socket wakes it.
+ * <p>
+ * Callbacks are fields bound once, so a turn allocates nothing: {@code selectNow(Consumer)} walks ready keys
+ * without the selected-key set's iterator.
+ * <p>
+ * <b>Note:</b> everything but {@link #wakeUp()} runs on the stage thread.
+ */
+abstract class SelectorStage implements Stage {
+
+    /** Longest sleep in the selector, so cancelled keys of closed sockets are flushed promptly. */
+    static final long DEFAULT_IDLE_SELECT_TIMEOUT_MS = 100;
+
+    private static final Logger LOG = LoggerFactory.getLogger(SelectorStage.class);
+
+    protected final String roleName;
+    protected final Selector selector;
+    protected final WakeSignal wake;
+    protected final StageRing inbox;
+    protected final StageCounters counters;
+    private final Consumer<SelectionKey> onReadyKey = this::onReadyKey;
+    private final EventPoller.Handler<HandoffEvent> onInboxEvent = this::onInboxEvent;
+    private int eventsThisTurn;
+
+    SelectorStage(final String roleName, final Selector selector, final WakeSignal wake, final StageRing inbox) {
+        this.roleName = roleName;
+        this.selector = selector;
+        this.wake = wake;
+        this.inbox = inbox;
+        this.counters = new StageCounters();
+    }
+
+    @Override
+    public int doWork() throws Exception {
+        eventsThisTurn = 0;
+        if (inbox != null) {
+            inbox.poll(onInboxEvent);
+        }
+        return eventsThisTurn + doOtherWork() + selector.selectNow(onReadyKey);
+    }
+
+    @Override
+    public void idle() throws IOException {
+        wake.prepareToSleep();
+        try {
+            if (!hasPendingWork()) {
+                selector.select(onReadyKey, DEFAULT_IDLE_SELECT_TIMEOUT_MS);
+            }
+        } finally {
+            wake.awake();
+        }
+    }
+
+    @Override
+    public void wakeUp() {
+        selector.wakeup();
+    }
+
+    @Override
+    public void onClose() {
+        try {
+            selector.close();
+        } catch (final IOException ex) {
+            LOG.warn("{}: closing selector", roleName, ex);
+        }
+    }
+
+    @Override
+    public String roleName() {
+        return roleName;
+    }
+
+    /** @return the stage's counters. */
+    StageCounters counters() {
+        return counters;
+    }
+
+    /** @return work done besides the inbox and the selector, e.g. draining returned slots. */
+    int doOtherWork() {
+        return 0;
+    }
+
+    /** @return {@code true} when there is work the selector would not wake the stage for. */
+    boolean hasPendingWork() {
+        return inbox != null && inbox.hasPending();
+    }
+
+    /**
+     * A slot arrived in the inbox.
+     *
+     * @param slot its index.
+     * @throws IOException when its socket failed; handled by {@link #onFailure(int, Throwable)}.
+     */
+    abstract void onSlot(int slot) throws IOException;
+
+    /**
+     * A registered channel is ready.
+     *
+     * @param key the ready key.
+     * @return the slot index concerned, for {@link #onFailure(int, Throwable)}, or -1.
+     * @throws IOException when a socket failed.
+     */
+    abstract int onReady(SelectionKey key) throws IOException;
+
+    /**
+     * An exception escaped handling a slot; release what it holds so nothing leaks.
+     *
+     * @param slot the slot index, or -1 when unknown.
+     * @param cause what was thrown.
+     */
+    abstract void onFailure(int slot, Throwable cause);
+
+    private boolean onInboxEvent(final HandoffEvent event, final long sequence, final boolean endOfBatch) {
+        eventsThisTurn++;
+        final int slot = event.slot();
+        try {
+            onSlot(slot);
+        } catch (final Throwable t) {
+            fail(slot, t);
+        }
+        return true;
+    }
+
+    private void onReadyKey(final SelectionKey key) {
+        int slot = -1;
+        try {
+            slot = onReady(key);
+        } catch (final Throwable t) {
+            final Object attachment = key.attachment();
+            if (slot < 0 && attachment instanceof ConnectionSlot) {
+                slot = ((ConnectionSlot) attachment).index;
+            } else if (slot < 0 && attachment instanceof UpstreamConnection) {
+                slot = ((UpstreamConnection) attachment).slot;
+            }
+            fail(slot, t);
+        }
+    }
+
+    private void fail(final int slot, final Throwable t) {
+        counters.errors++;
+        if (!(t instanceof IOException)) {
+            counters.bugs++;
+            if (counters.bugs <= 10) {
+                LOG.error("{}: unexpected failure on slot {}", roleName, slot, t);
+            }
+        }
+        try {
+            onFailure(slot, t);
+        } catch (final Throwable second) {
+            counters.bugs++;
+            LOG.error("{}: failure while releasing slot {}", roleName, slot, second);
+        }
+    }
+}

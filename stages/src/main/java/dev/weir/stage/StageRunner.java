@@ -1,0 +1,83 @@
+package dev.weir.stage;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one {@link Stage} on its own named thread until closed.
+ * <p>
+ * The loop never dies of a stage's exception: each is counted and logged (the first few in full, then one
+ * line in a thousand), and the loop goes on.
+ * <p>
+ * <b>Note:</b> {@link #start()} and {@link #close()} from a control thread; {@link #errors()} from any.
+ */
+public final class StageRunner implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StageRunner.class);
+    private static final long FULL_TRACES = 10;
+
+    private final Stage stage;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile long errors;
+
+    /** @param stage the stage to run. */
+    public StageRunner(final Stage stage) {
+        this.stage = stage;
+        this.thread = new Thread(this::run, stage.roleName());
+    }
+
+    /** Start the stage thread. */
+    public void start() {
+        thread.start();
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                if (stage.doWork() == 0 && running) {
+                    stage.idle();
+                }
+            } catch (final Throwable t) {
+                onError(t);
+            }
+        }
+        try {
+            stage.onClose();
+        } catch (final Throwable t) {
+            onError(t);
+        }
+    }
+
+    private void onError(final Throwable t) {
+        final long count = errors + 1;
+        errors = count;
+        if (count <= FULL_TRACES) {
+            LOG.error("{}: error {}", stage.roleName(), count, t);
+        } else if (count % 1000 == 0) {
+            LOG.error("{}: {} errors so far, latest: {}", stage.roleName(), count, t.toString());
+        }
+    }
+
+    /** @return errors counted since start. */
+    public long errors() {
+        return errors;
+    }
+
+    /** @return the stage run. */
+    public Stage stage() {
+        return stage;
+    }
+
+    /** Stop the loop and wait for the thread to end. */
+    @Override
+    public void close() {
+        running = false;
+        stage.wakeUp();
+        try {
+            thread.join(10_000);
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
