@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 
 import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.bytes.PointerBytesStore;
+import net.openhft.chronicle.core.OS;
 import net.openhft.chronicle.core.io.BackgroundResourceReleaser;
 import net.openhft.chronicle.core.io.SingleThreadedChecked;
 import org.slf4j.Logger;
@@ -65,6 +66,8 @@ public final class Arena implements AutoCloseable {
         if (capacityBytes <= 0) {
             throw new IllegalArgumentException("arena '" + name + "': capacityBytes must be > 0: " + capacityBytes);
         }
+        // Initialise Chronicle (a few hundred ms on first use) outside the timed commit.
+        OS.memory();
         final long start = System.nanoTime();
         // Allocates and zero-fills the whole region (Chronicle's setMemory over [0, capacity)): that write
         // is what commits every page, so it is not filled a second time here. The lazy store would skip it.
