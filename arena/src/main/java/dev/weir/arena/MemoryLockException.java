@@ -12,4 +12,12 @@ public final class MemoryLockException extends RuntimeException {
     public MemoryLockException(final String message) {
         super(message);
     }
+
+    /**
+     * @param message what was refused and how to allow it (RLIMIT_MEMLOCK, CAP_IPC_LOCK).
+     * @param cause   the binding's own exception.
+     */
+    public MemoryLockException(final String message, final Throwable cause) {
+        super(message, cause);
+    }
 }
