@@ -2,6 +2,8 @@ package dev.weir.ring;
 
 import com.lmax.disruptor.EventPoller;
 
+import dev.weir.arena.PoolCounters;
+
 /**
  * The connection table: a fixed array of slots built at startup, with a free list.
  * <p>
@@ -36,9 +38,7 @@ public final class SlotPool<S> {
     private final ReturnListener listener;
     private final EventPoller.Handler<HandoffEvent> onReturn = this::onReturn;
 
-    private volatile int inUse;
-    private volatile int highWaterMark;
-    private volatile long failedAcquisitions;
+    private final PoolCounters counters;
 
     /**
      * Build every slot now.
@@ -63,6 +63,7 @@ public final class SlotPool<S> {
             freeStack[i] = capacity - 1 - i;
         }
         this.freeCount = capacity;
+        this.counters = new PoolCounters(capacity);
         this.returns = new StageRing("slot-returns", ringSize, ownerWake);
         this.listener = listener;
     }
@@ -90,17 +91,12 @@ public final class SlotPool<S> {
         if (freeCount == 0) {
             drainReturns();
             if (freeCount == 0) {
-                failedAcquisitions = failedAcquisitions + 1;
+                counters.onFailedAcquire();
                 return NO_SLOT;
             }
         }
-        final int slot = freeStack[--freeCount];
-        final int used = inUse + 1;
-        inUse = used;
-        if (used > highWaterMark) {
-            highWaterMark = used;
-        }
-        return slot;
+        counters.onAcquire();
+        return freeStack[--freeCount];
     }
 
     /**
@@ -141,27 +137,32 @@ public final class SlotPool<S> {
         }
         listener.onSlotReturned(slot);
         freeStack[freeCount++] = slot;
-        inUse = inUse - 1;
+        counters.onRelease();
         return true;
     }
 
     /** @return slots in use, counting released slots not yet drained as in use. */
     public int inUse() {
-        return inUse;
+        return (int) counters.inUse();
     }
 
     /** @return slots free now, counting released slots not yet drained as free. */
     public int available() {
-        return (int) Math.min(slots.length, slots.length - inUse + returns.pending());
+        return (int) Math.min(slots.length, slots.length - counters.inUse() + returns.pending());
     }
 
     /** @return the most slots ever in use at once. */
     public int highWaterMark() {
-        return highWaterMark;
+        return (int) counters.highWaterMark();
     }
 
     /** @return acquisitions that found every slot in use. */
     public long failedAcquisitions() {
-        return failedAcquisitions;
+        return counters.failedAcquisitions();
+    }
+
+    /** @return capacity, in use, high-water mark and failed acquisitions, readable from any thread. */
+    public PoolCounters counters() {
+        return counters;
     }
 }

@@ -1,35 +1,317 @@
 package dev.weir.stage;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 
+import dev.weir.arena.Arena;
+import dev.weir.arena.BlockPool;
+import dev.weir.config.ConfigException;
 import dev.weir.config.WeirConfig;
+import dev.weir.conn.ConnectionSlot;
+import dev.weir.http.CannedResponses;
+import dev.weir.ring.SlotPool;
+import dev.weir.ring.StageRing;
+import dev.weir.ring.WakeSignal;
+import dev.weir.upstream.UpstreamPool;
 
 /**
  * The running proxy: committed arenas, the connection slot table, the rings and the four stages.
  * <p>
+ * Startup order: commit every arena (so the memory is really there before anything runs), carve the block
+ * pools, build slots and rings, bind the listening socket, then start the stage threads.
+ * <p>
  * <b>Note:</b> {@link #start(WeirConfig)} returns once the listening socket is bound and every stage thread
- * runs; {@link #close()} stops the stages and releases the arenas.
+ * runs; {@link #close()} stops the stages and releases the arenas. The read methods may be called from any
+ * thread and allocate nothing.
  */
 public final class Pipeline implements AutoCloseable {
+
+    /** Bytes of each stage thread's own region in its stage's arena (canned responses, scratch). */
+    public static final int STAGE_SCRATCH_BYTES = 4096;
+
+    private final WeirConfig config;
+    private final List<Arena> arenas = new ArrayList<>();
+    private final List<StageRunner> runners = new ArrayList<>();
+    private final List<SelectorStage> stages = new ArrayList<>();
+    private final List<UpstreamStage> upstreamStages = new ArrayList<>();
+    private SlotPool<ConnectionSlot> slots;
+    private BlockPool parseBlocks;
+    private BlockPool upstreamBlocks;
+    private InetSocketAddress listenAddress;
+    private ServerSocketChannel server;
+
+    private Pipeline(final WeirConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Bytes each stage's arena commits: its blocks, if any, plus a scratch region per stage thread.
+     *
+     * @param config the configuration.
+     * @return accept, parse, upstream and write arena sizes, in that order.
+     */
+    public static long[] arenaBytes(final WeirConfig config) {
+        final long connections = config.connections();
+        return new long[] {
+            STAGE_SCRATCH_BYTES,
+            connections * config.parseBufferBytes() + (long) config.parseThreads() * STAGE_SCRATCH_BYTES,
+            connections * config.upstreamBufferBytes() + (long) config.upstreamThreads() * STAGE_SCRATCH_BYTES,
+            (long) config.writeThreads() * STAGE_SCRATCH_BYTES,
+        };
+    }
 
     /**
      * Commit every arena, build slots and rings, bind the listening socket and start the stages.
      *
      * @param config the validated configuration.
      * @return the running pipeline.
+     * @throws ConfigException when the origin's host cannot be resolved.
+     * @throws UncheckedIOException when the listening socket cannot be bound.
      */
     public static Pipeline start(final WeirConfig config) {
-        throw new UnsupportedOperationException("pipeline not yet implemented");
+        final InetSocketAddress origin = new InetSocketAddress(config.upstreamHost(), config.upstreamPort());
+        if (origin.isUnresolved()) {
+            throw new ConfigException("upstream.address", "cannot resolve host " + config.upstreamHost());
+        }
+        final Pipeline pipeline = new Pipeline(config);
+        try {
+            pipeline.build(origin);
+        } catch (final IOException ex) {
+            pipeline.close();
+            throw new UncheckedIOException("cannot start: " + ex.getMessage(), ex);
+        } catch (final RuntimeException ex) {
+            pipeline.close();
+            throw ex;
+        }
+        for (final StageRunner runner : pipeline.runners) {
+            runner.start();
+        }
+        return pipeline;
+    }
+
+    private void build(final InetSocketAddress origin) throws IOException {
+        final WeirConfig c = config;
+        final long[] sizes = arenaBytes(c);
+        final Arena acceptArena = commit("accept", sizes[0]);
+        final Arena parseArena = commit("parse", sizes[1]);
+        final Arena upstreamArena = commit("upstream", sizes[2]);
+        final Arena writeArena = commit("write", sizes[3]);
+        parseBlocks = parseArena.carveBlocks("parse", c.parseBufferBytes(), c.connections());
+        upstreamBlocks = upstreamArena.carveBlocks("upstream", c.upstreamBufferBytes(), c.connections());
+
+        final Selector acceptSelector = Selector.open();
+        final WakeSignal acceptWake = new WakeSignal(acceptSelector);
+        final Selector[] parseSelectors = selectors(c.parseThreads());
+        final Selector[] upstreamSelectors = selectors(c.upstreamThreads());
+        final Selector[] writeSelectors = selectors(c.writeThreads());
+        final WakeSignal[] parseWakes = wakes(parseSelectors);
+        final WakeSignal[] upstreamWakes = wakes(upstreamSelectors);
+        final WakeSignal[] writeWakes = wakes(writeSelectors);
+        final StageRing[] parseRings = rings("parse", parseWakes);
+        final StageRing[] upstreamRings = rings("upstream", upstreamWakes);
+        final StageRing[] writeRings = rings("write", writeWakes);
+
+        // The accept stage releases a returned slot's blocks; it is built after the pool, hence the holder.
+        final AcceptStage[] acceptHolder = new AcceptStage[1];
+        slots = new SlotPool<>(c.connections(), c.ringSize(), ConnectionSlot::new, acceptWake,
+            index -> acceptHolder[0].onSlotReturned(index));
+        final Wiring wiring = new Wiring(slots, parseRings, upstreamRings, writeRings);
+
+        server = ServerSocketChannel.open();
+        server.setOption(StandardSocketOptions.SO_REUSEADDR, Boolean.TRUE);
+        // Set before bind so accepted sockets inherit it and the window scale is negotiated for it.
+        server.setOption(StandardSocketOptions.SO_RCVBUF, c.socketReceiveBufferBytes());
+        server.bind(new InetSocketAddress(c.listenHost(), c.listenPort()), c.acceptBacklog());
+        server.configureBlocking(false);
+        listenAddress = (InetSocketAddress) server.getLocalAddress();
+
+        final ByteBuffer serviceUnavailable = cannedView(acceptArena, 503);
+        acceptHolder[0] = new AcceptStage(acceptSelector, acceptWake, server, wiring, parseBlocks, upstreamBlocks,
+            c.socketSendBufferBytes(), serviceUnavailable);
+        add(acceptHolder[0]);
+        for (int i = 0; i < c.parseThreads(); i++) {
+            final long offset = parseArena.reserve(STAGE_SCRATCH_BYTES);
+            final byte[] continueBytes = ParseStage.continueBytes();
+            parseArena.store().write(offset, continueBytes, 0, continueBytes.length);
+            add(new ParseStage(i, parseSelectors[i], parseWakes[i], parseRings[i], wiring, parseArena.store(),
+                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length)));
+        }
+        final int perThread = c.upstreamConnections() / c.upstreamThreads();
+        final int remainder = c.upstreamConnections() % c.upstreamThreads();
+        for (int i = 0; i < c.upstreamThreads(); i++) {
+            final long offset = upstreamArena.reserve(STAGE_SCRATCH_BYTES);
+            final UpstreamPool pool = new UpstreamPool(perThread + (i < remainder ? 1 : 0), c.connections());
+            final UpstreamStage stage = new UpstreamStage(i, upstreamSelectors[i], upstreamWakes[i],
+                upstreamRings[i], wiring, pool, origin, parseArena.store(), upstreamArena.store(),
+                c.upstreamBufferBytes(), c.socketReceiveBufferBytes(), c.socketSendBufferBytes(),
+                upstreamArena.view(offset, STAGE_SCRATCH_BYTES));
+            upstreamStages.add(stage);
+            add(stage);
+        }
+        for (int i = 0; i < c.writeThreads(); i++) {
+            add(new WriteStage(i, writeSelectors[i], writeWakes[i], writeRings[i], wiring,
+                CannedResponses.viewsFor(writeArena)));
+        }
+    }
+
+    private Arena commit(final String name, final long bytes) {
+        final Arena arena = Arena.commit(name, bytes, config.lockMemory());
+        arenas.add(arena);
+        return arena;
+    }
+
+    private static ByteBuffer cannedView(final Arena arena, final int status) {
+        final byte[] bytes = CannedResponses.bytes(status);
+        final long offset = arena.reserve(bytes.length);
+        arena.store().write(offset, bytes, 0, bytes.length);
+        return arena.view(offset, bytes.length);
+    }
+
+    private void add(final SelectorStage stage) {
+        stages.add(stage);
+        runners.add(new StageRunner(stage));
+    }
+
+    private static Selector[] selectors(final int count) throws IOException {
+        final Selector[] selectors = new Selector[count];
+        for (int i = 0; i < count; i++) {
+            selectors[i] = Selector.open();
+        }
+        return selectors;
+    }
+
+    private static WakeSignal[] wakes(final Selector[] selectors) {
+        final WakeSignal[] wakes = new WakeSignal[selectors.length];
+        for (int i = 0; i < selectors.length; i++) {
+            wakes[i] = new WakeSignal(selectors[i]);
+        }
+        return wakes;
+    }
+
+    private StageRing[] rings(final String stage, final WakeSignal[] wakes) {
+        final StageRing[] rings = new StageRing[wakes.length];
+        for (int i = 0; i < wakes.length; i++) {
+            rings[i] = new StageRing(stage + "-" + i, config.ringSize(), wakes[i]);
+        }
+        return rings;
     }
 
     /** @return the bound listening address (the real port when the configuration asked for 0). */
     public InetSocketAddress listenAddress() {
-        throw new UnsupportedOperationException();
+        return listenAddress;
+    }
+
+    /** @return the configuration the pipeline runs with. */
+    public WeirConfig config() {
+        return config;
+    }
+
+    /** @return the committed arenas: accept, parse, upstream, write. */
+    public List<Arena> arenas() {
+        return List.copyOf(arenas);
+    }
+
+    /** @return connection slots in use (released slots not yet taken back by the accept stage count as free). */
+    public int slotsInUse() {
+        return slots.capacity() - slots.available();
+    }
+
+    /** @return the slot table. */
+    public SlotPool<ConnectionSlot> slots() {
+        return slots;
+    }
+
+    /** @return the parse arena's block pool. */
+    public BlockPool parseBlocks() {
+        return parseBlocks;
+    }
+
+    /** @return the upstream arena's block pool. */
+    public BlockPool upstreamBlocks() {
+        return upstreamBlocks;
+    }
+
+    /** @return origin connections serving a request now, over every upstream thread. */
+    public int upstreamConnectionsBusy() {
+        int busy = 0;
+        for (final UpstreamStage stage : upstreamStages) {
+            busy += stage.pool().busy();
+        }
+        return busy;
+    }
+
+    /**
+     * @return {@code true} when no connection holds a slot, block or origin connection: what every test
+     *         checks after its clients have gone, to prove nothing leaked.
+     */
+    public boolean isIdle() {
+        return slotsInUse() == 0 && parseBlocks.counters().inUse() == 0 && upstreamBlocks.counters().inUse() == 0
+            && upstreamConnectionsBusy() == 0;
+    }
+
+    /** @return a one-line account of the pools, for leak reports. */
+    public String describePools() {
+        return "slots in use " + slotsInUse() + "/" + slots.capacity()
+            + ", parse blocks in use " + parseBlocks.counters().inUse()
+            + ", upstream blocks in use " + upstreamBlocks.counters().inUse()
+            + ", origin connections busy " + upstreamConnectionsBusy();
+    }
+
+    /** @return connections refused with 503 because a pool was empty. */
+    public long rejectedConnections() {
+        return stages.isEmpty() ? 0 : stages.get(0).counters().rejected();
+    }
+
+    /** @return unexpected exceptions in any stage: bugs. */
+    public long bugs() {
+        long bugs = 0;
+        for (final SelectorStage stage : stages) {
+            bugs += stage.counters().bugs();
+        }
+        for (final StageRunner runner : runners) {
+            bugs += runner.errors();
+        }
+        return bugs;
+    }
+
+    /** @return the counters of every stage, accept first. */
+    public List<StageCounters> stageCounters() {
+        final List<StageCounters> counters = new ArrayList<>();
+        for (final SelectorStage stage : stages) {
+            counters.add(stage.counters());
+        }
+        return counters;
     }
 
     /** Stop every stage thread, close every socket and release the arenas. */
     @Override
     public void close() {
-        throw new UnsupportedOperationException();
+        for (final StageRunner runner : runners) {
+            runner.close();
+        }
+        runners.clear();
+        if (server != null) {
+            try {
+                server.close();
+            } catch (final IOException ignored) {
+                // Shutting down.
+            }
+        }
+        if (slots != null) {
+            for (int i = 0; i < slots.capacity(); i++) {
+                Wiring.closeQuietly(slots.slot(i).client);
+            }
+        }
+        for (final Arena arena : arenas) {
+            arena.close();
+        }
+        arenas.clear();
     }
 }

@@ -1,0 +1,203 @@
+package dev.weir.stage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.weir.config.WeirConfig;
+import dev.weir.support.LoopbackOrigin;
+
+@Timeout(60)
+class PipelineTest {
+
+    private LoopbackOrigin origin;
+    private Pipeline pipeline;
+    private HttpClient client;
+
+    @BeforeEach
+    void start() throws IOException {
+        origin = LoopbackOrigin.start();
+        pipeline = Pipeline.start(config().build());
+        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+            .build();
+    }
+
+    private WeirConfig.Builder config() {
+        return WeirConfig.builder().listen("127.0.0.1", 0).upstream("127.0.0.1", origin.port()).connections(32)
+            .parseBufferBytes(4096).upstreamBufferBytes(16384).upstreamConnections(4);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        try {
+            awaitIdle(pipeline);
+            assertEquals(0, pipeline.bugs(), "unexpected exceptions in the stages");
+        } finally {
+            pipeline.close();
+            origin.close();
+        }
+    }
+
+    static void awaitIdle(final Pipeline pipeline) throws InterruptedException {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!pipeline.isIdle()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("leak: " + pipeline.describePools());
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private URI uri(final String path) {
+        return URI.create("http://127.0.0.1:" + pipeline.listenAddress().getPort() + path);
+    }
+
+    @Test
+    void shouldProxyGetRequest() throws Exception {
+        final HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri("/")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertEquals("hello\n", response.body());
+    }
+
+    @Test
+    void shouldServeManySequentialRequestsOnOneConnection() throws Exception {
+        for (int i = 0; i < 200; i++) {
+            final HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(uri("/size/" + (i * 37)))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, response.statusCode());
+            assertEquals(i * 37, response.body().length);
+            for (int k = 0; k < response.body().length; k++) {
+                if (response.body()[k] != LoopbackOrigin.patternByte(k)) {
+                    throw new AssertionError("byte " + k + " of response " + i);
+                }
+            }
+        }
+        assertEquals(1, origin.connections(), "the origin connection is kept alive");
+    }
+
+    @Test
+    void shouldStreamResponseLargerThanBlock() throws Exception {
+        final int size = 5 * 1024 * 1024 + 7;
+        final HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(uri("/size/" + size)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(size, response.body().length);
+        for (int k = 0; k < size; k++) {
+            if (response.body()[k] != LoopbackOrigin.patternByte(k)) {
+                throw new AssertionError("byte " + k);
+            }
+        }
+    }
+
+    @Test
+    void shouldEchoUploadLargerThanBlock() throws Exception {
+        final byte[] body = new byte[1024 * 1024 + 3];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) (i * 31);
+        }
+        final HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(uri("/echo"))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, response.statusCode());
+        assertArrayEquals(body, response.body());
+    }
+
+    @Test
+    void shouldForwardChunkedUpload() throws Exception {
+        final String request = "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
+        final String response = exchange(request);
+        assertTrue(response.startsWith("HTTP/1.1 200 OK"), response);
+        assertTrue(response.endsWith("hello world"), response);
+    }
+
+    @Test
+    void shouldAppendForwardedForAndDropHopByHopFields() throws Exception {
+        final String response = exchange("GET /head HTTP/1.1\r\nHost: a\r\nConnection: close, X-Secret\r\n"
+            + "X-Secret: 1\r\nKeep-Alive: 5\r\nX-Forwarded-For: 10.1.1.1\r\n\r\n");
+        assertTrue(response.contains("X-Forwarded-For: 10.1.1.1, 127.0.0.1\r\n"), response);
+        assertTrue(!response.contains("X-Secret") && !response.contains("Keep-Alive"), response);
+    }
+
+    @Test
+    void shouldAnswerBadRequestWith400() throws Exception {
+        final String response = exchange("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n");
+        assertTrue(response.startsWith("HTTP/1.1 400 "), response);
+    }
+
+    @Test
+    void shouldAnswerOversizedHeadWith431() throws Exception {
+        final String response = exchange("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "x".repeat(5000) + "\r\n\r\n");
+        assertTrue(response.startsWith("HTTP/1.1 431 "), response);
+    }
+
+    @Test
+    void shouldAnswer502WhenOriginIsDown() throws Exception {
+        final int port = origin.port();
+        pipeline.close();
+        origin.close();
+        final int deadPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            deadPort = probe.getLocalPort();
+        }
+        pipeline = Pipeline.start(config().upstream("127.0.0.1", deadPort).build());
+        origin = LoopbackOrigin.start();
+        assertTrue(port > 0);
+        final String response = exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertTrue(response.startsWith("HTTP/1.1 502 "), response);
+    }
+
+    @Test
+    void shouldAnswer503WhenSlotsAreExhausted() throws Exception {
+        pipeline.close();
+        pipeline = Pipeline.start(config().connections(2).build());
+        try (Socket a = connect(); Socket b = connect(); Socket c = connect()) {
+            final String response = new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(response.startsWith("HTTP/1.1 503 "), response);
+            assertTrue(a.isConnected() && b.isConnected());
+        }
+        assertEquals(1, pipeline.rejectedConnections());
+    }
+
+    @Test
+    void shouldFreeSlotWhenClientLeavesMidResponse() throws Exception {
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write("GET /size/50000000 HTTP/1.1\r\nHost: a\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+            final InputStream in = socket.getInputStream();
+            assertTrue(in.readNBytes(100_000).length == 100_000);
+        }
+    }
+
+    private Socket connect() throws IOException {
+        final Socket socket = new Socket(InetAddress.getLoopbackAddress(), pipeline.listenAddress().getPort());
+        socket.setSoTimeout(10_000);
+        return socket;
+    }
+
+    private String exchange(final String request) throws IOException {
+        try (Socket socket = connect()) {
+            final OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            socket.shutdownOutput();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+}
