@@ -174,8 +174,9 @@ public final class HostMemory {
         }
         final long stillNeeded = total - Math.min(total, residentBytes);
         if (memAvailableBytes != UNKNOWN && stillNeeded > memAvailableBytes) {
-            return "plan total " + figure(total) + (residentBytes > 0 ? " (" + figure(stillNeeded)
-                + " beyond what is already resident)" : "") + " exceeds MemAvailable " + figure(memAvailableBytes);
+            return "plan total " + figure(total) + " exceeds MemAvailable " + figure(memAvailableBytes)
+                + (residentBytes > 0 ? " plus the " + MemoryPlan.human(residentBytes) + " this process already holds"
+                : "");
         }
         return null;
     }

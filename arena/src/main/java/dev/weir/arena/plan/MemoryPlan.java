@@ -97,19 +97,24 @@ public final class MemoryPlan {
      * @return the table, lines separated by {@code \n}, ending with a newline.
      */
     public String render() {
-        final StringBuilder out = new StringBuilder(2048);
-        line(out, "component", "bytes", "size", "kind", "computed as");
-        final int width = COMPONENT_WIDTH + BYTES_WIDTH + HUMAN_WIDTH + KIND_WIDTH + 3 + 2;
-        out.append("-".repeat(width)).append('\n');
+        final StringBuilder body = new StringBuilder(2048);
         for (int i = 0; i < rows.size(); i++) {
             final PlanItem row = rows.get(i);
-            line(out, row.component(), Long.toString(row.bytes()), human(row.bytes()), row.kind().label(),
+            line(body, row.component(), Long.toString(row.bytes()), human(row.bytes()), row.kind().label(),
                 row.detail());
         }
-        out.append("-".repeat(width)).append('\n');
-        line(out, "total", Long.toString(totalBytes), human(totalBytes), "",
+        final StringBuilder total = new StringBuilder(256);
+        line(total, "total", Long.toString(totalBytes), human(totalBytes), "",
             "committed " + human(committedBytes) + " + caps " + human(bytesOf(PlanItem.Kind.CAP))
                 + " + kernel " + human(bytesOf(PlanItem.Kind.KERNEL)));
+        final StringBuilder out = new StringBuilder(body.length() + 1024);
+        line(out, "component", "bytes", "size", "kind", "computed as");
+        int width = total.length() - 1;
+        for (final String l : body.toString().split("\n")) {
+            width = Math.max(width, l.length());
+        }
+        final String rule = "-".repeat(width) + "\n";
+        out.append(rule).append(body).append(rule).append(total);
         return out.toString();
     }
 
