@@ -57,28 +57,28 @@ public final class PlanBuilder {
         final List<PlanItem> rows = new ArrayList<>(13);
         rows.add(new PlanItem(ARENA_ACCEPT, StageSizes.acceptArenaBytes(c), Kind.COMMITTED, "canned 503"));
         rows.add(new PlanItem(ARENA_PARSE, StageSizes.parseArenaBytes(c), Kind.COMMITTED,
-            c.connections() + " connections x parse.buffer " + MemoryPlan.human(c.parseBufferBytes())));
+            c.connections() + " connections x parse.buffer " + Sizes.format(c.parseBufferBytes())));
         rows.add(new PlanItem(ARENA_UPSTREAM, StageSizes.upstreamArenaBytes(c), Kind.COMMITTED,
-            c.connections() + " connections x upstream.buffer " + MemoryPlan.human(c.upstreamBufferBytes())));
+            c.connections() + " connections x upstream.buffer " + Sizes.format(c.upstreamBufferBytes())));
         rows.add(new PlanItem(ARENA_WRITE, StageSizes.writeArenaBytes(c), Kind.COMMITTED, "canned responses"));
-        rows.add(new PlanItem(HEAP, c.heapBytes(), Kind.COMMITTED, "-Xms = -Xmx, pre-touched; needs "
-            + MemoryPlan.human(StageSizes.heapRequiredBytes(c)) + " (32 MiB baseline + rings + slots)"));
+        rows.add(new PlanItem(HEAP, c.heapBytes(), Kind.COMMITTED, "-Xms=-Xmx, pre-touched; needs "
+            + MemoryPlan.human(StageSizes.heapRequiredBytes(c)) + ": 32 MiB + rings + slots"));
         rows.add(new PlanItem(RINGS, StageSizes.ringsHeapBytes(c), Kind.IN_HEAP,
             StageSizes.ringCount(c) + " rings x " + c.ringSize() + " entries x " + StageSizes.RING_ENTRY_BYTES
                 + " B"));
         rows.add(new PlanItem(SLOTS, StageSizes.slotTableHeapBytes(c), Kind.IN_HEAP,
             c.connections() + " slots x " + StageSizes.SLOT_HEAP_BYTES + " B"));
         rows.add(new PlanItem(THREAD_STACKS, StageSizes.threadStacksBytes(c), Kind.CAP,
-            "(" + StageSizes.stageThreads(c) + " stage + " + StageSizes.JVM_THREAD_ALLOWANCE + " JVM threads) x -Xss "
-                + MemoryPlan.human(c.threadStackBytes())));
+            "(" + StageSizes.stageThreads(c) + " stage + " + StageSizes.JVM_THREAD_ALLOWANCE + " JVM threads) x -Xss"
+                + Sizes.format(c.threadStackBytes())));
         rows.add(new PlanItem(METASPACE, c.metaspaceBytes(), Kind.CAP, "-XX:MaxMetaspaceSize"));
         rows.add(new PlanItem(CODE_CACHE, c.codeCacheBytes(), Kind.CAP, "-XX:ReservedCodeCacheSize"));
         rows.add(new PlanItem(DIRECT_MEMORY, c.directMemoryBytes(), Kind.CAP, "-XX:MaxDirectMemorySize"));
         rows.add(new PlanItem(JVM_OVERHEAD, c.jvmOverheadBytes(), Kind.CAP, "GC, symbols, VM threads, malloc"));
         rows.add(new PlanItem(SOCKET_BUFFERS, StageSizes.socketKernelBytes(c), Kind.KERNEL,
-            StageSizes.socketCount(c) + " sockets x (2 x " + MemoryPlan.human(c.socketReceiveBufferBytes())
-                + " rcv + 2 x " + MemoryPlan.human(c.socketSendBufferBytes()) + " snd + "
-                + MemoryPlan.human(StageSizes.SOCKET_OVERHEAD_BYTES) + ")"));
+            StageSizes.socketCount(c) + " sockets x (2x" + Sizes.format(c.socketReceiveBufferBytes()) + " rcv + 2x"
+                + Sizes.format(c.socketSendBufferBytes()) + " snd + " + Sizes.format(StageSizes.SOCKET_OVERHEAD_BYTES)
+                + ")"));
         return new MemoryPlan(rows);
     }
 }
