@@ -31,13 +31,14 @@ public final class WeirConfig {
     private final long directMemoryBytes;
     private final long jvmOverheadBytes;
     private final boolean lockMemory;
+    private final long memoryBudgetBytes;
 
-    private WeirConfig(final Builder b) {
+    private WeirConfig(final Builder b, final int resolvedRingSize) {
         listenHost = b.listenHost;
         listenPort = b.listenPort;
         acceptBacklog = b.acceptBacklog;
         connections = b.connections;
-        ringSize = b.ringSize;
+        ringSize = resolvedRingSize;
         parseThreads = b.parseThreads;
         parseBufferBytes = b.parseBufferBytes;
         upstreamHost = b.upstreamHost;
@@ -55,6 +56,7 @@ public final class WeirConfig {
         directMemoryBytes = b.directMemoryBytes;
         jvmOverheadBytes = b.jvmOverheadBytes;
         lockMemory = b.lockMemory;
+        memoryBudgetBytes = b.memoryBudgetBytes;
     }
 
     /** @return a builder holding every default. */
@@ -87,6 +89,7 @@ public final class WeirConfig {
         b.directMemoryBytes = directMemoryBytes;
         b.jvmOverheadBytes = jvmOverheadBytes;
         b.lockMemory = lockMemory;
+        b.memoryBudgetBytes = memoryBudgetBytes;
         return b;
     }
 
@@ -200,34 +203,44 @@ public final class WeirConfig {
         return lockMemory;
     }
 
+    /** @return the memory budget the plan was fitted to, bytes; 0 for none ({@code memory.budget}). */
+    public long memoryBudgetBytes() {
+        return memoryBudgetBytes;
+    }
+
     /**
      * Collects values; {@link #build()} validates them.
      * <p>
      * <b>Note:</b> not thread-safe; for startup and tests.
      */
     public static final class Builder {
-        private String listenHost = "127.0.0.1";
-        private int listenPort = 8080;
-        private int acceptBacklog = 1024;
-        private int connections = 1024;
-        private int ringSize = 0;
-        private int parseThreads = 1;
-        private int parseBufferBytes = 16 * 1024;
-        private String upstreamHost = "127.0.0.1";
-        private int upstreamPort = 9000;
-        private int upstreamConnections = 64;
-        private int upstreamThreads = 1;
-        private int upstreamBufferBytes = 64 * 1024;
-        private int writeThreads = 1;
-        private int socketReceiveBufferBytes = 64 * 1024;
-        private int socketSendBufferBytes = 64 * 1024;
-        private long heapBytes = 64L * 1024 * 1024;
-        private long threadStackBytes = 512L * 1024;
-        private long metaspaceBytes = 64L * 1024 * 1024;
-        private long codeCacheBytes = 48L * 1024 * 1024;
-        private long directMemoryBytes = 16L * 1024 * 1024;
-        private long jvmOverheadBytes = 64L * 1024 * 1024;
-        private boolean lockMemory = false;
+        private static final HostPort DEFAULT_LISTEN = HostPort.parse("accept.listen", ConfigKeys.DEFAULT_LISTEN);
+        private static final HostPort DEFAULT_UPSTREAM =
+            HostPort.parse("upstream.address", ConfigKeys.DEFAULT_UPSTREAM);
+
+        private String listenHost = DEFAULT_LISTEN.host();
+        private int listenPort = DEFAULT_LISTEN.port();
+        private int acceptBacklog = ConfigKeys.DEFAULT_ACCEPT_BACKLOG;
+        private int connections = ConfigKeys.DEFAULT_CONNECTIONS;
+        private int ringSize = ConfigKeys.DEFAULT_RING_SIZE;
+        private int parseThreads = ConfigKeys.DEFAULT_PARSE_THREADS;
+        private int parseBufferBytes = ConfigKeys.DEFAULT_PARSE_BUFFER_BYTES;
+        private String upstreamHost = DEFAULT_UPSTREAM.host();
+        private int upstreamPort = DEFAULT_UPSTREAM.port();
+        private int upstreamConnections = ConfigKeys.DEFAULT_UPSTREAM_CONNECTIONS;
+        private int upstreamThreads = ConfigKeys.DEFAULT_UPSTREAM_THREADS;
+        private int upstreamBufferBytes = ConfigKeys.DEFAULT_UPSTREAM_BUFFER_BYTES;
+        private int writeThreads = ConfigKeys.DEFAULT_WRITE_THREADS;
+        private int socketReceiveBufferBytes = ConfigKeys.DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES;
+        private int socketSendBufferBytes = ConfigKeys.DEFAULT_SOCKET_SEND_BUFFER_BYTES;
+        private long heapBytes = ConfigKeys.DEFAULT_HEAP_BYTES;
+        private long threadStackBytes = ConfigKeys.DEFAULT_THREAD_STACK_BYTES;
+        private long metaspaceBytes = ConfigKeys.DEFAULT_METASPACE_BYTES;
+        private long codeCacheBytes = ConfigKeys.DEFAULT_CODE_CACHE_BYTES;
+        private long directMemoryBytes = ConfigKeys.DEFAULT_DIRECT_MEMORY_BYTES;
+        private long jvmOverheadBytes = ConfigKeys.DEFAULT_JVM_OVERHEAD_BYTES;
+        private boolean lockMemory = ConfigKeys.DEFAULT_MEMORY_LOCK;
+        private long memoryBudgetBytes = ConfigKeys.DEFAULT_MEMORY_BUDGET_BYTES;
 
         private Builder() {
         }
@@ -362,17 +375,108 @@ public final class WeirConfig {
             return this;
         }
 
+        /** @param value memory budget bytes; 0 for none. @return this. */
+        public Builder memoryBudgetBytes(final long value) {
+            this.memoryBudgetBytes = value;
+            return this;
+        }
+
         /**
-         * Validate every value and build.
+         * Validate every value, in the order of {@link ConfigKeys#all()}, and build.
          *
-         * @return the configuration; {@code ring-size} 0 is resolved to the next power of two.
+         * @return the configuration; {@code ring-size} 0 is resolved to the next power of two at least
+         *     {@code connections}.
          * @throws ConfigException naming the first offending key and its rule.
          */
         public WeirConfig build() {
-            if (ringSize == 0) {
-                ringSize = Integer.highestOneBit(Math.max(1, connections - 1)) << 1;
+            checkHost("accept.listen", listenHost);
+            between("accept.listen", listenPort, 0, HostPort.MAX_PORT, "port");
+            between("accept.backlog", acceptBacklog, 1, ConfigKeys.MAX_ACCEPT_BACKLOG, "");
+            between("connections", connections, 1, ConfigKeys.MAX_CONNECTIONS, "");
+            final int resolvedRingSize = resolveRingSize();
+            between("parse.threads", parseThreads, 1, ConfigKeys.MAX_STAGE_THREADS, "");
+            buffer("parse.buffer", parseBufferBytes);
+            checkHost("upstream.address", upstreamHost);
+            between("upstream.address", upstreamPort, 1, HostPort.MAX_PORT, "port");
+            between("upstream.connections", upstreamConnections, 1, HostPort.MAX_PORT, "");
+            if (upstreamThreads >= 1 && upstreamConnections < upstreamThreads) {
+                throw new ConfigException("upstream.connections", "must be at least upstream.threads ("
+                    + upstreamThreads + ") so every upstream thread owns a connection (got " + upstreamConnections
+                    + ")");
             }
-            return new WeirConfig(this);
+            between("upstream.threads", upstreamThreads, 1, ConfigKeys.MAX_STAGE_THREADS, "");
+            buffer("upstream.buffer", upstreamBufferBytes);
+            between("write.threads", writeThreads, 1, ConfigKeys.MAX_STAGE_THREADS, "");
+            buffer("socket.receive-buffer", socketReceiveBufferBytes);
+            buffer("socket.send-buffer", socketSendBufferBytes);
+            final WeirConfig config = new WeirConfig(this, resolvedRingSize);
+            final long heapNeeded = StageSizes.heapRequiredBytes(config);
+            if (heapBytes < heapNeeded) {
+                throw new ConfigException("jvm.heap", "must be at least " + Sizes.format(roundUpToMib(heapNeeded))
+                    + " for the baseline, rings and slot table of " + connections + " connections (got "
+                    + Sizes.formatWithUnit(heapBytes) + ")");
+            }
+            size("jvm.thread-stack", threadStackBytes, ConfigKeys.MIN_THREAD_STACK_BYTES, ConfigKeys.MAX_BUFFER_BYTES);
+            size("jvm.metaspace", metaspaceBytes, ConfigKeys.MIN_METASPACE_BYTES, Long.MAX_VALUE);
+            size("jvm.code-cache", codeCacheBytes, ConfigKeys.MIN_CODE_CACHE_BYTES, ConfigKeys.MAX_CODE_CACHE_BYTES);
+            size("jvm.direct-memory", directMemoryBytes, ConfigKeys.MIN_DIRECT_MEMORY_BYTES, Long.MAX_VALUE);
+            size("jvm.overhead", jvmOverheadBytes, ConfigKeys.MIN_JVM_OVERHEAD_BYTES, Long.MAX_VALUE);
+            if (memoryBudgetBytes < 0) {
+                throw new ConfigException("memory.budget", "must not be negative (got " + memoryBudgetBytes + ")");
+            }
+            return config;
+        }
+
+        private int resolveRingSize() {
+            if (ringSize == 0) {
+                return connections == 1 ? 1 : Integer.highestOneBit(connections - 1) << 1;
+            }
+            if (ringSize < 0 || Integer.bitCount(ringSize) != 1) {
+                throw new ConfigException("ring-size", "must be a power of two, or 0 for the smallest one at least"
+                    + " connections (got " + ringSize + ")");
+            }
+            if (ringSize < connections) {
+                throw new ConfigException("ring-size", "must be at least connections (" + connections
+                    + ") so a hand-off never finds a ring full (got " + ringSize + ")");
+            }
+            return ringSize;
+        }
+
+        private static void checkHost(final String key, final String host) {
+            if (!HostPort.isHost(host)) {
+                throw new ConfigException(key, "must be HOST:PORT with a host name or address (got host '"
+                    + host + "')");
+            }
+        }
+
+        private static void between(final String key, final long value, final long min, final long max,
+            final String what) {
+            final String subject = what.isEmpty() ? "must be" : what + " must be";
+            if (value < min) {
+                throw new ConfigException(key, subject + " at least " + min + " (got " + value + ")");
+            }
+            if (value > max) {
+                throw new ConfigException(key, subject + " at most " + max + " (got " + value + ")");
+            }
+        }
+
+        private static void buffer(final String key, final int bytes) {
+            size(key, bytes, ConfigKeys.MIN_BUFFER_BYTES, ConfigKeys.MAX_BUFFER_BYTES);
+        }
+
+        private static void size(final String key, final long bytes, final long min, final long max) {
+            if (bytes < min) {
+                throw new ConfigException(key, "must be at least " + Sizes.format(min) + " (got "
+                    + (bytes < 0 ? Long.toString(bytes) : Sizes.formatWithUnit(bytes)) + ")");
+            }
+            if (bytes > max) {
+                throw new ConfigException(key, "must be at most " + Sizes.format(max) + " (got "
+                    + Sizes.formatWithUnit(bytes) + ")");
+            }
+        }
+
+        private static long roundUpToMib(final long bytes) {
+            return (bytes + Sizes.MIB - 1) / Sizes.MIB * Sizes.MIB;
         }
     }
 }

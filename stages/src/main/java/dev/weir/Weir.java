@@ -1,0 +1,263 @@
+package dev.weir;
+
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+
+import dev.weir.arena.plan.HostMemory;
+import dev.weir.arena.plan.MemoryPlan;
+import dev.weir.config.ConfigException;
+import dev.weir.config.ConfigLoader;
+import dev.weir.config.HostPort;
+import dev.weir.config.JvmFlags;
+import dev.weir.config.PlanBuilder;
+import dev.weir.config.Sizes;
+import dev.weir.config.WeirConfig;
+import dev.weir.stage.Pipeline;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The Weir command: reads the configuration, prints and checks the memory plan, starts the pipeline and runs
+ * until SIGTERM or SIGINT.
+ * <p>
+ * Exit codes: {@value #EXIT_OK} after {@code --plan}, {@code --print-jvm-flags}, {@code --help} or a clean
+ * shutdown; {@value #EXIT_STARTUP_FAILED} when the pipeline fails to start; {@value #EXIT_BAD_CONFIG} for a bad
+ * configuration or command line (one line {@code weir: <key>: <rule>} on stderr); {@value #EXIT_REFUSED} when
+ * the plan does not fit the cgroup limit or {@code MemAvailable}. All of these except a failed start happen
+ * before any memory is committed. Output is plain text on stdout, errors one line each on stderr.
+ * <p>
+ * <b>Note:</b> {@code bin/weir} runs this class twice: once with {@code --print-jvm-flags} to get the JVM flags
+ * that bound the JVM to the plan (validating the configuration and checking the host on the way), then, via
+ * {@code exec}, with those flags to serve.
+ */
+public final class Weir {
+
+    /** Plan printed, flags printed, help shown, or a clean shutdown. */
+    public static final int EXIT_OK = 0;
+    /** The pipeline failed to start (e.g. the port is taken or memory could not be locked). */
+    public static final int EXIT_STARTUP_FAILED = 1;
+    /** A bad configuration value or command line. */
+    public static final int EXIT_BAD_CONFIG = 2;
+    /** The plan exceeds the cgroup limit or {@code MemAvailable}. */
+    public static final int EXIT_REFUSED = 3;
+
+    private static final String VERSION = "weir 0.1.0";
+    private static final String DEFAULT_CONFIG = "conf/weir.yaml";
+
+    /** The command line; picocli fills the fields. */
+    @Command(name = "weir", mixinStandardHelpOptions = true, version = VERSION, sortOptions = false,
+        description = "HTTP/1.1 reverse proxy that commits all of its memory at startup.",
+        footer = {"", "Exit codes: 0 ok, 1 start failed, 2 bad configuration, 3 plan does not fit this host."})
+    static final class Options {
+        @Option(names = "--config", paramLabel = "FILE",
+            description = "YAML configuration (default: conf/weir.yaml if present, else built-in defaults).")
+        private Path config;
+
+        @Option(names = "--plan", description = "Print the memory plan and exit, committing nothing.")
+        private boolean plan;
+
+        @Option(names = "--print-jvm-flags", description = "Print the JVM flags derived from the plan and exit.")
+        private boolean printJvmFlags;
+
+        @Option(names = "--memory-budget", paramLabel = "SIZE",
+            description = "Derive connections (and heap) to use most of SIZE, e.g. 512m, 2g (memory.budget).")
+        private String memoryBudget;
+
+        @Option(names = "--heap", paramLabel = "SIZE", description = "Java heap, e.g. 256m (jvm.heap).")
+        private String heap;
+
+        @Option(names = "--lock-memory", description = "mlock every arena (memory.lock).")
+        private boolean lockMemory;
+
+        @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Listen address (accept.listen).")
+        private String listen;
+
+        @Option(names = "--upstream", paramLabel = "HOST:PORT", description = "Origin address (upstream.address).")
+        private String upstream;
+
+        @Option(names = "--connections", paramLabel = "N", description = "Connection slots (connections).")
+        private String connections;
+
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Set any configuration key, e.g. --set parse.buffer=32k; repeatable.")
+        private List<String> set = new ArrayList<>();
+    }
+
+    private Weir() {
+    }
+
+    /**
+     * Run Weir and exit with its code.
+     *
+     * @param args the command line.
+     */
+    public static void main(final String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Run Weir without exiting the JVM; serving blocks until SIGTERM or SIGINT.
+     *
+     * @param args the command line.
+     * @param out  standard output: the plan, findings and ready line.
+     * @param err  standard error: one line per error.
+     * @return the exit code, one of the {@code EXIT_*} constants.
+     */
+    public static int run(final String[] args, final PrintStream out, final PrintStream err) {
+        return run(args, out, err, HostMemory::detect);
+    }
+
+    /**
+     * As {@link #run(String[], PrintStream, PrintStream)}, with the host's figures supplied (for tests).
+     *
+     * @param args the command line.
+     * @param out  standard output.
+     * @param err  standard error.
+     * @param host supplies the host's memory figures; called only when they are needed.
+     * @return the exit code.
+     */
+    static int run(final String[] args, final PrintStream out, final PrintStream err,
+        final Supplier<HostMemory> host) {
+        final Options options = new Options();
+        final CommandLine cli = new CommandLine(options);
+        try {
+            cli.parseArgs(args);
+        } catch (final CommandLine.ParameterException e) {
+            return fail(err, EXIT_BAD_CONFIG, oneLine(e.getMessage()));
+        }
+        if (cli.isUsageHelpRequested()) {
+            cli.usage(out);
+            return EXIT_OK;
+        }
+        if (cli.isVersionHelpRequested()) {
+            out.println(VERSION);
+            return EXIT_OK;
+        }
+
+        final Path file = configFile(options);
+        final WeirConfig config;
+        try {
+            config = ConfigLoader.load(file, overrides(options));
+        } catch (final ConfigException e) {
+            return fail(err, EXIT_BAD_CONFIG, e.getMessage());
+        }
+        final MemoryPlan plan = PlanBuilder.build(config);
+        final String source = (file == null ? "built-in defaults" : file.toString())
+            + (config.memoryBudgetBytes() == 0 ? "" : ", fitted to memory.budget "
+                + Sizes.format(config.memoryBudgetBytes()));
+
+        if (options.plan) {
+            out.println("weir memory plan (" + source + ")");
+            out.print(plan.render());
+            out.flush();
+            return EXIT_OK;
+        }
+        final HostMemory memory = host.get();
+        final String refusal = memory.check(plan);
+        if (refusal != null) {
+            return fail(err, EXIT_REFUSED, "refusing to start: " + refusal);
+        }
+        if (options.printJvmFlags) {
+            out.println(String.join(" ", JvmFlags.of(config)));
+            out.flush();
+            return EXIT_OK;
+        }
+        out.println(VERSION + " (" + source + ")");
+        for (final String line : memory.describe()) {
+            out.println("host: " + line);
+        }
+        out.print(plan.render());
+        out.flush();
+        return serve(config, plan, out, err);
+    }
+
+    private static int serve(final WeirConfig config, final MemoryPlan plan, final PrintStream out,
+        final PrintStream err) {
+        final Pipeline pipeline;
+        try {
+            pipeline = Pipeline.start(config);
+        } catch (final RuntimeException e) {
+            return fail(err, EXIT_STARTUP_FAILED, "startup failed: " + oneLine(String.valueOf(e.getMessage())));
+        }
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            pipeline.close();
+            stopped.countDown();
+        }, "weir-shutdown"));
+        final InetSocketAddress bound = pipeline.listenAddress();
+        out.println("weir ready: listening on " + HostPort.format(bound.getHostString(), bound.getPort())
+            + ", upstream " + HostPort.format(config.upstreamHost(), config.upstreamPort())
+            + ", plan " + MemoryPlan.human(plan.totalBytes()) + " (" + MemoryPlan.human(plan.committedBytes())
+            + " committed)");
+        out.flush();
+        try {
+            stopped.await();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return EXIT_OK;
+    }
+
+    private static Path configFile(final Options options) {
+        if (options.config != null) {
+            return options.config;
+        }
+        final Path local = Paths.get(DEFAULT_CONFIG);
+        if (Files.isRegularFile(local)) {
+            return local;
+        }
+        final String home = System.getProperty("weir.home");
+        if (home != null && Files.isRegularFile(Paths.get(home, DEFAULT_CONFIG))) {
+            return Paths.get(home, DEFAULT_CONFIG);
+        }
+        return null;
+    }
+
+    private static Map<String, String> overrides(final Options options) {
+        final Map<String, String> overrides = new LinkedHashMap<>();
+        for (final String assignment : options.set) {
+            final int eq = assignment.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException("--set", "must be KEY=VALUE, e.g. --set parse.buffer=32k (got '"
+                    + assignment + "')");
+            }
+            overrides.put(assignment.substring(0, eq).trim(), assignment.substring(eq + 1));
+        }
+        putIfGiven(overrides, "accept.listen", options.listen);
+        putIfGiven(overrides, "upstream.address", options.upstream);
+        putIfGiven(overrides, "connections", options.connections);
+        putIfGiven(overrides, "jvm.heap", options.heap);
+        putIfGiven(overrides, "memory.budget", options.memoryBudget);
+        if (options.lockMemory) {
+            overrides.put("memory.lock", "true");
+        }
+        return overrides;
+    }
+
+    private static void putIfGiven(final Map<String, String> overrides, final String key, final String value) {
+        if (value != null) {
+            overrides.put(key, value);
+        }
+    }
+
+    private static int fail(final PrintStream err, final int code, final String message) {
+        err.println("weir: " + message);
+        err.flush();
+        return code;
+    }
+
+    private static String oneLine(final String text) {
+        final int newline = text.indexOf('\n');
+        return (newline < 0 ? text : text.substring(0, newline)).trim();
+    }
+}

@@ -1,0 +1,65 @@
+package dev.weir.config;
+
+import dev.weir.arena.plan.MemoryPlan;
+
+/**
+ * Derives the connection-slot count (and the heap, when the slots need more) from a memory budget, so that
+ * the plan total is at most the budget and uses nearly all of it.
+ * <p>
+ * Every other key keeps its value: the per-connection costs (buffers, socket buffers, slot and ring entries)
+ * and the fixed ones (JVM caps, overhead, upstream connections) come from the configuration. The plan total
+ * never decreases as connections grow, so a binary search finds the largest count that fits; what is left
+ * over is less than one connection's cost (about 117 KiB at the defaults). {@code ring-size} is reset to
+ * automatic because a fixed ring smaller than the new slot count would be invalid.
+ * <p>
+ * <b>Note:</b> stateless and thread-safe.
+ */
+public final class AutoSizer {
+
+    private AutoSizer() {
+    }
+
+    /**
+     * Fit a configuration to a budget.
+     *
+     * @param base        the configuration whose other keys are kept.
+     * @param budgetBytes the budget in bytes.
+     * @return the configuration with the most connections whose plan total fits the budget.
+     * @throws ConfigException on {@code memory.budget} when not even one connection fits.
+     */
+    public static WeirConfig fit(final WeirConfig base, final long budgetBytes) {
+        final WeirConfig smallest = withConnections(base, 1);
+        final long smallestTotal = PlanBuilder.build(smallest).totalBytes();
+        if (smallestTotal > budgetBytes) {
+            throw new ConfigException("memory.budget", "must be at least " + MemoryPlan.human(smallestTotal)
+                + " for one connection with the other keys as configured (got " + Sizes.formatWithUnit(budgetBytes)
+                + ")");
+        }
+        int fits = 1;
+        int tooMany = ConfigKeys.MAX_CONNECTIONS + 1;
+        while (tooMany - fits > 1) {
+            final int mid = fits + (tooMany - fits) / 2;
+            if (PlanBuilder.build(withConnections(base, mid)).totalBytes() <= budgetBytes) {
+                fits = mid;
+            } else {
+                tooMany = mid;
+            }
+        }
+        return withConnections(base, fits);
+    }
+
+    /**
+     * @param base        the configuration whose other keys are kept.
+     * @param connections the slot count.
+     * @return the configuration with that many connections, an automatic ring size and a heap at least the
+     *     configured one and at least what the slots and rings need, rounded up to a MiB.
+     */
+    static WeirConfig withConnections(final WeirConfig base, final int connections) {
+        // A heap large enough for any slot count, only so the heap rule passes while the need is computed.
+        final WeirConfig sized = base.toBuilder().connections(connections).ringSize(0)
+            .heapBytes(Long.MAX_VALUE / 2).build();
+        final long needed = StageSizes.heapRequiredBytes(sized);
+        final long heap = Math.max(base.heapBytes(), (needed + Sizes.MIB - 1) / Sizes.MIB * Sizes.MIB);
+        return sized.toBuilder().heapBytes(heap).build();
+    }
+}

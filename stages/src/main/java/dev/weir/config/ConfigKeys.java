@@ -1,0 +1,318 @@
+package dev.weir.config;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * The one table of configuration keys: name as written in {@code conf/weir.yaml}, type, unit, default and
+ * meaning, plus the {@code DEFAULT_*} and limit constants that {@link WeirConfig.Builder} starts from and
+ * validates against.
+ * <p>
+ * The defaults make a laptop-sized plan (about 400 MiB in total, of which about 110 MiB is committed in the
+ * process): 1024 connections with a 16 KiB request buffer and a 32 KiB response buffer (48 MiB of arenas),
+ * a 64 MiB heap, and 16 KiB socket buffers, which keep the kernel's share (about 72 MiB for 1089 sockets)
+ * in proportion to the arenas. {@code conf/weir.yaml} and the README mirror this table; a test checks that
+ * the file holds every key with its default.
+ * <p>
+ * <b>Note:</b> stateless and thread-safe.
+ */
+public final class ConfigKeys {
+
+    /** Where the proxy listens: loopback and a port that needs no privilege. */
+    public static final String DEFAULT_LISTEN = "127.0.0.1:8080";
+    /** Pending connections the kernel queues before accept; the common Linux {@code somaxconn}. */
+    public static final int DEFAULT_ACCEPT_BACKLOG = 1024;
+    /** Connection slots: enough for a busy laptop, small enough that the arenas stay at 48 MiB. */
+    public static final int DEFAULT_CONNECTIONS = 1024;
+    /** Ring entries; 0 picks the next power of two at least {@code connections}. */
+    public static final int DEFAULT_RING_SIZE = 0;
+    /** One parse thread: parsing a head is short next to the system calls around it. */
+    public static final int DEFAULT_PARSE_THREADS = 1;
+    /** Request buffer per connection, and so the largest request head: nginx's large header buffer is 8 KiB. */
+    public static final int DEFAULT_PARSE_BUFFER_BYTES = 16 * 1024;
+    /** The origin: the bundled demo origin's default address. */
+    public static final String DEFAULT_UPSTREAM = "127.0.0.1:9000";
+    /** Keep-alive connections to the origin: one per 16 client slots is plenty for short requests. */
+    public static final int DEFAULT_UPSTREAM_CONNECTIONS = 64;
+    /** One upstream thread. */
+    public static final int DEFAULT_UPSTREAM_THREADS = 1;
+    /** Response buffer per connection: large enough for most heads and a good write size for bodies. */
+    public static final int DEFAULT_UPSTREAM_BUFFER_BYTES = 32 * 1024;
+    /** One write thread. */
+    public static final int DEFAULT_WRITE_THREADS = 1;
+    /**
+     * {@code SO_RCVBUF}: 16 KiB, which Linux doubles to 32 KiB of accounting. Setting it fixes the size
+     * (no autotuning up to {@code tcp_rmem}'s 6 MiB) so the kernel's share of the plan is bounded.
+     */
+    public static final int DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES = 16 * 1024;
+    /** {@code SO_SNDBUF}: 16 KiB, doubled by Linux; bodies are streamed through the arenas, not the kernel. */
+    public static final int DEFAULT_SOCKET_SEND_BUFFER_BYTES = 16 * 1024;
+    /** Java heap: the stage hot paths allocate nothing, so the heap holds startup objects, slots and rings. */
+    public static final long DEFAULT_HEAP_BYTES = 64L * 1024 * 1024;
+    /** {@code -Xss}: stage loops are shallow; half the 1 MiB JVM default. */
+    public static final long DEFAULT_THREAD_STACK_BYTES = 512L * 1024;
+    /** Metaspace cap: Weir with Chronicle, Disruptor, picocli and SnakeYAML loads about 20-30 MiB of classes. */
+    public static final long DEFAULT_METASPACE_BYTES = 64L * 1024 * 1024;
+    /** Code cache cap: a small program's hot code fits in a fraction of the JVM's 240 MiB default. */
+    public static final long DEFAULT_CODE_CACHE_BYTES = 48L * 1024 * 1024;
+    /** Direct memory cap: NIO's temporary buffers only; arenas are native memory outside this cap. */
+    public static final long DEFAULT_DIRECT_MEMORY_BYTES = 16L * 1024 * 1024;
+    /** The JVM's own native memory not capped by a flag (GC structures, symbols, VM threads' stacks, malloc). */
+    public static final long DEFAULT_JVM_OVERHEAD_BYTES = 64L * 1024 * 1024;
+    /** Locking needs {@code CAP_IPC_LOCK} or a large {@code RLIMIT_MEMLOCK}; off so a laptop can start. */
+    public static final boolean DEFAULT_MEMORY_LOCK = false;
+    /** No budget: sizes come from the keys above. */
+    public static final long DEFAULT_MEMORY_BUDGET_BYTES = 0;
+
+    /** Smallest per-connection buffer: below this a request line and a few headers do not fit. */
+    public static final int MIN_BUFFER_BYTES = 1024;
+    /** Largest per-connection buffer or socket buffer. */
+    public static final int MAX_BUFFER_BYTES = 1 << 30;
+    /** Most connection slots (and so the largest ring, 2^24 entries). */
+    public static final int MAX_CONNECTIONS = 1 << 24;
+    /** Most threads per stage. */
+    public static final int MAX_STAGE_THREADS = 64;
+    /** Largest listen backlog. */
+    public static final int MAX_ACCEPT_BACKLOG = 65535;
+    /** Smallest {@code -Xss} this program runs with (configuration parsing recurses). */
+    public static final long MIN_THREAD_STACK_BYTES = 256L * 1024;
+    /** Smallest metaspace cap. */
+    public static final long MIN_METASPACE_BYTES = 16L * 1024 * 1024;
+    /** Smallest code cache: the JVM refuses to start with much less when tiered compilation is on. */
+    public static final long MIN_CODE_CACHE_BYTES = 8L * 1024 * 1024;
+    /** Largest code cache the JVM accepts. */
+    public static final long MAX_CODE_CACHE_BYTES = 2L * 1024 * 1024 * 1024;
+    /** Smallest direct memory cap. */
+    public static final long MIN_DIRECT_MEMORY_BYTES = 1024L * 1024;
+    /** Smallest JVM overhead allowance. */
+    public static final long MIN_JVM_OVERHEAD_BYTES = 16L * 1024 * 1024;
+
+    /** The type of a key's value, which says how it is written. */
+    public enum Type {
+        /** {@code HOST:PORT}. */
+        HOST_PORT,
+        /** A whole number. */
+        INTEGER,
+        /** A size with a unit, see {@link Sizes}. */
+        SIZE,
+        /** A size with a unit, or {@code none}. */
+        SIZE_OR_NONE,
+        /** {@code true} or {@code false}. */
+        BOOLEAN
+    }
+
+    /**
+     * One key of the table.
+     * <p>
+     * <b>Note:</b> immutable and thread-safe.
+     */
+    public static final class Key {
+        private final String name;
+        private final Type type;
+        private final String unit;
+        private final String defaultValue;
+        private final String meaning;
+        private final BiConsumer<WeirConfig.Builder, Object> setter;
+        private final Function<WeirConfig, String> reader;
+
+        private Key(final String name, final Type type, final String unit, final String defaultValue,
+            final String meaning, final BiConsumer<WeirConfig.Builder, Object> setter,
+            final Function<WeirConfig, String> reader) {
+            this.name = name;
+            this.type = type;
+            this.unit = unit;
+            this.defaultValue = defaultValue;
+            this.meaning = meaning;
+            this.setter = setter;
+            this.reader = reader;
+        }
+
+        /** @return the key as written in YAML, sections joined with dots, e.g. {@code parse.buffer}. */
+        public String name() {
+            return name;
+        }
+
+        /** @return how the value is written. */
+        public Type type() {
+            return type;
+        }
+
+        /** @return the unit, e.g. {@code bytes}, {@code threads}; empty for none. */
+        public String unit() {
+            return unit;
+        }
+
+        /** @return the default as written in YAML. */
+        public String defaultValue() {
+            return defaultValue;
+        }
+
+        /** @return what the key means, one sentence. */
+        public String meaning() {
+            return meaning;
+        }
+
+        /**
+         * @param config a configuration.
+         * @return this key's value in it, as written in YAML.
+         */
+        public String valueIn(final WeirConfig config) {
+            return reader.apply(config);
+        }
+
+        /**
+         * Set the key on a builder.
+         *
+         * @param builder the builder.
+         * @param value   the converted value: {@link HostPort}, {@link Integer}, {@link Long} or {@link Boolean}
+         *                by {@link #type()}.
+         */
+        void apply(final WeirConfig.Builder builder, final Object value) {
+            setter.accept(builder, value);
+        }
+    }
+
+    private static final List<Key> KEYS;
+
+    static {
+        final List<Key> k = new ArrayList<>();
+        k.add(new Key("accept.listen", Type.HOST_PORT, "", DEFAULT_LISTEN,
+            "Address and port the proxy listens on; port 0 picks a free port.",
+            (b, v) -> b.listen(((HostPort) v).host(), ((HostPort) v).port()),
+            c -> HostPort.format(c.listenHost(), c.listenPort())));
+        k.add(new Key("accept.backlog", Type.INTEGER, "connections", Integer.toString(DEFAULT_ACCEPT_BACKLOG),
+            "Pending connections the kernel queues before they are accepted.",
+            (b, v) -> b.acceptBacklog((Integer) v), c -> Integer.toString(c.acceptBacklog())));
+        k.add(new Key("connections", Type.INTEGER, "slots", Integer.toString(DEFAULT_CONNECTIONS),
+            "Connection slots: the most client connections open at once; one more is answered 503.",
+            (b, v) -> b.connections((Integer) v), c -> Integer.toString(c.connections())));
+        k.add(new Key("ring-size", Type.INTEGER, "entries", Integer.toString(DEFAULT_RING_SIZE),
+            "Entries per hand-off ring, a power of two at least connections; 0 picks the smallest.",
+            (b, v) -> b.ringSize((Integer) v), c -> Integer.toString(c.ringSize())));
+        k.add(new Key("parse.threads", Type.INTEGER, "threads", Integer.toString(DEFAULT_PARSE_THREADS),
+            "Parse stage threads; connections are sharded across them by slot.",
+            (b, v) -> b.parseThreads((Integer) v), c -> Integer.toString(c.parseThreads())));
+        k.add(new Key("parse.buffer", Type.SIZE, "bytes", Sizes.format(DEFAULT_PARSE_BUFFER_BYTES),
+            "Request buffer per connection; also the largest request head accepted (larger gets 431).",
+            (b, v) -> b.parseBufferBytes(intSize("parse.buffer", (Long) v)),
+            c -> Sizes.formatWithUnit(c.parseBufferBytes())));
+        k.add(new Key("upstream.address", Type.HOST_PORT, "", DEFAULT_UPSTREAM,
+            "The origin every request is forwarded to.",
+            (b, v) -> b.upstream(((HostPort) v).host(), ((HostPort) v).port()),
+            c -> HostPort.format(c.upstreamHost(), c.upstreamPort())));
+        k.add(new Key("upstream.connections", Type.INTEGER, "connections",
+            Integer.toString(DEFAULT_UPSTREAM_CONNECTIONS),
+            "Keep-alive connections to the origin, shared by the upstream threads; at least upstream.threads.",
+            (b, v) -> b.upstreamConnections((Integer) v), c -> Integer.toString(c.upstreamConnections())));
+        k.add(new Key("upstream.threads", Type.INTEGER, "threads", Integer.toString(DEFAULT_UPSTREAM_THREADS),
+            "Upstream stage threads.",
+            (b, v) -> b.upstreamThreads((Integer) v), c -> Integer.toString(c.upstreamThreads())));
+        k.add(new Key("upstream.buffer", Type.SIZE, "bytes", Sizes.format(DEFAULT_UPSTREAM_BUFFER_BYTES),
+            "Response buffer per connection; bodies of any length stream through it.",
+            (b, v) -> b.upstreamBufferBytes(intSize("upstream.buffer", (Long) v)),
+            c -> Sizes.formatWithUnit(c.upstreamBufferBytes())));
+        k.add(new Key("write.threads", Type.INTEGER, "threads", Integer.toString(DEFAULT_WRITE_THREADS),
+            "Write stage threads.",
+            (b, v) -> b.writeThreads((Integer) v), c -> Integer.toString(c.writeThreads())));
+        k.add(new Key("socket.receive-buffer", Type.SIZE, "bytes", Sizes.format(DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES),
+            "SO_RCVBUF on every socket; Linux doubles it (capped by net.core.rmem_max) and counts it in the cgroup.",
+            (b, v) -> b.socketReceiveBufferBytes(intSize("socket.receive-buffer", (Long) v)),
+            c -> Sizes.formatWithUnit(c.socketReceiveBufferBytes())));
+        k.add(new Key("socket.send-buffer", Type.SIZE, "bytes", Sizes.format(DEFAULT_SOCKET_SEND_BUFFER_BYTES),
+            "SO_SNDBUF on every socket; Linux doubles it (capped by net.core.wmem_max) and counts it in the cgroup.",
+            (b, v) -> b.socketSendBufferBytes(intSize("socket.send-buffer", (Long) v)),
+            c -> Sizes.formatWithUnit(c.socketSendBufferBytes())));
+        k.add(new Key("jvm.heap", Type.SIZE, "bytes", Sizes.format(DEFAULT_HEAP_BYTES),
+            "Java heap, -Xms = -Xmx, pre-touched; must hold a baseline plus the rings and the slot table.",
+            (b, v) -> b.heapBytes((Long) v), c -> Sizes.formatWithUnit(c.heapBytes())));
+        k.add(new Key("jvm.thread-stack", Type.SIZE, "bytes", Sizes.format(DEFAULT_THREAD_STACK_BYTES),
+            "Stack per Java thread, -Xss.",
+            (b, v) -> b.threadStackBytes((Long) v), c -> Sizes.formatWithUnit(c.threadStackBytes())));
+        k.add(new Key("jvm.metaspace", Type.SIZE, "bytes", Sizes.format(DEFAULT_METASPACE_BYTES),
+            "Metaspace cap, -XX:MaxMetaspaceSize.",
+            (b, v) -> b.metaspaceBytes((Long) v), c -> Sizes.formatWithUnit(c.metaspaceBytes())));
+        k.add(new Key("jvm.code-cache", Type.SIZE, "bytes", Sizes.format(DEFAULT_CODE_CACHE_BYTES),
+            "Compiled code cap, -XX:ReservedCodeCacheSize.",
+            (b, v) -> b.codeCacheBytes((Long) v), c -> Sizes.formatWithUnit(c.codeCacheBytes())));
+        k.add(new Key("jvm.direct-memory", Type.SIZE, "bytes", Sizes.format(DEFAULT_DIRECT_MEMORY_BYTES),
+            "Direct ByteBuffer cap, -XX:MaxDirectMemorySize; arenas are outside it.",
+            (b, v) -> b.directMemoryBytes((Long) v), c -> Sizes.formatWithUnit(c.directMemoryBytes())));
+        k.add(new Key("jvm.overhead", Type.SIZE, "bytes", Sizes.format(DEFAULT_JVM_OVERHEAD_BYTES),
+            "Allowance for the JVM's own native memory no flag caps: GC structures, symbols, VM thread stacks.",
+            (b, v) -> b.jvmOverheadBytes((Long) v), c -> Sizes.formatWithUnit(c.jvmOverheadBytes())));
+        k.add(new Key("memory.lock", Type.BOOLEAN, "", Boolean.toString(DEFAULT_MEMORY_LOCK),
+            "mlock every arena after committing it; needs CAP_IPC_LOCK or a large RLIMIT_MEMLOCK.",
+            (b, v) -> b.lockMemory((Boolean) v), c -> Boolean.toString(c.lockMemory())));
+        k.add(new Key("memory.budget", Type.SIZE_OR_NONE, "bytes", "none",
+            "Total memory to plan for: connections (and the heap if needed) are derived to use most of it.",
+            (b, v) -> b.memoryBudgetBytes((Long) v),
+            c -> c.memoryBudgetBytes() == 0 ? "none" : Sizes.formatWithUnit(c.memoryBudgetBytes())));
+        KEYS = Collections.unmodifiableList(k);
+    }
+
+    private ConfigKeys() {
+    }
+
+    /** @return every key, in the order of {@code conf/weir.yaml} and of validation. */
+    public static List<Key> all() {
+        return KEYS;
+    }
+
+    /**
+     * @param name a key name, e.g. {@code parse.buffer}.
+     * @return the key, or {@code null} when there is no such key.
+     */
+    public static Key find(final String name) {
+        for (int i = 0; i < KEYS.size(); i++) {
+            if (KEYS.get(i).name().equals(name)) {
+                return KEYS.get(i);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @param section a section name, e.g. {@code parse}.
+     * @return {@code true} when some key starts with {@code section.}.
+     */
+    public static boolean isSection(final String section) {
+        final String prefix = section + ".";
+        for (int i = 0; i < KEYS.size(); i++) {
+            if (KEYS.get(i).name().startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * @param section a section name, e.g. {@code parse}, or empty for the top level.
+     * @return the names of the keys directly in it, comma separated, for error messages.
+     */
+    public static String keysIn(final String section) {
+        final String prefix = section.isEmpty() ? "" : section + ".";
+        final Set<String> children = new LinkedHashSet<>();
+        for (int i = 0; i < KEYS.size(); i++) {
+            final String name = KEYS.get(i).name();
+            if (name.startsWith(prefix)) {
+                final String rest = name.substring(prefix.length());
+                final int dot = rest.indexOf('.');
+                children.add(dot < 0 ? rest : rest.substring(0, dot));
+            }
+        }
+        return String.join(", ", children);
+    }
+
+    private static int intSize(final String key, final long bytes) {
+        if (bytes > MAX_BUFFER_BYTES) {
+            throw new ConfigException(key, "must be at most " + Sizes.format(MAX_BUFFER_BYTES)
+                + " (got " + Sizes.formatWithUnit(bytes) + ")");
+        }
+        return (int) bytes;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.weir.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.weir.arena.plan.MemoryPlan;
+import dev.weir.arena.plan.PlanItem;
+import dev.weir.arena.plan.PlanItem.Kind;
+
+/**
+ * Computes the {@link MemoryPlan} of a configuration, from the sizes in {@link StageSizes}, before anything is
+ * allocated.
+ * <p>
+ * Rows, in order: the four stage arenas (committed), the Java heap (committed: {@code -Xms} = {@code -Xmx},
+ * pre-touched), the rings and the slot table (in heap, not added again), thread stacks, metaspace, code
+ * cache, direct memory and the JVM overhead allowance (caps), and the kernel socket buffers (kernel).
+ * <p>
+ * <b>Note:</b> stateless and thread-safe.
+ */
+public final class PlanBuilder {
+
+    /** Row name of the accept stage's arena. */
+    public static final String ARENA_ACCEPT = "arena accept";
+    /** Row name of the parse stage's arena. */
+    public static final String ARENA_PARSE = "arena parse";
+    /** Row name of the upstream stage's arena. */
+    public static final String ARENA_UPSTREAM = "arena upstream";
+    /** Row name of the write stage's arena. */
+    public static final String ARENA_WRITE = "arena write";
+    /** Row name of the Java heap. */
+    public static final String HEAP = "java heap";
+    /** Row name of the ring entries, inside the heap. */
+    public static final String RINGS = "  rings";
+    /** Row name of the slot table, inside the heap. */
+    public static final String SLOTS = "  slot table";
+    /** Row name of the thread stacks. */
+    public static final String THREAD_STACKS = "thread stacks";
+    /** Row name of the metaspace cap. */
+    public static final String METASPACE = "metaspace";
+    /** Row name of the code cache cap. */
+    public static final String CODE_CACHE = "code cache";
+    /** Row name of the direct memory cap. */
+    public static final String DIRECT_MEMORY = "direct memory";
+    /** Row name of the JVM overhead allowance. */
+    public static final String JVM_OVERHEAD = "jvm overhead";
+    /** Row name of the kernel socket buffers. */
+    public static final String SOCKET_BUFFERS = "socket buffers";
+
+    private PlanBuilder() {
+    }
+
+    /**
+     * @param c a validated configuration.
+     * @return its memory plan.
+     */
+    public static MemoryPlan build(final WeirConfig c) {
+        final List<PlanItem> rows = new ArrayList<>(13);
+        rows.add(new PlanItem(ARENA_ACCEPT, StageSizes.acceptArenaBytes(c), Kind.COMMITTED, "canned 503"));
+        rows.add(new PlanItem(ARENA_PARSE, StageSizes.parseArenaBytes(c), Kind.COMMITTED,
+            c.connections() + " connections x parse.buffer " + Sizes.format(c.parseBufferBytes())));
+        rows.add(new PlanItem(ARENA_UPSTREAM, StageSizes.upstreamArenaBytes(c), Kind.COMMITTED,
+            c.connections() + " connections x upstream.buffer " + Sizes.format(c.upstreamBufferBytes())));
+        rows.add(new PlanItem(ARENA_WRITE, StageSizes.writeArenaBytes(c), Kind.COMMITTED, "canned responses"));
+        rows.add(new PlanItem(HEAP, c.heapBytes(), Kind.COMMITTED, "-Xms=-Xmx, pre-touched; needs "
+            + MemoryPlan.human(StageSizes.heapRequiredBytes(c)) + ": 32 MiB + rings + slots"));
+        rows.add(new PlanItem(RINGS, StageSizes.ringsHeapBytes(c), Kind.IN_HEAP,
+            StageSizes.ringCount(c) + " rings x " + c.ringSize() + " entries x " + StageSizes.RING_ENTRY_BYTES
+                + " B"));
+        rows.add(new PlanItem(SLOTS, StageSizes.slotTableHeapBytes(c), Kind.IN_HEAP,
+            c.connections() + " slots x " + StageSizes.SLOT_HEAP_BYTES + " B"));
+        rows.add(new PlanItem(THREAD_STACKS, StageSizes.threadStacksBytes(c), Kind.CAP,
+            "(" + StageSizes.stageThreads(c) + " stage + " + StageSizes.JVM_THREAD_ALLOWANCE + " JVM threads) x -Xss"
+                + Sizes.format(c.threadStackBytes())));
+        rows.add(new PlanItem(METASPACE, c.metaspaceBytes(), Kind.CAP, "-XX:MaxMetaspaceSize"));
+        rows.add(new PlanItem(CODE_CACHE, c.codeCacheBytes(), Kind.CAP, "-XX:ReservedCodeCacheSize"));
+        rows.add(new PlanItem(DIRECT_MEMORY, c.directMemoryBytes(), Kind.CAP, "-XX:MaxDirectMemorySize"));
+        rows.add(new PlanItem(JVM_OVERHEAD, c.jvmOverheadBytes(), Kind.CAP, "GC, symbols, VM threads, malloc"));
+        rows.add(new PlanItem(SOCKET_BUFFERS, StageSizes.socketKernelBytes(c), Kind.KERNEL,
+            StageSizes.socketCount(c) + " sockets x (2x" + Sizes.format(c.socketReceiveBufferBytes()) + " rcv + 2x"
+                + Sizes.format(c.socketSendBufferBytes()) + " snd + " + Sizes.format(StageSizes.SOCKET_OVERHEAD_BYTES)
+                + ")"));
+        return new MemoryPlan(rows);
+    }
+}

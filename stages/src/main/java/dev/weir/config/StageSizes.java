@@ -1,0 +1,166 @@
+package dev.weir.config;
+
+/**
+ * The sizes the pipeline commits and the plan counts, computed in this one place from a {@link WeirConfig}, so
+ * that the memory plan and the running pipeline use the very same numbers.
+ * <p>
+ * <pre>
+ *   arena accept   = 4 KiB                               canned 503 for a full slot table
+ *   arena parse    = connections x parse.buffer
+ *   arena upstream = connections x upstream.buffer
+ *   arena write    = 16 KiB                              canned responses (400, 431, 502, ...)
+ *   rings          = (parse + upstream + write threads + 1) x ring-size x 32 B      in the heap
+ *   slot table     = connections x 512 B                                            in the heap
+ *   heap needed    = 32 MiB baseline + rings + slot table
+ *   thread stacks  = (1 + parse + upstream + write threads + 16 JVM threads) x jvm.thread-stack
+ *   per socket     = 2 x socket.receive-buffer + 2 x socket.send-buffer + 4 KiB
+ *   sockets        = connections + upstream.connections + 1 listening socket
+ * </pre>
+ * <p>
+ * <b>Note:</b> stateless and thread-safe.
+ */
+public final class StageSizes {
+
+    /** The accept stage's arena: the canned {@code 503} answered when no slot is free. */
+    public static final long ACCEPT_ARENA_BYTES = 4 * 1024;
+    /** The write stage's arena: the canned error responses. */
+    public static final long WRITE_ARENA_BYTES = 16 * 1024;
+    /** One ring entry in the heap: a small mutable event object (~24 B) plus its reference in the array. */
+    public static final long RING_ENTRY_BYTES = 24 + 8;
+    /** One connection slot's object graph in the heap (state machine, buffer views, counters). */
+    public static final long SLOT_HEAP_BYTES = 512;
+    /** Heap for everything else: loaded configuration, startup garbage, JDK and library objects. */
+    public static final long HEAP_BASELINE_BYTES = 32L * 1024 * 1024;
+    /**
+     * Java threads besides the stages, each with a {@code -Xss} stack: main, Reference Handler, Finalizer,
+     * Signal Dispatcher, Common-Cleaner, Notification Thread, Attach Listener, the shutdown hook, and room for
+     * library threads (Chronicle's cleaner, JMX) and compiler threads that a small machine may add.
+     */
+    public static final int JVM_THREAD_ALLOWANCE = 16;
+    /**
+     * Kernel memory per socket besides its buffers: the TCP socket itself (about 2.3 KiB of slab), its inode,
+     * file and dentry, and an epoll entry; rounded up to a page.
+     */
+    public static final long SOCKET_OVERHEAD_BYTES = 4 * 1024;
+    /** Sockets that are neither client nor upstream connections: the listening socket. */
+    public static final int LISTENING_SOCKETS = 1;
+
+    private StageSizes() {
+    }
+
+    /**
+     * @param config the configuration.
+     * @return bytes of the accept stage's arena.
+     */
+    public static long acceptArenaBytes(final WeirConfig config) {
+        return ACCEPT_ARENA_BYTES;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return bytes of the parse stage's arena: one request buffer per connection slot.
+     */
+    public static long parseArenaBytes(final WeirConfig config) {
+        return (long) config.connections() * config.parseBufferBytes();
+    }
+
+    /**
+     * @param config the configuration.
+     * @return bytes of the upstream stage's arena: one response buffer per connection slot.
+     */
+    public static long upstreamArenaBytes(final WeirConfig config) {
+        return (long) config.connections() * config.upstreamBufferBytes();
+    }
+
+    /**
+     * @param config the configuration.
+     * @return bytes of the write stage's arena.
+     */
+    public static long writeArenaBytes(final WeirConfig config) {
+        return WRITE_ARENA_BYTES;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return threads of the four stages: one accept thread plus the parse, upstream and write threads.
+     */
+    public static int stageThreads(final WeirConfig config) {
+        return 1 + config.parseThreads() + config.upstreamThreads() + config.writeThreads();
+    }
+
+    /**
+     * @param config the configuration.
+     * @return rings: one inbox per parse, upstream and write thread, plus the slot-return ring.
+     */
+    public static int ringCount(final WeirConfig config) {
+        return config.parseThreads() + config.upstreamThreads() + config.writeThreads() + 1;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return heap bytes of all ring entries.
+     */
+    public static long ringsHeapBytes(final WeirConfig config) {
+        return ringCount(config) * (long) config.ringSize() * RING_ENTRY_BYTES;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return heap bytes of the connection slot table.
+     */
+    public static long slotTableHeapBytes(final WeirConfig config) {
+        return config.connections() * SLOT_HEAP_BYTES;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return the smallest heap for this configuration: baseline, rings and slot table.
+     */
+    public static long heapRequiredBytes(final WeirConfig config) {
+        return HEAP_BASELINE_BYTES + ringsHeapBytes(config) + slotTableHeapBytes(config);
+    }
+
+    /**
+     * @param config the configuration.
+     * @return Java threads the plan counts stacks for: the stages plus {@value #JVM_THREAD_ALLOWANCE}.
+     */
+    public static int plannedThreads(final WeirConfig config) {
+        return stageThreads(config) + JVM_THREAD_ALLOWANCE;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return the cap on thread stack bytes.
+     */
+    public static long threadStacksBytes(final WeirConfig config) {
+        return plannedThreads(config) * config.threadStackBytes();
+    }
+
+    /**
+     * @param config the configuration.
+     * @return sockets open at most: client connections, upstream connections and the listening socket.
+     */
+    public static long socketCount(final WeirConfig config) {
+        return (long) config.connections() + config.upstreamConnections() + LISTENING_SOCKETS;
+    }
+
+    /**
+     * Kernel memory one socket may hold. Linux doubles the {@code SO_RCVBUF}/{@code SO_SNDBUF} value it is
+     * given (socket(7): "to allow space for bookkeeping overhead") and charges queued data by its true size
+     * against that doubled limit; this adds the socket's own structures.
+     *
+     * @param config the configuration.
+     * @return bytes per socket at most.
+     */
+    public static long kernelBytesPerSocket(final WeirConfig config) {
+        return 2L * config.socketReceiveBufferBytes() + 2L * config.socketSendBufferBytes() + SOCKET_OVERHEAD_BYTES;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return kernel memory of every socket at most, charged to the process's cgroup.
+     */
+    public static long socketKernelBytes(final WeirConfig config) {
+        return socketCount(config) * kernelBytesPerSocket(config);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.weir.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+
+import dev.weir.arena.plan.MemoryPlan;
+import org.junit.jupiter.api.Test;
+
+class AutoSizerTest {
+
+    private static final long MIB = 1024L * 1024;
+    private static final long GIB = 1024 * MIB;
+
+    @Test
+    void shouldUseMostOfTwoGibWithoutExceedingIt() {
+        final WeirConfig config = AutoSizer.fit(WeirConfig.builder().build(), 2 * GIB);
+        final long total = PlanBuilder.build(config).totalBytes();
+        assertTrue(total <= 2 * GIB, "total " + total);
+        assertTrue(total >= 2 * GIB * 9 / 10, "total " + total);
+        // One more connection would not fit: the search found the largest count.
+        final long oneMore = PlanBuilder.build(AutoSizer.withConnections(config, config.connections() + 1))
+            .totalBytes();
+        assertTrue(oneMore > 2 * GIB, "one more connection still fits: " + oneMore);
+    }
+
+    @Test
+    void shouldGrowTheHeapWhenSlotsAndRingsNeedIt() {
+        final WeirConfig config = AutoSizer.fit(WeirConfig.builder().build(), 64 * GIB);
+        assertTrue(config.heapBytes() >= StageSizes.heapRequiredBytes(config));
+        assertTrue(config.heapBytes() > ConfigKeys.DEFAULT_HEAP_BYTES, "heap " + config.heapBytes());
+        assertTrue(PlanBuilder.build(config).totalBytes() <= 64 * GIB);
+        assertTrue(PlanBuilder.build(config).totalBytes() >= 64 * GIB * 9 / 10);
+    }
+
+    @Test
+    void shouldResetAFixedRingSizeToFitTheDerivedConnections() {
+        final WeirConfig config = ConfigLoader.load(null, Map.of("ring-size", "1024", "memory.budget", "1g"));
+        assertTrue(config.ringSize() >= config.connections());
+        assertEquals(1, Integer.bitCount(config.ringSize()));
+    }
+
+    @Test
+    void shouldRejectBudgetTooSmallForOneConnection() {
+        final ConfigException e = assertThrows(ConfigException.class,
+            () -> ConfigLoader.load(null, Map.of("memory.budget", "100m")));
+        assertEquals("memory.budget", e.key());
+        assertTrue(e.getMessage().contains("must be at least"), e.getMessage());
+        assertTrue(e.getMessage().contains(MemoryPlan.human(PlanBuilder.build(
+            AutoSizer.withConnections(WeirConfig.builder().build(), 1)).totalBytes())), e.getMessage());
+    }
+}

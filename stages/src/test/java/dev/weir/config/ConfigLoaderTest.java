@@ -1,0 +1,161 @@
+package dev.weir.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+
+    private static final Path SHIPPED = Paths.get("..", "conf", "weir.yaml");
+
+    @TempDir
+    Path dir;
+
+    private static WeirConfig yaml(final String text) {
+        return ConfigLoader.readYaml(text, "test.yaml", WeirConfig.builder()).build();
+    }
+
+    private static ConfigException rejected(final String text) {
+        return assertThrows(ConfigException.class, () -> yaml(text));
+    }
+
+    @Test
+    void shouldReadNestedSectionsAndDottedKeys() {
+        final WeirConfig config = yaml("accept:\n  listen: 0.0.0.0:8081\nconnections: 300\n"
+            + "parse.buffer: 32k\nupstream:\n  address: '[::1]:9001'\n  connections: 8\n  threads: 2\n"
+            + "memory:\n  lock: true\n  budget: none\n");
+        assertEquals("0.0.0.0", config.listenHost());
+        assertEquals(8081, config.listenPort());
+        assertEquals(300, config.connections());
+        assertEquals(512, config.ringSize());
+        assertEquals(32 * 1024, config.parseBufferBytes());
+        assertEquals("::1", config.upstreamHost());
+        assertEquals(9001, config.upstreamPort());
+        assertEquals(8, config.upstreamConnections());
+        assertEquals(2, config.upstreamThreads());
+        assertTrue(config.lockMemory());
+        assertEquals(0, config.memoryBudgetBytes());
+    }
+
+    @Test
+    void shouldTreatAnEmptyFileAsDefaults() {
+        assertEquals(ConfigKeys.DEFAULT_CONNECTIONS, yaml("# nothing\n").connections());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "negative connections      | 'connections: -5'                  | connections          | at least 1",
+        "zero connections          | 'connections: 0'                   | connections          | at least 1",
+        "zero parse threads        | 'parse: {threads: 0}'              | parse.threads        | at least 1",
+        "negative write threads    | 'write: {threads: -1}'             | write.threads        | at least 1",
+        "zero backlog              | 'accept: {backlog: 0}'             | accept.backlog       | at least 1",
+        "ring not a power of two   | 'ring-size: 1000'                  | ring-size            | power of two",
+        "negative ring size        | 'ring-size: -4'                    | ring-size            | power of two",
+        "ring smaller than slots   | 'ring-size: 512'                   | ring-size            | at least connections",
+        "unknown top-level key     | 'conections: 10'                   | conections           | unknown key",
+        "unknown key in section    | 'parse: {bufer: 16k}'              | parse.bufer          | unknown key",
+        "size without unit         | 'parse: {buffer: 16384}'           | parse.buffer         | with a unit",
+        "size without unit, text   | 'jvm: {heap: ''64''}'          | jvm.heap             | with a unit",
+        "negative size             | 'jvm: {heap: -64m}'                | jvm.heap             | negative",
+        "zero size                 | 'socket: {send-buffer: 0k}'        | socket.send-buffer   | at least 1k",
+        "buffer below 1 KiB        | 'upstream: {buffer: 512b}'         | upstream.buffer      | at least 1k",
+        "buffer above 1 GiB        | 'parse: {buffer: 2g}'              | parse.buffer         | at most 1g",
+        "heap too small for slots  | 'jvm: {heap: 16m}'                 | jvm.heap             | at least 33m",
+        "thread stack too small    | 'jvm: {thread-stack: 64k}'         | jvm.thread-stack     | at least 256k",
+        "zero direct memory        | 'jvm: {direct-memory: 0m}'         | jvm.direct-memory    | at least 1m",
+        "bad host:port, no port    | 'accept: {listen: localhost}'      | accept.listen        | HOST:PORT",
+        "bad host:port, port text  | 'upstream: {address: ''h:http''}' | upstream.address  | HOST:PORT",
+        "port out of range         | 'accept: {listen: ''h:70000''}'  | accept.listen       | at most 65535",
+        "upstream port zero        | 'upstream: {address: ''h:0''}'   | upstream.address    | at least 1",
+        "upstream conns < threads | 'upstream: {connections: 1, threads: 2}' | upstream.connections | upstream.threads",
+        "wrong type, text for int  | 'connections: many'                | connections          | an integer",
+        "wrong type, float for int | 'connections: 1.5'                 | connections          | an integer",
+        "wrong type, bool for size | 'parse: {buffer: true}'            | parse.buffer         | a size",
+        "wrong type, int for bool  | 'memory: {lock: 1}'                | memory.lock          | true or false",
+        "wrong type, map for key   | 'connections: {a: 1}'              | connections          | an integer",
+        "wrong type, scalar section| 'parse: 5'                         | parse                | section",
+        "int out of range          | 'connections: 99999999999'         | connections          | out of range",
+        "missing value             | 'connections:'                     | connections          | must have a value",
+    })
+    void shouldRejectBadConfigurationNamingTheKey(final String name, final String text, final String key,
+        final String rule) {
+        final ConfigException e = rejected(text.replace("\\n", "\n"));
+        assertEquals(key, e.key(), e.getMessage());
+        assertTrue(e.getMessage().startsWith(key + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains(rule), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectDuplicateKeyAndInvalidYamlNamingTheFile() {
+        final ConfigException dup = rejected("connections: 1\nconnections: 2\n");
+        assertEquals("test.yaml", dup.key());
+        assertTrue(dup.getMessage().contains("duplicate"), dup.getMessage());
+        final ConfigException broken = rejected("parse: [1, 2\n");
+        assertEquals("test.yaml", broken.key());
+        assertTrue(broken.getMessage().contains("is not valid YAML"), broken.getMessage());
+        assertFalse(broken.getMessage().contains("\n"), broken.getMessage());
+    }
+
+    @Test
+    void shouldApplyCommandLineOverridesAfterTheFile() throws IOException {
+        final Path file = dir.resolve("weir.yaml");
+        Files.writeString(file, "connections: 100\nparse:\n  buffer: 8k\n");
+        final Map<String, String> overrides = new LinkedHashMap<>();
+        overrides.put("connections", "200");
+        overrides.put("memory.lock", "true");
+        final WeirConfig config = ConfigLoader.load(file, overrides);
+        assertEquals(200, config.connections());
+        assertEquals(8 * 1024, config.parseBufferBytes());
+        assertTrue(config.lockMemory());
+    }
+
+    @Test
+    void shouldRejectUnknownOverrideAndUnreadableFile() {
+        assertEquals("parse.bufer", assertThrows(ConfigException.class,
+            () -> ConfigLoader.load(null, Map.of("parse.bufer", "8k"))).key());
+        final Path missing = dir.resolve("missing.yaml");
+        final ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(missing, Map.of()));
+        assertEquals(missing.toString(), e.key());
+    }
+
+    @Test
+    void shouldShipAConfigFileWithEveryKeyAtItsDefault() throws IOException {
+        final String text = Files.readString(SHIPPED);
+        final WeirConfig shipped = ConfigLoader.load(SHIPPED, Map.of());
+        final WeirConfig defaults = WeirConfig.builder().build();
+        for (final ConfigKeys.Key key : ConfigKeys.all()) {
+            final String leaf = key.name().substring(key.name().lastIndexOf('.') + 1);
+            assertTrue(text.contains(leaf + ":"), "conf/weir.yaml lacks " + key.name());
+            assertEquals(key.valueIn(defaults), key.valueIn(shipped), key.name());
+            if (!key.name().equals("ring-size")) {
+                assertEquals(key.defaultValue(), key.valueIn(defaults), "ConfigKeys default of " + key.name());
+            }
+            assertTrue(text.contains("(default " + key.defaultValue() + ")") || key.type() == ConfigKeys.Type.HOST_PORT,
+                "conf/weir.yaml does not state the default of " + key.name());
+        }
+    }
+
+    @Test
+    void shouldListEveryKeyOnce() {
+        assertEquals(21, ConfigKeys.all().size());
+        for (final ConfigKeys.Key key : ConfigKeys.all()) {
+            assertNotNull(ConfigKeys.find(key.name()));
+            assertFalse(key.meaning().isEmpty(), key.name());
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.weir.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.weir.arena.plan.MemoryPlan;
+import dev.weir.arena.plan.PlanItem;
+import org.junit.jupiter.api.Test;
+
+class PlanBuilderTest {
+
+    private static final long KIB = 1024;
+    private static final long MIB = 1024 * KIB;
+
+    /** A sample configuration whose plan is computed by hand below. */
+    private static WeirConfig sample() {
+        return WeirConfig.builder()
+            .connections(100)
+            .ringSize(128)
+            .parseThreads(1)
+            .parseBufferBytes(8 * 1024)
+            .upstreamConnections(10)
+            .upstreamThreads(2)
+            .upstreamBufferBytes(16 * 1024)
+            .writeThreads(1)
+            .socketReceiveBufferBytes(8 * 1024)
+            .socketSendBufferBytes(8 * 1024)
+            .heapBytes(64 * MIB)
+            .threadStackBytes(256 * KIB)
+            .metaspaceBytes(32 * MIB)
+            .codeCacheBytes(16 * MIB)
+            .directMemoryBytes(8 * MIB)
+            .jvmOverheadBytes(32 * MIB)
+            .build();
+    }
+
+    @Test
+    void shouldMatchHandComputedTotalForSampleConfiguration() {
+        // arena accept    4 KiB                                           =       4,096
+        // arena parse     100 connections x 8 KiB                         =     819,200
+        // arena upstream  100 connections x 16 KiB                        =   1,638,400
+        // arena write     16 KiB                                          =      16,384
+        // java heap       64 MiB                                          =  67,108,864
+        // thread stacks   (1 accept + 1 parse + 2 upstream + 1 write + 16 JVM) = 21 x 256 KiB = 5,505,024
+        // metaspace       32 MiB                                          =  33,554,432
+        // code cache      16 MiB                                          =  16,777,216
+        // direct memory   8 MiB                                           =   8,388,608
+        // jvm overhead    32 MiB                                          =  33,554,432
+        // socket buffers  (100 + 10 + 1) = 111 sockets
+        //                 x (2 x 8 KiB + 2 x 8 KiB + 4 KiB) = 36,864      =   4,091,904
+        // total                                                           = 171,458,560
+        // in heap, not added: rings (1 + 2 + 1 + 1) = 5 x 128 x 32 B = 20,480; slots 100 x 512 B = 51,200
+        final MemoryPlan plan = PlanBuilder.build(sample());
+
+        assertEquals(4_096, plan.row(PlanBuilder.ARENA_ACCEPT).bytes());
+        assertEquals(819_200, plan.row(PlanBuilder.ARENA_PARSE).bytes());
+        assertEquals(1_638_400, plan.row(PlanBuilder.ARENA_UPSTREAM).bytes());
+        assertEquals(16_384, plan.row(PlanBuilder.ARENA_WRITE).bytes());
+        assertEquals(67_108_864, plan.row(PlanBuilder.HEAP).bytes());
+        assertEquals(5_505_024, plan.row(PlanBuilder.THREAD_STACKS).bytes());
+        assertEquals(4_091_904, plan.row(PlanBuilder.SOCKET_BUFFERS).bytes());
+        assertEquals(20_480, plan.row(PlanBuilder.RINGS).bytes());
+        assertEquals(51_200, plan.row(PlanBuilder.SLOTS).bytes());
+        assertEquals(PlanItem.Kind.IN_HEAP, plan.row(PlanBuilder.RINGS).kind());
+        assertEquals(PlanItem.Kind.KERNEL, plan.row(PlanBuilder.SOCKET_BUFFERS).kind());
+
+        assertEquals(171_458_560L, plan.totalBytes());
+        assertEquals(4_096 + 819_200 + 1_638_400 + 16_384 + 67_108_864L, plan.committedBytes());
+    }
+
+    @Test
+    void shouldKeepDefaultPlanLaptopSized() {
+        final MemoryPlan plan = PlanBuilder.build(WeirConfig.builder().build());
+        // A few hundred MiB at most: the default must start on a laptop.
+        assertEquals(true, plan.totalBytes() < 512 * MIB, plan.render());
+    }
+
+    @Test
+    void shouldDeriveJvmFlagsFromThePlan() {
+        assertEquals("-Xms64m -Xmx64m -XX:+AlwaysPreTouch -Xss256k -XX:MaxMetaspaceSize=32m"
+            + " -XX:ReservedCodeCacheSize=16m -XX:MaxDirectMemorySize=8m -XX:+UseSerialGC"
+            + " -XX:+ExitOnOutOfMemoryError", String.join(" ", JvmFlags.of(sample())));
+    }
+}
