@@ -23,6 +23,9 @@ import java.util.function.Function;
  */
 public final class ConfigKeys {
 
+    /** Room the upstream block needs beyond the parse block: the forwarded head gains X-Forwarded-For. */
+    public static final int FORWARDED_HEAD_MARGIN_BYTES = 1024;
+
     /** Where the proxy listens: loopback and a port that needs no privilege. */
     public static final String DEFAULT_LISTEN = "127.0.0.1:8080";
     /** Pending connections the kernel queues before accept; the common Linux {@code somaxconn}. */

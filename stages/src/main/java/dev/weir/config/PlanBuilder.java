@@ -55,12 +55,16 @@ public final class PlanBuilder {
      */
     public static MemoryPlan build(final WeirConfig c) {
         final List<PlanItem> rows = new ArrayList<>(13);
-        rows.add(new PlanItem(ARENA_ACCEPT, StageSizes.acceptArenaBytes(c), Kind.COMMITTED, "canned 503"));
+        rows.add(new PlanItem(ARENA_ACCEPT, StageSizes.acceptArenaBytes(c), Kind.COMMITTED,
+            "1 thread x 4k scratch (canned 503)"));
         rows.add(new PlanItem(ARENA_PARSE, StageSizes.parseArenaBytes(c), Kind.COMMITTED,
-            c.connections() + " connections x parse.buffer " + Sizes.format(c.parseBufferBytes())));
+            c.connections() + " connections x parse.buffer " + Sizes.format(c.parseBufferBytes()) + " + "
+            + c.parseThreads() + " x 4k scratch"));
         rows.add(new PlanItem(ARENA_UPSTREAM, StageSizes.upstreamArenaBytes(c), Kind.COMMITTED,
-            c.connections() + " connections x upstream.buffer " + Sizes.format(c.upstreamBufferBytes())));
-        rows.add(new PlanItem(ARENA_WRITE, StageSizes.writeArenaBytes(c), Kind.COMMITTED, "canned responses"));
+            c.connections() + " connections x upstream.buffer " + Sizes.format(c.upstreamBufferBytes()) + " + "
+            + c.upstreamThreads() + " x 4k scratch"));
+        rows.add(new PlanItem(ARENA_WRITE, StageSizes.writeArenaBytes(c), Kind.COMMITTED,
+            c.writeThreads() + " x 4k scratch (canned responses)"));
         rows.add(new PlanItem(HEAP, c.heapBytes(), Kind.COMMITTED, "-Xms=-Xmx, pre-touched; needs "
             + MemoryPlan.human(StageSizes.heapRequiredBytes(c)) + ": 32 MiB + rings + slots"));
         rows.add(new PlanItem(RINGS, StageSizes.ringsHeapBytes(c), Kind.IN_HEAP,

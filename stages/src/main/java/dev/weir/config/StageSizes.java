@@ -21,10 +21,11 @@ package dev.weir.config;
  */
 public final class StageSizes {
 
-    /** The accept stage's arena: the canned {@code 503} answered when no slot is free. */
-    public static final long ACCEPT_ARENA_BYTES = 4 * 1024;
-    /** The write stage's arena: the canned error responses. */
-    public static final long WRITE_ARENA_BYTES = 16 * 1024;
+    /**
+     * Each stage thread's own region in its stage's arena: canned responses, the {@code 100 Continue} bytes,
+     * scratch for reading idle origin sockets.
+     */
+    public static final long STAGE_SCRATCH_BYTES = 4 * 1024;
     /** One ring entry in the heap: a small mutable event object (~24 B) plus its reference in the array. */
     public static final long RING_ENTRY_BYTES = 24 + 8;
     /** One connection slot's object graph in the heap (state machine, buffer views, counters). */
@@ -53,7 +54,7 @@ public final class StageSizes {
      * @return bytes of the accept stage's arena.
      */
     public static long acceptArenaBytes(final WeirConfig config) {
-        return ACCEPT_ARENA_BYTES;
+        return STAGE_SCRATCH_BYTES;
     }
 
     /**
@@ -61,7 +62,7 @@ public final class StageSizes {
      * @return bytes of the parse stage's arena: one request buffer per connection slot.
      */
     public static long parseArenaBytes(final WeirConfig config) {
-        return (long) config.connections() * config.parseBufferBytes();
+        return (long) config.connections() * config.parseBufferBytes() + config.parseThreads() * STAGE_SCRATCH_BYTES;
     }
 
     /**
@@ -69,7 +70,8 @@ public final class StageSizes {
      * @return bytes of the upstream stage's arena: one response buffer per connection slot.
      */
     public static long upstreamArenaBytes(final WeirConfig config) {
-        return (long) config.connections() * config.upstreamBufferBytes();
+        return (long) config.connections() * config.upstreamBufferBytes()
+            + config.upstreamThreads() * STAGE_SCRATCH_BYTES;
     }
 
     /**
@@ -77,7 +79,7 @@ public final class StageSizes {
      * @return bytes of the write stage's arena.
      */
     public static long writeArenaBytes(final WeirConfig config) {
-        return WRITE_ARENA_BYTES;
+        return config.writeThreads() * STAGE_SCRATCH_BYTES;
     }
 
     /**

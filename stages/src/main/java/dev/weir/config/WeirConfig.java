@@ -406,6 +406,12 @@ public final class WeirConfig {
             }
             between("upstream.threads", upstreamThreads, 1, ConfigKeys.MAX_STAGE_THREADS, "");
             buffer("upstream.buffer", upstreamBufferBytes);
+            if (upstreamBufferBytes < parseBufferBytes + ConfigKeys.FORWARDED_HEAD_MARGIN_BYTES) {
+                // The forwarded head (the parsed head plus X-Forwarded-For) is written into the upstream block.
+                throw new ConfigException("upstream.buffer", "must be at least parse.buffer + "
+                    + Sizes.format(ConfigKeys.FORWARDED_HEAD_MARGIN_BYTES) + " (got "
+                    + Sizes.format(upstreamBufferBytes) + " with parse.buffer " + Sizes.format(parseBufferBytes) + ")");
+            }
             between("write.threads", writeThreads, 1, ConfigKeys.MAX_STAGE_THREADS, "");
             buffer("socket.receive-buffer", socketReceiveBufferBytes);
             buffer("socket.send-buffer", socketSendBufferBytes);

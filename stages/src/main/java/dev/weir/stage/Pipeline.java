@@ -13,6 +13,7 @@ import java.util.List;
 import dev.weir.arena.Arena;
 import dev.weir.arena.BlockPool;
 import dev.weir.config.ConfigException;
+import dev.weir.config.StageSizes;
 import dev.weir.config.WeirConfig;
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.http.CannedResponses;
@@ -33,8 +34,7 @@ import dev.weir.upstream.UpstreamPool;
  */
 public final class Pipeline implements AutoCloseable {
 
-    /** Bytes of each stage thread's own region in its stage's arena (canned responses, scratch). */
-    public static final int STAGE_SCRATCH_BYTES = 4096;
+    private static final int STAGE_SCRATCH_BYTES = (int) StageSizes.STAGE_SCRATCH_BYTES;
 
     private final WeirConfig config;
     private final List<Arena> arenas = new ArrayList<>();
@@ -49,22 +49,6 @@ public final class Pipeline implements AutoCloseable {
 
     private Pipeline(final WeirConfig config) {
         this.config = config;
-    }
-
-    /**
-     * Bytes each stage's arena commits: its blocks, if any, plus a scratch region per stage thread.
-     *
-     * @param config the configuration.
-     * @return accept, parse, upstream and write arena sizes, in that order.
-     */
-    public static long[] arenaBytes(final WeirConfig config) {
-        final long connections = config.connections();
-        return new long[] {
-            STAGE_SCRATCH_BYTES,
-            connections * config.parseBufferBytes() + (long) config.parseThreads() * STAGE_SCRATCH_BYTES,
-            connections * config.upstreamBufferBytes() + (long) config.upstreamThreads() * STAGE_SCRATCH_BYTES,
-            (long) config.writeThreads() * STAGE_SCRATCH_BYTES,
-        };
     }
 
     /**
@@ -98,11 +82,11 @@ public final class Pipeline implements AutoCloseable {
 
     private void build(final InetSocketAddress origin) throws IOException {
         final WeirConfig c = config;
-        final long[] sizes = arenaBytes(c);
-        final Arena acceptArena = commit("accept", sizes[0]);
-        final Arena parseArena = commit("parse", sizes[1]);
-        final Arena upstreamArena = commit("upstream", sizes[2]);
-        final Arena writeArena = commit("write", sizes[3]);
+        // The memory plan states these very sizes: StageSizes is the one place they are computed.
+        final Arena acceptArena = commit("accept", StageSizes.acceptArenaBytes(c));
+        final Arena parseArena = commit("parse", StageSizes.parseArenaBytes(c));
+        final Arena upstreamArena = commit("upstream", StageSizes.upstreamArenaBytes(c));
+        final Arena writeArena = commit("write", StageSizes.writeArenaBytes(c));
         parseBlocks = parseArena.carveBlocks("parse", c.parseBufferBytes(), c.connections());
         upstreamBlocks = upstreamArena.carveBlocks("upstream", c.upstreamBufferBytes(), c.connections());
 

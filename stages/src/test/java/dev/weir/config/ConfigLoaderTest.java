@@ -34,9 +34,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldRejectUpstreamBufferTooSmallForTheForwardedHead() {
+        final ConfigException ex = rejected("parse.buffer: 16k\nupstream.buffer: 16k\n");
+        assertEquals("upstream.buffer", ex.key());
+    }
+
+    @Test
     void shouldReadNestedSectionsAndDottedKeys() {
         final WeirConfig config = yaml("accept:\n  listen: 0.0.0.0:8081\nconnections: 300\n"
-            + "parse.buffer: 32k\nupstream:\n  address: '[::1]:9001'\n  connections: 8\n  threads: 2\n"
+            + "parse.buffer: 32k\nupstream.buffer: 64k\n"
+            + "upstream:\n  address: '[::1]:9001'\n  connections: 8\n  threads: 2\n"
             + "memory:\n  lock: true\n  budget: none\n");
         assertEquals("0.0.0.0", config.listenHost());
         assertEquals(8081, config.listenPort());

@@ -35,10 +35,10 @@ class PlanBuilderTest {
 
     @Test
     void shouldMatchHandComputedTotalForSampleConfiguration() {
-        // arena accept    4 KiB                                           =       4,096
-        // arena parse     100 connections x 8 KiB                         =     819,200
-        // arena upstream  100 connections x 16 KiB                        =   1,638,400
-        // arena write     16 KiB                                          =      16,384
+        // arena accept    1 thread x 4 KiB scratch                        =       4,096
+        // arena parse     100 connections x 8 KiB + 1 x 4 KiB             =     823,296
+        // arena upstream  100 connections x 16 KiB + 2 x 4 KiB            =   1,646,592
+        // arena write     1 thread x 4 KiB scratch                        =       4,096
         // java heap       64 MiB                                          =  67,108,864
         // thread stacks   (1 accept + 1 parse + 2 upstream + 1 write + 16 JVM) = 21 x 256 KiB = 5,505,024
         // metaspace       32 MiB                                          =  33,554,432
@@ -52,9 +52,9 @@ class PlanBuilderTest {
         final MemoryPlan plan = PlanBuilder.build(sample());
 
         assertEquals(4_096, plan.row(PlanBuilder.ARENA_ACCEPT).bytes());
-        assertEquals(819_200, plan.row(PlanBuilder.ARENA_PARSE).bytes());
-        assertEquals(1_638_400, plan.row(PlanBuilder.ARENA_UPSTREAM).bytes());
-        assertEquals(16_384, plan.row(PlanBuilder.ARENA_WRITE).bytes());
+        assertEquals(823_296, plan.row(PlanBuilder.ARENA_PARSE).bytes());
+        assertEquals(1_646_592, plan.row(PlanBuilder.ARENA_UPSTREAM).bytes());
+        assertEquals(4_096, plan.row(PlanBuilder.ARENA_WRITE).bytes());
         assertEquals(67_108_864, plan.row(PlanBuilder.HEAP).bytes());
         assertEquals(5_505_024, plan.row(PlanBuilder.THREAD_STACKS).bytes());
         assertEquals(4_091_904, plan.row(PlanBuilder.SOCKET_BUFFERS).bytes());
@@ -64,7 +64,7 @@ class PlanBuilderTest {
         assertEquals(PlanItem.Kind.KERNEL, plan.row(PlanBuilder.SOCKET_BUFFERS).kind());
 
         assertEquals(171_458_560L, plan.totalBytes());
-        assertEquals(4_096 + 819_200 + 1_638_400 + 16_384 + 67_108_864L, plan.committedBytes());
+        assertEquals(4_096 + 823_296 + 1_646_592 + 4_096 + 67_108_864L, plan.committedBytes());
     }
 
     @Test
