@@ -2,6 +2,7 @@ package dev.weir.stage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -16,10 +17,12 @@ import dev.weir.config.ConfigException;
 import dev.weir.config.StageSizes;
 import dev.weir.config.WeirConfig;
 import dev.weir.conn.ConnectionSlot;
+import dev.weir.conn.ConnectionState;
 import dev.weir.http.CannedResponses;
 import dev.weir.ring.SlotPool;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
+import dev.weir.upstream.UpstreamConnection;
 import dev.weir.upstream.UpstreamPool;
 
 /**
@@ -248,6 +251,43 @@ public final class Pipeline implements AutoCloseable {
             + ", origin connections busy " + upstreamConnectionsBusy();
     }
 
+    /**
+     * A diagnostic listing of every slot that is not free, with its state; for test failure messages.
+     * Reads slots owned by other threads without synchronisation, so it may be slightly stale.
+     *
+     * @return one line per busy slot.
+     */
+    public String describeBusySlots() {
+        final StringBuilder text = new StringBuilder();
+        for (int i = 0; i < slots.capacity(); i++) {
+            final ConnectionSlot slot = slots.slot(i);
+            if (slot.state != ConnectionState.FREE) {
+                text.append("slot ").append(i).append(' ').append(ConnectionState.name(slot.state))
+                    .append(" requestFilled=").append(slot.requestFilled)
+                    .append(" responseFilled=").append(slot.responseFilled)
+                    .append(" headParsed=").append(slot.responseHeadParsed)
+                    .append(" complete=").append(slot.responseComplete)
+                    .append(" upstream=").append(slot.upstream == null ? "-"
+                        : slot.upstream.index + ":" + UpstreamConnection.stateName(slot.upstream.state)
+                        + " upstreamOps=" + interest(slot.upstream.key)
+                        + " responseEnd=" + slot.responseEnd + " framing=" + slot.responseFraming
+                        + " bodyRemaining=" + slot.responseBodyRemaining
+                        + " bufferPos=" + slot.responseBuffer.position() + "/" + slot.responseBuffer.limit())
+                    .append(" parseOps=").append(interest(slot.parseKey))
+                    .append(" writeOps=").append(interest(slot.writeKey))
+                    .append('\n');
+            }
+        }
+        return text.toString();
+    }
+
+    private static String interest(final java.nio.channels.SelectionKey key) {
+        if (key == null) {
+            return "-";
+        }
+        return key.isValid() ? Integer.toString(key.interestOps()) : "cancelled";
+    }
+
     /** @return connections refused with 503 because a pool was empty. */
     public long rejectedConnections() {
         return stages.isEmpty() ? 0 : stages.get(0).counters().rejected();
@@ -263,6 +303,32 @@ public final class Pipeline implements AutoCloseable {
             bugs += runner.errors();
         }
         return bugs;
+    }
+
+    /**
+     * Bytes allocated on the heap by the stage threads since they started, from the JVM's per-thread
+     * accounting: the check behind "no allocation per request". Allocates its own small result arrays.
+     *
+     * @return total bytes, or -1 when the JVM does not measure thread allocation.
+     */
+    public long stageAllocatedBytes() {
+        final java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        if (!(bean instanceof com.sun.management.ThreadMXBean)) {
+            return -1;
+        }
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+        if (!threads.isThreadAllocatedMemorySupported() || !threads.isThreadAllocatedMemoryEnabled()) {
+            return -1;
+        }
+        final long[] ids = new long[runners.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = runners.get(i).threadId();
+        }
+        long total = 0;
+        for (final long bytes : threads.getThreadAllocatedBytes(ids)) {
+            total += Math.max(0, bytes);
+        }
+        return total;
     }
 
     /** @return the counters of every stage, accept first. */

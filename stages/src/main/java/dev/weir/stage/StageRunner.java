@@ -64,6 +64,11 @@ public final class StageRunner implements AutoCloseable {
         return errors;
     }
 
+    /** @return the stage thread's id, for per-thread metrics such as allocated bytes. */
+    public long threadId() {
+        return thread.getId();
+    }
+
     /** @return the stage run. */
     public Stage stage() {
         return stage;

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Timeout;
 import dev.weir.config.WeirConfig;
 import dev.weir.support.LoopbackOrigin;
 
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class PipelineTest {
 
     private LoopbackOrigin origin;
@@ -59,7 +59,7 @@ class PipelineTest {
         final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!pipeline.isIdle()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("leak: " + pipeline.describePools());
+                throw new AssertionError("leak: " + pipeline.describePools() + "\n" + pipeline.describeBusySlots());
             }
             Thread.sleep(5);
         }
@@ -91,6 +91,31 @@ class PipelineTest {
             }
         }
         assertEquals(1, origin.connections(), "the origin connection is kept alive");
+    }
+
+    @Test
+    void shouldAllocateNothingPerRequestOnStageThreads() throws Exception {
+        try (Socket socket = connect()) {
+            final byte[] request = "GET /size/100 HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            final InputStream in = socket.getInputStream();
+            final int responseLength = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n".length() + 100;
+            for (int i = 0; i < 20_000; i++) {
+                socket.getOutputStream().write(request);
+                try {
+                    assertEquals(responseLength, in.readNBytes(responseLength).length);
+                } catch (final IOException ex) {
+                    throw new AssertionError("request " + i + ": " + ex + "\n" + pipeline.describeBusySlots(), ex);
+                }
+            }
+            final long before = pipeline.stageAllocatedBytes();
+            final int measured = 5_000;
+            for (int i = 0; i < measured; i++) {
+                socket.getOutputStream().write(request);
+                assertEquals(responseLength, in.readNBytes(responseLength).length);
+            }
+            final long perRequest = (pipeline.stageAllocatedBytes() - before) / measured;
+            assertEquals(0, perRequest, "bytes allocated per request on the stage threads");
+        }
     }
 
     @Test
@@ -187,7 +212,7 @@ class PipelineTest {
 
     private Socket connect() throws IOException {
         final Socket socket = new Socket(InetAddress.getLoopbackAddress(), pipeline.listenAddress().getPort());
-        socket.setSoTimeout(10_000);
+        socket.setSoTimeout(5_000);
         return socket;
     }
 

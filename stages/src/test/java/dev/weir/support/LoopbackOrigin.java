@@ -1,6 +1,7 @@
 package dev.weir.support;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -83,8 +84,11 @@ public final class LoopbackOrigin implements AutoCloseable {
 
     private void serve(final Socket socket) {
         try (socket) {
+            // One write per response and no Nagle: a head and body in separate segments would wait for the
+            // peer's delayed ACK (40 ms) on every request.
+            socket.setTcpNoDelay(true);
             final InputStream in = new BufferedInputStream(socket.getInputStream());
-            final OutputStream out = socket.getOutputStream();
+            final OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 65536);
             while (true) {
                 final String head = readHead(in);
                 if (head == null) {
