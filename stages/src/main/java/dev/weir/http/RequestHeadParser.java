@@ -87,7 +87,8 @@ public final class RequestHeadParser {
             pos++;
         }
         final int methodLength = pos - methodStart;
-        if (methodLength == 0 || methodLength > DEFAULT_MAX_METHOD_LENGTH || store.readByte(base + pos) != HttpBytes.SP) {
+        if (methodLength == 0 || methodLength > DEFAULT_MAX_METHOD_LENGTH
+            || store.readByte(base + pos) != HttpBytes.SP) {
             return ParseStatus.BAD_REQUEST;
         }
         head.method = lookupMethod(store, base + methodStart, methodLength);
