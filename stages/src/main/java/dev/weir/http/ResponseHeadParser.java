@@ -72,6 +72,9 @@ public final class ResponseHeadParser {
         while (store.readByte(base + pos) != HttpBytes.CR) {
             pos++;
         }
+        if (store.readByte(base + pos + 1) != HttpBytes.LF) {
+            return ParseStatus.BAD_RESPONSE;
+        }
         pos += 2;
         int transferEncodings = 0;
         while (pos < end - 2) {
@@ -98,6 +101,9 @@ public final class ResponseHeadParser {
                 if (b != HttpBytes.SP && b != HttpBytes.HTAB) {
                     valueEnd = pos;
                 }
+            }
+            if (store.readByte(base + pos + 1) != HttpBytes.LF) {
+                return ParseStatus.BAD_RESPONSE;
             }
             pos += 2;
             final int valueLength = valueEnd - valueStart;
