@@ -51,7 +51,10 @@ public final class HeaderRewriter {
         final int lastForwardedFor = lastIndexOf(head, HeaderNames.X_FORWARDED_FOR);
         for (int i = 0; i < head.headerCount && ok; i++) {
             final int id = head.headerId[i];
-            if (HeaderNames.isHopByHop(id) || id == HeaderNames.EXPECT || namedByConnection(src, srcBase, head, i)) {
+            // Connection may name only fields Weir does not act on: dropping Content-Length, Transfer-Encoding,
+            // Host or X-Forwarded-For on a client's say-so would unframe the body (smuggling) or lose the route.
+            if (HeaderNames.isHopByHop(id) || id == HeaderNames.EXPECT
+                || (id == HeaderNames.OTHER && namedByConnection(src, srcBase, head, i))) {
                 continue;
             }
             ok = copy(src, srcBase + head.nameStart[i], head.nameLength[i])

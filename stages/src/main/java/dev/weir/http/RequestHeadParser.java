@@ -60,13 +60,18 @@ public final class RequestHeadParser {
     private static int findHeadEnd(final BytesStore<?, ?> store, final long base, final int length,
         final RequestHead head) {
         int i = head.scanned;
-        if (i == 0) {
-            // RFC 9112 2.2: ignore empty lines received before the request line.
+        if (i == head.start) {
+            // RFC 9112 2.2: ignore empty lines received before the request line, even when they arrive in pieces.
             while (i + 1 < length && store.readByte(base + i) == HttpBytes.CR
                 && store.readByte(base + i + 1) == HttpBytes.LF) {
                 i += 2;
             }
             head.start = i;
+            if (i + 1 >= length) {
+                // Not yet two bytes past the empty lines: they may still be a CR LF, so skip again next time.
+                head.scanned = i;
+                return -1;
+            }
         }
         i = Math.max(i, head.start + 3);
         for (; i < length; i++) {

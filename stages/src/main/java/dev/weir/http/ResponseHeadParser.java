@@ -72,6 +72,9 @@ public final class ResponseHeadParser {
         while (store.readByte(base + pos) != HttpBytes.CR) {
             pos++;
         }
+        if (store.readByte(base + pos + 1) != HttpBytes.LF) {
+            return ParseStatus.BAD_RESPONSE;
+        }
         pos += 2;
         int transferEncodings = 0;
         while (pos < end - 2) {
@@ -99,6 +102,9 @@ public final class ResponseHeadParser {
                     valueEnd = pos;
                 }
             }
+            if (store.readByte(base + pos + 1) != HttpBytes.LF) {
+                return ParseStatus.BAD_RESPONSE;
+            }
             pos += 2;
             final int valueLength = valueEnd - valueStart;
             final int id = HeaderNames.lookup(store, base + nameStart, nameLength);
@@ -111,7 +117,7 @@ public final class ResponseHeadParser {
             } else if (id == HeaderNames.TRANSFER_ENCODING) {
                 transferEncodings++;
                 // Only "chunked" can be relayed verbatim and delimited; another final coding means close.
-                head.chunked = RequestHeadParser.containsToken(store, base + valueStart, valueLength, CHUNKED);
+                head.chunked = isLastToken(store, base + valueStart, valueLength, CHUNKED);
             } else if (id == HeaderNames.CONNECTION) {
                 head.closeToken |= RequestHeadParser.containsToken(store, base + valueStart, valueLength, CLOSE);
                 head.keepAliveToken |=
@@ -127,6 +133,30 @@ public final class ResponseHeadParser {
             }
         }
         return ParseStatus.COMPLETE;
+    }
+
+    /**
+     * @return {@code true} when the last element of the comma-separated list is {@code token}, ignoring case
+     *         and white space (RFC 9112 6.3: chunked frames the body only as the final coding).
+     */
+    private static boolean isLastToken(final BytesStore<?, ?> store, final long offset, final int length,
+        final byte[] token) {
+        int stop = length;
+        while (stop > 0 && isWhite(store.readByte(offset + stop - 1))) {
+            stop--;
+        }
+        int start = stop;
+        while (start > 0 && store.readByte(offset + start - 1) != ',') {
+            start--;
+        }
+        while (start < stop && isWhite(store.readByte(offset + start))) {
+            start++;
+        }
+        return HeaderNames.equalsIgnoreCase(store, offset + start, stop - start, token);
+    }
+
+    private static boolean isWhite(final byte b) {
+        return b == HttpBytes.SP || b == HttpBytes.HTAB;
     }
 
     private static long parseLength(final BytesStore<?, ?> store, final long offset, final int length) {
