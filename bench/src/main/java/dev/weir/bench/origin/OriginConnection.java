@@ -375,7 +375,11 @@ final class OriginConnection {
             deliver(decoder.dataStart(), decoder.dataLength());
         }
         inStart += consumed;
-        if (decoder.isError()) {
+        if (decoder.isError() && !headPending) {
+            // The echo's head is already out: a truncated chunked response is the only honest answer.
+            gen = GEN_NONE;
+            phase = PHASE_CLOSING;
+        } else if (decoder.isError()) {
             answerError(ROUTE_BAD_REQUEST);
         } else if (decoder.isDone()) {
             finishBody();
