@@ -1,0 +1,468 @@
+package dev.weir.bench.harness;
+
+import dev.weir.bench.origin.DemoOrigin;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The comparison harness behind {@code bench/run}: direct vs Weir vs nginx vs HAProxy, or a sweep of one Weir
+ * configuration key; prints a table and writes JSON and a PNG plot to the results directory.
+ * <p>
+ * Options: {@code --quick | --full | --tiny}, {@code --targets direct,weir,nginx,haproxy},
+ * {@code --sizes 128,16384}, {@code --rounds N}, {@code --duration S}, {@code --warmup S},
+ * {@code --connections N}, {@code --loadgen auto|wrk|builtin}, {@code --origin process|inproc},
+ * {@code --sweep KEY=v1,v2,...}, {@code --sweep-style flags|yaml}, {@code --weir PATH}, {@code --repo DIR},
+ * {@code --results DIR}, {@code --no-pin}.
+ * <p>
+ * <b>Note:</b> single-threaded; {@link #run} returns an exit code instead of exiting, for tests.
+ */
+public final class Compare {
+
+    private static final String NGINX_PACKAGE = "nginx-light";
+    private static final String HAPROXY_PACKAGE = "haproxy";
+    private static final String WRK_PACKAGE = "wrk";
+
+    private final PrintStream out;
+    private List<String> targets = List.of("direct", "weir", "nginx", "haproxy");
+    private List<Integer> sizes = List.of(128, 16384);
+    private String mode = "full";
+    private int rounds = 5;
+    private int durationS = 10;
+    private int warmupS = 3;
+    private int connections = 50;
+    private String loadgen = "auto";
+    private String originMode = "process";
+    private int originThreads = 1;
+    private String sweepKey;
+    private List<String> sweepValues = List.of();
+    private boolean sweepYaml;
+    private boolean pin = true;
+    private Path repo = Path.of("").toAbsolutePath();
+    private Path weir;
+    private Path results;
+
+    private Compare(final PrintStream out) {
+        this.out = out;
+    }
+
+    /**
+     * Runs from the command line.
+     *
+     * @param args options, see the class comment.
+     * @throws Exception on failure.
+     */
+    public static void main(final String[] args) throws Exception {
+        System.exit(run(args, new PrintStream(System.out, true, StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Runs a comparison or sweep.
+     *
+     * @param args options, see the class comment.
+     * @param out  where the progress and the table go.
+     * @return 0 on success, 2 on bad options, 1 when nothing could be measured.
+     * @throws Exception on I/O failure.
+     */
+    public static int run(final String[] args, final PrintStream out) throws Exception {
+        System.setProperty("java.awt.headless", "true");
+        final Compare c = new Compare(out);
+        try {
+            c.parse(args);
+        } catch (final IllegalArgumentException e) {
+            out.println("error: " + e.getMessage());
+            return 2;
+        }
+        return c.execute(args);
+    }
+
+    private void parse(final String[] args) {
+        for (final String a : args) {
+            profile(a);
+        }
+        for (int i = 0; i < args.length; i++) {
+            final String a = args[i];
+            switch (a) {
+                case "--quick":
+                case "--full":
+                case "--tiny":
+                case "--no-pin":
+                    pin &= !"--no-pin".equals(a);
+                    break;
+                case "--targets":
+                    targets = Arrays.asList(value(args, ++i).split(","));
+                    break;
+                case "--sizes":
+                    sizes = new ArrayList<>();
+                    for (final String s : value(args, ++i).split(",")) {
+                        sizes.add(Integer.parseInt(s.trim()));
+                    }
+                    break;
+                case "--rounds":
+                    rounds = Integer.parseInt(value(args, ++i));
+                    break;
+                case "--duration":
+                    durationS = Integer.parseInt(value(args, ++i));
+                    break;
+                case "--warmup":
+                    warmupS = Integer.parseInt(value(args, ++i));
+                    break;
+                case "--connections":
+                    connections = Integer.parseInt(value(args, ++i));
+                    break;
+                case "--loadgen":
+                    loadgen = value(args, ++i);
+                    break;
+                case "--origin":
+                    originMode = value(args, ++i);
+                    break;
+                case "--origin-threads":
+                    originThreads = Integer.parseInt(value(args, ++i));
+                    break;
+                case "--sweep":
+                    final String sweep = value(args, ++i);
+                    final int eq = sweep.indexOf('=');
+                    if (eq <= 0) {
+                        throw new IllegalArgumentException("--sweep needs KEY=v1,v2,...: " + sweep);
+                    }
+                    sweepKey = sweep.substring(0, eq);
+                    sweepValues = Arrays.asList(sweep.substring(eq + 1).split(","));
+                    break;
+                case "--sweep-style":
+                    sweepYaml = "yaml".equals(value(args, ++i));
+                    break;
+                case "--weir":
+                    weir = Path.of(value(args, ++i)).toAbsolutePath();
+                    break;
+                case "--repo":
+                    repo = Path.of(value(args, ++i)).toAbsolutePath();
+                    break;
+                case "--results":
+                    results = Path.of(value(args, ++i)).toAbsolutePath();
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option: " + a);
+            }
+        }
+        if (rounds < 1 || durationS < 1 || warmupS < 0 || connections < 1 || sizes.isEmpty()) {
+            throw new IllegalArgumentException("rounds, duration and connections must be at least 1");
+        }
+        weir = weir != null ? weir : repo.resolve("bin/weir");
+        results = results != null ? results : repo.resolve("bench/results");
+    }
+
+    private void profile(final String a) {
+        if ("--quick".equals(a)) {
+            mode = "quick";
+            rounds = 3;
+            durationS = 3;
+            warmupS = 1;
+        } else if ("--tiny".equals(a)) {
+            mode = "tiny";
+            rounds = 1;
+            durationS = 1;
+            warmupS = 0;
+            connections = 4;
+            sizes = List.of(128);
+        }
+    }
+
+    private int execute(final String[] args) throws Exception {
+        final Path tmp = Files.createTempDirectory("weir-bench-");
+        final boolean canPin = pin && onPath("taskset") && onlineCpus() >= 2;
+        final List<String> pinProxy = canPin ? List.of("taskset", "-c", "0") : List.of();
+        final List<String> pinLoad = canPin ? List.of("taskset", "-c", "1") : List.of();
+        out.println("weir bench: mode " + mode + (sweepKey != null ? ", sweep " + sweepKey + "=" + sweepValues : "")
+            + ", " + rounds + " rounds x " + durationS + " s, " + connections + " connections, sizes " + sizes
+            + (canPin ? ", proxy pinned to CPU 0, load and origin to CPU 1"
+                : ", NOT pinned (needs taskset and 2 CPUs)"));
+        final LoadDriver driver = driver(tmp, pinLoad);
+        final Map<String, String> unavailable = new LinkedHashMap<>();
+        final List<Row> rows = new ArrayList<>();
+        final Origin origin = startOrigin(pinLoad, tmp);
+        try {
+            for (final List<Target> group : groups(origin.port, pinProxy, tmp)) {
+                measureGroup(group, origin.port, driver, tmp, rows, unavailable);
+            }
+        } finally {
+            origin.close();
+        }
+        final Report report = new Report(rows, unavailable, sizes);
+        out.println();
+        out.print(report.table());
+        final Map<String, Object> header = header(args, driver, canPin);
+        final String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        final String stem = (sweepKey == null ? "compare-" : "sweep-" + sweepKey + "-") + stamp;
+        final String title = sweepKey == null ? "Weir vs nginx vs HAProxy, one core each (" + driver.name() + ")"
+            : "Weir sweep of " + sweepKey + " (" + driver.name() + ")";
+        final Path json = report.write(results, stem, header, title);
+        out.println("\nwrote " + json + " and " + json.resolveSibling(stem + ".png") + " (also latest.json/png)");
+        return rows.stream().anyMatch(r -> !r.samples.isEmpty()) ? 0 : 1;
+    }
+
+    private LoadDriver driver(final Path tmp, final List<String> pinLoad) throws IOException {
+        final boolean wrk = onPath("wrk");
+        if ("wrk".equals(loadgen) || "auto".equals(loadgen) && wrk) {
+            if (!wrk) {
+                throw new IllegalStateException("wrk is not installed: apt-get install " + WRK_PACKAGE);
+            }
+            return new WrkDriver(tmp, pinLoad);
+        }
+        if ("auto".equals(loadgen)) {
+            out.println("wrk not installed (Debian package " + WRK_PACKAGE + "): using the builtin load generator");
+        }
+        return new BuiltinDriver();
+    }
+
+    private List<List<Target>> groups(final int originPort, final List<String> pinProxy, final Path tmp)
+        throws IOException {
+        final List<List<Target>> groups = new ArrayList<>();
+        if (sweepKey != null) {
+            for (final String v : sweepValues) {
+                groups.add(List.of(Targets.direct(), weirTarget(originPort, pinProxy, tmp, sweepKey, v.trim())));
+            }
+            return groups;
+        }
+        final List<Target> group = new ArrayList<>();
+        for (final String t : targets) {
+            switch (t.trim()) {
+                case "direct":
+                    group.add(Targets.direct());
+                    break;
+                case "weir":
+                    group.add(weirTarget(originPort, pinProxy, tmp, null, null));
+                    break;
+                case "nginx":
+                    group.add(installed(Targets.nginx(originPort, pinProxy, tmp), "nginx", NGINX_PACKAGE));
+                    break;
+                case "haproxy":
+                    group.add(installed(Targets.haproxy(originPort, pinProxy, tmp), "haproxy", HAPROXY_PACKAGE));
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown target: " + t);
+            }
+        }
+        groups.add(group);
+        return groups;
+    }
+
+    private Target weirTarget(final int originPort, final List<String> pinProxy, final Path tmp, final String key,
+        final String value) throws IOException {
+        final Target t = Targets.weir(weir, originPort, pinProxy, key, value, sweepYaml, tmp);
+        if (!Files.isExecutable(weir)) {
+            t.unavailable = weir + " not found or not executable (the proxy is not built yet?)";
+        }
+        return t;
+    }
+
+    private Target installed(final Target t, final String binary, final String debianPackage) {
+        if (!onPath(binary)) {
+            t.unavailable = "not installed (Debian package " + debianPackage + ": apt-get install " + debianPackage
+                + ")";
+        }
+        return t;
+    }
+
+    private void measureGroup(final List<Target> group, final int originPort, final LoadDriver driver,
+        final Path tmp, final List<Row> rows, final Map<String, String> unavailable) throws Exception {
+        final List<Target> live = new ArrayList<>();
+        try {
+            for (final Target t : group) {
+                t.start(originPort, tmp);
+                if (t.available()) {
+                    live.add(t);
+                    out.println("started " + t.name + " on 127.0.0.1:" + t.port + (t.pid() > 0 ? " pid " + t.pid()
+                        : ""));
+                } else if (!unavailable.containsKey(t.name)) {
+                    unavailable.put(t.name, t.unavailable);
+                    out.println("unavailable: " + t.name + ": " + t.unavailable);
+                }
+            }
+            final Map<String, Row> byKey = new LinkedHashMap<>();
+            for (final Target t : live) {
+                for (final int size : sizes) {
+                    final Row row = new Row(t, size);
+                    byKey.put(t.name + "@" + size, row);
+                    rows.add(row);
+                    if (warmupS > 0) {
+                        driver.run(t.port, "/bytes/" + size, size, connections, warmupS);
+                    }
+                }
+            }
+            for (int round = 1; round <= rounds; round++) {
+                for (final int size : sizes) {
+                    for (final Target t : live) {
+                        final Row row = byKey.get(t.name + "@" + size);
+                        final Sample s = measure(t, size, driver);
+                        row.samples.add(s);
+                        out.println(String.format(Locale.ROOT,
+                            "round %d/%d %-24s %8s %,12.0f req/s  p99 %8.0f us  errors %d", round, rounds, t.name,
+                            Row.sizeLabel(size), s.requestsPerSecond, s.p99Us, s.errors));
+                    }
+                }
+            }
+            for (final Row row : byKey.values()) {
+                row.peakRssKib = ProcStats.peakRssKib(row.target.pid());
+            }
+        } finally {
+            for (final Target t : group) {
+                t.stop();
+            }
+        }
+    }
+
+    private Sample measure(final Target t, final int size, final LoadDriver driver) throws Exception {
+        final long pid = t.pid();
+        // Weir hook: GC count and allocation estimate from jstat; see JvmStats for what is still missing.
+        final long javaPid = "weir".equals(t.kind) ? JvmStats.javaPid(pid) : -1;
+        final JvmStats.Snapshot before = JvmStats.snapshot(javaPid);
+        final double cpuBefore = ProcStats.cpuSeconds(pid);
+        final Sample s = driver.run(t.port, "/bytes/" + size, size, connections, durationS);
+        final double cpuAfter = ProcStats.cpuSeconds(pid);
+        if (cpuBefore >= 0 && cpuAfter >= 0) {
+            s.cpuSeconds = cpuAfter - cpuBefore;
+        }
+        JvmStats.apply(before, JvmStats.snapshot(javaPid), s);
+        return s;
+    }
+
+    private Map<String, Object> header(final String[] args, final LoadDriver driver, final boolean pinned) {
+        final Map<String, Object> h = new LinkedHashMap<>();
+        h.put("schema", "weir-bench-compare/1");
+        h.put("timestamp", java.time.OffsetDateTime.now().toString());
+        h.put("command", "bench/run " + String.join(" ", args));
+        h.put("mode", mode);
+        h.put("loadGenerator", driver.name());
+        h.put("pinned", pinned);
+        final Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("rounds", rounds);
+        settings.put("durationSeconds", durationS);
+        settings.put("warmupSeconds", warmupS);
+        settings.put("connections", connections);
+        settings.put("bodySizes", new ArrayList<Object>(sizes));
+        settings.put("origin", originMode);
+        settings.put("originThreads", originThreads);
+        settings.put("sweepKey", sweepKey);
+        settings.put("sweepValues", new ArrayList<Object>(sweepValues));
+        h.put("settings", settings);
+        final Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cpu", cpuModel());
+        machine.put("cpus", onlineCpus());
+        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        h.put("machine", machine);
+        final Map<String, Object> tools = new LinkedHashMap<>();
+        for (final String tool : List.of("wrk", "nginx", "haproxy", "taskset", "jstat")) {
+            tools.put(tool, onPath(tool));
+        }
+        h.put("tools", tools);
+        return h;
+    }
+
+    private Origin startOrigin(final List<String> pinLoad, final Path tmp) throws IOException {
+        if ("inproc".equals(originMode)) {
+            final DemoOrigin o = DemoOrigin.start("127.0.0.1", 0, originThreads);
+            out.println("origin (in process) on 127.0.0.1:" + o.port());
+            return new Origin(o.port(), o, null);
+        }
+        final List<String> cmd = new ArrayList<>(pinLoad);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms64m", "-Xmx256m",
+            "-cp", System.getProperty("java.class.path"), DemoOrigin.class.getName(), "--listen", "127.0.0.1:0",
+            "--threads", Integer.toString(originThreads)));
+        final Process p = new ProcessBuilder(cmd).redirectError(tmp.resolve("origin.log").toFile()).start();
+        final BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        final String ready = r.readLine();
+        if (ready == null || !ready.startsWith("ready ")) {
+            p.destroyForcibly();
+            throw new IOException("demo origin did not start: " + ready + " (see " + tmp.resolve("origin.log") + ")");
+        }
+        final int port = Integer.parseInt(ready.split(" ")[1].split(":")[1]);
+        out.println("origin pid " + p.pid() + " on 127.0.0.1:" + port);
+        return new Origin(port, null, p);
+    }
+
+    /** The running demo origin, in process or as a child process. */
+    private static final class Origin implements AutoCloseable {
+        final int port;
+        final DemoOrigin inProcess;
+        final Process process;
+
+        Origin(final int port, final DemoOrigin inProcess, final Process process) {
+            this.port = port;
+            this.inProcess = inProcess;
+            this.process = process;
+        }
+
+        @Override
+        public void close() {
+            if (inProcess != null) {
+                inProcess.close();
+            }
+            if (process != null) {
+                process.destroy();
+                try {
+                    if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                        process.destroyForcibly();
+                    }
+                } catch (final InterruptedException e) {
+                    process.destroyForcibly();
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    static boolean onPath(final String binary) {
+        final String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (final String dir : path.split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, binary))) {
+                return true;
+            }
+        }
+        return Files.isExecutable(Path.of("/usr/sbin", binary));
+    }
+
+    /** @return CPUs in the machine, not just those this (pinned) process may use. */
+    private static int onlineCpus() {
+        try {
+            return (int) Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                .filter(l -> l.startsWith("processor")).count();
+        } catch (final IOException e) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+    }
+
+    private static String cpuModel() {
+        try {
+            for (final String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (final IOException e) {
+            // Not Linux: leave the model unknown.
+        }
+        return "unknown";
+    }
+
+    private static String value(final String[] args, final int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(args[i - 1] + " needs a value");
+        }
+        return args[i];
+    }
+}

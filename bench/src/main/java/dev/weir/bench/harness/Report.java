@@ -1,0 +1,204 @@
+package dev.weir.bench.harness;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Turns rows into the printed table, the ratios, the JSON file and the PNG plot.
+ */
+final class Report {
+
+    private static final String[] RATIOS = {"weir/nginx", "weir/haproxy", "weir/direct", "nginx/direct",
+        "haproxy/direct"};
+
+    private final List<Row> rows;
+    private final Map<String, String> unavailable;
+    private final List<Integer> sizes;
+
+    Report(final List<Row> rows, final Map<String, String> unavailable, final List<Integer> sizes) {
+        this.rows = rows;
+        this.unavailable = unavailable;
+        this.sizes = sizes;
+    }
+
+    String table() {
+        final StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%-24s %8s %22s %9s %9s %9s %7s %9s %9s %9s %5s %9s%n",
+            "target", "body", "req/s median ± spread", "p50 us", "p99 us", "p99.9 us", "errors", "CPU s",
+            "CPU us/req", "RSS MiB", "GCs", "alloc B/r"));
+        for (final Row r : rows) {
+            if (r.samples.isEmpty()) {
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "%-24s %8s %13s ± %5.1f%% %9.0f %9.0f %9.0f %7d %9s %9s %9s %5s %9s%n",
+                r.target.name, Row.sizeLabel(r.bodyBytes), String.format(Locale.ROOT, "%,.0f", r.rpsMedian()),
+                r.spreadPercent(), r.median(s -> s.p50Us), r.median(s -> s.p99Us), r.median(s -> s.p999Us),
+                r.errors(), fmt("%.2f", r.median(s -> s.cpuSeconds < 0 ? Double.NaN : s.cpuSeconds)),
+                fmt("%.1f", r.cpuMicrosPerRequest()), r.peakRssKib < 0 ? "-" : String.format(Locale.ROOT, "%.1f",
+                    r.peakRssKib / 1024.0), r.gcCount() < 0 ? "-" : Long.toString(r.gcCount()),
+                fmt("%.0f", r.median(s -> s.allocBytesPerRequest))));
+        }
+        sb.append(ratioTable());
+        for (final Map.Entry<String, String> e : unavailable.entrySet()) {
+            sb.append("unavailable: ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private String ratioTable() {
+        final StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%nratios of median req/s  "));
+        for (final int size : sizes) {
+            sb.append(String.format(Locale.ROOT, "%10s", Row.sizeLabel(size)));
+        }
+        sb.append('\n');
+        for (final String ratio : ratioNames()) {
+            sb.append(String.format(Locale.ROOT, "%-24s", ratio));
+            for (final int size : sizes) {
+                sb.append(String.format(Locale.ROOT, "%10s", fmt("%.2f", ratio(ratio, size))));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    private List<String> ratioNames() {
+        final List<String> names = new ArrayList<>(List.of(RATIOS));
+        for (final Row r : rows) {
+            if (r.target.sweepValue != null && !names.contains(r.target.name + "/direct")) {
+                names.add(r.target.name + "/direct");
+            }
+        }
+        return names;
+    }
+
+    /** @return the ratio of two targets' median req/s at one size, or NaN when either is missing. */
+    double ratio(final String ratio, final int size) {
+        final int slash = ratio.lastIndexOf('/');
+        return rps(ratio.substring(0, slash), size) / rps(ratio.substring(slash + 1), size);
+    }
+
+    private double rps(final String target, final int size) {
+        for (final Row r : rows) {
+            if (r.target.name.equals(target) && r.bodyBytes == size && !r.samples.isEmpty()) {
+                return r.rpsMedian();
+            }
+        }
+        return Double.NaN;
+    }
+
+    String json(final Map<String, Object> header) {
+        final Map<String, Object> root = new LinkedHashMap<>(header);
+        final List<Object> rowList = new ArrayList<>();
+        for (final Row r : rows) {
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("target", r.target.name);
+            m.put("kind", r.target.kind);
+            m.put("sweepValue", r.target.sweepValue);
+            m.put("bodyBytes", r.bodyBytes);
+            m.put("rounds", r.samples.size());
+            m.put("rpsMedian", r.rpsMedian());
+            m.put("rpsMin", r.rpsMin());
+            m.put("rpsMax", r.rpsMax());
+            m.put("spreadPercent", r.spreadPercent());
+            m.put("p50Us", r.median(s -> s.p50Us));
+            m.put("p99Us", r.median(s -> s.p99Us));
+            m.put("p999Us", r.median(s -> s.p999Us));
+            m.put("maxUs", r.median(s -> s.maxUs));
+            m.put("requests", r.requests());
+            m.put("errors", r.errors());
+            m.put("proxyCpuSecondsMedian", r.median(s -> s.cpuSeconds < 0 ? Double.NaN : s.cpuSeconds));
+            m.put("proxyCpuMicrosPerRequest", r.cpuMicrosPerRequest());
+            m.put("proxyPeakRssKib", r.peakRssKib < 0 ? null : r.peakRssKib);
+            m.put("gcCount", r.gcCount() < 0 ? null : r.gcCount());
+            m.put("allocBytesPerRequestEstimate", r.median(s -> s.allocBytesPerRequest));
+            final List<Object> samples = new ArrayList<>();
+            for (final Sample s : r.samples) {
+                samples.add(s.requestsPerSecond);
+            }
+            m.put("rpsSamples", samples);
+            rowList.add(m);
+        }
+        root.put("rows", rowList);
+        final Map<String, Object> ratios = new LinkedHashMap<>();
+        for (final String ratio : ratioNames()) {
+            final Map<String, Object> bySize = new LinkedHashMap<>();
+            for (final int size : sizes) {
+                bySize.put(Integer.toString(size), ratio(ratio, size));
+            }
+            ratios.put(ratio, bySize);
+        }
+        root.put("ratios", ratios);
+        root.put("unavailable", new LinkedHashMap<String, Object>(unavailable));
+        return Json.write(root);
+    }
+
+    /** Writes the plot: median req/s per target (or per swept value) and body size, with min-max error bars. */
+    void plot(final Path png, final String title) throws IOException {
+        final CategoryChart chart = new CategoryChartBuilder().width(1000).height(560).title(title)
+            .xAxisTitle("body size").yAxisTitle("requests/s (median over rounds)").build();
+        chart.getStyler().setLegendVisible(true);
+        chart.getStyler().setLocale(Locale.ROOT);
+        final List<String> labels = new ArrayList<>();
+        for (final int size : sizes) {
+            labels.add(Row.sizeLabel(size));
+        }
+        final Map<String, List<Row>> byTarget = new LinkedHashMap<>();
+        for (final Row r : rows) {
+            if (!r.samples.isEmpty()) {
+                byTarget.computeIfAbsent(r.target.name, k -> new ArrayList<>()).add(r);
+            }
+        }
+        for (final Map.Entry<String, List<Row>> e : byTarget.entrySet()) {
+            final List<Double> y = new ArrayList<>();
+            final List<Double> err = new ArrayList<>();
+            for (final int size : sizes) {
+                final Row row = e.getValue().stream().filter(r -> r.bodyBytes == size).findFirst().orElse(null);
+                y.add(row == null ? 0.0 : row.rpsMedian());
+                err.add(row == null ? 0.0 : (row.rpsMax() - row.rpsMin()) / 2);
+            }
+            chart.addSeries(e.getKey(), labels, y, err);
+        }
+        if (byTarget.isEmpty()) {
+            chart.addSeries("no data", labels, zeros(labels.size()));
+        }
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static List<Double> zeros(final int n) {
+        final List<Double> z = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            z.add(0.0);
+        }
+        return z;
+    }
+
+    /** Writes JSON and PNG with a timestamped name and copies them to {@code latest.*}; returns the JSON path. */
+    Path write(final Path dir, final String stem, final Map<String, Object> header, final String title)
+        throws IOException {
+        Files.createDirectories(dir);
+        final Path json = dir.resolve(stem + ".json");
+        final Path png = dir.resolve(stem + ".png");
+        Files.writeString(json, json(header), StandardCharsets.UTF_8);
+        plot(png, title);
+        Files.copy(json, dir.resolve("latest.json"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(png, dir.resolve("latest.png"), StandardCopyOption.REPLACE_EXISTING);
+        return json;
+    }
+
+    private static String fmt(final String format, final double v) {
+        return Double.isNaN(v) || Double.isInfinite(v) ? "-" : String.format(Locale.ROOT, format, v);
+    }
+}

@@ -1,0 +1,168 @@
+package dev.weir.bench.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A blocking raw-socket HTTP/1.1 client for tests: writes exact bytes, reads exact responses (Content-Length
+ * or chunked), or everything until the peer closes. Reads time out after 5 s.
+ */
+public final class RawHttp implements AutoCloseable {
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    /**
+     * Connects to 127.0.0.1.
+     *
+     * @param port the port.
+     * @throws IOException when the connection fails.
+     */
+    public RawHttp(final int port) throws IOException {
+        socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+        socket.setSoTimeout(5_000);
+        socket.setTcpNoDelay(true);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    /**
+     * Sends bytes in one write.
+     *
+     * @param text ASCII request text.
+     * @throws IOException on failure.
+     */
+    public void send(final String text) throws IOException {
+        send(text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * Sends bytes in one write.
+     *
+     * @param bytes request bytes.
+     * @throws IOException on failure.
+     */
+    public void send(final byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /**
+     * Reads one response.
+     *
+     * @param headRequest whether it answers HEAD (no body whatever the headers say).
+     * @return the response.
+     * @throws IOException on failure or early close.
+     */
+    public Response read(final boolean headRequest) throws IOException {
+        final String head = readHead();
+        final String[] lines = head.split("\r\n");
+        final Response r = new Response();
+        r.head = head;
+        r.status = Integer.parseInt(lines[0].substring(9, 12));
+        for (int i = 1; i < lines.length; i++) {
+            final int colon = lines[i].indexOf(':');
+            r.headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                lines[i].substring(colon + 1).trim());
+        }
+        if (headRequest) {
+            r.body = new byte[0];
+        } else if ("chunked".equalsIgnoreCase(r.headers.get("transfer-encoding"))) {
+            r.body = readChunked();
+        } else {
+            r.body = readExactly(Integer.parseInt(r.headers.getOrDefault("content-length", "0")));
+        }
+        return r;
+    }
+
+    /**
+     * @return every byte until the peer closes.
+     * @throws IOException on failure or timeout.
+     */
+    public byte[] readUntilClose() throws IOException {
+        return in.readAllBytes();
+    }
+
+    private String readHead() throws IOException {
+        final ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int matched = 0;
+        while (matched < 4) {
+            final int c = in.read();
+            if (c < 0) {
+                throw new IOException("closed inside a response head after: " + b);
+            }
+            b.write(c);
+            matched = c == (matched % 2 == 0 ? '\r' : '\n') ? matched + 1 : c == '\r' ? 1 : 0;
+        }
+        return b.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private byte[] readChunked() throws IOException {
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            final String line = readLine();
+            final int size = Integer.parseInt(line.split(";")[0].trim(), 16);
+            if (size == 0) {
+                while (!readLine().isEmpty()) {
+                    // Trailers are not used by the bench; skip them.
+                }
+                return body.toByteArray();
+            }
+            body.write(readExactly(size));
+            readLine();
+        }
+    }
+
+    private String readLine() throws IOException {
+        final ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new IOException("closed inside a line");
+            }
+            if (c != '\r') {
+                b.write(c);
+            }
+        }
+        return b.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private byte[] readExactly(final int n) throws IOException {
+        final byte[] b = in.readNBytes(n);
+        if (b.length != n) {
+            throw new IOException("closed after " + b.length + " of " + n + " body bytes");
+        }
+        return b;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+
+    /** One parsed response. */
+    public static final class Response {
+        /** The head as received. */
+        public String head;
+        /** The status code. */
+        public int status;
+        /** Headers, names in lower case. */
+        public final Map<String, String> headers = new LinkedHashMap<>();
+        /** The decoded body. */
+        public byte[] body;
+
+        /** @return the body as ISO-8859-1 text. */
+        public String text() {
+            return new String(body, StandardCharsets.ISO_8859_1);
+        }
+    }
+}
