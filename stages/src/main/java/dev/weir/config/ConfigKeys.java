@@ -216,7 +216,8 @@ public final class ConfigKeys {
             "Upstream stage threads.",
             (b, v) -> b.upstreamThreads((Integer) v), c -> Integer.toString(c.upstreamThreads())));
         k.add(new Key("upstream.buffer", Type.SIZE, "bytes", Sizes.format(DEFAULT_UPSTREAM_BUFFER_BYTES),
-            "Response buffer per connection; bodies of any length stream through it.",
+            "Response buffer per connection; bodies of any length stream through it. The forwarded request head"
+                + " is written here first, so it must be at least parse.buffer + 1k.",
             (b, v) -> b.upstreamBufferBytes(intSize("upstream.buffer", (Long) v)),
             c -> Sizes.formatWithUnit(c.upstreamBufferBytes())));
         k.add(new Key("write.threads", Type.INTEGER, "threads", Integer.toString(DEFAULT_WRITE_THREADS),
