@@ -84,9 +84,11 @@ public final class WeirProcess implements AutoCloseable {
         final long started = System.nanoTime();
         final WeirProcess weir = new WeirProcess(builder.start(), started);
         if (!weir.readyOrExit.await(deadline.toMillis(), TimeUnit.MILLISECONDS) || weir.port < 0) {
+            final boolean exited = weir.process.waitFor(5, TimeUnit.SECONDS);
             weir.close();
-            throw new AssertionError("bin/weir " + String.join(" ", args) + " was not ready within "
-                + deadline.toSeconds() + " s:\n" + weir.output());
+            throw new AssertionError("bin/weir " + String.join(" ", args) + (exited
+                ? " exited with status " + weir.process.exitValue() + " before ready:\n"
+                : " was not ready within " + deadline.toSeconds() + " s:\n") + weir.output());
         }
         return weir;
     }
