@@ -10,7 +10,7 @@ package dev.weir.config;
  *   arena upstream = connections x upstream.buffer
  *   arena write    = 16 KiB                              canned responses (400, 431, 502, ...)
  *   rings          = (parse + upstream + write threads + 1) x ring-size x 32 B      in the heap
- *   slot table     = connections x 512 B                                            in the heap
+ *   slot table     = connections x 4 KiB                                            in the heap
  *   heap needed    = 32 MiB baseline + rings + slot table
  *   thread stacks  = (1 + parse + upstream + write threads + 16 JVM threads) x jvm.thread-stack
  *   per socket     = 2 x socket.receive-buffer + 2 x socket.send-buffer + 4 KiB
@@ -28,8 +28,13 @@ public final class StageSizes {
     public static final long STAGE_SCRATCH_BYTES = 4 * 1024;
     /** One ring entry in the heap: a small mutable event object (~24 B) plus its reference in the array. */
     public static final long RING_ENTRY_BYTES = 24 + 8;
-    /** One connection slot's object graph in the heap (state machine, buffer views, counters). */
-    public static final long SLOT_HEAP_BYTES = 512;
+    /**
+     * One connection slot's object graph in the heap (state machine, request head tables, buffer views,
+     * chunk scanners), rounded up from the measured ~3.3 KiB ({@code jmap -histo:live}, 1024 vs 16384 slots):
+     * the request head's five {@code int[100]} header tables alone take 2 KiB, the two Chronicle and NIO buffer
+     * views with their cleaners about 0.8 KiB.
+     */
+    public static final long SLOT_HEAP_BYTES = 4 * 1024;
     /** Heap for everything else: loaded configuration, startup garbage, JDK and library objects. */
     public static final long HEAP_BASELINE_BYTES = 32L * 1024 * 1024;
     /**

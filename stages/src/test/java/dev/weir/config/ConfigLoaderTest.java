@@ -81,7 +81,7 @@ class ConfigLoaderTest {
         "zero size                 | 'socket: {send-buffer: 0k}'        | socket.send-buffer   | at least 1k",
         "buffer below 1 KiB        | 'upstream: {buffer: 512b}'         | upstream.buffer      | at least 1k",
         "buffer above 1 GiB        | 'parse: {buffer: 2g}'              | parse.buffer         | at most 1g",
-        "heap too small for slots  | 'jvm: {heap: 16m}'                 | jvm.heap             | at least 33m",
+        "heap too small for slots  | 'jvm: {heap: 16m}'                 | jvm.heap             | at least 37m",
         "thread stack too small    | 'jvm: {thread-stack: 64k}'         | jvm.thread-stack     | at least 256k",
         "zero direct memory        | 'jvm: {direct-memory: 0m}'         | jvm.direct-memory    | at least 1m",
         "bad host:port, no port    | 'accept: {listen: localhost}'      | accept.listen        | HOST:PORT",

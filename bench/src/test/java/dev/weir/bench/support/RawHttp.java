@@ -136,7 +136,14 @@ public final class RawHttp implements AutoCloseable {
         return b.toString(StandardCharsets.ISO_8859_1);
     }
 
-    private byte[] readExactly(final int n) throws IOException {
+    /**
+     * Reads exactly {@code n} bytes, whatever they are (head or body).
+     *
+     * @param n bytes to read.
+     * @return the bytes.
+     * @throws IOException on failure, or when the peer closes first.
+     */
+    public byte[] readExactly(final int n) throws IOException {
         final byte[] b = in.readNBytes(n);
         if (b.length != n) {
             throw new IOException("closed after " + b.length + " of " + n + " body bytes");
