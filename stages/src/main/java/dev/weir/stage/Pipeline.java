@@ -11,6 +11,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.slf4j.LoggerFactory;
+
 import dev.weir.arena.Arena;
 import dev.weir.arena.BlockPool;
 import dev.weir.config.ConfigException;
@@ -343,8 +345,10 @@ public final class Pipeline implements AutoCloseable {
     /** Stop every stage thread, close every socket and release the arenas. */
     @Override
     public void close() {
+        boolean stopped = true;
         for (final StageRunner runner : runners) {
             runner.close();
+            stopped &= !runner.isAlive();
         }
         runners.clear();
         if (server != null) {
@@ -358,6 +362,11 @@ public final class Pipeline implements AutoCloseable {
             for (int i = 0; i < slots.capacity(); i++) {
                 Wiring.closeQuietly(slots.slot(i).client);
             }
+        }
+        if (!stopped) {
+            // A stage thread still running may touch its blocks: leak the arenas rather than free them under it.
+            LoggerFactory.getLogger(Pipeline.class).error("a stage thread did not stop; arenas left allocated");
+            return;
         }
         for (final Arena arena : arenas) {
             arena.close();

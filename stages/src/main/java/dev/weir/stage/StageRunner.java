@@ -74,7 +74,12 @@ public final class StageRunner implements AutoCloseable {
         return stage;
     }
 
-    /** Stop the loop and wait for the thread to end. */
+    /** @return {@code true} while the stage thread runs. */
+    public boolean isAlive() {
+        return thread.isAlive();
+    }
+
+    /** Stop the loop and wait (up to 10 s) for the thread to end; {@link #isAlive()} tells whether it did. */
     @Override
     public void close() {
         running = false;
