@@ -119,6 +119,55 @@ class PipelineTest {
     }
 
     @Test
+    void shouldShardConnectionsAcrossSeveralThreadsPerStage() throws Exception {
+        pipeline.close();
+        pipeline = Pipeline.start(config().parseThreads(2).upstreamThreads(2).writeThreads(3).upstreamConnections(5)
+            .build());
+        final int clients = 12;
+        final Thread[] threads = new Thread[clients];
+        final java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.ConcurrentLinkedQueue<Throwable> failures =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+        for (int c = 0; c < clients; c++) {
+            final int size = 1000 + c * 5000;
+            threads[c] = new Thread(() -> {
+                try (Socket socket = connect()) {
+                    final byte[] request = ("GET /size/" + size + " HTTP/1.1\r\nHost: a\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII);
+                    final int headLength = ("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n").length();
+                    for (int i = 0; i < 50; i++) {
+                        socket.getOutputStream().write(request);
+                        final byte[] response = socket.getInputStream().readNBytes(headLength + size);
+                        for (int k = 0; k < size; k++) {
+                            if (response[headLength + k] != LoopbackOrigin.patternByte(k)) {
+                                throw new AssertionError("byte " + k + " of a " + size + " byte body");
+                            }
+                        }
+                        answered.incrementAndGet();
+                    }
+                } catch (final Throwable t) {
+                    failures.add(t);
+                }
+            });
+            threads[c].start();
+        }
+        for (final Thread thread : threads) {
+            thread.join(30_000);
+        }
+        assertTrue(failures.isEmpty(), () -> failures.toString());
+        assertEquals(clients * 50, answered.get());
+        // Every thread of every stage served some of the connections: accept, parse x2, upstream x2, write x3.
+        final java.util.List<StageCounters> counters = pipeline.stageCounters();
+        assertEquals(1 + 2 + 2 + 3, counters.size());
+        for (int i = 1; i < 5; i++) {
+            assertTrue(counters.get(i).requests() > 0, "parse or upstream thread " + i + " served nothing");
+        }
+        for (int i = 5; i < 8; i++) {
+            assertTrue(counters.get(i).responses() > 0, "write thread " + (i - 5) + " served nothing");
+        }
+    }
+
+    @Test
     void shouldStreamResponseLargerThanBlock() throws Exception {
         final int size = 5 * 1024 * 1024 + 7;
         final HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(uri("/size/" + size)).build(),
