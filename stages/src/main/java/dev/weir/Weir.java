@@ -1,6 +1,8 @@
 package dev.weir;
 
 import java.io.PrintStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,8 +10,10 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import dev.weir.arena.plan.HostMemory;
@@ -87,6 +91,10 @@ public final class Weir {
 
         @Option(names = "--connections", paramLabel = "N", description = "Connection slots (connections).")
         private String connections;
+
+        @Option(names = "--stats-interval", paramLabel = "SECONDS",
+            description = "Print a 'weir stats:' line every SECONDS (e.g. 1 or 0.5; default 0: never).")
+        private double statsIntervalS;
 
         @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Set any configuration key, e.g. --set parse.buffer=32k; repeatable.")
@@ -178,11 +186,14 @@ public final class Weir {
         }
         out.print(plan.render());
         out.flush();
-        return serve(config, plan, out, err);
+        if (options.statsIntervalS < 0) {
+            return fail(err, EXIT_BAD_CONFIG, "--stats-interval: must be 0 (off) or a positive number of seconds");
+        }
+        return serve(config, plan, out, err, options.statsIntervalS);
     }
 
     private static int serve(final WeirConfig config, final MemoryPlan plan, final PrintStream out,
-        final PrintStream err) {
+        final PrintStream err, final double statsIntervalS) {
         final Pipeline pipeline;
         try {
             pipeline = Pipeline.start(config);
@@ -201,11 +212,48 @@ public final class Weir {
             + " committed)");
         out.flush();
         try {
-            stopped.await();
+            if (statsIntervalS > 0) {
+                final long intervalMs = Math.max(1, Math.round(statsIntervalS * 1000));
+                final long startNs = System.nanoTime();
+                while (!stopped.await(intervalMs, TimeUnit.MILLISECONDS)) {
+                    out.println(statsLine(pipeline, startNs));
+                    out.flush();
+                }
+            } else {
+                stopped.await();
+            }
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return EXIT_OK;
+    }
+
+    /**
+     * One line of counters, built on the calling (main) thread, never on a stage thread: stage counters are
+     * read without synchronisation, so a line may lag the stages by a few requests.
+     * <pre>
+     * weir stats: uptime_ms=N requests=N responses=N errors=N rejected=N wakeups=N stage_allocated_bytes=N
+     *             gc_count=N gc_time_ms=N slots_in_use=N
+     * </pre>
+     * {@code stage_allocated_bytes} is what the stage threads allocated on the heap since start (-1 when the JVM
+     * cannot tell); {@code gc_count} and {@code gc_time_ms} add up every collector since the JVM started.
+     *
+     * @param pipeline the running pipeline.
+     * @param startNs  {@link System#nanoTime()} at ready.
+     * @return the line, without a newline.
+     */
+    static String statsLine(final Pipeline pipeline, final long startNs) {
+        long gcCount = 0;
+        long gcTimeMs = 0;
+        for (final GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            gcCount += Math.max(0, gc.getCollectionCount());
+            gcTimeMs += Math.max(0, gc.getCollectionTime());
+        }
+        return String.format(Locale.ROOT, "weir stats: uptime_ms=%d requests=%d responses=%d errors=%d rejected=%d"
+            + " wakeups=%d stage_allocated_bytes=%d gc_count=%d gc_time_ms=%d slots_in_use=%d",
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), pipeline.requestsParsed(),
+            pipeline.responsesWritten(), pipeline.connectionErrors(), pipeline.rejectedConnections(),
+            pipeline.wakeups(), pipeline.stageAllocatedBytes(), gcCount, gcTimeMs, pipeline.slotsInUse());
     }
 
     private static Path configFile(final Options options) {

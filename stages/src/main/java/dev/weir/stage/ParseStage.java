@@ -2,6 +2,7 @@ package dev.weir.stage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 
@@ -20,6 +21,12 @@ import dev.weir.ring.WakeSignal;
  * bodies the upstream stage asks for. A complete head goes to the upstream stage; a bad one to the write stage
  * with the status to answer.
  * <p>
+ * A client's read interest stays registered while its slot is elsewhere in the pipeline: flipping it off and
+ * on for every request costs an {@code epoll_ctl} pair per request. Which slots this stage owns is tracked in
+ * {@link #owned}, written only here (set when a slot arrives through the inbox, cleared before it is handed
+ * on); a readiness event for a slot the stage does not own (a pipelined request, a client that closes early)
+ * switches that interest off until the slot comes back.
+ * <p>
  * <b>Note:</b> one thread per instance; a slot is served by instance {@code index % parseThreads}.
  */
 final class ParseStage extends SelectorStage {
@@ -31,6 +38,7 @@ final class ParseStage extends SelectorStage {
     private final int blockLength;
     private final RequestHeadParser parser = new RequestHeadParser();
     private final ByteBuffer continueView;
+    private final boolean[] owned;
 
     ParseStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
         final Wiring wiring, final BytesStore<?, ?> parseStore, final int blockLength, final ByteBuffer continueView) {
@@ -39,6 +47,7 @@ final class ParseStage extends SelectorStage {
         this.store = parseStore;
         this.blockLength = blockLength;
         this.continueView = continueView;
+        this.owned = new boolean[wiring.slots.capacity()];
     }
 
     /** @return bytes the stage needs in its arena for its {@code 100 Continue} view. */
@@ -54,6 +63,7 @@ final class ParseStage extends SelectorStage {
     @Override
     void onSlot(final int index) throws IOException {
         final ConnectionSlot slot = wiring.slots.slot(index);
+        owned[index] = true;
         switch (slot.state) {
             case ConnectionState.READING_HEAD:
                 beginRequest(slot);
@@ -76,20 +86,54 @@ final class ParseStage extends SelectorStage {
             key.cancel();
             return -1;
         }
+        if (!owned[slot.index]) {
+            // Bytes or an end of stream while another stage owns the slot: wait until it is handed back.
+            pause(key);
+            return -1;
+        }
         if (slot.state == ConnectionState.READING_HEAD) {
             readHead(slot);
         } else if (slot.state == ConnectionState.READING_BODY) {
             readBody(slot);
         } else {
-            key.interestOps(0);
+            pause(key);
         }
         return slot.index;
+    }
+
+    private static void pause(final SelectionKey key) {
+        try {
+            key.interestOps(0);
+        } catch (final CancelledKeyException ex) {
+            // Another stage closed the client meanwhile; the key is gone with it.
+        }
+    }
+
+    private static void watch(final SelectionKey key) {
+        if (key.interestOps() != SelectionKey.OP_READ) {
+            key.interestOps(SelectionKey.OP_READ);
+        }
+    }
+
+    private void toUpstream(final ConnectionSlot slot, final int state) {
+        owned[slot.index] = false;
+        wiring.toUpstream(slot, state);
+    }
+
+    private void toWrite(final ConnectionSlot slot, final int state) {
+        owned[slot.index] = false;
+        wiring.toWrite(slot, state);
+    }
+
+    private void closeAndRelease(final ConnectionSlot slot) {
+        owned[slot.index] = false;
+        wiring.closeAndRelease(slot);
     }
 
     private void beginRequest(final ConnectionSlot slot) throws IOException {
         final boolean newConnection = slot.parseKey == null;
         if (newConnection) {
-            slot.parseKey = slot.client.register(selector, 0, slot);
+            slot.parseKey = slot.client.register(selector, SelectionKey.OP_READ, slot);
         }
         final int leftover = slot.requestFilled - slot.leftoverStart;
         if (leftover > 0 && slot.leftoverStart > 0) {
@@ -104,7 +148,7 @@ final class ParseStage extends SelectorStage {
             // A new client has usually sent its request already: try before waiting for the selector.
             readHead(slot);
         } else {
-            slot.parseKey.interestOps(SelectionKey.OP_READ);
+            watch(slot.parseKey);
         }
     }
 
@@ -113,11 +157,11 @@ final class ParseStage extends SelectorStage {
         buffer.limit(blockLength).position(slot.requestFilled);
         final int n = slot.client.read(buffer);
         if (n < 0) {
-            wiring.closeAndRelease(slot);
+            closeAndRelease(slot);
             return;
         }
         if (n == 0) {
-            slot.parseKey.interestOps(SelectionKey.OP_READ);
+            watch(slot.parseKey);
             return;
         }
         slot.requestFilled += n;
@@ -127,14 +171,13 @@ final class ParseStage extends SelectorStage {
     private void parse(final ConnectionSlot slot) throws IOException {
         final int status = parser.parse(store, slot.requestBase, slot.requestFilled, blockLength, slot.request);
         if (status == ParseStatus.NEED_MORE) {
-            slot.parseKey.interestOps(SelectionKey.OP_READ);
+            watch(slot.parseKey);
             return;
         }
-        slot.parseKey.interestOps(0);
         if (status != ParseStatus.COMPLETE) {
             counters.errorResponses++;
             slot.cannedStatus = -status;
-            wiring.toWrite(slot, ConnectionState.WRITING_CANNED);
+            toWrite(slot, ConnectionState.WRITING_CANNED);
             return;
         }
         counters.requests++;
@@ -142,11 +185,11 @@ final class ParseStage extends SelectorStage {
         if (slot.request.expectsContinue() && slot.request.hasBody()
             && slot.requestFilled == slot.request.headLength()) {
             if (!sendContinue(slot)) {
-                wiring.closeAndRelease(slot);
+                closeAndRelease(slot);
                 return;
             }
         }
-        wiring.toUpstream(slot, ConnectionState.FORWARDING_HEAD);
+        toUpstream(slot, ConnectionState.FORWARDING_HEAD);
     }
 
     /** @return {@code false} when the interim response could not be written whole. */
@@ -163,17 +206,16 @@ final class ParseStage extends SelectorStage {
         final int n = slot.client.read(buffer);
         if (n < 0) {
             // The client left mid-body: the origin connection holds half a request and must go.
-            slot.parseKey.interestOps(0);
-            wiring.toUpstream(slot, ConnectionState.ABORTING);
+            pause(slot.parseKey);
+            toUpstream(slot, ConnectionState.ABORTING);
             return;
         }
         if (n == 0) {
-            slot.parseKey.interestOps(SelectionKey.OP_READ);
+            watch(slot.parseKey);
             return;
         }
         slot.requestFilled += n;
-        slot.parseKey.interestOps(0);
-        wiring.toUpstream(slot, ConnectionState.FORWARDING_BODY);
+        toUpstream(slot, ConnectionState.FORWARDING_BODY);
     }
 
     @Override
@@ -181,11 +223,14 @@ final class ParseStage extends SelectorStage {
         if (index < 0) {
             return;
         }
+        if (!owned[index]) {
+            return;
+        }
         final ConnectionSlot slot = wiring.slots.slot(index);
         if (slot.upstream != null) {
-            wiring.toUpstream(slot, ConnectionState.ABORTING);
+            toUpstream(slot, ConnectionState.ABORTING);
         } else if (slot.state != ConnectionState.FREE) {
-            wiring.closeAndRelease(slot);
+            closeAndRelease(slot);
         }
     }
 }

@@ -333,6 +333,46 @@ public final class Pipeline implements AutoCloseable {
         return total;
     }
 
+    /** @return request heads parsed by every parse stage since start. */
+    public long requestsParsed() {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            if (stage instanceof ParseStage) {
+                total += stage.counters().requests();
+            }
+        }
+        return total;
+    }
+
+    /** @return responses (relayed or canned) completely written to clients since start. */
+    public long responsesWritten() {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            if (stage instanceof WriteStage) {
+                total += stage.counters().responses();
+            }
+        }
+        return total;
+    }
+
+    /** @return failures that closed a connection, over every stage, since start. */
+    public long connectionErrors() {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            total += stage.counters().errors();
+        }
+        return total;
+    }
+
+    /** @return selector wakeups paid by producers to end a stage's sleep, over every stage (approximate). */
+    public long wakeups() {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            total += stage.wake.wakeups();
+        }
+        return total;
+    }
+
     /** @return the counters of every stage, accept first. */
     public List<StageCounters> stageCounters() {
         final List<StageCounters> counters = new ArrayList<>();

@@ -30,6 +30,14 @@ abstract class SelectorStage implements Stage {
     /** Longest sleep in the selector, so cancelled keys of closed sockets are flushed promptly. */
     static final long DEFAULT_IDLE_SELECT_TIMEOUT_MS = 100;
 
+    /**
+     * Times an idle stage yields its core, checking its inbox after each, before it sleeps in its selector.
+     * Stages usually share cores, so a producer often publishes while the consumer is yielding and then pays
+     * no wakeup; a stage alone on its core spends two cheap {@code sched_yield} calls. Overridden by the system
+     * property {@code weir.idle.yields} (0 sleeps at once), for benchmarks.
+     */
+    static final int DEFAULT_IDLE_YIELDS = 2;
+
     private static final Logger LOG = LoggerFactory.getLogger(SelectorStage.class);
 
     protected final String roleName;
@@ -39,6 +47,7 @@ abstract class SelectorStage implements Stage {
     protected final StageCounters counters;
     private final Consumer<SelectionKey> onReadyKey = this::onReadyKey;
     private final EventPoller.Handler<HandoffEvent> onInboxEvent = this::onInboxEvent;
+    private final int idleYields = Integer.getInteger("weir.idle.yields", DEFAULT_IDLE_YIELDS);
     private int eventsThisTurn;
 
     SelectorStage(final String roleName, final Selector selector, final WakeSignal wake, final StageRing inbox) {
@@ -60,6 +69,14 @@ abstract class SelectorStage implements Stage {
 
     @Override
     public void idle() throws IOException {
+        for (int i = 0; i < idleYields; i++) {
+            // The stages usually share cores: giving the core away lets a producer publish to this stage
+            // without paying for a selector wakeup (an eventfd write and a futex) to end a sleep.
+            Thread.yield();
+            if (hasPendingWork()) {
+                return;
+            }
+        }
         wake.prepareToSleep();
         try {
             if (!hasPendingWork()) {

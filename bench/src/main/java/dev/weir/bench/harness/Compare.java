@@ -327,8 +327,11 @@ public final class Compare {
 
     private Sample measure(final Target t, final int size, final LoadDriver driver) throws Exception {
         final long pid = t.pid();
-        // Weir hook: GC count and allocation estimate from jstat; see JvmStats for what is still missing.
-        final long javaPid = "weir".equals(t.kind) ? JvmStats.javaPid(pid) : -1;
+        final boolean weir = "weir".equals(t.kind);
+        // Weir's own stats lines (bin/weir --stats-interval) give exact stage allocation and GC count; an older
+        // Weir without them falls back to jstat's estimate.
+        final WeirStats.Snapshot statsBefore = weir ? WeirStats.fresh(t.log(), WeirStats.last(t.log())) : null;
+        final long javaPid = weir && statsBefore == null ? JvmStats.javaPid(pid) : -1;
         final JvmStats.Snapshot before = JvmStats.snapshot(javaPid);
         final double cpuBefore = ProcStats.cpuSeconds(pid);
         final Sample s = driver.run(t.port, "/bytes/" + size, size, connections, durationS);
@@ -336,7 +339,9 @@ public final class Compare {
         if (cpuBefore >= 0 && cpuAfter >= 0) {
             s.cpuSeconds = cpuAfter - cpuBefore;
         }
-        JvmStats.apply(before, JvmStats.snapshot(javaPid), s);
+        if (statsBefore == null || !WeirStats.apply(statsBefore, WeirStats.fresh(t.log(), statsBefore), s)) {
+            JvmStats.apply(before, JvmStats.snapshot(javaPid), s);
+        }
         return s;
     }
 

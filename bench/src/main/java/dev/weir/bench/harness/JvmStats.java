@@ -6,14 +6,12 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * HOOK for Weir's own figures: GC count and allocation during a measured window, read from outside with
- * {@code jstat -gc PID} (the JVM's perf counters; nothing is injected into Weir).
+ * Fallback for Weir's own figures when its log has no {@code weir stats:} lines (see {@link WeirStats}): GC
+ * count and allocation during a measured window, read from outside with {@code jstat -gc PID} (the JVM's perf
+ * counters; nothing is injected into Weir).
  * <p>
- * What is measured: young + full GC count (exact). What is estimated: allocated bytes, as the growth of eden
- * occupancy (jstat column EU) plus one eden capacity (EC) per young GC in the window; exact to the TLAB when
- * no GC ran, approximate otherwise. What is missing: an exact allocated-bytes counter needs Weir to expose
- * {@code ThreadMXBean.getThreadAllocatedBytes} for its stage threads (e.g. a stats line or endpoint); when it
- * does, read it here instead.
+ * GC count (young + full) is exact; allocated bytes are estimated as the growth of eden occupancy (jstat column
+ * EU) plus one eden capacity (EC) per young GC in the window, and cover every thread, not only the stages.
  * <p>
  * <b>Note:</b> each snapshot starts a jstat process (about 0.3 s), taken outside the measured window.
  */

@@ -123,7 +123,9 @@ final class Report {
             m.put("proxyCpuMicrosPerRequest", r.cpuMicrosPerRequest());
             m.put("proxyPeakRssKib", r.peakRssKib < 0 ? null : r.peakRssKib);
             m.put("gcCount", r.gcCount() < 0 ? null : r.gcCount());
-            m.put("allocBytesPerRequestEstimate", r.median(s -> s.allocBytesPerRequest));
+            m.put("allocBytesPerRequest", r.median(s -> s.allocBytesPerRequest));
+            m.put("allocSource", r.samples.stream().anyMatch(s -> s.allocExact) ? "weir-stats"
+                : r.samples.stream().anyMatch(s -> !Double.isNaN(s.allocBytesPerRequest)) ? "jstat-estimate" : null);
             final List<Object> samples = new ArrayList<>();
             for (final Sample s : r.samples) {
                 samples.add(s.requestsPerSecond);

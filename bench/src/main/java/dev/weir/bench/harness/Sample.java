@@ -16,8 +16,10 @@ final class Sample {
     double maxUs;
     /** Proxy CPU seconds (user + system) in the window; -1 when there is no proxy process. */
     double cpuSeconds = -1;
-    /** GC cycles in the window (Weir only, via jstat); -1 when unknown. */
+    /** GC cycles in the window (Weir only, from its stats lines, else jstat); -1 when unknown. */
     long gcCount = -1;
-    /** Estimated allocated bytes per request (Weir only); NaN when unknown. */
+    /** Allocated bytes per request (Weir only); NaN when unknown. */
     double allocBytesPerRequest = Double.NaN;
+    /** Whether {@link #allocBytesPerRequest} is Weir's stage-thread count (true) or a jstat estimate. */
+    boolean allocExact;
 }

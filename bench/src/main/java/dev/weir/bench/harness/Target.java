@@ -71,6 +71,11 @@ class Target {
         return unavailable == null;
     }
 
+    /** @return the file the process's stdout and stderr go to, or null before start and for direct. */
+    Path log() {
+        return log;
+    }
+
     /** @return the proxy's pid, or -1 for direct. */
     long pid() {
         return process == null ? -1 : process.pid();

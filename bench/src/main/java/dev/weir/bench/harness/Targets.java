@@ -27,7 +27,8 @@ final class Targets {
     static Target weir(final Path weir, final int originPort, final List<String> pin, final String key,
         final String value, final boolean yaml, final Path tmp) throws IOException {
         final List<String> cmd = new ArrayList<>(pin);
-        cmd.addAll(List.of(weir.toString(), "--listen", "127.0.0.1:{PORT}", "--upstream", "127.0.0.1:" + originPort));
+        cmd.addAll(List.of(weir.toString(), "--listen", "127.0.0.1:{PORT}", "--upstream", "127.0.0.1:" + originPort,
+            "--stats-interval", WeirStats.INTERVAL_ARGUMENT));
         String name = "weir";
         if (key != null) {
             name = "weir[" + key + "=" + value + "]";
@@ -36,7 +37,7 @@ final class Targets {
                 Files.writeString(config, yamlOverride(key, value), StandardCharsets.UTF_8);
                 cmd.addAll(List.of("--config", config.toString()));
             } else {
-                cmd.addAll(List.of("--" + key, value));
+                cmd.addAll(List.of("--set", key + "=" + value));
             }
         }
         return new Target(name, "weir", value, cmd, WEIR_READY_MS);
