@@ -22,6 +22,7 @@ public final class WeirConfig {
     private final int upstreamThreads;
     private final int upstreamBufferBytes;
     private final int writeThreads;
+    private final int idleYields;
     private final int socketReceiveBufferBytes;
     private final int socketSendBufferBytes;
     private final long heapBytes;
@@ -47,6 +48,7 @@ public final class WeirConfig {
         upstreamThreads = b.upstreamThreads;
         upstreamBufferBytes = b.upstreamBufferBytes;
         writeThreads = b.writeThreads;
+        idleYields = b.idleYields;
         socketReceiveBufferBytes = b.socketReceiveBufferBytes;
         socketSendBufferBytes = b.socketSendBufferBytes;
         heapBytes = b.heapBytes;
@@ -80,6 +82,7 @@ public final class WeirConfig {
         b.upstreamThreads = upstreamThreads;
         b.upstreamBufferBytes = upstreamBufferBytes;
         b.writeThreads = writeThreads;
+        b.idleYields = idleYields;
         b.socketReceiveBufferBytes = socketReceiveBufferBytes;
         b.socketSendBufferBytes = socketSendBufferBytes;
         b.heapBytes = heapBytes;
@@ -158,6 +161,11 @@ public final class WeirConfig {
         return writeThreads;
     }
 
+    /** @return times an idle stage yields its core before sleeping in its selector ({@code idle-yields}). */
+    public int idleYields() {
+        return idleYields;
+    }
+
     /** @return {@code SO_RCVBUF} for every socket, bytes ({@code socket.receive-buffer}). */
     public int socketReceiveBufferBytes() {
         return socketReceiveBufferBytes;
@@ -231,6 +239,7 @@ public final class WeirConfig {
         private int upstreamThreads = ConfigKeys.DEFAULT_UPSTREAM_THREADS;
         private int upstreamBufferBytes = ConfigKeys.DEFAULT_UPSTREAM_BUFFER_BYTES;
         private int writeThreads = ConfigKeys.DEFAULT_WRITE_THREADS;
+        private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
         private int socketReceiveBufferBytes = ConfigKeys.DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES;
         private int socketSendBufferBytes = ConfigKeys.DEFAULT_SOCKET_SEND_BUFFER_BYTES;
         private long heapBytes = ConfigKeys.DEFAULT_HEAP_BYTES;
@@ -318,6 +327,12 @@ public final class WeirConfig {
         /** @param value write threads. @return this. */
         public Builder writeThreads(final int value) {
             this.writeThreads = value;
+            return this;
+        }
+
+        /** @param value yields before an idle stage sleeps, 0 to sleep at once. @return this. */
+        public Builder idleYields(final int value) {
+            this.idleYields = value;
             return this;
         }
 
@@ -413,6 +428,7 @@ public final class WeirConfig {
                     + Sizes.format(upstreamBufferBytes) + " with parse.buffer " + Sizes.format(parseBufferBytes) + ")");
             }
             between("write.threads", writeThreads, 1, ConfigKeys.MAX_STAGE_THREADS, "");
+            between("idle-yields", idleYields, 0, ConfigKeys.MAX_IDLE_YIELDS, "");
             buffer("socket.receive-buffer", socketReceiveBufferBytes);
             buffer("socket.send-buffer", socketSendBufferBytes);
             final WeirConfig config = new WeirConfig(this, resolvedRingSize);

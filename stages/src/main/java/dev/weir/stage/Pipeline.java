@@ -164,6 +164,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void add(final SelectorStage stage) {
+        stage.idleYields(config.idleYields());
         stages.add(stage);
         runners.add(new StageRunner(stage));
     }

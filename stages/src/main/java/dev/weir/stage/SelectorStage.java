@@ -10,6 +10,7 @@ import com.lmax.disruptor.EventPoller;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.weir.config.ConfigKeys;
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.ring.HandoffEvent;
 import dev.weir.ring.StageRing;
@@ -30,14 +31,6 @@ abstract class SelectorStage implements Stage {
     /** Longest sleep in the selector, so cancelled keys of closed sockets are flushed promptly. */
     static final long DEFAULT_IDLE_SELECT_TIMEOUT_MS = 100;
 
-    /**
-     * Times an idle stage yields its core, checking its inbox after each, before it sleeps in its selector.
-     * Stages usually share cores, so a producer often publishes while the consumer is yielding and then pays
-     * no wakeup; a stage alone on its core spends two cheap {@code sched_yield} calls. Overridden by the system
-     * property {@code weir.idle.yields} (0 sleeps at once), for benchmarks.
-     */
-    static final int DEFAULT_IDLE_YIELDS = 2;
-
     private static final Logger LOG = LoggerFactory.getLogger(SelectorStage.class);
 
     protected final String roleName;
@@ -47,7 +40,13 @@ abstract class SelectorStage implements Stage {
     protected final StageCounters counters;
     private final Consumer<SelectionKey> onReadyKey = this::onReadyKey;
     private final EventPoller.Handler<HandoffEvent> onInboxEvent = this::onInboxEvent;
-    private final int idleYields = Integer.getInteger("weir.idle.yields", DEFAULT_IDLE_YIELDS);
+    /**
+     * Times an idle stage yields its core, checking its inbox after each, before it sleeps in its selector
+     * ({@code idle-yields}). Stages usually share cores, so a producer often publishes while the consumer is
+     * yielding and then pays no wakeup; a stage alone on its core spends a few cheap {@code sched_yield} calls.
+     * Set by the pipeline before the stage thread starts.
+     */
+    private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
     private int eventsThisTurn;
 
     SelectorStage(final String roleName, final Selector selector, final WakeSignal wake, final StageRing inbox) {
@@ -85,6 +84,11 @@ abstract class SelectorStage implements Stage {
         } finally {
             wake.awake();
         }
+    }
+
+    /** @param yields times to yield before sleeping; called before the stage thread starts. */
+    void idleYields(final int yields) {
+        this.idleYields = yields;
     }
 
     @Override

@@ -158,8 +158,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldRejectNegativeIdleYields() {
+        assertEquals("idle-yields", rejected("idle-yields: -1\n").key());
+    }
+
+    @Test
     void shouldListEveryKeyOnce() {
-        assertEquals(21, ConfigKeys.all().size());
+        assertEquals(22, ConfigKeys.all().size());
         for (final ConfigKeys.Key key : ConfigKeys.all()) {
             assertNotNull(ConfigKeys.find(key.name()));
             assertFalse(key.meaning().isEmpty(), key.name());
