@@ -73,17 +73,14 @@ final class ParseStage extends SelectorStage {
                 readBody(slot);
                 break;
             default:
-                throw new IllegalStateException(roleName + ": slot " + index + " arrived in "
-                    + ConnectionState.name(slot.state));
+                throw unexpectedState(slot);
         }
     }
 
     @Override
     int onReady(final SelectionKey key) throws IOException {
-        final ConnectionSlot slot = (ConnectionSlot) key.attachment();
-        if (key.channel() != slot.client) {
-            // A key of a socket that has since been closed; its slot serves another connection now.
-            key.cancel();
+        final ConnectionSlot slot = liveSlot(key);
+        if (slot == null) {
             return -1;
         }
         if (!owned[slot.index]) {

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.weir.config.ConfigKeys;
 import dev.weir.conn.ConnectionSlot;
+import dev.weir.conn.ConnectionState;
 import dev.weir.ring.HandoffEvent;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
@@ -123,6 +124,31 @@ abstract class SelectorStage implements Stage {
     /** @return {@code true} when there is work the selector would not wake the stage for. */
     boolean hasPendingWork() {
         return inbox != null && inbox.hasPending();
+    }
+
+    /**
+     * The slot a client key belongs to, or {@code null} (and the key cancelled) when the key is of a socket
+     * that has since been closed, its slot now serving another connection.
+     *
+     * @param key a ready key whose attachment is a {@link ConnectionSlot}.
+     * @return the slot, or {@code null}.
+     */
+    static ConnectionSlot liveSlot(final SelectionKey key) {
+        final ConnectionSlot slot = (ConnectionSlot) key.attachment();
+        if (key.channel() != slot.client) {
+            key.cancel();
+            return null;
+        }
+        return slot;
+    }
+
+    /**
+     * @param slot a slot that arrived in a state this stage does not handle.
+     * @return the exception that reports the bug.
+     */
+    IllegalStateException unexpectedState(final ConnectionSlot slot) {
+        return new IllegalStateException(roleName + ": slot " + slot.index + " arrived in "
+            + ConnectionState.name(slot.state));
     }
 
     /**

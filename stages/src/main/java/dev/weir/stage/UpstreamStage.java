@@ -94,8 +94,7 @@ final class UpstreamStage extends SelectorStage {
                 abort(slot);
                 break;
             default:
-                throw new IllegalStateException(roleName + ": slot " + index + " arrived in "
-                    + ConnectionState.name(slot.state));
+                throw unexpectedState(slot);
         }
     }
 

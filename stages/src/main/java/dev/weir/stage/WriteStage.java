@@ -44,16 +44,14 @@ final class WriteStage extends SelectorStage {
                 writeCanned(slot);
                 break;
             default:
-                throw new IllegalStateException(roleName + ": slot " + index + " arrived in "
-                    + ConnectionState.name(slot.state));
+                throw unexpectedState(slot);
         }
     }
 
     @Override
     int onReady(final SelectionKey key) throws IOException {
-        final ConnectionSlot slot = (ConnectionSlot) key.attachment();
-        if (key.channel() != slot.client) {
-            key.cancel();
+        final ConnectionSlot slot = liveSlot(key);
+        if (slot == null) {
             return -1;
         }
         if (slot.state == ConnectionState.WRITING_RESPONSE) {
