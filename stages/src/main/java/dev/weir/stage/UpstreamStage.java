@@ -302,7 +302,46 @@ final class UpstreamStage extends SelectorStage {
         frameResponseBody(slot, bodyFrom);
     }
 
+    /**
+     * Frame what was read, and when that leaves the response incomplete with room left in the block, read the
+     * origin once more before handing the block on: a 16 KiB response often arrives in two segments, and each
+     * hand-off costs a write-stage turn and a ring round trip.
+     */
     private void frameResponseBody(final ConnectionSlot slot, final int from) throws IOException {
+        int next = from;
+        for (int extraReads = 1; ; extraReads--) {
+            final int end = frameRead(slot, next);
+            if (end < 0) {
+                return;
+            }
+            final int filled = slot.responseFilled;
+            if (slot.responseComplete || extraReads == 0 || end != filled || filled == responseBlockLength) {
+                handOff(slot, end);
+                return;
+            }
+            final int n;
+            try {
+                n = slot.upstream.channel.read(slot.responseBuffer);
+            } catch (final IOException ex) {
+                onOriginFailure(slot);
+                return;
+            }
+            if (n <= 0) {
+                // Nothing more yet, or the origin's end, which the next read meets again.
+                handOff(slot, end);
+                return;
+            }
+            slot.responseFilled += n;
+            next = filled;
+        }
+    }
+
+    /**
+     * Frame the bytes read from {@code from} to {@code responseFilled}.
+     *
+     * @return the end of what may be written so far, or -1 when the origin failed (already handled).
+     */
+    private int frameRead(final ConnectionSlot slot, final int from) {
         final int to = slot.responseFilled;
         int end = to;
         switch (slot.responseFraming) {
@@ -321,7 +360,7 @@ final class UpstreamStage extends SelectorStage {
                 final int result = slot.responseChunks.scan(upstreamStore, slot.responseBase + from, to - from);
                 if (result == ChunkedScanner.MALFORMED) {
                     onOriginFailure(slot);
-                    return;
+                    return -1;
                 }
                 if (result == ChunkedScanner.DONE) {
                     end = from + slot.responseChunks.consumed();
@@ -333,6 +372,11 @@ final class UpstreamStage extends SelectorStage {
                 // Close-delimited: everything until the origin closes.
                 break;
         }
+        return end;
+    }
+
+    private void handOff(final ConnectionSlot slot, final int end) throws IOException {
+        final int to = slot.responseFilled;
         if (slot.responseComplete) {
             final boolean reusable = end == to && slot.response.isReusable()
                 && slot.responseFraming != ResponseHead.FRAMING_CLOSE;
