@@ -50,11 +50,6 @@ final class ParseStage extends SelectorStage {
         this.owned = new boolean[wiring.slots.capacity()];
     }
 
-    /** @return bytes the stage needs in its arena for its {@code 100 Continue} view. */
-    static int continueBytesLength() {
-        return CONTINUE.length;
-    }
-
     /** @return the interim response written to clients that expect it. */
     static byte[] continueBytes() {
         return CONTINUE.clone();
