@@ -72,6 +72,22 @@ public final class WeirProcess implements AutoCloseable {
      */
     public static WeirProcess start(final Duration deadline, final String... args)
         throws IOException, InterruptedException {
+        return startWithJavaOpts(deadline, null, args);
+    }
+
+    /**
+     * Starts {@code bin/weir ARGS} with extra JVM options and waits for its ready line.
+     *
+     * @param deadline how long to wait for "ready".
+     * @param javaOpts {@code WEIR_JAVA_OPTS} for the proxy's JVM, or {@code null} for none.
+     * @param args     the command line after {@code bin/weir}.
+     * @return the ready process.
+     * @throws IOException when it cannot be started.
+     * @throws InterruptedException when interrupted.
+     * @throws AssertionError with the output when it exits or the deadline passes before "ready".
+     */
+    public static WeirProcess startWithJavaOpts(final Duration deadline, final String javaOpts, final String... args)
+        throws IOException, InterruptedException {
         final Path root = root();
         final List<String> command = new ArrayList<>();
         command.add("bash");
@@ -80,7 +96,11 @@ public final class WeirProcess implements AutoCloseable {
         final ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
         builder.environment().put("WEIR_CLASSPATH", System.getProperty("java.class.path"));
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        builder.environment().remove("WEIR_JAVA_OPTS");
+        if (javaOpts == null) {
+            builder.environment().remove("WEIR_JAVA_OPTS");
+        } else {
+            builder.environment().put("WEIR_JAVA_OPTS", javaOpts);
+        }
         final long started = System.nanoTime();
         final WeirProcess weir = new WeirProcess(builder.start(), started);
         if (!weir.readyOrExit.await(deadline.toMillis(), TimeUnit.MILLISECONDS) || weir.port < 0) {
