@@ -1,5 +1,7 @@
 package dev.weir.ring;
 
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
 import com.lmax.disruptor.EventPoller;
 
 import dev.weir.arena.PoolCounters;
@@ -22,6 +24,9 @@ public final class SlotPool<S> {
     /** Returned by {@link #tryAcquire()} when every slot is in use. */
     public static final int NO_SLOT = -1;
 
+    /** Returned by {@link #release(int)} for a slot that is not handed out: a double release, a bug. */
+    public static final int NOT_ACQUIRED = -2;
+
     /**
      * Told on the owner thread about each slot that has come back, before it is reused.
      */
@@ -39,6 +44,8 @@ public final class SlotPool<S> {
     private final EventPoller.Handler<HandoffEvent> onReturn = this::onReturn;
 
     private final PoolCounters counters;
+    /** 1 while a slot is handed out: set by the owner on acquire, cleared once by the releasing thread. */
+    private final AtomicIntegerArray acquired;
 
     /**
      * Build every slot now.
@@ -64,6 +71,7 @@ public final class SlotPool<S> {
         }
         this.freeCount = capacity;
         this.counters = new PoolCounters(capacity);
+        this.acquired = new AtomicIntegerArray(capacity);
         this.returns = new StageRing("slot-returns", ringSize, ownerWake);
         this.listener = listener;
     }
@@ -96,17 +104,23 @@ public final class SlotPool<S> {
             }
         }
         counters.onAcquire();
-        return freeStack[--freeCount];
+        final int slot = freeStack[--freeCount];
+        acquired.set(slot, 1);
+        return slot;
     }
 
     /**
      * Any thread: give a slot back. The owner takes it into its free list on its next drain.
      *
      * @param slot the index of a slot acquired from this pool and no longer used by the caller.
-     * @return {@link StageRing#OFFERED}, or {@link StageRing#RING_FULL} on a double release that overfilled
-     *         the ring (a bug).
+     * @return {@link StageRing#OFFERED}, or {@link #NOT_ACQUIRED} when the slot is not handed out (released
+     *         twice, or never acquired: a bug, refused so the slot is never handed out twice).
      */
     public int release(final int slot) {
+        // One CAS per connection, not per request: it turns a double release into a refused call.
+        if (!acquired.compareAndSet(slot, 1, 0)) {
+            return NOT_ACQUIRED;
+        }
         return returns.offer(slot);
     }
 

@@ -58,7 +58,7 @@ final class Wiring {
         closeQuietly(slot.client);
         slot.state = ConnectionState.FREE;
         if (slots.release(slot.index) != StageRing.OFFERED) {
-            LOG.error("slot {} released twice: the return ring is full", slot.index);
+            LOG.error("slot {} released twice; the second release was refused", slot.index);
         }
     }
 
