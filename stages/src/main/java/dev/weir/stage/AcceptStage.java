@@ -193,7 +193,7 @@ final class AcceptStage extends SelectorStage {
 
     @Override
     void onFailure(final int slot, final Throwable cause) {
-        // Nothing is held across a failure here: accept failures close the new socket.
+        // Never reached: the accept stage's failures are not traced to a slot (they close the new socket).
     }
 
     @Override

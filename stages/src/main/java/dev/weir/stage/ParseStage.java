@@ -212,9 +212,6 @@ final class ParseStage extends SelectorStage {
 
     @Override
     void onFailure(final int index, final Throwable cause) {
-        if (index < 0) {
-            return;
-        }
         if (!owned[index]) {
             return;
         }

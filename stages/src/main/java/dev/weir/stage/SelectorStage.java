@@ -171,7 +171,7 @@ abstract class SelectorStage implements Stage {
     /**
      * An exception escaped handling a slot; release what it holds so nothing leaks.
      *
-     * @param slot the slot index, or -1 when unknown.
+     * @param slot the slot index (never negative: failures not traced to a slot hold nothing).
      * @param cause what was thrown.
      */
     abstract void onFailure(int slot, Throwable cause);
@@ -209,6 +209,10 @@ abstract class SelectorStage implements Stage {
             if (counters.bugs <= 10) {
                 LOG.error("{}: unexpected failure on slot {}", roleName, slot, t);
             }
+        }
+        if (slot < 0) {
+            // Not traced to a slot (e.g. an accept failure): nothing is held that could leak.
+            return;
         }
         try {
             onFailure(slot, t);

@@ -133,9 +133,6 @@ final class WriteStage extends SelectorStage {
 
     @Override
     void onFailure(final int index, final Throwable cause) {
-        if (index < 0) {
-            return;
-        }
         final ConnectionSlot slot = wiring.slots.slot(index);
         if (slot.state == ConnectionState.FREE) {
             return;

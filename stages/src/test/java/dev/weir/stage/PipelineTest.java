@@ -223,16 +223,17 @@ class PipelineTest {
 
     @Test
     void shouldAnswer502WhenOriginIsDown() throws Exception {
-        final int port = origin.port();
         pipeline.close();
         origin.close();
         final int deadPort;
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
             deadPort = probe.getLocalPort();
         }
+        // The precondition the test rests on: nothing listens on the origin port any more.
+        org.junit.jupiter.api.Assertions.assertThrows(java.net.ConnectException.class,
+            () -> new Socket(InetAddress.getLoopbackAddress(), deadPort).close());
         pipeline = Pipeline.start(config().upstream("127.0.0.1", deadPort).build());
         origin = LoopbackOrigin.start();
-        assertTrue(port > 0);
         final String response = exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
         assertTrue(response.startsWith("HTTP/1.1 502 "), response);
     }
