@@ -1,0 +1,44 @@
+package dev.weir.conn;
+
+/**
+ * The kinds of deadline a connection can miss, as int constants indexing the expiration counters.
+ * <p>
+ * Each names the configuration key that sets it and what Weir does when it expires.
+ */
+public final class TimeoutKind {
+
+    /** {@code timeout.client-head}: a request head not complete in time gets 408 and the connection closes. */
+    public static final int CLIENT_HEAD = 0;
+    /** {@code timeout.client-body}: no request-body bytes for this long ends the exchange (408 if nothing sent). */
+    public static final int CLIENT_BODY = 1;
+    /** {@code timeout.client-send}: a client that leaves response bytes unread this long is reset. */
+    public static final int CLIENT_SEND = 2;
+    /** {@code timeout.keep-alive}: an idle client connection between requests is closed. */
+    public static final int KEEP_ALIVE = 3;
+    /** {@code timeout.upstream-connect}: the origin did not accept the connection in time: 504. */
+    public static final int UPSTREAM_CONNECT = 4;
+    /** {@code timeout.upstream-response}: the origin sent or took nothing this long: 504, or a reset client. */
+    public static final int UPSTREAM_RESPONSE = 5;
+    /** {@code upstream.queue-timeout}: no origin connection came free in time: 503 with Retry-After. */
+    public static final int QUEUE = 6;
+    /** {@code timeout.linger}: the lingering read after an error answer ended and the connection closed. */
+    public static final int LINGER = 7;
+    /** Number of kinds. */
+    public static final int COUNT = 8;
+
+    private static final String[] NAMES = {
+        "client_head", "client_body", "client_send", "keep_alive", "upstream_connect", "upstream_response", "queue",
+        "linger",
+    };
+
+    private TimeoutKind() {
+    }
+
+    /**
+     * @param kind a kind constant.
+     * @return its name as used in the stats line, e.g. {@code client_head}.
+     */
+    public static String name(final int kind) {
+        return kind >= 0 && kind < COUNT ? NAMES[kind] : "unknown(" + kind + ")";
+    }
+}
