@@ -14,11 +14,12 @@ import java.util.function.ToLongFunction;
  * meaning, plus the {@code DEFAULT_*} and limit constants that {@link WeirConfig.Builder} starts from and
  * validates against.
  * <p>
- * The defaults make a laptop-sized plan (about 400 MiB in total, of which about 110 MiB is committed in the
+ * The defaults make a laptop-sized plan (about 514 MiB in total, of which 112 MiB is committed in the
  * process): 1024 connections with a 16 KiB request buffer and a 32 KiB response buffer (48 MiB of arenas),
- * a 64 MiB heap, and 16 KiB socket buffers, which keep the kernel's share (about 72 MiB for 1089 sockets)
- * in proportion to the arenas. {@code conf/weir.yaml} and the README mirror this table; a test checks that
- * the file holds every key with its default.
+ * a 64 MiB heap, and 32 KiB receive and 16 KiB send socket buffers, which bound the kernel's share (about
+ * 200 MiB for 2049 sockets: a client and an origin socket per slot, and the listening socket).
+ * {@code conf/weir.yaml} and the README mirror this table; a test checks that the file holds every key with
+ * its default.
  * <p>
  * <b>Note:</b> stateless and thread-safe.
  */
