@@ -12,8 +12,9 @@ import dev.weir.arena.plan.MemoryPlan;
  * decreases as connections grow, so a binary search finds the largest count that fits; what is left over is
  * less than one connection's cost (about 252 KiB at the defaults). The search starts at one connection, or at
  * {@code upstream.max-connections} when that is set, since there may not be fewer slots than origin
- * connections. {@code ring-size} is reset to automatic because a fixed ring smaller than twice the new slot
- * count would be invalid.
+ * connections; it ends at {@link ConfigKeys#MAX_CONNECTIONS}, so however large the budget the derived count is
+ * one the block pools can hold. {@code ring-size} is reset to automatic because a fixed ring smaller than
+ * twice the new slot count would be invalid.
  * <p>
  * <b>Note:</b> stateless and thread-safe.
  */

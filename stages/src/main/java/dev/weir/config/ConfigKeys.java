@@ -10,6 +10,8 @@ import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
 
+import dev.weir.arena.BlockPool;
+
 /**
  * The one table of configuration keys: name as written in {@code conf/weir.yaml}, type, unit, default and
  * meaning, plus the {@code DEFAULT_*} and limit constants that {@link WeirConfig.Builder} starts from and
@@ -111,8 +113,11 @@ public final class ConfigKeys {
     public static final int MIN_BUFFER_BYTES = 1024;
     /** Largest per-connection buffer or socket buffer. */
     public static final int MAX_BUFFER_BYTES = 1 << 30;
-    /** Most connection slots. */
-    public static final int MAX_CONNECTIONS = 1 << 24;
+    /**
+     * Most connection slots: each takes one block of each stage's {@link BlockPool}, whose
+     * handles hold a 20-bit block index, so a pool holds at most 2^20 blocks.
+     */
+    public static final int MAX_CONNECTIONS = BlockPool.MAX_BLOCK_COUNT;
     /** Largest ring: twice the most connections. */
     public static final int MAX_RING_SIZE = 2 * MAX_CONNECTIONS;
     /** Most threads per stage. */

@@ -55,6 +55,14 @@ class AutoSizerTest {
     }
 
     @Test
+    void shouldNotDeriveMoreConnectionsThanABlockPoolHolds() {
+        final WeirConfig config = AutoSizer.fit(WeirConfig.builder().build(), 1024 * GIB);
+        assertEquals(ConfigKeys.MAX_CONNECTIONS, config.connections());
+        assertEquals(1 << 20, config.connections());
+        assertTrue(PlanBuilder.build(config).totalBytes() <= 1024 * GIB);
+    }
+
+    @Test
     void shouldRejectBudgetTooSmallForOneConnection() {
         final ConfigException e = assertThrows(ConfigException.class,
             () -> ConfigLoader.load(null, Map.of("memory.budget", "100m")));

@@ -114,7 +114,8 @@ class ConfigLoaderTest {
         "wrong type, map for key   | 'connections: {a: 1}'              | connections          | an integer",
         "wrong type, scalar section| 'parse: 5'                         | parse                | section",
         "int out of range          | 'connections: 99999999999'         | connections          | out of range",
-        "ring above its largest    | 'ring-size: 67108864'              | ring-size            | at most 33554432",
+        "more slots than a pool    | 'connections: 1048577'             | connections          | at most 1048576",
+        "ring above its largest    | 'ring-size: 4194304'               | ring-size            | at most 2097152",
         "missing value             | 'connections:'                     | connections          | must have a value",
     })
     void shouldRejectBadConfigurationNamingTheKey(final String name, final String text, final String key,
