@@ -9,12 +9,14 @@ package dev.weir.config;
  *   arena parse    = connections x parse.buffer
  *   arena upstream = connections x upstream.buffer
  *   arena write    = 16 KiB                              canned responses (400, 431, 502, ...)
+ *   ring-size      = 0: smallest power of two at least 2 x connections (both halves of a slot may be queued)
  *   rings          = (parse + upstream + write threads + 1) x ring-size x 32 B      in the heap
  *   slot table     = connections x 4 KiB                                            in the heap
  *   heap needed    = 32 MiB baseline + rings + slot table
  *   thread stacks  = (1 + parse + upstream + write threads + 16 JVM threads) x jvm.thread-stack
  *   per socket     = 2 x socket.receive-buffer + 2 x socket.send-buffer + 4 KiB
- *   sockets        = connections + upstream.connections + 1 listening socket
+ *   origin sockets = upstream.max-connections, or connections when it is 0 (one per slot)
+ *   sockets        = connections + origin sockets + 1 listening socket
  * </pre>
  * <p>
  * <b>Note:</b> stateless and thread-safe.
@@ -144,8 +146,12 @@ public final class StageSizes {
     }
 
     /**
+     * Every slot may hold its own origin connection while the pool keeps idle ones open, so the origin side
+     * counts {@link WeirConfig#upstreamConnections()}: {@code upstream.max-connections}, or {@code connections}
+     * when that is 0.
+     *
      * @param config the configuration.
-     * @return sockets open at most: client connections, upstream connections and the listening socket.
+     * @return sockets open at most: client connections, origin connections and the listening socket.
      */
     public static long socketCount(final WeirConfig config) {
         return (long) config.connections() + config.upstreamConnections() + LISTENING_SOCKETS;

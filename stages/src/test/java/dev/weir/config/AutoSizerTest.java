@@ -37,9 +37,29 @@ class AutoSizerTest {
 
     @Test
     void shouldResetAFixedRingSizeToFitTheDerivedConnections() {
-        final WeirConfig config = ConfigLoader.load(null, Map.of("ring-size", "1024", "memory.budget", "1g"));
-        assertTrue(config.ringSize() >= config.connections());
+        final WeirConfig config = ConfigLoader.load(null, Map.of("ring-size", "2048", "memory.budget", "1g"));
+        assertTrue(config.ringSize() >= 2 * config.connections());
         assertEquals(1, Integer.bitCount(config.ringSize()));
+    }
+
+    @Test
+    void shouldKeepAFixedOriginPoolWithinTheDerivedSlots() {
+        final WeirConfig config = ConfigLoader.load(null, Map.of("upstream.max-connections", "16",
+            "memory.budget", "1g"));
+        assertEquals(16, config.upstreamConnections());
+        assertTrue(config.connections() >= 16, "connections " + config.connections());
+        // A fixed origin pool leaves each slot only its client socket: more slots fit than with one each.
+        final WeirConfig perSlot = ConfigLoader.load(null, Map.of("memory.budget", "1g"));
+        assertTrue(config.connections() > perSlot.connections(), config.connections() + " vs "
+            + perSlot.connections());
+    }
+
+    @Test
+    void shouldNotDeriveMoreConnectionsThanABlockPoolHolds() {
+        final WeirConfig config = AutoSizer.fit(WeirConfig.builder().build(), 1024 * GIB);
+        assertEquals(ConfigKeys.MAX_CONNECTIONS, config.connections());
+        assertEquals(1 << 20, config.connections());
+        assertTrue(PlanBuilder.build(config).totalBytes() <= 1024 * GIB);
     }
 
     @Test
