@@ -158,6 +158,25 @@ public final class StageSizes {
     }
 
     /**
+     * Origin connections owned by one upstream thread: one per slot it serves (slot index modulo the thread
+     * count), or its share of {@code upstream.max-connections} when that is smaller. The threads' counts add up
+     * to at most {@link WeirConfig#upstreamConnections()}, the figure {@link #socketCount} plans for.
+     *
+     * @param config the configuration.
+     * @param thread the upstream thread's number, from 0.
+     * @return connections in that thread's pool.
+     */
+    public static int originConnectionsOfThread(final WeirConfig config, final int thread) {
+        final int threads = config.upstreamThreads();
+        final int slotsOfThread = (config.connections() - thread + threads - 1) / threads;
+        final int max = config.upstreamMaxConnections();
+        if (max == 0) {
+            return slotsOfThread;
+        }
+        return Math.min(slotsOfThread, max / threads + (thread < max % threads ? 1 : 0));
+    }
+
+    /**
      * Kernel memory one socket may hold. Linux doubles the {@code SO_RCVBUF}/{@code SO_SNDBUF} value it is
      * given (socket(7): "to allow space for bookkeeping overhead") and charges queued data by its true size
      * against that doubled limit; this adds the socket's own structures.
