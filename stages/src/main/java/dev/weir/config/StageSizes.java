@@ -17,6 +17,7 @@ package dev.weir.config;
  *   per socket     = 2 x socket.receive-buffer + 2 x socket.send-buffer + 4 KiB
  *   origin sockets = upstream.max-connections, or connections when it is 0 (one per slot)
  *   sockets        = connections + origin sockets + 1 listening socket
+ *   descriptors    = sockets + 2 x stage threads (selectors) + 256 (the JVM's own: jars, libraries, pipes)
  * </pre>
  * <p>
  * <b>Note:</b> stateless and thread-safe.
@@ -52,6 +53,11 @@ public final class StageSizes {
     public static final long SOCKET_OVERHEAD_BYTES = 4 * 1024;
     /** Sockets that are neither client nor upstream connections: the listening socket. */
     public static final int LISTENING_SOCKETS = 1;
+
+    /** File descriptors per stage thread besides sockets: its selector's epoll descriptor and wakeup. */
+    public static final int SELECTOR_FDS_PER_STAGE_THREAD = 2;
+    /** File descriptors the JVM itself holds: jars on the classpath, native libraries, std streams, pipes. */
+    public static final int JVM_FD_HEADROOM = 256;
 
     private StageSizes() {
     }
@@ -174,6 +180,25 @@ public final class StageSizes {
             return slotsOfThread;
         }
         return Math.min(slotsOfThread, max / threads + (thread < max % threads ? 1 : 0));
+    }
+
+    /**
+     * @param config the configuration.
+     * @return file descriptors the process needs at most: every socket, the stage selectors and
+     *     {@value #JVM_FD_HEADROOM} for the JVM; the soft {@code RLIMIT_NOFILE} must be at least this.
+     */
+    public static long fileDescriptorCount(final WeirConfig config) {
+        return socketCount(config) + (long) SELECTOR_FDS_PER_STAGE_THREAD * stageThreads(config) + JVM_FD_HEADROOM;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return one line for the plan output: the descriptor count and how it is made up.
+     */
+    public static String fileDescriptorLine(final WeirConfig config) {
+        return "file descriptors: " + fileDescriptorCount(config) + " = " + socketCount(config) + " sockets + "
+            + SELECTOR_FDS_PER_STAGE_THREAD * stageThreads(config) + " for " + stageThreads(config)
+            + " stage selectors + " + JVM_FD_HEADROOM + " for the JVM; the soft RLIMIT_NOFILE must be at least this";
     }
 
     /**
