@@ -92,6 +92,15 @@ public final class Weir {
         @Option(names = "--connections", paramLabel = "N", description = "Connection slots (connections).")
         private String connections;
 
+        @Option(names = "--client-header-timeout", paramLabel = "DURATION",
+            description = "Longest a request head may take to arrive, e.g. 10s, 500ms (timeout.client-head).")
+        private String clientHeaderTimeout;
+
+        @Option(names = "--upstream-timeout", paramLabel = "DURATION",
+            description = "Origin connect and response timeout, e.g. 30s (timeout.upstream-connect and"
+                + " timeout.upstream-response).")
+        private String upstreamTimeout;
+
         @Option(names = "--stats-interval", paramLabel = "SECONDS",
             description = "Print a 'weir stats:' line every SECONDS (e.g. 1 or 0.5; default 0: never).")
         private double statsIntervalS;
@@ -286,6 +295,9 @@ public final class Weir {
         putIfGiven(overrides, "connections", options.connections);
         putIfGiven(overrides, "jvm.heap", options.heap);
         putIfGiven(overrides, "memory.budget", options.memoryBudget);
+        putIfGiven(overrides, "timeout.client-head", options.clientHeaderTimeout);
+        putIfGiven(overrides, "timeout.upstream-connect", options.upstreamTimeout);
+        putIfGiven(overrides, "timeout.upstream-response", options.upstreamTimeout);
         if (options.lockMemory) {
             overrides.put("memory.lock", "true");
         }

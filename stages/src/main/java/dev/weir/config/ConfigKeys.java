@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * The one table of configuration keys: name as written in {@code conf/weir.yaml}, type, unit, default and
@@ -32,7 +33,10 @@ public final class ConfigKeys {
     public static final int DEFAULT_ACCEPT_BACKLOG = 1024;
     /** Connection slots: enough for a busy laptop, small enough that the arenas stay at 48 MiB. */
     public static final int DEFAULT_CONNECTIONS = 1024;
-    /** Ring entries; 0 picks the next power of two at least {@code connections}. */
+    /**
+     * Ring entries; 0 picks the smallest power of two at least 2 x {@code connections}: a slot may sit in the
+     * upstream stage's inbox twice, once for its request half and once for its response half.
+     */
     public static final int DEFAULT_RING_SIZE = 0;
     /** One parse thread: parsing a head is short next to the system calls around it. */
     public static final int DEFAULT_PARSE_THREADS = 1;
@@ -40,8 +44,10 @@ public final class ConfigKeys {
     public static final int DEFAULT_PARSE_BUFFER_BYTES = 16 * 1024;
     /** The origin: the bundled demo origin's default address. */
     public static final String DEFAULT_UPSTREAM = "127.0.0.1:9000";
-    /** Keep-alive connections to the origin: one per 16 client slots is plenty for short requests. */
-    public static final int DEFAULT_UPSTREAM_CONNECTIONS = 64;
+    /** Origin connections open at once; 0 allows one per connection slot, so no request ever queues. */
+    public static final int DEFAULT_UPSTREAM_MAX_CONNECTIONS = 0;
+    /** Longest wait for an origin connection when all are busy: long enough to ride out a burst. */
+    public static final long DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS = 5_000;
     /** One upstream thread. */
     public static final int DEFAULT_UPSTREAM_THREADS = 1;
     /** Response buffer per connection: large enough for most heads and a good write size for bodies. */
@@ -56,6 +62,24 @@ public final class ConfigKeys {
     public static final int DEFAULT_IDLE_YIELDS = 2;
     /** Most yields accepted: beyond a few, an idle proxy only burns its core. */
     public static final int MAX_IDLE_YIELDS = 1000;
+    /** A request head must be complete within this: nginx's {@code client_header_timeout} is 60 s, 10 s is ample. */
+    public static final long DEFAULT_CLIENT_HEAD_TIMEOUT_MS = 10_000;
+    /** Longest wait for the next request-body bytes. */
+    public static final long DEFAULT_CLIENT_BODY_TIMEOUT_MS = 10_000;
+    /** Longest a client may leave response bytes unread. */
+    public static final long DEFAULT_CLIENT_SEND_TIMEOUT_MS = 10_000;
+    /** An idle keep-alive client connection is closed after this. */
+    public static final long DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 30_000;
+    /** Longest wait for a connection to the origin to be established. */
+    public static final long DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS = 5_000;
+    /** Longest wait for the next origin bytes, or for the origin to accept request bytes. */
+    public static final long DEFAULT_UPSTREAM_RESPONSE_TIMEOUT_MS = 30_000;
+    /** After closing with unread client input, read and discard it for at most this long (lingering close). */
+    public static final long DEFAULT_LINGER_TIMEOUT_MS = 2_000;
+    /** Shortest duration accepted for any timeout. */
+    public static final long MIN_DURATION_MS = 1;
+    /** Longest duration accepted for any timeout: beyond an hour a timeout protects nothing. */
+    public static final long MAX_DURATION_MS = Durations.HOUR_MS;
     /**
      * {@code SO_RCVBUF}: 32 KiB, which Linux doubles to 64 KiB of accounting: a 16 KiB response and its head
      * then arrive in one origin read (at 16 KiB it took two, +21-24 % req/s at 16 KiB bodies). Setting it fixes
@@ -114,6 +138,8 @@ public final class ConfigKeys {
         SIZE,
         /** A size with a unit, or {@code none}. */
         SIZE_OR_NONE,
+        /** A duration with a unit, see {@link Durations}. */
+        DURATION,
         /** {@code true} or {@code false}. */
         BOOLEAN
     }
@@ -181,8 +207,8 @@ public final class ConfigKeys {
          * Set the key on a builder.
          *
          * @param builder the builder.
-         * @param value   the converted value: {@link HostPort}, {@link Integer}, {@link Long} or {@link Boolean}
-         *                by {@link #type()}.
+         * @param value   the converted value: {@link HostPort}, {@link Integer}, {@link Long} (bytes or
+         *                milliseconds) or {@link Boolean} by {@link #type()}.
          */
         void apply(final WeirConfig.Builder builder, final Object value) {
             setter.accept(builder, value);
@@ -204,7 +230,7 @@ public final class ConfigKeys {
             "Connection slots: the most client connections open at once; one more is answered 503.",
             (b, v) -> b.connections((Integer) v), c -> Integer.toString(c.connections())));
         k.add(new Key("ring-size", Type.INTEGER, "entries", Integer.toString(DEFAULT_RING_SIZE),
-            "Entries per hand-off ring, a power of two at least connections; 0 picks the smallest.",
+            "Entries per hand-off ring, a power of two at least 2 x connections; 0 picks the smallest.",
             (b, v) -> b.ringSize((Integer) v), c -> Integer.toString(c.ringSize())));
         k.add(new Key("parse.threads", Type.INTEGER, "threads", Integer.toString(DEFAULT_PARSE_THREADS),
             "Parse stage threads; connections are sharded across them by slot.",
@@ -217,10 +243,6 @@ public final class ConfigKeys {
             "The origin every request is forwarded to.",
             (b, v) -> b.upstream(((HostPort) v).host(), ((HostPort) v).port()),
             c -> HostPort.format(c.upstreamHost(), c.upstreamPort())));
-        k.add(new Key("upstream.connections", Type.INTEGER, "connections",
-            Integer.toString(DEFAULT_UPSTREAM_CONNECTIONS),
-            "Keep-alive connections to the origin, shared by the upstream threads; at least upstream.threads.",
-            (b, v) -> b.upstreamConnections((Integer) v), c -> Integer.toString(c.upstreamConnections())));
         k.add(new Key("upstream.threads", Type.INTEGER, "threads", Integer.toString(DEFAULT_UPSTREAM_THREADS),
             "Upstream stage threads.",
             (b, v) -> b.upstreamThreads((Integer) v), c -> Integer.toString(c.upstreamThreads())));
@@ -229,6 +251,15 @@ public final class ConfigKeys {
                 + " is written here first, so it must be at least parse.buffer + 1k.",
             (b, v) -> b.upstreamBufferBytes(intSize("upstream.buffer", (Long) v)),
             c -> Sizes.formatWithUnit(c.upstreamBufferBytes())));
+        k.add(new Key("upstream.max-connections", Type.INTEGER, "connections",
+            Integer.toString(DEFAULT_UPSTREAM_MAX_CONNECTIONS),
+            "Most origin connections open at once, idle ones kept alive; 0: one per connection slot. Otherwise at"
+                + " least upstream.threads and at most connections.",
+            (b, v) -> b.upstreamMaxConnections((Integer) v), c -> Integer.toString(c.upstreamMaxConnections())));
+        k.add(duration("upstream.queue-timeout", DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS,
+            "Longest a request waits for an origin connection when upstream.max-connections are busy; then 503"
+                + " with Retry-After.",
+            (b, v) -> b.upstreamQueueTimeoutMs(v), WeirConfig::upstreamQueueTimeoutMs));
         k.add(new Key("write.threads", Type.INTEGER, "threads", Integer.toString(DEFAULT_WRITE_THREADS),
             "Write stage threads.",
             (b, v) -> b.writeThreads((Integer) v), c -> Integer.toString(c.writeThreads())));
@@ -236,6 +267,28 @@ public final class ConfigKeys {
             "Times an idle stage yields its core, checking its inbox, before it sleeps in its selector; 0 sleeps"
                 + " at once.",
             (b, v) -> b.idleYields((Integer) v), c -> Integer.toString(c.idleYields())));
+        k.add(duration("timeout.client-head", DEFAULT_CLIENT_HEAD_TIMEOUT_MS,
+            "A request head not complete within this is answered 408 and the connection closed.",
+            (b, v) -> b.clientHeadTimeoutMs(v), WeirConfig::clientHeadTimeoutMs));
+        k.add(duration("timeout.client-body", DEFAULT_CLIENT_BODY_TIMEOUT_MS,
+            "Longest wait for the next request-body bytes.",
+            (b, v) -> b.clientBodyTimeoutMs(v), WeirConfig::clientBodyTimeoutMs));
+        k.add(duration("timeout.client-send", DEFAULT_CLIENT_SEND_TIMEOUT_MS,
+            "Longest a client may leave response bytes unread.",
+            (b, v) -> b.clientSendTimeoutMs(v), WeirConfig::clientSendTimeoutMs));
+        k.add(duration("timeout.keep-alive", DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+            "An idle keep-alive client connection is closed after this.",
+            (b, v) -> b.keepAliveTimeoutMs(v), WeirConfig::keepAliveTimeoutMs));
+        k.add(duration("timeout.upstream-connect", DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS,
+            "Longest wait for a connection to the origin to be established.",
+            (b, v) -> b.upstreamConnectTimeoutMs(v), WeirConfig::upstreamConnectTimeoutMs));
+        k.add(duration("timeout.upstream-response", DEFAULT_UPSTREAM_RESPONSE_TIMEOUT_MS,
+            "Longest wait for the next origin bytes, or for the origin to accept request bytes; 504 when nothing"
+                + " was sent to the client yet.",
+            (b, v) -> b.upstreamResponseTimeoutMs(v), WeirConfig::upstreamResponseTimeoutMs));
+        k.add(duration("timeout.linger", DEFAULT_LINGER_TIMEOUT_MS,
+            "After closing a connection with unread client input, keep reading and discarding it this long at most.",
+            (b, v) -> b.lingerTimeoutMs(v), WeirConfig::lingerTimeoutMs));
         k.add(new Key("socket.receive-buffer", Type.SIZE, "bytes", Sizes.format(DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES),
             "SO_RCVBUF on every socket; Linux doubles it (capped by net.core.rmem_max) and counts it in the cgroup.",
             (b, v) -> b.socketReceiveBufferBytes(intSize("socket.receive-buffer", (Long) v)),
@@ -323,6 +376,12 @@ public final class ConfigKeys {
             }
         }
         return String.join(", ", children);
+    }
+
+    private static Key duration(final String name, final long defaultMs, final String meaning,
+        final BiConsumer<WeirConfig.Builder, Long> setter, final ToLongFunction<WeirConfig> reader) {
+        return new Key(name, Type.DURATION, "milliseconds", Durations.format(defaultMs), meaning,
+            (b, v) -> setter.accept(b, (Long) v), c -> Durations.format(reader.applyAsLong(c)));
     }
 
     private static int intSize(final String key, final long bytes) {

@@ -18,7 +18,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * <p>
  * The file is YAML 1.2 read with SnakeYAML Engine: sections are nested maps ({@code parse: {buffer: 16k}}),
  * and a dotted key ({@code parse.buffer: 16k}) means the same. Every key must be in {@link ConfigKeys}; an
- * unknown key, a value of the wrong type, a size without a unit or a duplicate key is a
+ * unknown key, a value of the wrong type, a size or duration without a unit or a duplicate key is a
  * {@link ConfigException} naming the key. Overrides ({@code key=value} text from the command line) are
  * applied after the file, then everything is validated once by {@link WeirConfig.Builder#build()}, and a
  * {@code memory.budget} is applied last by {@link AutoSizer}.
@@ -169,6 +169,11 @@ public final class ConfigLoader {
                     throw wrongType(key, raw);
                 }
                 return Sizes.parse(name, (String) raw);
+            case DURATION:
+                if (!(raw instanceof String)) {
+                    throw wrongType(key, raw);
+                }
+                return Durations.parseMs(name, (String) raw);
             case BOOLEAN:
                 if (raw instanceof Boolean) {
                     return raw;
@@ -208,6 +213,10 @@ public final class ConfigLoader {
                     + " number is ambiguous (got " + got + ")");
             }
         }
+        if (key.type() == ConfigKeys.Type.DURATION && raw instanceof Number) {
+            return new ConfigException(key.name(), "must be a duration with a unit, e.g. 500ms, 10s, 2m; a bare"
+                + " number is ambiguous (got " + got + ")");
+        }
         return new ConfigException(key.name(), "must be " + expected(key) + " (got " + got + ")");
     }
 
@@ -221,6 +230,8 @@ public final class ConfigLoader {
                 return "a size with a unit, e.g. 16k, 64m, 2g";
             case SIZE_OR_NONE:
                 return "a size with a unit, e.g. 512m, 2g, or none";
+            case DURATION:
+                return "a duration with a unit, e.g. 500ms, 10s, 2m";
             case BOOLEAN:
                 return "true or false";
             default:

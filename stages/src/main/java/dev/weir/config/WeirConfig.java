@@ -18,11 +18,19 @@ public final class WeirConfig {
     private final int parseBufferBytes;
     private final String upstreamHost;
     private final int upstreamPort;
-    private final int upstreamConnections;
+    private final int upstreamMaxConnections;
     private final int upstreamThreads;
     private final int upstreamBufferBytes;
     private final int writeThreads;
     private final int idleYields;
+    private final long upstreamQueueTimeoutMs;
+    private final long clientHeadTimeoutMs;
+    private final long clientBodyTimeoutMs;
+    private final long clientSendTimeoutMs;
+    private final long keepAliveTimeoutMs;
+    private final long upstreamConnectTimeoutMs;
+    private final long upstreamResponseTimeoutMs;
+    private final long lingerTimeoutMs;
     private final int socketReceiveBufferBytes;
     private final int socketSendBufferBytes;
     private final long heapBytes;
@@ -44,11 +52,19 @@ public final class WeirConfig {
         parseBufferBytes = b.parseBufferBytes;
         upstreamHost = b.upstreamHost;
         upstreamPort = b.upstreamPort;
-        upstreamConnections = b.upstreamConnections;
+        upstreamMaxConnections = b.upstreamMaxConnections;
         upstreamThreads = b.upstreamThreads;
         upstreamBufferBytes = b.upstreamBufferBytes;
         writeThreads = b.writeThreads;
         idleYields = b.idleYields;
+        upstreamQueueTimeoutMs = b.upstreamQueueTimeoutMs;
+        clientHeadTimeoutMs = b.clientHeadTimeoutMs;
+        clientBodyTimeoutMs = b.clientBodyTimeoutMs;
+        clientSendTimeoutMs = b.clientSendTimeoutMs;
+        keepAliveTimeoutMs = b.keepAliveTimeoutMs;
+        upstreamConnectTimeoutMs = b.upstreamConnectTimeoutMs;
+        upstreamResponseTimeoutMs = b.upstreamResponseTimeoutMs;
+        lingerTimeoutMs = b.lingerTimeoutMs;
         socketReceiveBufferBytes = b.socketReceiveBufferBytes;
         socketSendBufferBytes = b.socketSendBufferBytes;
         heapBytes = b.heapBytes;
@@ -78,11 +94,19 @@ public final class WeirConfig {
         b.parseBufferBytes = parseBufferBytes;
         b.upstreamHost = upstreamHost;
         b.upstreamPort = upstreamPort;
-        b.upstreamConnections = upstreamConnections;
+        b.upstreamMaxConnections = upstreamMaxConnections;
         b.upstreamThreads = upstreamThreads;
         b.upstreamBufferBytes = upstreamBufferBytes;
         b.writeThreads = writeThreads;
         b.idleYields = idleYields;
+        b.upstreamQueueTimeoutMs = upstreamQueueTimeoutMs;
+        b.clientHeadTimeoutMs = clientHeadTimeoutMs;
+        b.clientBodyTimeoutMs = clientBodyTimeoutMs;
+        b.clientSendTimeoutMs = clientSendTimeoutMs;
+        b.keepAliveTimeoutMs = keepAliveTimeoutMs;
+        b.upstreamConnectTimeoutMs = upstreamConnectTimeoutMs;
+        b.upstreamResponseTimeoutMs = upstreamResponseTimeoutMs;
+        b.lingerTimeoutMs = lingerTimeoutMs;
         b.socketReceiveBufferBytes = socketReceiveBufferBytes;
         b.socketSendBufferBytes = socketSendBufferBytes;
         b.heapBytes = heapBytes;
@@ -116,7 +140,7 @@ public final class WeirConfig {
         return connections;
     }
 
-    /** @return entries per hand-off ring: a power of two at least {@link #connections()} ({@code ring-size}). */
+    /** @return entries per hand-off ring: a power of two at least 2 x {@link #connections()} ({@code ring-size}). */
     public int ringSize() {
         return ringSize;
     }
@@ -141,9 +165,20 @@ public final class WeirConfig {
         return upstreamPort;
     }
 
-    /** @return keep-alive connections to the origin, shared by all upstream threads ({@code upstream.connections}). */
+    /**
+     * @return most origin connections open at once; 0 means one per connection slot
+     *     ({@code upstream.max-connections}).
+     */
+    public int upstreamMaxConnections() {
+        return upstreamMaxConnections;
+    }
+
+    /**
+     * @return origin connections the pipeline may open, shared by all upstream threads: {@code
+     *     upstream.max-connections}, or {@link #connections()} when that is 0.
+     */
     public int upstreamConnections() {
-        return upstreamConnections;
+        return upstreamMaxConnections == 0 ? connections : upstreamMaxConnections;
     }
 
     /** @return upstream stage threads ({@code upstream.threads}). */
@@ -164,6 +199,46 @@ public final class WeirConfig {
     /** @return times an idle stage yields its core before sleeping in its selector ({@code idle-yields}). */
     public int idleYields() {
         return idleYields;
+    }
+
+    /** @return longest wait for a busy origin pool, then 503, milliseconds ({@code upstream.queue-timeout}). */
+    public long upstreamQueueTimeoutMs() {
+        return upstreamQueueTimeoutMs;
+    }
+
+    /** @return longest a request head may take, then 408, milliseconds ({@code timeout.client-head}). */
+    public long clientHeadTimeoutMs() {
+        return clientHeadTimeoutMs;
+    }
+
+    /** @return longest wait for the next request-body bytes, milliseconds ({@code timeout.client-body}). */
+    public long clientBodyTimeoutMs() {
+        return clientBodyTimeoutMs;
+    }
+
+    /** @return longest a client may leave response bytes unread, milliseconds ({@code timeout.client-send}). */
+    public long clientSendTimeoutMs() {
+        return clientSendTimeoutMs;
+    }
+
+    /** @return longest an idle keep-alive client stays open, milliseconds ({@code timeout.keep-alive}). */
+    public long keepAliveTimeoutMs() {
+        return keepAliveTimeoutMs;
+    }
+
+    /** @return longest wait to connect to the origin, milliseconds ({@code timeout.upstream-connect}). */
+    public long upstreamConnectTimeoutMs() {
+        return upstreamConnectTimeoutMs;
+    }
+
+    /** @return longest wait on origin bytes, milliseconds ({@code timeout.upstream-response}). */
+    public long upstreamResponseTimeoutMs() {
+        return upstreamResponseTimeoutMs;
+    }
+
+    /** @return longest unread input is drained after a close, milliseconds ({@code timeout.linger}). */
+    public long lingerTimeoutMs() {
+        return lingerTimeoutMs;
     }
 
     /** @return {@code SO_RCVBUF} for every socket, bytes ({@code socket.receive-buffer}). */
@@ -235,11 +310,19 @@ public final class WeirConfig {
         private int parseBufferBytes = ConfigKeys.DEFAULT_PARSE_BUFFER_BYTES;
         private String upstreamHost = DEFAULT_UPSTREAM.host();
         private int upstreamPort = DEFAULT_UPSTREAM.port();
-        private int upstreamConnections = ConfigKeys.DEFAULT_UPSTREAM_CONNECTIONS;
+        private int upstreamMaxConnections = ConfigKeys.DEFAULT_UPSTREAM_MAX_CONNECTIONS;
         private int upstreamThreads = ConfigKeys.DEFAULT_UPSTREAM_THREADS;
         private int upstreamBufferBytes = ConfigKeys.DEFAULT_UPSTREAM_BUFFER_BYTES;
         private int writeThreads = ConfigKeys.DEFAULT_WRITE_THREADS;
         private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
+        private long upstreamQueueTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS;
+        private long clientHeadTimeoutMs = ConfigKeys.DEFAULT_CLIENT_HEAD_TIMEOUT_MS;
+        private long clientBodyTimeoutMs = ConfigKeys.DEFAULT_CLIENT_BODY_TIMEOUT_MS;
+        private long clientSendTimeoutMs = ConfigKeys.DEFAULT_CLIENT_SEND_TIMEOUT_MS;
+        private long keepAliveTimeoutMs = ConfigKeys.DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
+        private long upstreamConnectTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS;
+        private long upstreamResponseTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_RESPONSE_TIMEOUT_MS;
+        private long lingerTimeoutMs = ConfigKeys.DEFAULT_LINGER_TIMEOUT_MS;
         private int socketReceiveBufferBytes = ConfigKeys.DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES;
         private int socketSendBufferBytes = ConfigKeys.DEFAULT_SOCKET_SEND_BUFFER_BYTES;
         private long heapBytes = ConfigKeys.DEFAULT_HEAP_BYTES;
@@ -306,9 +389,9 @@ public final class WeirConfig {
             return this;
         }
 
-        /** @param value upstream keep-alive connections. @return this. */
-        public Builder upstreamConnections(final int value) {
-            this.upstreamConnections = value;
+        /** @param value most origin connections open at once, 0 for one per slot. @return this. */
+        public Builder upstreamMaxConnections(final int value) {
+            this.upstreamMaxConnections = value;
             return this;
         }
 
@@ -333,6 +416,54 @@ public final class WeirConfig {
         /** @param value yields before an idle stage sleeps, 0 to sleep at once. @return this. */
         public Builder idleYields(final int value) {
             this.idleYields = value;
+            return this;
+        }
+
+        /** @param value longest wait for a busy origin pool, then 503, milliseconds. @return this. */
+        public Builder upstreamQueueTimeoutMs(final long value) {
+            this.upstreamQueueTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value longest a request head may take, then 408, milliseconds. @return this. */
+        public Builder clientHeadTimeoutMs(final long value) {
+            this.clientHeadTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value longest wait for the next request-body bytes, milliseconds. @return this. */
+        public Builder clientBodyTimeoutMs(final long value) {
+            this.clientBodyTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value longest a client may leave response bytes unread, milliseconds. @return this. */
+        public Builder clientSendTimeoutMs(final long value) {
+            this.clientSendTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value longest an idle keep-alive client stays open, milliseconds. @return this. */
+        public Builder keepAliveTimeoutMs(final long value) {
+            this.keepAliveTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value longest wait to connect to the origin, milliseconds. @return this. */
+        public Builder upstreamConnectTimeoutMs(final long value) {
+            this.upstreamConnectTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value longest wait for origin bytes or acceptance, ms. @return this. */
+        public Builder upstreamResponseTimeoutMs(final long value) {
+            this.upstreamResponseTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value longest unread input is drained after a close, milliseconds. @return this. */
+        public Builder lingerTimeoutMs(final long value) {
+            this.lingerTimeoutMs = value;
             return this;
         }
 
@@ -399,8 +530,8 @@ public final class WeirConfig {
         /**
          * Validate every value, in the order of {@link ConfigKeys#all()}, and build.
          *
-         * @return the configuration; {@code ring-size} 0 is resolved to the next power of two at least
-         *     {@code connections}.
+         * @return the configuration; {@code ring-size} 0 is resolved to the smallest power of two at least
+         *     2 x {@code connections}.
          * @throws ConfigException naming the first offending key and its rule.
          */
         public WeirConfig build() {
@@ -413,12 +544,6 @@ public final class WeirConfig {
             buffer("parse.buffer", parseBufferBytes);
             checkHost("upstream.address", upstreamHost);
             between("upstream.address", upstreamPort, 1, HostPort.MAX_PORT, "port");
-            between("upstream.connections", upstreamConnections, 1, HostPort.MAX_PORT, "");
-            if (upstreamThreads >= 1 && upstreamConnections < upstreamThreads) {
-                throw new ConfigException("upstream.connections", "must be at least upstream.threads ("
-                    + upstreamThreads + ") so every upstream thread owns a connection (got " + upstreamConnections
-                    + ")");
-            }
             between("upstream.threads", upstreamThreads, 1, ConfigKeys.MAX_STAGE_THREADS, "");
             buffer("upstream.buffer", upstreamBufferBytes);
             if (upstreamBufferBytes < parseBufferBytes + ConfigKeys.FORWARDED_HEAD_MARGIN_BYTES) {
@@ -427,8 +552,17 @@ public final class WeirConfig {
                     + Sizes.format(ConfigKeys.FORWARDED_HEAD_MARGIN_BYTES) + " (got "
                     + Sizes.format(upstreamBufferBytes) + " with parse.buffer " + Sizes.format(parseBufferBytes) + ")");
             }
+            checkUpstreamMaxConnections();
+            duration("upstream.queue-timeout", upstreamQueueTimeoutMs);
             between("write.threads", writeThreads, 1, ConfigKeys.MAX_STAGE_THREADS, "");
             between("idle-yields", idleYields, 0, ConfigKeys.MAX_IDLE_YIELDS, "");
+            duration("timeout.client-head", clientHeadTimeoutMs);
+            duration("timeout.client-body", clientBodyTimeoutMs);
+            duration("timeout.client-send", clientSendTimeoutMs);
+            duration("timeout.keep-alive", keepAliveTimeoutMs);
+            duration("timeout.upstream-connect", upstreamConnectTimeoutMs);
+            duration("timeout.upstream-response", upstreamResponseTimeoutMs);
+            duration("timeout.linger", lingerTimeoutMs);
             buffer("socket.receive-buffer", socketReceiveBufferBytes);
             buffer("socket.send-buffer", socketSendBufferBytes);
             final WeirConfig config = new WeirConfig(this, resolvedRingSize);
@@ -449,16 +583,37 @@ public final class WeirConfig {
             return config;
         }
 
+        private void checkUpstreamMaxConnections() {
+            if (upstreamMaxConnections < 0) {
+                throw new ConfigException("upstream.max-connections", "must be 0 (one per connection slot) or at"
+                    + " least 1 (got " + upstreamMaxConnections + ")");
+            }
+            if (upstreamMaxConnections == 0) {
+                return;
+            }
+            if (upstreamMaxConnections < upstreamThreads) {
+                throw new ConfigException("upstream.max-connections", "must be 0 or at least upstream.threads ("
+                    + upstreamThreads + ") so every upstream thread owns a connection (got " + upstreamMaxConnections
+                    + ")");
+            }
+            if (upstreamMaxConnections > connections) {
+                throw new ConfigException("upstream.max-connections", "must be at most connections (" + connections
+                    + "): a slot holds at most one origin connection (got " + upstreamMaxConnections + ")");
+            }
+        }
+
         private int resolveRingSize() {
+            // A slot may sit in the upstream inbox twice: its request half and its response half.
+            final int minimum = 2 * connections;
             if (ringSize == 0) {
-                return connections == 1 ? 1 : Integer.highestOneBit(connections - 1) << 1;
+                return Integer.highestOneBit(minimum - 1) << 1;
             }
             if (ringSize < 0 || Integer.bitCount(ringSize) != 1) {
                 throw new ConfigException("ring-size", "must be a power of two, or 0 for the smallest one at least"
-                    + " connections (got " + ringSize + ")");
+                    + " 2 x connections (got " + ringSize + ")");
             }
-            if (ringSize < connections) {
-                throw new ConfigException("ring-size", "must be at least connections (" + connections
+            if (ringSize < minimum) {
+                throw new ConfigException("ring-size", "must be at least 2 x connections (" + minimum
                     + ") so a hand-off never finds a ring full (got " + ringSize + ")");
             }
             return ringSize;
@@ -479,6 +634,17 @@ public final class WeirConfig {
             }
             if (value > max) {
                 throw new ConfigException(key, subject + " at most " + max + " (got " + value + ")");
+            }
+        }
+
+        private static void duration(final String key, final long ms) {
+            if (ms < ConfigKeys.MIN_DURATION_MS) {
+                throw new ConfigException(key, "must be at least " + Durations.format(ConfigKeys.MIN_DURATION_MS)
+                    + " (got " + (ms < 0 ? ms + "ms" : Durations.format(ms)) + ")");
+            }
+            if (ms > ConfigKeys.MAX_DURATION_MS) {
+                throw new ConfigException(key, "must be at most " + Durations.format(ConfigKeys.MAX_DURATION_MS)
+                    + " (got " + Durations.format(ms) + ")");
             }
         }
 

@@ -37,8 +37,8 @@ class AutoSizerTest {
 
     @Test
     void shouldResetAFixedRingSizeToFitTheDerivedConnections() {
-        final WeirConfig config = ConfigLoader.load(null, Map.of("ring-size", "1024", "memory.budget", "1g"));
-        assertTrue(config.ringSize() >= config.connections());
+        final WeirConfig config = ConfigLoader.load(null, Map.of("ring-size", "2048", "memory.budget", "1g"));
+        assertTrue(config.ringSize() >= 2 * config.connections());
         assertEquals(1, Integer.bitCount(config.ringSize()));
     }
 

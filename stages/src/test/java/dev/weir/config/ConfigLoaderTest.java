@@ -43,17 +43,23 @@ class ConfigLoaderTest {
     void shouldReadNestedSectionsAndDottedKeys() {
         final WeirConfig config = yaml("accept:\n  listen: 0.0.0.0:8081\nconnections: 300\n"
             + "parse.buffer: 32k\nupstream.buffer: 64k\n"
-            + "upstream:\n  address: '[::1]:9001'\n  connections: 8\n  threads: 2\n"
+            + "upstream:\n  address: '[::1]:9001'\n  max-connections: 8\n  threads: 2\n"
+            + "timeout:\n  client-head: 500ms\n  keep-alive: 2m\ntimeout.linger: 3s\n"
             + "memory:\n  lock: true\n  budget: none\n");
         assertEquals("0.0.0.0", config.listenHost());
         assertEquals(8081, config.listenPort());
         assertEquals(300, config.connections());
-        assertEquals(512, config.ringSize());
+        assertEquals(1024, config.ringSize());
         assertEquals(32 * 1024, config.parseBufferBytes());
         assertEquals("::1", config.upstreamHost());
         assertEquals(9001, config.upstreamPort());
+        assertEquals(8, config.upstreamMaxConnections());
         assertEquals(8, config.upstreamConnections());
         assertEquals(2, config.upstreamThreads());
+        assertEquals(500, config.clientHeadTimeoutMs());
+        assertEquals(120_000, config.keepAliveTimeoutMs());
+        assertEquals(3_000, config.lingerTimeoutMs());
+        assertEquals(ConfigKeys.DEFAULT_UPSTREAM_RESPONSE_TIMEOUT_MS, config.upstreamResponseTimeoutMs());
         assertTrue(config.lockMemory());
         assertEquals(0, config.memoryBudgetBytes());
     }
@@ -72,7 +78,8 @@ class ConfigLoaderTest {
         "zero backlog              | 'accept: {backlog: 0}'             | accept.backlog       | at least 1",
         "ring not a power of two   | 'ring-size: 1000'                  | ring-size            | power of two",
         "negative ring size        | 'ring-size: -4'                    | ring-size            | power of two",
-        "ring smaller than slots   | 'ring-size: 512'                   | ring-size            | at least connections",
+        "ring smaller than slots   | 'ring-size: 512'                   | ring-size            | at least 2 x conn",
+        "ring smaller than 2 slots | 'ring-size: 1024'                  | ring-size            | at least 2 x conn",
         "unknown top-level key     | 'conections: 10'                   | conections           | unknown key",
         "unknown key in section    | 'parse: {bufer: 16k}'              | parse.bufer          | unknown key",
         "size without unit         | 'parse: {buffer: 16384}'           | parse.buffer         | with a unit",
@@ -88,7 +95,18 @@ class ConfigLoaderTest {
         "bad host:port, port text  | 'upstream: {address: ''h:http''}' | upstream.address  | HOST:PORT",
         "port out of range         | 'accept: {listen: ''h:70000''}'  | accept.listen       | at most 65535",
         "upstream port zero        | 'upstream: {address: ''h:0''}'   | upstream.address    | at least 1",
-        "upstream conns < threads | 'upstream: {connections: 1, threads: 2}' | upstream.connections | upstream.threads",
+        "upstream conns < threads | 'upstream: {max-connections: 1, threads: 2}' | upstream.max-connections | threads",
+        "upstream conns > slots   | 'upstream.max-connections: 2000'   | upstream.max-connections | at most conn",
+        "negative upstream conns  | 'upstream.max-connections: -1'     | upstream.max-connections | must be 0",
+        "removed upstream conns   | 'upstream: {connections: 64}'      | upstream.connections | unknown key",
+        "duration without unit    | 'timeout: {client-head: 10}'       | timeout.client-head  | with a unit",
+        "duration text, no unit   | 'timeout: {linger: ''10''}'        | timeout.linger       | with a unit",
+        "duration unknown unit    | 'timeout: {keep-alive: 10h}'       | timeout.keep-alive   | unknown unit",
+        "duration size unit       | 'upstream: {queue-timeout: 5k}'    | upstream.queue-timeout | unknown unit",
+        "duration zero            | 'timeout: {client-body: 0ms}'      | timeout.client-body  | at least 1ms",
+        "duration negative        | 'timeout: {client-send: -1s}'      | timeout.client-send  | negative",
+        "duration above an hour   | 'timeout: {upstream-response: 61m}' | timeout.upstream-response | at most 60m",
+        "duration wrong type      | 'timeout: {upstream-connect: true}' | timeout.upstream-connect | a duration",
         "wrong type, text for int  | 'connections: many'                | connections          | an integer",
         "wrong type, float for int | 'connections: 1.5'                 | connections          | an integer",
         "wrong type, bool for size | 'parse: {buffer: true}'            | parse.buffer         | a size",
@@ -158,13 +176,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldUseOneOriginConnectionPerSlotWhenMaxConnectionsIsZero() {
+        final WeirConfig config = yaml("connections: 100\n");
+        assertEquals(0, config.upstreamMaxConnections());
+        assertEquals(100, config.upstreamConnections());
+        assertEquals(256, config.ringSize());
+    }
+
+    @Test
+    void shouldAcceptAnHourButNotAMillisecondMore() {
+        assertEquals(Durations.HOUR_MS, yaml("timeout.keep-alive: 60m\n").keepAliveTimeoutMs());
+        assertEquals(1, yaml("timeout.keep-alive: 1ms\n").keepAliveTimeoutMs());
+        assertEquals("timeout.keep-alive", rejected("timeout.keep-alive: 3600001ms\n").key());
+    }
+
+    @Test
     void shouldRejectNegativeIdleYields() {
         assertEquals("idle-yields", rejected("idle-yields: -1\n").key());
     }
 
     @Test
     void shouldListEveryKeyOnce() {
-        assertEquals(22, ConfigKeys.all().size());
+        assertEquals(30, ConfigKeys.all().size());
         for (final ConfigKeys.Key key : ConfigKeys.all()) {
             assertNotNull(ConfigKeys.find(key.name()));
             assertFalse(key.meaning().isEmpty(), key.name());

@@ -41,7 +41,7 @@ class PipelineTest {
 
     private WeirConfig.Builder config() {
         return WeirConfig.builder().listen("127.0.0.1", 0).upstream("127.0.0.1", origin.port()).connections(32)
-            .parseBufferBytes(4096).upstreamBufferBytes(16384).upstreamConnections(4);
+            .parseBufferBytes(4096).upstreamBufferBytes(16384).upstreamMaxConnections(4);
     }
 
     @AfterEach
@@ -121,7 +121,7 @@ class PipelineTest {
     @Test
     void shouldShardConnectionsAcrossSeveralThreadsPerStage() throws Exception {
         pipeline.close();
-        pipeline = Pipeline.start(config().parseThreads(2).upstreamThreads(2).writeThreads(3).upstreamConnections(5)
+        pipeline = Pipeline.start(config().parseThreads(2).upstreamThreads(2).writeThreads(3).upstreamMaxConnections(5)
             .build());
         final int clients = 12;
         final Thread[] threads = new Thread[clients];

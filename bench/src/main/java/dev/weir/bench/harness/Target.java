@@ -38,7 +38,7 @@ class Target {
     private Path log;
 
     /**
-     * @param name           label in reports, e.g. {@code nginx} or {@code weir[ring-size=1024]}.
+     * @param name           label in reports, e.g. {@code nginx} or {@code weir[ring-size=4096]}.
      * @param kind           {@code direct}, {@code weir}, {@code nginx} or {@code haproxy}.
      * @param sweepValue     the swept value, or null.
      * @param command        command line; {@code {PORT}} is replaced by the listen port; empty for direct.

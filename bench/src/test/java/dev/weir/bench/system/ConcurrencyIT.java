@@ -45,7 +45,7 @@ class ConcurrencyIT {
      * request can start before its previous connection is back in the pool), and a 503 would fail the test.
      */
     @RegisterExtension
-    final WeirExtension weir = new WeirExtension(config -> config.connections(512).upstreamConnections(32));
+    final WeirExtension weir = new WeirExtension(config -> config.connections(512).upstreamMaxConnections(32));
 
     @Test
     void shouldAnswerTwoHundredConcurrentClientsFiftyTimesEachByteExact() throws Exception {

@@ -61,7 +61,7 @@ public final class WeirExtension implements BeforeEachCallback, AfterEachCallbac
     }
 
     /**
-     * The test-sized configuration: 64 slots, 4 KiB request and 16 KiB response blocks, 8 origin connections,
+     * The test-sized configuration: 64 slots, 4 KiB request and 16 KiB response blocks, one origin connection per slot,
      * an ephemeral port on 127.0.0.1.
      *
      * @param originPort the origin's port.
@@ -69,7 +69,7 @@ public final class WeirExtension implements BeforeEachCallback, AfterEachCallbac
      */
     public static WeirConfig.Builder testConfig(final int originPort) {
         return WeirConfig.builder().listen("127.0.0.1", 0).upstream("127.0.0.1", originPort).connections(64)
-            .parseBufferBytes(4096).upstreamBufferBytes(16384).upstreamConnections(8);
+            .parseBufferBytes(4096).upstreamBufferBytes(16384);
     }
 
     @Override
