@@ -215,6 +215,15 @@ public final class RawHttp implements AutoCloseable {
             this.failure = failure;
         }
 
+        /**
+         * @param bytes the bytes read before the end.
+         * @param kind {@link #EOF}, {@link #RESET} or {@link #TIMEOUT}.
+         * @return an ending seen by a reader other than {@link #readToEnd()}.
+         */
+        public static End of(final byte[] bytes, final int kind) {
+            return new End(bytes, kind, null);
+        }
+
         /** @return the bytes as ISO-8859-1 text. */
         public String text() {
             return new String(bytes, StandardCharsets.ISO_8859_1);

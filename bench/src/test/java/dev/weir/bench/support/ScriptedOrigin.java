@@ -505,6 +505,54 @@ public final class ScriptedOrigin implements AutoCloseable {
         }
 
         /**
+         * Answers at once with {@code status} and {@code Connection: close} without waiting for the request body,
+         * then reads and counts whatever else arrives until the peer closes: {@link #bodyBytes} then tells how much
+         * of the upload the proxy forwarded after the answer.
+         *
+         * @param status the status code, e.g. 413.
+         * @return the reply.
+         */
+        public static Reply earlyThenDrain(final int status) {
+            return new Reply() {
+                @Override
+                boolean perform(final ScriptedOrigin origin, final Socket socket, final InputStream in,
+                    final OutputStream out, final Request request) throws IOException {
+                    final String body = "early " + status + "\n";
+                    out.write(("HTTP/1.1 " + status + " Early\r\nContent-Length: " + body.length()
+                        + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    origin.drain(in, request);
+                    return false;
+                }
+            };
+        }
+
+        /**
+         * Reads the whole request, then sends a complete close-delimited response ({@code Connection: close}, no
+         * Content-Length) of {@code length} pattern bytes and closes cleanly: the honest counterpart of
+         * {@link #partialThenReset(long, long)} with -1.
+         *
+         * @param length body bytes.
+         * @return the reply.
+         */
+        public static Reply closeDelimited(final long length) {
+            return new Reply() {
+                @Override
+                boolean perform(final ScriptedOrigin origin, final Socket socket, final InputStream in,
+                    final OutputStream out, final Request request) throws IOException {
+                    if (!origin.readBody(in, request, Long.MAX_VALUE)) {
+                        return false;
+                    }
+                    writePartialHead(out, -1);
+                    writePattern(out, length);
+                    socket.shutdownOutput();
+                    origin.drain(in, request);
+                    return false;
+                }
+            };
+        }
+
+        /**
          * Reads the whole request, sends a 200 head and {@code sentBytes} of the body, then resets the connection
          * (SO_LINGER 0). With a Content-Length the head promises {@code declaredBytes}; without one the response
          * is close-delimited ({@code Connection: close}) and the reset is the only sign it was cut.

@@ -70,6 +70,30 @@ class ScriptedOriginTest {
     }
 
     @Test
+    void shouldAnswerEarlyThenCountWhatElseArrives() throws Exception {
+        try (ScriptedOrigin origin = ScriptedOrigin.always(ScriptedOrigin.Reply.earlyThenDrain(413));
+            RawHttp http = new RawHttp(origin.port())) {
+            http.send("POST /up HTTP/1.1\r\nHost: o\r\nContent-Length: 1000000\r\n\r\n");
+            assertEquals(413, http.read(false).status);
+            http.send(new byte[1000]);
+            ScriptedOrigin.await("the rest is counted", () -> origin.bodyBytes("POST", "/up") == 1000, 2_000);
+        }
+    }
+
+    @Test
+    void shouldEndACloseDelimitedBodyCleanly() throws Exception {
+        try (ScriptedOrigin origin = ScriptedOrigin.always(ScriptedOrigin.Reply.closeDelimited(30_000));
+            RawHttp http = new RawHttp(origin.port())) {
+            http.send(GET);
+            final RawHttp.End end = http.readToEnd();
+            assertEquals(RawHttp.End.EOF, end.kind, end.toString());
+            final int bodyStart = end.text().indexOf("\r\n\r\n") + 4;
+            assertEquals(30_000, end.bytes.length - bodyStart);
+            assertEquals(-1, BodyPattern.mismatch(end.bytes, bodyStart, 30_000, 0));
+        }
+    }
+
+    @Test
     void shouldResetAfterPartOfAContentLengthBody() throws Exception {
         try (ScriptedOrigin origin = ScriptedOrigin.always(ScriptedOrigin.Reply.partialThenReset(100_000, 30_000));
             RawHttp http = new RawHttp(origin.port())) {
