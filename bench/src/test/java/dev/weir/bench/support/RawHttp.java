@@ -151,9 +151,90 @@ public final class RawHttp implements AutoCloseable {
         return b;
     }
 
+    /** @return the underlying socket, e.g. to read and write from two threads or to change its timeout. */
+    public Socket socket() {
+        return socket;
+    }
+
+    /** @return the socket's input stream. */
+    public InputStream input() {
+        return in;
+    }
+
+    /** @return the socket's output stream. */
+    public OutputStream output() {
+        return out;
+    }
+
+    /**
+     * Reads until the connection ends and says how it ended: a clean end of stream, a reset, or no end within
+     * the socket's read timeout.
+     *
+     * @return the bytes read and the ending.
+     */
+    public End readToEnd() {
+        final ByteArrayOutputStream b = new ByteArrayOutputStream();
+        final byte[] buffer = new byte[64 * 1024];
+        try {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                b.write(buffer, 0, n);
+            }
+            return new End(b.toByteArray(), End.EOF, null);
+        } catch (final java.net.SocketTimeoutException e) {
+            return new End(b.toByteArray(), End.TIMEOUT, e);
+        } catch (final IOException e) {
+            return new End(b.toByteArray(), End.RESET, e);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
+    }
+
+    /** How a connection ended, with every byte read before the end. */
+    public static final class End {
+        /** The peer closed cleanly: end of stream. */
+        public static final int EOF = 0;
+        /** The read failed: the peer reset the connection ({@code SocketException: Connection reset}). */
+        public static final int RESET = 1;
+        /** Nothing ended the connection within the read timeout. */
+        public static final int TIMEOUT = 2;
+        private static final String[] NAMES = {"clean EOF", "reset", "timeout"};
+
+        /** The bytes read before the end. */
+        public final byte[] bytes;
+        /** {@link #EOF}, {@link #RESET} or {@link #TIMEOUT}. */
+        public final int kind;
+        /** The failure that ended the read, or null at a clean end of stream. */
+        public final IOException failure;
+
+        End(final byte[] bytes, final int kind, final IOException failure) {
+            this.bytes = bytes;
+            this.kind = kind;
+            this.failure = failure;
+        }
+
+        /**
+         * @param bytes the bytes read before the end.
+         * @param kind {@link #EOF}, {@link #RESET} or {@link #TIMEOUT}.
+         * @return an ending seen by a reader other than {@link #readToEnd()}.
+         */
+        public static End of(final byte[] bytes, final int kind) {
+            return new End(bytes, kind, null);
+        }
+
+        /** @return the bytes as ISO-8859-1 text. */
+        public String text() {
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
+
+        @Override
+        public String toString() {
+            final String start = text().substring(0, Math.min(bytes.length, 200));
+            return NAMES[kind] + " after " + bytes.length + " bytes" + (failure == null ? "" : " (" + failure + ")")
+                + ", starting: " + start;
+        }
     }
 
     /** One parsed response. */

@@ -1,0 +1,138 @@
+package dev.weir.bench.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.weir.bench.http.BodyPattern;
+import dev.weir.bench.support.RawHttp;
+import dev.weir.config.WeirConfig;
+import dev.weir.http.CannedResponses;
+import dev.weir.stage.Pipeline;
+
+/**
+ * Each pool shrunk in turn to one or two under twenty concurrent clients: every request gets a valid answer (a
+ * byte-exact 200, or the canned 503) within a deadline, nothing leaks (the extension's check), and once the load
+ * stops a normal request is served promptly.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PoolExhaustionIT {
+
+    private static final int THREADS = 20;
+    private static final int REQUESTS_PER_THREAD = 25;
+    private static final int[] SIZES = {0, 1000, 20_000, 100_000};
+    /** Longest any request may take, refused or served. */
+    private static final int ANSWER_DEADLINE_MS = 5_000;
+    private static final long AFTER_LOAD_BOUND_MS = 1_000;
+
+    @RegisterExtension
+    final WeirExtension weir = new WeirExtension();
+
+    private static UnaryOperator<WeirConfig.Builder> shrink(final String pool) {
+        switch (pool) {
+            case "slots":
+                // Slots, and with them the per-connection parse and upstream blocks.
+                return config -> config.connections(2);
+            case "origin-connections":
+                return config -> config.upstreamMaxConnections(1).upstreamQueueTimeoutMs(100);
+            case "both":
+                return config -> config.connections(2).upstreamMaxConnections(1).upstreamQueueTimeoutMs(100);
+            default:
+                throw new IllegalArgumentException(pool);
+        }
+    }
+
+    private static String cannedBody(final int status) {
+        final String all = new String(CannedResponses.bytes(status), StandardCharsets.ISO_8859_1);
+        return all.substring(all.indexOf("\r\n\r\n") + 4);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"slots", "origin-connections", "both"})
+    void shouldGiveEveryRequestAValidAnswerWhenAPoolIsTiny(final String pool) throws Exception {
+        final Pipeline pipeline = weir.start(shrink(pool));
+        final int port = pipeline.listenAddress().getPort();
+        final AtomicLong ok = new AtomicLong();
+        final AtomicLong refused = new AtomicLong();
+        final Queue<String> failures = new ConcurrentLinkedQueue<>();
+        final ExecutorService executor = Executors.newFixedThreadPool(THREADS);
+        final long start = System.nanoTime();
+        try {
+            final List<Future<?>> clients = new ArrayList<>();
+            for (int t = 0; t < THREADS; t++) {
+                final int thread = t;
+                clients.add(executor.submit(() -> {
+                    for (int i = 0; i < REQUESTS_PER_THREAD; i++) {
+                        final int size = SIZES[(thread + i) % SIZES.length];
+                        final String where = "thread " + thread + " request " + i + " (" + size + " bytes): ";
+                        try {
+                            final RawHttp.Response response = request(port, size);
+                            if (response.status == 503 && cannedBody(503).equals(response.text())) {
+                                refused.incrementAndGet();
+                            } else if (response.status == 200 && response.body.length == size
+                                && BodyPattern.mismatch(response.body, 0, size, 0) < 0) {
+                                ok.incrementAndGet();
+                            } else {
+                                failures.add(where + response.head + response.body.length + " body bytes");
+                            }
+                        } catch (final IOException e) {
+                            failures.add(where + e);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (final Future<?> client : clients) {
+                client.get(45, TimeUnit.SECONDS);
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+        final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        System.out.printf("weir-it pool exhaustion (%s): %d served, %d refused with 503, %d failed in %d ms%n", pool,
+            ok.get(), refused.get(), failures.size(), ms);
+        assertTrue(failures.isEmpty(), failures.size() + " requests without a valid answer, first: " + failures.peek());
+        assertEquals((long) THREADS * REQUESTS_PER_THREAD, ok.get() + refused.get(), "answers");
+        assertTrue(ok.get() > 0, "some requests were served");
+
+        WeirExtension.awaitIdle(pipeline);
+        final long after = System.nanoTime();
+        final RawHttp.Response response = request(port, 1000);
+        final long afterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - after);
+        assertEquals(200, response.status, response.head);
+        assertTrue(afterMs < AFTER_LOAD_BOUND_MS, "served " + afterMs + " ms after the load stopped");
+    }
+
+    /**
+     * One request on its own connection. A refused connection may be closed before the request is written; the
+     * answer is read anyway, as a real client does.
+     */
+    private static RawHttp.Response request(final int port, final int size) throws IOException {
+        try (RawHttp http = new RawHttp(port)) {
+            http.socket().setSoTimeout(ANSWER_DEADLINE_MS);
+            try {
+                http.send("GET /bytes/" + size + " HTTP/1.1\r\nHost: weir\r\nConnection: close\r\n\r\n");
+            } catch (final IOException e) {
+                // Refused before the request went out: the 503 is already waiting to be read.
+            }
+            return http.read(false);
+        }
+    }
+}
