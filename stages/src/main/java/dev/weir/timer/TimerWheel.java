@@ -13,7 +13,8 @@ import java.util.Arrays;
  * </pre>
  * A deadline more than one revolution away stays in its bucket and is skipped until its turn comes, so any
  * deadline fits; {@link #poll} walks only the buckets of the ticks elapsed since the last poll (at most one
- * revolution). Deadlines fire at most one tick late, plus however long the owner takes to poll.
+ * revolution, and the current tick's again until it has passed). Deadlines fire at most one tick late, plus
+ * however long the owner takes to poll. A handler may schedule or cancel only the id it is called for.
  * <p>
  * Why not Agrona's {@code DeadlineTimerWheel}: its per-tick arrays grow on demand (an allocation after startup)
  * and its timer ids would need a second map back to the slot; here the id is the slot.
@@ -149,17 +150,14 @@ public final class TimerWheel {
      */
     public int poll(final long nowNs, final ExpiryHandler handler) {
         final long nowTick = nowNs / tickNs;
-        if (polledTick == Long.MIN_VALUE) {
+        if (polledTick == Long.MIN_VALUE || scheduled == 0) {
             polledTick = nowTick - 1;
-        }
-        if (scheduled == 0) {
-            polledTick = nowTick;
             return 0;
         }
         final long first = Math.max(polledTick + 1, nowTick - mask);
         int expired = 0;
         for (long tick = first; tick <= nowTick; tick++) {
-            // A handler that schedules a deadline already due lands in the next tick, still walked below.
+            // A handler that schedules a deadline already due lands in the next tick, walked below or next poll.
             polledTick = tick;
             final int bucket = (int) (tick & mask);
             int id = bucketHead[bucket];
@@ -173,7 +171,8 @@ public final class TimerWheel {
                 id = following;
             }
         }
-        polledTick = nowTick;
+        // The current tick has only partly passed: walk its bucket again next time for the rest of its deadlines.
+        polledTick = nowTick - 1;
         return expired;
     }
 }
