@@ -1,5 +1,8 @@
 package dev.weir.stage;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,12 +17,22 @@ import org.slf4j.LoggerFactory;
 public final class StageRunner implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StageRunner.class);
+    private static final VarHandle ERRORS;
+
+    static {
+        try {
+            ERRORS = MethodHandles.lookup().findVarHandle(StageRunner.class, "errors", long.class);
+        } catch (final ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private static final long FULL_TRACES = 10;
 
     private final Stage stage;
     private final Thread thread;
     private volatile boolean running = true;
-    private volatile long errors;
+    // Written only by the stage thread (release store), read by others with an acquire load.
+    private long errors;
 
     /** @param stage the stage to run. */
     public StageRunner(final Stage stage) {
@@ -51,7 +64,7 @@ public final class StageRunner implements AutoCloseable {
 
     private void onError(final Throwable t) {
         final long count = errors + 1;
-        errors = count;
+        ERRORS.setRelease(this, count);
         if (count <= FULL_TRACES) {
             LOG.error("{}: error {}", stage.roleName(), count, t);
         } else if (count % 1000 == 0) {
@@ -61,7 +74,7 @@ public final class StageRunner implements AutoCloseable {
 
     /** @return errors counted since start. */
     public long errors() {
-        return errors;
+        return (long) ERRORS.getAcquire(this);
     }
 
     /** @return the stage thread's id, for per-thread metrics such as allocated bytes. */
