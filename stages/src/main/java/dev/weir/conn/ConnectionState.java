@@ -7,29 +7,7 @@ package dev.weir.conn;
  * the parse block) and the <em>response half</em> (origin to client, the upstream block). Every move between
  * states goes through {@code Wiring.move}, which checks it against {@link ConnectionMoves}; that table is the
  * one source of the diagram in docs/ARCHITECTURE.md.
- * <pre>
- *  request half                                       response half
- *
- *  FREE -accept-> READING_HEAD (parse) &lt;--------+     IDLE (with the request half in parse)
- *                   |         |                 |       | head forwarded
- *          bad head |         | head            |       v
- *                   |         v                 |     RECEIVING (upstream) &lt;----+
- *                   |   QUEUED / CONNECTING     |       |    |     |           | part written
- *                   |   (upstream)              |       |    |     v           |
- *                   |         v                 |       |    |   WRITING (write)
- *                   |   SENDING (upstream) &lt;--+ |       |    |     | client failed mid-response
- *                   |     |      |     part   | |       |    |     v
- *                   |     |      v     read   | |       |    |   ABORTING_RESPONSE (upstream)
- *                   |     |   READING_BODY ---+ |       |    v     |
- *                   |     |   (parse)           |       |  CANNED (write): 502 504 503 408 400 ...
- *                   |     v      | client failed|       v    |     |
- *                   |   SENT     v              |     DONE &lt;-+-----+
- *                   |     |   ABORTING_REQUEST  |
- *                   |     v      (upstream)     |     the half that ends second finishes the exchange:
- *                   +-&gt; DONE &lt;---+              |     keep-alive -&gt; READING_HEAD, else LINGERING
- *                         |  keep-alive --------+     (parse, a lingering read) or closed -&gt; FREE
- *                         +--&gt; LINGERING (parse) --&gt; FREE
- * </pre>
+ * The diagram, drawn from that table, is in docs/ARCHITECTURE.md ("The connection model: two halves").
  */
 public final class ConnectionState {
 
