@@ -5,9 +5,9 @@ package dev.weir.conn;
  * <p>
  * A proxied exchange is two halves that flow independently: the <em>request half</em> (client to origin,
  * the parse block) and the <em>response half</em> (origin to client, the upstream block). Every move between
- * states goes through {@code Wiring.move}, which checks it against {@link ConnectionMoves}; that table is the
- * one source of the diagram in docs/ARCHITECTURE.md.
- * The diagram, drawn from that table, is in docs/ARCHITECTURE.md ("The connection model: two halves").
+ * states goes through {@code Wiring.request} or {@code Wiring.response}, which check it against
+ * {@link ConnectionMoves}. The diagram, drawn from that table, is in docs/ARCHITECTURE.md ("The connection
+ * model: two halves"), with the table itself, which a test holds equal to {@link ConnectionMoves}.
  */
 public final class ConnectionState {
 
