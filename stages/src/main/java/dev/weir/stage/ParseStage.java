@@ -38,6 +38,8 @@ final class ParseStage extends SelectorStage {
 
     private static final byte[] CONTINUE = HttpBytes.ascii("HTTP/1.1 100 Continue\r\n\r\n");
     private static final int SELF = ConnectionState.OWNER_PARSE;
+    /** Reads a lingering client gets per turn, so one that floods cannot hold the stage. */
+    static final int DEFAULT_LINGER_READS_PER_TURN = 4;
 
     private final Wiring wiring;
     private final BytesStore<?, ?> store;
@@ -306,7 +308,7 @@ final class ParseStage extends SelectorStage {
 
     private void readLinger(final ConnectionSlot slot) {
         final ByteBuffer buffer = slot.request.buffer;
-        for (;;) {
+        for (int reads = 0; reads < DEFAULT_LINGER_READS_PER_TURN; reads++) {
             buffer.limit(blockLength).position(0);
             int n;
             try {
@@ -319,10 +321,10 @@ final class ParseStage extends SelectorStage {
                 return;
             }
             if (n == 0) {
-                watch(slot.parseKey);
-                return;
+                break;
             }
         }
+        watch(slot.parseKey);
     }
 
     @Override

@@ -681,20 +681,20 @@ final class UpstreamStage extends SelectorStage {
         dropOrigin(slot);
         pool.dequeue(index);
         slot.exchangeFailed = true;
-        slot.response.closeMode = ConnectionSlot.CLOSE_RESET;
-        if (!holdsRequest[index] || !holdsResponse[index]) {
+        final boolean answerable = holdsResponse[index] && !slot.response.started
+            && slot.response.state != ConnectionState.CANNED;
+        slot.response.closeMode = answerable ? ConnectionSlot.CLOSE_LINGER : ConnectionSlot.CLOSE_RESET;
+        if (!answerable && (!holdsRequest[index] || !holdsResponse[index])) {
             Wiring.wakeClientWaits(slot);
         }
         if (holdsRequest[index]) {
             endRequest(slot);
         }
-        if (holdsResponse[index]) {
-            if (slot.response.state == ConnectionState.IDLE) {
-                slot.response.cannedStatus = 502;
-                moveResponse(slot, ConnectionState.CANNED);
-            } else {
-                endResponse(slot);
-            }
+        if (answerable) {
+            slot.response.cannedStatus = 502;
+            moveResponse(slot, ConnectionState.CANNED);
+        } else if (holdsResponse[index]) {
+            endResponse(slot);
         }
     }
 
