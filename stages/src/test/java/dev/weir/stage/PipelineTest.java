@@ -119,6 +119,45 @@ class PipelineTest {
     }
 
     @Test
+    void shouldAllocateNothingPerUploadStreamedInPartsOnStageThreads() throws Exception {
+        // 20 KiB bodies through 4 KiB parse blocks: each request crosses the request half's body loop five times.
+        final byte[] body = new byte[20 * 1024];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) ('a' + i % 26);
+        }
+        final byte[] head = ("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: " + body.length + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
+        final byte[] request = new byte[head.length + body.length];
+        System.arraycopy(head, 0, request, 0, head.length);
+        System.arraycopy(body, 0, request, head.length, body.length);
+        final int responseLength = ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").length()
+            + body.length;
+        try (Socket socket = connect()) {
+            // One write without Nagle: the client's own delayed-ACK stall would otherwise dominate each upload.
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(5_000);
+            final InputStream in = socket.getInputStream();
+            long before = 0;
+            for (int i = 0; i < 3_000; i++) {
+                if (i == 2_000) {
+                    before = pipeline.stageAllocatedBytes();
+                }
+                socket.getOutputStream().write(request);
+                final byte[] response;
+                try {
+                    response = in.readNBytes(responseLength);
+                } catch (final IOException ex) {
+                    throw new AssertionError("upload " + i + ": " + ex + "\n" + pipeline.describeBusySlots(), ex);
+                }
+                assertEquals(responseLength, response.length);
+                assertEquals(body[body.length - 1], response[response.length - 1]);
+            }
+            final long perRequest = (pipeline.stageAllocatedBytes() - before) / 1_000;
+            assertEquals(0, perRequest, "bytes allocated per streamed upload on the stage threads");
+        }
+    }
+
+    @Test
     void shouldShardConnectionsAcrossSeveralThreadsPerStage() throws Exception {
         pipeline.close();
         pipeline = Pipeline.start(config().parseThreads(2).upstreamThreads(2).writeThreads(3).upstreamMaxConnections(5)
