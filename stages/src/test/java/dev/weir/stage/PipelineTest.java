@@ -280,7 +280,7 @@ class PipelineTest {
     @Test
     void shouldAnswer503WhenSlotsAreExhausted() throws Exception {
         pipeline.close();
-        pipeline = Pipeline.start(config().connections(2).build());
+        pipeline = Pipeline.start(config().connections(2).upstreamMaxConnections(2).build());
         try (Socket a = connect(); Socket b = connect(); Socket c = connect()) {
             final String response = new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
             assertTrue(response.startsWith("HTTP/1.1 503 "), response);
