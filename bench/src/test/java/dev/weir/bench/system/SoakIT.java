@@ -95,7 +95,8 @@ class SoakIT {
         System.out.printf("weir-it soak %d s: %d normal requests p50 %d us p99 %d us max %d us; %d misbehaving"
             + " connections; %d normal failures; %s %d ms after the load (%s)%n", SECONDS,
             latencyUs.getTotalCount(), p50, p99, latencyUs.getMaxValue(), misbehaving.get(), failures.size(),
-            leak == null ? "idle" : "LEAK", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - leakStart), pipeline.describePools());
+            leak == null ? "idle" : "LEAK", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - leakStart),
+            pipeline.describePools());
         final StringBuilder expired = new StringBuilder();
         for (int kind = 0; kind < TimeoutKind.COUNT; kind++) {
             expired.append(' ').append(TimeoutKind.name(kind)).append('=')
