@@ -24,6 +24,7 @@ import dev.weir.config.HostPort;
 import dev.weir.config.JvmFlags;
 import dev.weir.config.PlanBuilder;
 import dev.weir.config.Sizes;
+import dev.weir.config.StageSizes;
 import dev.weir.config.WeirConfig;
 import dev.weir.stage.Pipeline;
 import picocli.CommandLine;
@@ -37,8 +38,10 @@ import picocli.CommandLine.Option;
  * Exit codes: {@value #EXIT_OK} after {@code --plan}, {@code --print-jvm-flags}, {@code --help} or a clean
  * shutdown; {@value #EXIT_STARTUP_FAILED} when the pipeline fails to start; {@value #EXIT_BAD_CONFIG} for a bad
  * configuration or command line (one line {@code weir: <key>: <rule>} on stderr); {@value #EXIT_REFUSED} when
- * the plan does not fit the cgroup limit or {@code MemAvailable}. All of these except a failed start happen
- * before any memory is committed. Output is plain text on stdout, errors one line each on stderr.
+ * the plan does not fit the cgroup limit or {@code MemAvailable}, or, when serving, the JVM was not started
+ * with the flags the plan derived or its limit on open files is below what the plan needs. All of these
+ * except a failed start happen before any memory is committed. Output is plain text on stdout, errors one
+ * line each on stderr.
  * <p>
  * <b>Note:</b> {@code bin/weir} runs this class twice: once with {@code --print-jvm-flags} to get the JVM flags
  * that bound the JVM to the plan (validating the configuration and checking the host on the way), then, via
@@ -52,7 +55,7 @@ public final class Weir {
     public static final int EXIT_STARTUP_FAILED = 1;
     /** A bad configuration value or command line. */
     public static final int EXIT_BAD_CONFIG = 2;
-    /** The plan exceeds the cgroup limit or {@code MemAvailable}. */
+    /** The plan exceeds the cgroup limit, {@code MemAvailable} or the open-files limit, or the JVM lacks its flags. */
     public static final int EXIT_REFUSED = 3;
 
     private static final String VERSION = "weir 0.1.0";
@@ -176,6 +179,7 @@ public final class Weir {
         if (options.plan) {
             out.println("weir memory plan (" + source + ")");
             out.print(plan.render());
+            out.println(StageSizes.fileDescriptorLine(config));
             out.flush();
             return EXIT_OK;
         }
@@ -194,9 +198,20 @@ public final class Weir {
             out.println("host: " + line);
         }
         out.print(plan.render());
+        out.println(StageSizes.fileDescriptorLine(config));
         out.flush();
         if (options.statsIntervalS < 0) {
             return fail(err, EXIT_BAD_CONFIG, "--stats-interval: must be 0 (off) or a positive number of seconds");
+        }
+        final String mismatch = StartupChecks.jvmFlagMismatch(JvmFlags.of(config),
+            ManagementFactory.getRuntimeMXBean().getInputArguments(), Runtime.getRuntime().maxMemory());
+        if (mismatch != null) {
+            return fail(err, EXIT_REFUSED, "refusing to start: " + mismatch);
+        }
+        final String shortfall = StartupChecks.fileLimitShortfall(
+            StartupChecks.softFileLimit(StartupChecks.PROC_LIMITS), StageSizes.fileDescriptorCount(config));
+        if (shortfall != null) {
+            return fail(err, EXIT_REFUSED, "refusing to start: " + shortfall);
         }
         return serve(config, plan, out, err, options.statsIntervalS);
     }

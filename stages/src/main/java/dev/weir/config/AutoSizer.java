@@ -6,11 +6,15 @@ import dev.weir.arena.plan.MemoryPlan;
  * Derives the connection-slot count (and the heap, when the slots need more) from a memory budget, so that
  * the plan total is at most the budget and uses nearly all of it.
  * <p>
- * Every other key keeps its value: the per-connection costs (buffers, socket buffers, slot and ring entries)
- * and the fixed ones (JVM caps, overhead, upstream connections) come from the configuration. The plan total
- * never decreases as connections grow, so a binary search finds the largest count that fits; what is left
- * over is less than one connection's cost (about 117 KiB at the defaults). {@code ring-size} is reset to
- * automatic because a fixed ring smaller than the new slot count would be invalid.
+ * Every other key keeps its value: the per-connection costs (buffers, the client socket and, with
+ * {@code upstream.max-connections} 0, its origin socket, slot and ring entries) and the fixed ones (JVM caps,
+ * overhead, a fixed {@code upstream.max-connections}) come from the configuration. The plan total never
+ * decreases as connections grow, so a binary search finds the largest count that fits; what is left over is
+ * less than one connection's cost (about 252 KiB at the defaults). The search starts at one connection, or at
+ * {@code upstream.max-connections} when that is set, since there may not be fewer slots than origin
+ * connections; it ends at {@link ConfigKeys#MAX_CONNECTIONS}, so however large the budget the derived count is
+ * one the block pools can hold. {@code ring-size} is reset to automatic because a fixed ring smaller than
+ * twice the new slot count would be invalid.
  * <p>
  * <b>Note:</b> stateless and thread-safe.
  */
@@ -25,17 +29,18 @@ public final class AutoSizer {
      * @param base        the configuration whose other keys are kept.
      * @param budgetBytes the budget in bytes.
      * @return the configuration with the most connections whose plan total fits the budget.
-     * @throws ConfigException on {@code memory.budget} when not even one connection fits.
+     * @throws ConfigException on {@code memory.budget} when not even the fewest connections fit.
      */
     public static WeirConfig fit(final WeirConfig base, final long budgetBytes) {
-        final WeirConfig smallest = withConnections(base, 1);
+        final int fewest = Math.max(1, base.upstreamMaxConnections());
+        final WeirConfig smallest = withConnections(base, fewest);
         final long smallestTotal = PlanBuilder.build(smallest).totalBytes();
         if (smallestTotal > budgetBytes) {
             throw new ConfigException("memory.budget", "must be at least " + MemoryPlan.human(smallestTotal)
-                + " for one connection with the other keys as configured (got " + Sizes.formatWithUnit(budgetBytes)
-                + ")");
+                + " for " + fewest + (fewest == 1 ? " connection" : " connections (upstream.max-connections)")
+                + " with the other keys as configured (got " + Sizes.formatWithUnit(budgetBytes) + ")");
         }
-        int fits = 1;
+        int fits = fewest;
         int tooMany = ConfigKeys.MAX_CONNECTIONS + 1;
         while (tooMany - fits > 1) {
             final int mid = fits + (tooMany - fits) / 2;

@@ -7,18 +7,22 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
+
+import dev.weir.arena.BlockPool;
 
 /**
  * The one table of configuration keys: name as written in {@code conf/weir.yaml}, type, unit, default and
  * meaning, plus the {@code DEFAULT_*} and limit constants that {@link WeirConfig.Builder} starts from and
  * validates against.
  * <p>
- * The defaults make a laptop-sized plan (about 400 MiB in total, of which about 110 MiB is committed in the
+ * The defaults make a laptop-sized plan (about 514 MiB in total, of which 112 MiB is committed in the
  * process): 1024 connections with a 16 KiB request buffer and a 32 KiB response buffer (48 MiB of arenas),
- * a 64 MiB heap, and 16 KiB socket buffers, which keep the kernel's share (about 72 MiB for 1089 sockets)
- * in proportion to the arenas. {@code conf/weir.yaml} and the README mirror this table; a test checks that
- * the file holds every key with its default.
+ * a 64 MiB heap, and 32 KiB receive and 16 KiB send socket buffers, which bound the kernel's share (about
+ * 200 MiB for 2049 sockets: a client and an origin socket per slot, and the listening socket).
+ * {@code conf/weir.yaml} and the README mirror this table; a test checks that the file holds every key with
+ * its default.
  * <p>
  * <b>Note:</b> stateless and thread-safe.
  */
@@ -109,8 +113,13 @@ public final class ConfigKeys {
     public static final int MIN_BUFFER_BYTES = 1024;
     /** Largest per-connection buffer or socket buffer. */
     public static final int MAX_BUFFER_BYTES = 1 << 30;
-    /** Most connection slots (and so the largest ring, 2^24 entries). */
-    public static final int MAX_CONNECTIONS = 1 << 24;
+    /**
+     * Most connection slots: each takes one block of each stage's {@link BlockPool}, whose
+     * handles hold a 20-bit block index, so a pool holds at most 2^20 blocks.
+     */
+    public static final int MAX_CONNECTIONS = BlockPool.MAX_BLOCK_COUNT;
+    /** Largest ring: twice the most connections. */
+    public static final int MAX_RING_SIZE = 2 * MAX_CONNECTIONS;
     /** Most threads per stage. */
     public static final int MAX_STAGE_THREADS = 64;
     /** Largest listen backlog. */
@@ -144,8 +153,20 @@ public final class ConfigKeys {
         BOOLEAN
     }
 
+    /** The rule a key's value must follow on its own; rules across keys are in {@link WeirConfig.Builder}. */
+    public enum Rule {
+        /** No bound (booleans). */
+        NONE,
+        /** From {@link Key#min()} to {@link Key#max()}; for {@code HOST:PORT}, the port, and the host is checked. */
+        RANGE,
+        /** 0 (see {@link Key#zeroMeans()}), or from {@link Key#min()} to {@link Key#max()}. */
+        ZERO_OR_RANGE,
+        /** 0 (see {@link Key#zeroMeans()}), or a power of two from {@link Key#min()} to {@link Key#max()}. */
+        ZERO_OR_POWER_OF_TWO
+    }
+
     /**
-     * One key of the table.
+     * One key of the table: its name, type, default, meaning and bounds, and how to set and read it.
      * <p>
      * <b>Note:</b> immutable and thread-safe.
      */
@@ -155,19 +176,29 @@ public final class ConfigKeys {
         private final String unit;
         private final String defaultValue;
         private final String meaning;
+        private final Rule rule;
+        private final long min;
+        private final long max;
+        private final String zeroMeans;
         private final BiConsumer<WeirConfig.Builder, Object> setter;
         private final Function<WeirConfig, String> reader;
+        private final ToLongFunction<WeirConfig> number;
+        private final Function<WeirConfig, String> host;
 
-        private Key(final String name, final Type type, final String unit, final String defaultValue,
-            final String meaning, final BiConsumer<WeirConfig.Builder, Object> setter,
-            final Function<WeirConfig, String> reader) {
-            this.name = name;
-            this.type = type;
-            this.unit = unit;
-            this.defaultValue = defaultValue;
-            this.meaning = meaning;
-            this.setter = setter;
-            this.reader = reader;
+        private Key(final Row r) {
+            this.name = r.name;
+            this.type = r.type;
+            this.unit = r.unit;
+            this.defaultValue = r.defaultValue;
+            this.meaning = r.meaning;
+            this.rule = r.rule;
+            this.min = r.min;
+            this.max = r.max;
+            this.zeroMeans = r.zeroMeans;
+            this.setter = r.setter;
+            this.reader = r.reader;
+            this.number = r.number;
+            this.host = r.host;
         }
 
         /** @return the key as written in YAML, sections joined with dots, e.g. {@code parse.buffer}. */
@@ -195,6 +226,26 @@ public final class ConfigKeys {
             return meaning;
         }
 
+        /** @return the rule the value follows on its own. */
+        public Rule rule() {
+            return rule;
+        }
+
+        /** @return the smallest value (bytes, milliseconds, a count or a port by {@link #type()}). */
+        public long min() {
+            return min;
+        }
+
+        /** @return the largest value, in the unit of {@link #min()}. */
+        public long max() {
+            return max;
+        }
+
+        /** @return what 0 means when the rule allows it, e.g. {@code one per connection slot}; else empty. */
+        public String zeroMeans() {
+            return zeroMeans;
+        }
+
         /**
          * @param config a configuration.
          * @return this key's value in it, as written in YAML.
@@ -213,60 +264,141 @@ public final class ConfigKeys {
         void apply(final WeirConfig.Builder builder, final Object value) {
             setter.accept(builder, value);
         }
+
+        /**
+         * Check this key's value against its own rule.
+         *
+         * @param config the unvalidated values.
+         * @throws ConfigException naming this key when the value breaks the rule.
+         */
+        void check(final WeirConfig config) {
+            if (rule == Rule.NONE) {
+                return;
+            }
+            if (host != null && !HostPort.isHost(host.apply(config))) {
+                throw new ConfigException(name, "must be HOST:PORT with a host name or address (got host '"
+                    + host.apply(config) + "')");
+            }
+            final long value = number.applyAsLong(config);
+            if (value == 0 && rule != Rule.RANGE) {
+                return;
+            }
+            final String subject = host != null ? "port must be" : "must be";
+            final String orZero = rule == Rule.RANGE ? "" : " 0 (" + zeroMeans + ") or";
+            if (rule == Rule.ZERO_OR_POWER_OF_TWO && (value < 0 || Long.bitCount(value) != 1)) {
+                throw new ConfigException(name, subject + " a power of two, or 0 for " + zeroMeans + " (got "
+                    + value + ")");
+            }
+            if (value < min) {
+                throw new ConfigException(name, subject + orZero + " at least " + format(min) + " (got "
+                    + (value < 0 ? Long.toString(value) : formatWithUnit(value)) + ")");
+            }
+            if (value > max) {
+                throw new ConfigException(name, subject + orZero + " at most " + format(max) + " (got "
+                    + formatWithUnit(value) + ")");
+            }
+        }
+
+        private String format(final long value) {
+            switch (type) {
+                case SIZE:
+                case SIZE_OR_NONE:
+                    return Sizes.format(value);
+                case DURATION:
+                    return Durations.format(value);
+                default:
+                    return Long.toString(value);
+            }
+        }
+
+        private String formatWithUnit(final long value) {
+            return type == Type.SIZE || type == Type.SIZE_OR_NONE ? Sizes.formatWithUnit(value) : format(value);
+        }
+    }
+
+    /** One row of the table while it is written; the factory methods below fill it. */
+    private static final class Row {
+        private String name;
+        private Type type;
+        private String unit = "";
+        private String defaultValue;
+        private String meaning;
+        private Rule rule = Rule.RANGE;
+        private long min;
+        private long max;
+        private String zeroMeans = "";
+        private BiConsumer<WeirConfig.Builder, Object> setter;
+        private Function<WeirConfig, String> reader;
+        private ToLongFunction<WeirConfig> number;
+        private Function<WeirConfig, String> host;
+
+        private Row(final String name, final Type type, final String meaning) {
+            this.name = name;
+            this.type = type;
+            this.meaning = meaning;
+        }
+
+        private Row zero(final Rule zeroRule, final String means) {
+            this.rule = zeroRule;
+            this.zeroMeans = means;
+            return this;
+        }
+
+        private Key key() {
+            return new Key(this);
+        }
     }
 
     private static final List<Key> KEYS;
 
     static {
         final List<Key> k = new ArrayList<>();
-        k.add(new Key("accept.listen", Type.HOST_PORT, "", DEFAULT_LISTEN,
+        k.add(hostPort("accept.listen", DEFAULT_LISTEN, 0,
             "Address and port the proxy listens on; port 0 picks a free port.",
-            (b, v) -> b.listen(((HostPort) v).host(), ((HostPort) v).port()),
-            c -> HostPort.format(c.listenHost(), c.listenPort())));
-        k.add(new Key("accept.backlog", Type.INTEGER, "connections", Integer.toString(DEFAULT_ACCEPT_BACKLOG),
+            (b, v) -> b.listen(v.host(), v.port()), WeirConfig::listenHost, WeirConfig::listenPort));
+        k.add(integer("accept.backlog", "connections", DEFAULT_ACCEPT_BACKLOG, 1, MAX_ACCEPT_BACKLOG,
             "Pending connections the kernel queues before they are accepted.",
-            (b, v) -> b.acceptBacklog((Integer) v), c -> Integer.toString(c.acceptBacklog())));
-        k.add(new Key("connections", Type.INTEGER, "slots", Integer.toString(DEFAULT_CONNECTIONS),
+            (b, v) -> b.acceptBacklog(v), WeirConfig::acceptBacklog).key());
+        k.add(integer("connections", "slots", DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS,
             "Connection slots: the most client connections open at once; one more is answered 503.",
-            (b, v) -> b.connections((Integer) v), c -> Integer.toString(c.connections())));
-        k.add(new Key("ring-size", Type.INTEGER, "entries", Integer.toString(DEFAULT_RING_SIZE),
+            (b, v) -> b.connections(v), WeirConfig::connections).key());
+        k.add(integer("ring-size", "entries", DEFAULT_RING_SIZE, 2, MAX_RING_SIZE,
             "Entries per hand-off ring, a power of two at least 2 x connections; 0 picks the smallest.",
-            (b, v) -> b.ringSize((Integer) v), c -> Integer.toString(c.ringSize())));
-        k.add(new Key("parse.threads", Type.INTEGER, "threads", Integer.toString(DEFAULT_PARSE_THREADS),
+            (b, v) -> b.ringSize(v), WeirConfig::ringSize)
+            .zero(Rule.ZERO_OR_POWER_OF_TWO, "the smallest one at least 2 x connections").key());
+        k.add(integer("parse.threads", "threads", DEFAULT_PARSE_THREADS, 1, MAX_STAGE_THREADS,
             "Parse stage threads; connections are sharded across them by slot.",
-            (b, v) -> b.parseThreads((Integer) v), c -> Integer.toString(c.parseThreads())));
-        k.add(new Key("parse.buffer", Type.SIZE, "bytes", Sizes.format(DEFAULT_PARSE_BUFFER_BYTES),
+            (b, v) -> b.parseThreads(v), WeirConfig::parseThreads).key());
+        k.add(buffer("parse.buffer", DEFAULT_PARSE_BUFFER_BYTES,
             "Request buffer per connection; also the largest request head accepted (larger gets 431).",
-            (b, v) -> b.parseBufferBytes(intSize("parse.buffer", (Long) v)),
-            c -> Sizes.formatWithUnit(c.parseBufferBytes())));
-        k.add(new Key("upstream.address", Type.HOST_PORT, "", DEFAULT_UPSTREAM,
+            (b, v) -> b.parseBufferBytes(v), WeirConfig::parseBufferBytes));
+        k.add(hostPort("upstream.address", DEFAULT_UPSTREAM, 1,
             "The origin every request is forwarded to.",
-            (b, v) -> b.upstream(((HostPort) v).host(), ((HostPort) v).port()),
-            c -> HostPort.format(c.upstreamHost(), c.upstreamPort())));
-        k.add(new Key("upstream.threads", Type.INTEGER, "threads", Integer.toString(DEFAULT_UPSTREAM_THREADS),
+            (b, v) -> b.upstream(v.host(), v.port()), WeirConfig::upstreamHost, WeirConfig::upstreamPort));
+        k.add(integer("upstream.threads", "threads", DEFAULT_UPSTREAM_THREADS, 1, MAX_STAGE_THREADS,
             "Upstream stage threads.",
-            (b, v) -> b.upstreamThreads((Integer) v), c -> Integer.toString(c.upstreamThreads())));
-        k.add(new Key("upstream.buffer", Type.SIZE, "bytes", Sizes.format(DEFAULT_UPSTREAM_BUFFER_BYTES),
+            (b, v) -> b.upstreamThreads(v), WeirConfig::upstreamThreads).key());
+        k.add(buffer("upstream.buffer", DEFAULT_UPSTREAM_BUFFER_BYTES,
             "Response buffer per connection; bodies of any length stream through it. The forwarded request head"
                 + " is written here first, so it must be at least parse.buffer + 1k.",
-            (b, v) -> b.upstreamBufferBytes(intSize("upstream.buffer", (Long) v)),
-            c -> Sizes.formatWithUnit(c.upstreamBufferBytes())));
-        k.add(new Key("upstream.max-connections", Type.INTEGER, "connections",
-            Integer.toString(DEFAULT_UPSTREAM_MAX_CONNECTIONS),
+            (b, v) -> b.upstreamBufferBytes(v), WeirConfig::upstreamBufferBytes));
+        k.add(integer("upstream.max-connections", "connections", DEFAULT_UPSTREAM_MAX_CONNECTIONS, 1,
+            MAX_CONNECTIONS,
             "Most origin connections open at once, idle ones kept alive; 0: one per connection slot. Otherwise at"
                 + " least upstream.threads and at most connections.",
-            (b, v) -> b.upstreamMaxConnections((Integer) v), c -> Integer.toString(c.upstreamMaxConnections())));
+            (b, v) -> b.upstreamMaxConnections(v), WeirConfig::upstreamMaxConnections)
+            .zero(Rule.ZERO_OR_RANGE, "one per connection slot").key());
         k.add(duration("upstream.queue-timeout", DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS,
             "Longest a request waits for an origin connection when upstream.max-connections are busy; then 503"
                 + " with Retry-After.",
             (b, v) -> b.upstreamQueueTimeoutMs(v), WeirConfig::upstreamQueueTimeoutMs));
-        k.add(new Key("write.threads", Type.INTEGER, "threads", Integer.toString(DEFAULT_WRITE_THREADS),
+        k.add(integer("write.threads", "threads", DEFAULT_WRITE_THREADS, 1, MAX_STAGE_THREADS,
             "Write stage threads.",
-            (b, v) -> b.writeThreads((Integer) v), c -> Integer.toString(c.writeThreads())));
-        k.add(new Key("idle-yields", Type.INTEGER, "yields", Integer.toString(DEFAULT_IDLE_YIELDS),
+            (b, v) -> b.writeThreads(v), WeirConfig::writeThreads).key());
+        k.add(integer("idle-yields", "yields", DEFAULT_IDLE_YIELDS, 0, MAX_IDLE_YIELDS,
             "Times an idle stage yields its core, checking its inbox, before it sleeps in its selector; 0 sleeps"
                 + " at once.",
-            (b, v) -> b.idleYields((Integer) v), c -> Integer.toString(c.idleYields())));
+            (b, v) -> b.idleYields(v), WeirConfig::idleYields).key());
         k.add(duration("timeout.client-head", DEFAULT_CLIENT_HEAD_TIMEOUT_MS,
             "A request head not complete within this is answered 408 and the connection closed.",
             (b, v) -> b.clientHeadTimeoutMs(v), WeirConfig::clientHeadTimeoutMs));
@@ -289,39 +421,47 @@ public final class ConfigKeys {
         k.add(duration("timeout.linger", DEFAULT_LINGER_TIMEOUT_MS,
             "After closing a connection with unread client input, keep reading and discarding it this long at most.",
             (b, v) -> b.lingerTimeoutMs(v), WeirConfig::lingerTimeoutMs));
-        k.add(new Key("socket.receive-buffer", Type.SIZE, "bytes", Sizes.format(DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES),
+        k.add(buffer("socket.receive-buffer", DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES,
             "SO_RCVBUF on every socket; Linux doubles it (capped by net.core.rmem_max) and counts it in the cgroup.",
-            (b, v) -> b.socketReceiveBufferBytes(intSize("socket.receive-buffer", (Long) v)),
-            c -> Sizes.formatWithUnit(c.socketReceiveBufferBytes())));
-        k.add(new Key("socket.send-buffer", Type.SIZE, "bytes", Sizes.format(DEFAULT_SOCKET_SEND_BUFFER_BYTES),
+            (b, v) -> b.socketReceiveBufferBytes(v), WeirConfig::socketReceiveBufferBytes));
+        k.add(buffer("socket.send-buffer", DEFAULT_SOCKET_SEND_BUFFER_BYTES,
             "SO_SNDBUF on every socket; Linux doubles it (capped by net.core.wmem_max) and counts it in the cgroup.",
-            (b, v) -> b.socketSendBufferBytes(intSize("socket.send-buffer", (Long) v)),
-            c -> Sizes.formatWithUnit(c.socketSendBufferBytes())));
-        k.add(new Key("jvm.heap", Type.SIZE, "bytes", Sizes.format(DEFAULT_HEAP_BYTES),
+            (b, v) -> b.socketSendBufferBytes(v), WeirConfig::socketSendBufferBytes));
+        // The heap's lower bound depends on connections and rings: a rule across keys in WeirConfig.Builder.
+        k.add(size("jvm.heap", DEFAULT_HEAP_BYTES, 0, Long.MAX_VALUE,
             "Java heap, -Xms = -Xmx, pre-touched; must hold a baseline plus the rings and the slot table.",
-            (b, v) -> b.heapBytes((Long) v), c -> Sizes.formatWithUnit(c.heapBytes())));
-        k.add(new Key("jvm.thread-stack", Type.SIZE, "bytes", Sizes.format(DEFAULT_THREAD_STACK_BYTES),
+            (b, v) -> b.heapBytes(v), WeirConfig::heapBytes));
+        k.add(size("jvm.thread-stack", DEFAULT_THREAD_STACK_BYTES, MIN_THREAD_STACK_BYTES, MAX_BUFFER_BYTES,
             "Stack per Java thread, -Xss.",
-            (b, v) -> b.threadStackBytes((Long) v), c -> Sizes.formatWithUnit(c.threadStackBytes())));
-        k.add(new Key("jvm.metaspace", Type.SIZE, "bytes", Sizes.format(DEFAULT_METASPACE_BYTES),
+            (b, v) -> b.threadStackBytes(v), WeirConfig::threadStackBytes));
+        k.add(size("jvm.metaspace", DEFAULT_METASPACE_BYTES, MIN_METASPACE_BYTES, Long.MAX_VALUE,
             "Metaspace cap, -XX:MaxMetaspaceSize.",
-            (b, v) -> b.metaspaceBytes((Long) v), c -> Sizes.formatWithUnit(c.metaspaceBytes())));
-        k.add(new Key("jvm.code-cache", Type.SIZE, "bytes", Sizes.format(DEFAULT_CODE_CACHE_BYTES),
+            (b, v) -> b.metaspaceBytes(v), WeirConfig::metaspaceBytes));
+        k.add(size("jvm.code-cache", DEFAULT_CODE_CACHE_BYTES, MIN_CODE_CACHE_BYTES, MAX_CODE_CACHE_BYTES,
             "Compiled code cap, -XX:ReservedCodeCacheSize.",
-            (b, v) -> b.codeCacheBytes((Long) v), c -> Sizes.formatWithUnit(c.codeCacheBytes())));
-        k.add(new Key("jvm.direct-memory", Type.SIZE, "bytes", Sizes.format(DEFAULT_DIRECT_MEMORY_BYTES),
+            (b, v) -> b.codeCacheBytes(v), WeirConfig::codeCacheBytes));
+        k.add(size("jvm.direct-memory", DEFAULT_DIRECT_MEMORY_BYTES, MIN_DIRECT_MEMORY_BYTES, Long.MAX_VALUE,
             "Direct ByteBuffer cap, -XX:MaxDirectMemorySize; arenas are outside it.",
-            (b, v) -> b.directMemoryBytes((Long) v), c -> Sizes.formatWithUnit(c.directMemoryBytes())));
-        k.add(new Key("jvm.overhead", Type.SIZE, "bytes", Sizes.format(DEFAULT_JVM_OVERHEAD_BYTES),
+            (b, v) -> b.directMemoryBytes(v), WeirConfig::directMemoryBytes));
+        k.add(size("jvm.overhead", DEFAULT_JVM_OVERHEAD_BYTES, MIN_JVM_OVERHEAD_BYTES, Long.MAX_VALUE,
             "Allowance for the JVM's own native memory no flag caps: GC structures, symbols, VM thread stacks.",
-            (b, v) -> b.jvmOverheadBytes((Long) v), c -> Sizes.formatWithUnit(c.jvmOverheadBytes())));
-        k.add(new Key("memory.lock", Type.BOOLEAN, "", Boolean.toString(DEFAULT_MEMORY_LOCK),
-            "mlock every arena after committing it; needs CAP_IPC_LOCK or a large RLIMIT_MEMLOCK.",
-            (b, v) -> b.lockMemory((Boolean) v), c -> Boolean.toString(c.lockMemory())));
-        k.add(new Key("memory.budget", Type.SIZE_OR_NONE, "bytes", "none",
-            "Total memory to plan for: connections (and the heap if needed) are derived to use most of it.",
-            (b, v) -> b.memoryBudgetBytes((Long) v),
-            c -> c.memoryBudgetBytes() == 0 ? "none" : Sizes.formatWithUnit(c.memoryBudgetBytes())));
+            (b, v) -> b.jvmOverheadBytes(v), WeirConfig::jvmOverheadBytes));
+        final Row lock = new Row("memory.lock", Type.BOOLEAN,
+            "mlock every arena after committing it; needs CAP_IPC_LOCK or a large RLIMIT_MEMLOCK.");
+        lock.defaultValue = Boolean.toString(DEFAULT_MEMORY_LOCK);
+        lock.rule = Rule.NONE;
+        lock.setter = (b, v) -> b.lockMemory((Boolean) v);
+        lock.reader = c -> Boolean.toString(c.lockMemory());
+        k.add(lock.key());
+        final Row budget = new Row("memory.budget", Type.SIZE_OR_NONE,
+            "Total memory to plan for: connections (and the heap if needed) are derived to use most of it.");
+        budget.unit = "bytes";
+        budget.defaultValue = "none";
+        budget.max = Long.MAX_VALUE;
+        budget.setter = (b, v) -> b.memoryBudgetBytes((Long) v);
+        budget.number = WeirConfig::memoryBudgetBytes;
+        budget.reader = c -> c.memoryBudgetBytes() == 0 ? "none" : Sizes.formatWithUnit(c.memoryBudgetBytes());
+        k.add(budget.key());
         KEYS = Collections.unmodifiableList(k);
     }
 
@@ -378,10 +518,66 @@ public final class ConfigKeys {
         return String.join(", ", children);
     }
 
+    private static Key hostPort(final String name, final String defaultValue, final int minPort,
+        final String meaning, final BiConsumer<WeirConfig.Builder, HostPort> setter,
+        final Function<WeirConfig, String> host, final ToIntFunction<WeirConfig> port) {
+        final Row r = new Row(name, Type.HOST_PORT, meaning);
+        r.defaultValue = defaultValue;
+        r.min = minPort;
+        r.max = HostPort.MAX_PORT;
+        r.setter = (b, v) -> setter.accept(b, (HostPort) v);
+        r.reader = c -> HostPort.format(host.apply(c), port.applyAsInt(c));
+        r.number = port::applyAsInt;
+        r.host = host;
+        return r.key();
+    }
+
+    private static Row integer(final String name, final String unit, final int defaultValue, final long min,
+        final long max, final String meaning, final BiConsumer<WeirConfig.Builder, Integer> setter,
+        final ToIntFunction<WeirConfig> reader) {
+        final Row r = new Row(name, Type.INTEGER, meaning);
+        r.unit = unit;
+        r.defaultValue = Integer.toString(defaultValue);
+        r.min = min;
+        r.max = max;
+        r.setter = (b, v) -> setter.accept(b, (Integer) v);
+        r.reader = c -> Integer.toString(reader.applyAsInt(c));
+        r.number = reader::applyAsInt;
+        return r;
+    }
+
+    private static Key size(final String name, final long defaultBytes, final long min, final long max,
+        final String meaning, final BiConsumer<WeirConfig.Builder, Long> setter,
+        final ToLongFunction<WeirConfig> reader) {
+        final Row r = new Row(name, Type.SIZE, meaning);
+        r.unit = "bytes";
+        r.defaultValue = Sizes.format(defaultBytes);
+        r.min = min;
+        r.max = max;
+        r.setter = (b, v) -> setter.accept(b, (Long) v);
+        r.reader = c -> Sizes.formatWithUnit(reader.applyAsLong(c));
+        r.number = reader;
+        return r.key();
+    }
+
+    /** A per-connection or socket buffer: an int of bytes from {@link #MIN_BUFFER_BYTES} to 1 GiB. */
+    private static Key buffer(final String name, final int defaultBytes, final String meaning,
+        final BiConsumer<WeirConfig.Builder, Integer> setter, final ToIntFunction<WeirConfig> reader) {
+        return size(name, defaultBytes, MIN_BUFFER_BYTES, MAX_BUFFER_BYTES, meaning,
+            (b, v) -> setter.accept(b, intSize(name, v)), reader::applyAsInt);
+    }
+
     private static Key duration(final String name, final long defaultMs, final String meaning,
         final BiConsumer<WeirConfig.Builder, Long> setter, final ToLongFunction<WeirConfig> reader) {
-        return new Key(name, Type.DURATION, "milliseconds", Durations.format(defaultMs), meaning,
-            (b, v) -> setter.accept(b, (Long) v), c -> Durations.format(reader.applyAsLong(c)));
+        final Row r = new Row(name, Type.DURATION, meaning);
+        r.unit = "milliseconds";
+        r.defaultValue = Durations.format(defaultMs);
+        r.min = MIN_DURATION_MS;
+        r.max = MAX_DURATION_MS;
+        r.setter = (b, v) -> setter.accept(b, (Long) v);
+        r.reader = c -> Durations.format(reader.applyAsLong(c));
+        r.number = reader;
+        return r.key();
     }
 
     private static int intSize(final String key, final long bytes) {

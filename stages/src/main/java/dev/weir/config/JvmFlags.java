@@ -1,5 +1,11 @@
 package dev.weir.config;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,13 +17,44 @@ import java.util.List;
  * other flags turn the cap rows into limits the JVM enforces. The serial collector has no GC worker threads
  * and the smallest, most predictable native footprint; with a hot path that creates no garbage its pauses
  * are moot. {@code -XX:+ExitOnOutOfMemoryError} ends a process whose plan turned out wrong instead of
- * letting it limp. The Chronicle {@code --add-opens} flags are added by {@code bin/weir}.
+ * letting it limp. The Chronicle {@code --add-exports}/{@code --add-opens} flags are a separate list,
+ * {@value #CHRONICLE_FLAGS_RESOURCE}, which {@code bin/weir} reads from the source tree and
+ * {@link #chronicle()} from the classpath.
  * <p>
  * <b>Note:</b> stateless and thread-safe.
  */
 public final class JvmFlags {
 
+    /** Classpath resource holding the Chronicle flags, one a line; the one copy of that list. */
+    public static final String CHRONICLE_FLAGS_RESOURCE = "/dev/weir/chronicle-jvm-flags.txt";
+
     private JvmFlags() {
+    }
+
+    /**
+     * @return the flags Chronicle Bytes needs on Java 17, in order, from {@value #CHRONICLE_FLAGS_RESOURCE}
+     *     (blank lines and {@code #} comments left out).
+     * @throws IllegalStateException when the resource is missing from the classpath (a broken build).
+     */
+    public static List<String> chronicle() {
+        final InputStream in = JvmFlags.class.getResourceAsStream(CHRONICLE_FLAGS_RESOURCE);
+        if (in == null) {
+            throw new IllegalStateException(CHRONICLE_FLAGS_RESOURCE + " is not on the classpath");
+        }
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            final List<String> flags = new ArrayList<>();
+            String line;
+            while ((line = reader.readLine()) != null) {
+                final int hash = line.indexOf('#');
+                final String flag = (hash < 0 ? line : line.substring(0, hash)).trim();
+                if (!flag.isEmpty()) {
+                    flags.add(flag);
+                }
+            }
+            return flags;
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

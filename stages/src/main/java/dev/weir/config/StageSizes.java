@@ -9,12 +9,15 @@ package dev.weir.config;
  *   arena parse    = connections x parse.buffer
  *   arena upstream = connections x upstream.buffer
  *   arena write    = 16 KiB                              canned responses (400, 431, 502, ...)
+ *   ring-size      = 0: smallest power of two at least 2 x connections (both halves of a slot may be queued)
  *   rings          = (parse + upstream + write threads + 1) x ring-size x 32 B      in the heap
  *   slot table     = connections x 4 KiB                                            in the heap
  *   heap needed    = 32 MiB baseline + rings + slot table
  *   thread stacks  = (1 + parse + upstream + write threads + 16 JVM threads) x jvm.thread-stack
  *   per socket     = 2 x socket.receive-buffer + 2 x socket.send-buffer + 4 KiB
- *   sockets        = connections + upstream.connections + 1 listening socket
+ *   origin sockets = upstream.max-connections, or connections when it is 0 (one per slot)
+ *   sockets        = connections + origin sockets + 1 listening socket
+ *   descriptors    = sockets + 2 x stage threads (selectors) + 256 (the JVM's own: jars, libraries, pipes)
  * </pre>
  * <p>
  * <b>Note:</b> stateless and thread-safe.
@@ -50,6 +53,11 @@ public final class StageSizes {
     public static final long SOCKET_OVERHEAD_BYTES = 4 * 1024;
     /** Sockets that are neither client nor upstream connections: the listening socket. */
     public static final int LISTENING_SOCKETS = 1;
+
+    /** File descriptors per stage thread besides sockets: its selector's epoll descriptor and wakeup. */
+    public static final int SELECTOR_FDS_PER_STAGE_THREAD = 2;
+    /** File descriptors the JVM itself holds: jars on the classpath, native libraries, std streams, pipes. */
+    public static final int JVM_FD_HEADROOM = 256;
 
     private StageSizes() {
     }
@@ -144,11 +152,53 @@ public final class StageSizes {
     }
 
     /**
+     * Every slot may hold its own origin connection while the pool keeps idle ones open, so the origin side
+     * counts {@link WeirConfig#upstreamConnections()}: {@code upstream.max-connections}, or {@code connections}
+     * when that is 0.
+     *
      * @param config the configuration.
-     * @return sockets open at most: client connections, upstream connections and the listening socket.
+     * @return sockets open at most: client connections, origin connections and the listening socket.
      */
     public static long socketCount(final WeirConfig config) {
         return (long) config.connections() + config.upstreamConnections() + LISTENING_SOCKETS;
+    }
+
+    /**
+     * Origin connections owned by one upstream thread: one per slot it serves (slot index modulo the thread
+     * count), or its share of {@code upstream.max-connections} when that is smaller. The threads' counts add up
+     * to at most {@link WeirConfig#upstreamConnections()}, the figure {@link #socketCount} plans for.
+     *
+     * @param config the configuration.
+     * @param thread the upstream thread's number, from 0.
+     * @return connections in that thread's pool.
+     */
+    public static int originConnectionsOfThread(final WeirConfig config, final int thread) {
+        final int threads = config.upstreamThreads();
+        final int slotsOfThread = (config.connections() - thread + threads - 1) / threads;
+        final int max = config.upstreamMaxConnections();
+        if (max == 0) {
+            return slotsOfThread;
+        }
+        return Math.min(slotsOfThread, max / threads + (thread < max % threads ? 1 : 0));
+    }
+
+    /**
+     * @param config the configuration.
+     * @return file descriptors the process needs at most: every socket, the stage selectors and
+     *     {@value #JVM_FD_HEADROOM} for the JVM; the soft {@code RLIMIT_NOFILE} must be at least this.
+     */
+    public static long fileDescriptorCount(final WeirConfig config) {
+        return socketCount(config) + (long) SELECTOR_FDS_PER_STAGE_THREAD * stageThreads(config) + JVM_FD_HEADROOM;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return one line for the plan output: the descriptor count and how it is made up.
+     */
+    public static String fileDescriptorLine(final WeirConfig config) {
+        return "file descriptors: " + fileDescriptorCount(config) + " = " + socketCount(config) + " sockets + "
+            + SELECTOR_FDS_PER_STAGE_THREAD * stageThreads(config) + " for " + stageThreads(config)
+            + " stage selectors + " + JVM_FD_HEADROOM + " for the JVM; the soft RLIMIT_NOFILE must be at least this";
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.weir.config;
 
+import java.util.List;
+
 /**
  * The whole, validated configuration of one Weir process; immutable.
  * <p>
@@ -528,24 +530,20 @@ public final class WeirConfig {
         }
 
         /**
-         * Validate every value, in the order of {@link ConfigKeys#all()}, and build.
+         * Validate every value and build: first each key against the bounds of its row in {@link ConfigKeys}, in
+         * the table's order, then the rules across keys.
          *
          * @return the configuration; {@code ring-size} 0 is resolved to the smallest power of two at least
          *     2 x {@code connections}.
          * @throws ConfigException naming the first offending key and its rule.
          */
         public WeirConfig build() {
-            checkHost("accept.listen", listenHost);
-            between("accept.listen", listenPort, 0, HostPort.MAX_PORT, "port");
-            between("accept.backlog", acceptBacklog, 1, ConfigKeys.MAX_ACCEPT_BACKLOG, "");
-            between("connections", connections, 1, ConfigKeys.MAX_CONNECTIONS, "");
+            final WeirConfig unchecked = new WeirConfig(this, ringSize);
+            final List<ConfigKeys.Key> keys = ConfigKeys.all();
+            for (int i = 0; i < keys.size(); i++) {
+                keys.get(i).check(unchecked);
+            }
             final int resolvedRingSize = resolveRingSize();
-            between("parse.threads", parseThreads, 1, ConfigKeys.MAX_STAGE_THREADS, "");
-            buffer("parse.buffer", parseBufferBytes);
-            checkHost("upstream.address", upstreamHost);
-            between("upstream.address", upstreamPort, 1, HostPort.MAX_PORT, "port");
-            between("upstream.threads", upstreamThreads, 1, ConfigKeys.MAX_STAGE_THREADS, "");
-            buffer("upstream.buffer", upstreamBufferBytes);
             if (upstreamBufferBytes < parseBufferBytes + ConfigKeys.FORWARDED_HEAD_MARGIN_BYTES) {
                 // The forwarded head (the parsed head plus X-Forwarded-For) is written into the upstream block.
                 throw new ConfigException("upstream.buffer", "must be at least parse.buffer + "
@@ -553,18 +551,6 @@ public final class WeirConfig {
                     + Sizes.format(upstreamBufferBytes) + " with parse.buffer " + Sizes.format(parseBufferBytes) + ")");
             }
             checkUpstreamMaxConnections();
-            duration("upstream.queue-timeout", upstreamQueueTimeoutMs);
-            between("write.threads", writeThreads, 1, ConfigKeys.MAX_STAGE_THREADS, "");
-            between("idle-yields", idleYields, 0, ConfigKeys.MAX_IDLE_YIELDS, "");
-            duration("timeout.client-head", clientHeadTimeoutMs);
-            duration("timeout.client-body", clientBodyTimeoutMs);
-            duration("timeout.client-send", clientSendTimeoutMs);
-            duration("timeout.keep-alive", keepAliveTimeoutMs);
-            duration("timeout.upstream-connect", upstreamConnectTimeoutMs);
-            duration("timeout.upstream-response", upstreamResponseTimeoutMs);
-            duration("timeout.linger", lingerTimeoutMs);
-            buffer("socket.receive-buffer", socketReceiveBufferBytes);
-            buffer("socket.send-buffer", socketSendBufferBytes);
             final WeirConfig config = new WeirConfig(this, resolvedRingSize);
             final long heapNeeded = StageSizes.heapRequiredBytes(config);
             if (heapBytes < heapNeeded) {
@@ -572,22 +558,11 @@ public final class WeirConfig {
                     + " for the baseline, rings and slot table of " + connections + " connections (got "
                     + Sizes.formatWithUnit(heapBytes) + ")");
             }
-            size("jvm.thread-stack", threadStackBytes, ConfigKeys.MIN_THREAD_STACK_BYTES, ConfigKeys.MAX_BUFFER_BYTES);
-            size("jvm.metaspace", metaspaceBytes, ConfigKeys.MIN_METASPACE_BYTES, Long.MAX_VALUE);
-            size("jvm.code-cache", codeCacheBytes, ConfigKeys.MIN_CODE_CACHE_BYTES, ConfigKeys.MAX_CODE_CACHE_BYTES);
-            size("jvm.direct-memory", directMemoryBytes, ConfigKeys.MIN_DIRECT_MEMORY_BYTES, Long.MAX_VALUE);
-            size("jvm.overhead", jvmOverheadBytes, ConfigKeys.MIN_JVM_OVERHEAD_BYTES, Long.MAX_VALUE);
-            if (memoryBudgetBytes < 0) {
-                throw new ConfigException("memory.budget", "must not be negative (got " + memoryBudgetBytes + ")");
-            }
             return config;
         }
 
+        /** Rules across keys for {@code upstream.max-connections}; its own bounds are in its row. */
         private void checkUpstreamMaxConnections() {
-            if (upstreamMaxConnections < 0) {
-                throw new ConfigException("upstream.max-connections", "must be 0 (one per connection slot) or at"
-                    + " least 1 (got " + upstreamMaxConnections + ")");
-            }
             if (upstreamMaxConnections == 0) {
                 return;
             }
@@ -602,65 +577,18 @@ public final class WeirConfig {
             }
         }
 
+        /** Resolve {@code ring-size} 0 and check it against the slots; that it is 0 or a power of two is checked. */
         private int resolveRingSize() {
             // A slot may sit in the upstream inbox twice: its request half and its response half.
             final int minimum = 2 * connections;
             if (ringSize == 0) {
                 return Integer.highestOneBit(minimum - 1) << 1;
             }
-            if (ringSize < 0 || Integer.bitCount(ringSize) != 1) {
-                throw new ConfigException("ring-size", "must be a power of two, or 0 for the smallest one at least"
-                    + " 2 x connections (got " + ringSize + ")");
-            }
             if (ringSize < minimum) {
                 throw new ConfigException("ring-size", "must be at least 2 x connections (" + minimum
                     + ") so a hand-off never finds a ring full (got " + ringSize + ")");
             }
             return ringSize;
-        }
-
-        private static void checkHost(final String key, final String host) {
-            if (!HostPort.isHost(host)) {
-                throw new ConfigException(key, "must be HOST:PORT with a host name or address (got host '"
-                    + host + "')");
-            }
-        }
-
-        private static void between(final String key, final long value, final long min, final long max,
-            final String what) {
-            final String subject = what.isEmpty() ? "must be" : what + " must be";
-            if (value < min) {
-                throw new ConfigException(key, subject + " at least " + min + " (got " + value + ")");
-            }
-            if (value > max) {
-                throw new ConfigException(key, subject + " at most " + max + " (got " + value + ")");
-            }
-        }
-
-        private static void duration(final String key, final long ms) {
-            if (ms < ConfigKeys.MIN_DURATION_MS) {
-                throw new ConfigException(key, "must be at least " + Durations.format(ConfigKeys.MIN_DURATION_MS)
-                    + " (got " + (ms < 0 ? ms + "ms" : Durations.format(ms)) + ")");
-            }
-            if (ms > ConfigKeys.MAX_DURATION_MS) {
-                throw new ConfigException(key, "must be at most " + Durations.format(ConfigKeys.MAX_DURATION_MS)
-                    + " (got " + Durations.format(ms) + ")");
-            }
-        }
-
-        private static void buffer(final String key, final int bytes) {
-            size(key, bytes, ConfigKeys.MIN_BUFFER_BYTES, ConfigKeys.MAX_BUFFER_BYTES);
-        }
-
-        private static void size(final String key, final long bytes, final long min, final long max) {
-            if (bytes < min) {
-                throw new ConfigException(key, "must be at least " + Sizes.format(min) + " (got "
-                    + (bytes < 0 ? Long.toString(bytes) : Sizes.formatWithUnit(bytes)) + ")");
-            }
-            if (bytes > max) {
-                throw new ConfigException(key, "must be at most " + Sizes.format(max) + " (got "
-                    + Sizes.formatWithUnit(bytes) + ")");
-            }
         }
 
         private static long roundUpToMib(final long bytes) {

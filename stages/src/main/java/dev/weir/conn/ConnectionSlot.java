@@ -1,34 +1,54 @@
 package dev.weir.conn;
 
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
-import dev.weir.arena.BlockPool;
-import dev.weir.http.ChunkedScanner;
-import dev.weir.http.RequestHead;
-import dev.weir.http.ResponseHead;
 import dev.weir.upstream.UpstreamConnection;
 
 /**
- * One connection's state machine, built at startup and reused for every connection it serves.
+ * One client connection, built at startup and reused for every connection it serves: the client socket and
+ * the two halves of the current exchange, {@link #request} (client to origin) and {@link #response} (origin to
+ * client), which move through the stages independently, so a body can stream both ways at once.
  * <p>
- * While a client is connected the slot holds a parse block (request head and body parts) and an upstream
- * block (the forwarded head, then response parts), both views into committed arenas, and the parsed heads as
- * flyweights over them. Its {@link #state} says which stage owns it.
+ * The half that ends second finishes the exchange ({@link #endHalf()} counts the open halves with one atomic
+ * decrement): it keeps the connection for the next request, lingers, closes or resets it, as the stricter of
+ * the two halves' {@code closeMode}s says.
  * <p>
- * <b>Note:</b> owned by exactly one stage thread at a time. Fields are plain and public, like a Disruptor
- * event: the ring hand-off between stages orders every write before the next owner's reads.
+ * <b>Note:</b> each half is owned by one stage thread at a time. The connection fields ({@link #client}, the
+ * address) are written by the accept stage before the first hand-off and only read afterwards. {@link #origin}
+ * and {@link #exchangeFailed} belong to the upstream stage.
  */
 public final class ConnectionSlot {
 
     /** Longest client address text kept for {@code X-Forwarded-For} (an IPv6 address with scope fits). */
     public static final int MAX_ADDRESS_LENGTH = 64;
 
+    /** Close mode: nothing asks to close; keep-alive if the request allows. */
+    public static final int CLOSE_NONE = 0;
+    /** Close mode: close after the exchange. */
+    public static final int CLOSE = 1;
+    /** Close mode: client input may be unread: shut output, read and discard for a while, then close. */
+    public static final int CLOSE_LINGER = 2;
+    /** Close mode: reset ({@code SO_LINGER} 0), so the client cannot take a truncated body for a whole one. */
+    public static final int CLOSE_RESET = 3;
+
+    /** Ring event bit: the event carries the response half (else the request half). */
+    public static final int RESPONSE_HALF = 1;
+
+    private static final VarHandle OPEN_HALVES;
+
+    static {
+        try {
+            OPEN_HALVES = MethodHandles.lookup().findVarHandle(ConnectionSlot.class, "openHalves", int.class);
+        } catch (final ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** The slot's index in the table, fixed for life. */
     public final int index;
-    /** A {@link ConnectionState} constant. */
-    public int state = ConnectionState.FREE;
     /** The client's socket while connected. */
     public SocketChannel client;
     /** The client's registration with its parse stage's selector, made on the first read. */
@@ -39,105 +59,67 @@ public final class ConnectionSlot {
     public final byte[] clientAddress = new byte[MAX_ADDRESS_LENGTH];
     /** Bytes of {@link #clientAddress} in use. */
     public int clientAddressLength;
+    /** The request half. */
+    public final RequestHalf request = new RequestHalf();
+    /** The response half. */
+    public final ResponseHalf response = new ResponseHalf();
 
-    /** Parse block handle, or {@link BlockPool#NO_BLOCK}. */
-    public int requestBlock = BlockPool.NO_BLOCK;
-    /** View over the parse block. */
-    public ByteBuffer requestBuffer;
-    /** Absolute offset of the parse block in the parse arena's store. */
-    public long requestBase;
-    /** Bytes received into the parse block. */
-    public int requestFilled;
-    /** Start of bytes in the parse block after the current request (a pipelined next request). */
-    public int leftoverStart;
-    /** The current request head. */
-    public final RequestHead request = new RequestHead();
-    /** Request body bytes still to come when framed by {@code Content-Length}. */
-    public long requestBodyRemaining;
-    /** Follows a chunked request body. */
-    public final ChunkedScanner requestChunks = new ChunkedScanner();
-    /** The whole request, head and body, has been handed to the origin connection. */
-    public boolean requestComplete;
-    /** The whole request fitted the parse block, so it can be sent again on a fresh origin connection. */
-    public boolean requestReplayable;
-    /** The request was already sent again once after a reused origin connection failed. */
-    public boolean retried;
-    /** The client keeps the connection open after this exchange. */
-    public boolean keepAlive;
+    /** Upstream stage only: the origin connection serving the exchange, or {@code null}. */
+    public UpstreamConnection origin;
+    /** Upstream stage only: the exchange failed or was answered; a half arriving now just ends. */
+    public boolean exchangeFailed;
 
-    /** Upstream block handle, or {@link BlockPool#NO_BLOCK}. */
-    public int responseBlock = BlockPool.NO_BLOCK;
-    /** View over the upstream block. */
-    public ByteBuffer responseBuffer;
-    /** Absolute offset of the upstream block in the upstream arena's store. */
-    public long responseBase;
-    /** Bytes received into the upstream block. */
-    public int responseFilled;
-    /** Bytes of the upstream block that belong to the response and go to the client. */
-    public int responseEnd;
-    /** The origin connection serving this request, or {@code null}. */
-    public UpstreamConnection upstream;
-    /** The current response head. */
-    public final ResponseHead response = new ResponseHead();
-    /** The response head has been parsed. */
-    public boolean responseHeadParsed;
-    /** A {@code ResponseHead.FRAMING_*} constant. */
-    public int responseFraming;
-    /** Response body bytes still to come when framed by {@code Content-Length}. */
-    public long responseBodyRemaining;
-    /** Follows a chunked response body. */
-    public final ChunkedScanner responseChunks = new ChunkedScanner();
-    /** The whole response has been read from the origin. */
-    public boolean responseComplete;
-    /** Some of the response has been handed to the write stage: an error can no longer be answered. */
-    public boolean responseStarted;
-
-    /** Status code of the canned response to write, when {@link #state} is {@code WRITING_CANNED}. */
-    public int cannedStatus;
-    /** Bytes of the canned response written so far. */
-    public int cannedWritten;
+    /** Halves of the current exchange not yet ended; see {@link #endHalf()}. */
+    @SuppressWarnings("unused")
+    private int openHalves;
 
     /** @param index the slot's index in the table. */
     public ConnectionSlot(final int index) {
         this.index = index;
     }
 
-    /** Prepare for a new exchange on the same connection. */
+    /**
+     * @param index a slot index.
+     * @param half  0 for the request half, {@link #RESPONSE_HALF} for the response half.
+     * @return the ring event carrying that half.
+     */
+    public static int event(final int index, final int half) {
+        return index << 1 | half;
+    }
+
+    /** Start an exchange: both halves open, owned by the parse stage, which hands the request half on. */
     public void beginExchange() {
-        request.reset();
-        requestBodyRemaining = 0;
-        requestChunks.reset();
-        requestComplete = false;
-        requestReplayable = false;
-        retried = false;
-        keepAlive = false;
-        response.reset();
-        responseFilled = 0;
-        responseEnd = 0;
-        responseHeadParsed = false;
-        responseFraming = 0;
-        responseBodyRemaining = 0;
-        responseChunks.reset();
-        responseComplete = false;
-        responseStarted = false;
-        cannedStatus = 0;
-        cannedWritten = 0;
+        request.beginExchange();
+        response.beginExchange();
+        exchangeFailed = false;
+        OPEN_HALVES.setRelease(this, 2);
+    }
+
+    /**
+     * End one half of the exchange; called by the owner of that half, after its last write to the slot.
+     *
+     * @return {@code true} for the second half to end: the caller finishes the exchange and sees every write
+     *         the other half's owner made before ending it.
+     */
+    public boolean endHalf() {
+        return (int) OPEN_HALVES.getAndAdd(this, -1) == 1;
+    }
+
+    /** @return the close mode the exchange ends with: the stricter of the two halves'. */
+    public int closeMode() {
+        return Math.max(request.closeMode, response.closeMode);
     }
 
     /** Forget the connection; called when the slot returns to the free list. */
     public void clear() {
-        state = ConnectionState.FREE;
         client = null;
         parseKey = null;
         writeKey = null;
         clientAddressLength = 0;
-        requestBlock = BlockPool.NO_BLOCK;
-        requestBuffer = null;
-        requestFilled = 0;
-        leftoverStart = 0;
-        responseBlock = BlockPool.NO_BLOCK;
-        responseBuffer = null;
-        upstream = null;
-        beginExchange();
+        origin = null;
+        exchangeFailed = false;
+        request.clear();
+        response.clear();
+        OPEN_HALVES.setRelease(this, 0);
     }
 }

@@ -1,44 +1,93 @@
 package dev.weir.conn;
 
 /**
- * The states of a connection slot, as int constants; each names the stage that owns the slot in it.
+ * The states of a slot's two halves, as int constants; each state names the stage that owns the half in it.
+ * <p>
+ * A proxied exchange is two halves that flow independently: the <em>request half</em> (client to origin,
+ * the parse block) and the <em>response half</em> (origin to client, the upstream block). Every move between
+ * states goes through {@code Wiring.move}, which checks it against {@link ConnectionMoves}; that table is the
+ * one source of the diagram in docs/ARCHITECTURE.md.
  * <pre>
- *            accept
- *              |
- *              v
- *   +--> READING_HEAD (parse) --bad request--> WRITING_CANNED (write) --> closed
- *   |          |
- *   |          v
- *   |    FORWARDING_HEAD (upstream) <--> READING_BODY (parse) / FORWARDING_BODY (upstream)
- *   |          |
- *   |          v
- *   |    READING_RESPONSE (upstream) <--> WRITING_RESPONSE (write)
- *   |                                            |
- *   +-------------- keep-alive ------------------+--> closed
+ *  request half                                       response half
  *
- *   ABORTING (upstream): the client went away while an origin connection was attached.
+ *  FREE -accept-> READING_HEAD (parse) &lt;--------+     IDLE (with the request half in parse)
+ *                   |         |                 |       | head forwarded
+ *          bad head |         | head            |       v
+ *                   |         v                 |     RECEIVING (upstream) &lt;----+
+ *                   |   QUEUED / CONNECTING     |       |    |     |           | part written
+ *                   |   (upstream)              |       |    |     v           |
+ *                   |         v                 |       |    |   WRITING (write)
+ *                   |   SENDING (upstream) &lt;--+ |       |    |     | client failed mid-response
+ *                   |     |      |     part   | |       |    |     v
+ *                   |     |      v     read   | |       |    |   ABORTING_RESPONSE (upstream)
+ *                   |     |   READING_BODY ---+ |       |    v     |
+ *                   |     |   (parse)           |       |  CANNED (write): 502 504 503 408 400 ...
+ *                   |     v      | client failed|       v    |     |
+ *                   |   SENT     v              |     DONE &lt;-+-----+
+ *                   |     |   ABORTING_REQUEST  |
+ *                   |     v      (upstream)     |     the half that ends second finishes the exchange:
+ *                   +-&gt; DONE &lt;---+              |     keep-alive -&gt; READING_HEAD, else LINGERING
+ *                         |  keep-alive --------+     (parse, a lingering read) or closed -&gt; FREE
+ *                         +--&gt; LINGERING (parse) --&gt; FREE
  * </pre>
  */
 public final class ConnectionState {
 
-    /** In the free list. */
+    /** Request half: the slot is in the free list. */
     public static final int FREE = 0;
-    /** Parse stage: waiting for, or parsing, a request head. */
+    /** Request half, parse: waiting for, or parsing, a request head. */
     public static final int READING_HEAD = 1;
-    /** Upstream stage: taking an origin connection and sending the rewritten head and buffered body. */
-    public static final int FORWARDING_HEAD = 2;
-    /** Parse stage: reading the next part of the request body into the parse block. */
-    public static final int READING_BODY = 3;
-    /** Upstream stage: sending the request body part that the parse stage read. */
-    public static final int FORWARDING_BODY = 4;
-    /** Upstream stage: reading the response into the upstream block. */
-    public static final int READING_RESPONSE = 5;
-    /** Write stage: writing the upstream block to the client. */
-    public static final int WRITING_RESPONSE = 6;
-    /** Write stage: writing a preallocated error response, then closing. */
-    public static final int WRITING_CANNED = 7;
-    /** Upstream stage: closing the attached origin connection, then the slot. */
-    public static final int ABORTING = 8;
+    /** Request half, upstream: waiting for an origin connection under {@code upstream.max-connections}. */
+    public static final int QUEUED = 2;
+    /** Request half, upstream: the origin connection is being opened. */
+    public static final int CONNECTING = 3;
+    /** Request half, upstream: the forwarded head or a body part is being written to the origin. */
+    public static final int SENDING = 4;
+    /** Request half, parse: reading the next request-body part from the client. */
+    public static final int READING_BODY = 5;
+    /** Request half, upstream: the whole request went to the origin; it rests until the response ends. */
+    public static final int SENT = 6;
+    /** Request half, upstream: the client failed or stalled mid-request; the origin connection must go. */
+    public static final int ABORTING_REQUEST = 7;
+    /** Request half, parse: the exchange ended with client input unread; read and discard it, then close. */
+    public static final int LINGERING = 8;
+    /** Request half: ended for this exchange, owned by nobody, waiting for the response half to end. */
+    public static final int REQUEST_DONE = 9;
+
+    /** Response half: no exchange, or not yet forwarded; it goes wherever the request half goes. */
+    public static final int IDLE = 10;
+    /** Response half, upstream: reading the origin into the upstream block. */
+    public static final int RECEIVING = 11;
+    /** Response half, write: writing a part of the upstream block to the client. */
+    public static final int WRITING = 12;
+    /** Response half, write: writing a preallocated answer (an error, 408, 503) to the client. */
+    public static final int CANNED = 13;
+    /** Response half, upstream: the client failed mid-response with the origin connection still attached. */
+    public static final int ABORTING_RESPONSE = 14;
+    /** Response half: ended for this exchange, owned by nobody, waiting for the request half to end. */
+    public static final int RESPONSE_DONE = 15;
+
+    /** Number of states. */
+    public static final int COUNT = 16;
+
+    /** Owner: no stage (a resting or ended half). */
+    public static final int OWNER_NONE = 0;
+    /** Owner: the parse stage. */
+    public static final int OWNER_PARSE = 1;
+    /** Owner: the upstream stage. */
+    public static final int OWNER_UPSTREAM = 2;
+    /** Owner: the write stage. */
+    public static final int OWNER_WRITE = 3;
+
+    private static final String[] NAMES = {
+        "FREE", "READING_HEAD", "QUEUED", "CONNECTING", "SENDING", "READING_BODY", "SENT", "ABORTING_REQUEST",
+        "LINGERING", "REQUEST_DONE", "IDLE", "RECEIVING", "WRITING", "CANNED", "ABORTING_RESPONSE", "RESPONSE_DONE",
+    };
+    private static final int[] OWNERS = {
+        OWNER_NONE, OWNER_PARSE, OWNER_UPSTREAM, OWNER_UPSTREAM, OWNER_UPSTREAM, OWNER_PARSE, OWNER_UPSTREAM,
+        OWNER_UPSTREAM, OWNER_PARSE, OWNER_NONE, OWNER_NONE, OWNER_UPSTREAM, OWNER_WRITE, OWNER_WRITE,
+        OWNER_UPSTREAM, OWNER_NONE,
+    };
 
     private ConnectionState() {
     }
@@ -48,27 +97,22 @@ public final class ConnectionState {
      * @return its name, for logs.
      */
     public static String name(final int state) {
-        switch (state) {
-            case FREE:
-                return "FREE";
-            case READING_HEAD:
-                return "READING_HEAD";
-            case FORWARDING_HEAD:
-                return "FORWARDING_HEAD";
-            case READING_BODY:
-                return "READING_BODY";
-            case FORWARDING_BODY:
-                return "FORWARDING_BODY";
-            case READING_RESPONSE:
-                return "READING_RESPONSE";
-            case WRITING_RESPONSE:
-                return "WRITING_RESPONSE";
-            case WRITING_CANNED:
-                return "WRITING_CANNED";
-            case ABORTING:
-                return "ABORTING";
-            default:
-                return "UNKNOWN(" + state + ")";
-        }
+        return state >= 0 && state < COUNT ? NAMES[state] : "UNKNOWN(" + state + ")";
+    }
+
+    /**
+     * @param state a state constant.
+     * @return the {@code OWNER_*} stage that owns a half in it.
+     */
+    public static int owner(final int state) {
+        return OWNERS[state];
+    }
+
+    /**
+     * @param state a state constant.
+     * @return {@code true} for a request-half state, {@code false} for a response-half state.
+     */
+    public static boolean isRequestState(final int state) {
+        return state < IDLE;
     }
 }

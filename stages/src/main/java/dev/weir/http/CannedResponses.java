@@ -14,15 +14,19 @@ import dev.weir.arena.Arena;
 public final class CannedResponses {
 
     /** The status codes answered from canned bytes, in {@link #index(int)} order. */
-    static final int[] STATUSES = {400, 431, 501, 502, 503, 504, 505};
+    static final int[] STATUSES = {400, 408, 431, 501, 502, 503, 504, 505};
     private static final String[] REASONS = {
-        "Bad Request", "Request Header Fields Too Large", "Not Implemented", "Bad Gateway", "Service Unavailable",
-        "Gateway Timeout", "HTTP Version Not Supported",
+        "Bad Request", "Request Timeout", "Request Header Fields Too Large", "Not Implemented", "Bad Gateway",
+        "Service Unavailable", "Gateway Timeout", "HTTP Version Not Supported",
     };
     private static final String[] BODIES = {
-        "bad request\n", "request head too large\n", "not implemented\n", "bad gateway\n",
+        "bad request\n", "request timeout\n", "request head too large\n", "not implemented\n", "bad gateway\n",
         "no capacity: try again\n", "gateway timeout\n", "HTTP version not supported\n",
     };
+    /** Index of 502, the answer for a status without canned bytes. */
+    private static final int BAD_GATEWAY_INDEX = 4;
+    /** Seconds a client told 503 should wait before retrying. */
+    static final int RETRY_AFTER_SECONDS = 1;
 
     private final ByteBuffer[] views;
 
@@ -40,6 +44,7 @@ public final class CannedResponses {
         return HttpBytes.ascii("HTTP/1.1 " + status + " " + REASONS[i] + "\r\n"
             + "Content-Type: text/plain\r\n"
             + "Content-Length: " + body.length() + "\r\n"
+            + (status == 503 ? "Retry-After: " + RETRY_AFTER_SECONDS + "\r\n" : "")
             + "Connection: close\r\n"
             + "\r\n"
             + body);
@@ -96,6 +101,6 @@ public final class CannedResponses {
                 return i;
             }
         }
-        return 3;
+        return BAD_GATEWAY_INDEX;
     }
 }

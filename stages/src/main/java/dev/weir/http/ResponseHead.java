@@ -8,13 +8,13 @@ package dev.weir.http;
 public final class ResponseHead {
 
     /** The body length is given by {@code Content-Length}. */
-    public static final int FRAMING_LENGTH = 1;
+    public static final int FRAMING_LENGTH = BodyFramer.LENGTH;
     /** The body is chunked. */
-    public static final int FRAMING_CHUNKED = 2;
+    public static final int FRAMING_CHUNKED = BodyFramer.CHUNKED;
     /** The body runs until the origin closes the connection. */
-    public static final int FRAMING_CLOSE = 3;
+    public static final int FRAMING_CLOSE = BodyFramer.UNTIL_CLOSE;
     /** There is no body (HEAD request, 1xx, 204, 304). */
-    public static final int FRAMING_NONE = 4;
+    public static final int FRAMING_NONE = BodyFramer.NONE;
 
     int scanned;
     int status;
@@ -61,7 +61,7 @@ public final class ResponseHead {
      * How the body is delimited (RFC 9112 6.3).
      *
      * @param requestMethod the request's method id: a response to HEAD has no body.
-     * @return one of the {@code FRAMING_*} constants.
+     * @return one of the {@code FRAMING_*} constants, which are {@link BodyFramer} modes.
      */
     public int framing(final int requestMethod) {
         if (requestMethod == RequestHead.HEAD || status < 200 || status == 204 || status == 304) {

@@ -30,6 +30,11 @@ final class AcceptStage extends SelectorStage {
 
     /** Most connections accepted in one turn, so returned slots and other work are not starved. */
     static final int DEFAULT_ACCEPT_BATCH = 64;
+    /**
+     * Pause after {@code accept} fails (e.g. EMFILE, out of descriptors): the pending connection stays queued
+     * and the listening socket stays ready, so accepting again at once would spin the thread.
+     */
+    static final long DEFAULT_ACCEPT_BACKOFF_NS = 50_000_000L;
 
     private final ServerSocketChannel server;
     private final Wiring wiring;
@@ -38,11 +43,14 @@ final class AcceptStage extends SelectorStage {
     private final BlockPool upstreamBlocks;
     private final int sendBufferBytes;
     private final ByteBuffer serviceUnavailable;
+    private final SelectionKey serverKey;
+    private long resumeAcceptNs;
+    private boolean acceptPaused;
 
     AcceptStage(final Selector selector, final WakeSignal wake, final ServerSocketChannel server,
         final Wiring wiring, final BlockPool parseBlocks, final BlockPool upstreamBlocks, final int sendBufferBytes,
         final ByteBuffer serviceUnavailable) throws IOException {
-        super("weir-accept", selector, wake, null);
+        super("weir-accept", selector, wake, null, 0);
         this.server = server;
         this.wiring = wiring;
         this.slots = wiring.slots;
@@ -50,11 +58,15 @@ final class AcceptStage extends SelectorStage {
         this.upstreamBlocks = upstreamBlocks;
         this.sendBufferBytes = sendBufferBytes;
         this.serviceUnavailable = serviceUnavailable;
-        server.register(selector, SelectionKey.OP_ACCEPT);
+        this.serverKey = server.register(selector, SelectionKey.OP_ACCEPT);
     }
 
     @Override
     int doOtherWork() {
+        if (acceptPaused && nowNs - resumeAcceptNs >= 0) {
+            acceptPaused = false;
+            serverKey.interestOps(SelectionKey.OP_ACCEPT);
+        }
         return slots.drainReturns() ? 1 : 0;
     }
 
@@ -64,16 +76,31 @@ final class AcceptStage extends SelectorStage {
     }
 
     @Override
-    void onSlot(final int slot) {
+    void onSlot(final int slot, final boolean responseHalf) {
         throw new IllegalStateException("the accept stage has no inbox");
     }
 
     @Override
-    int onReady(final SelectionKey key) throws IOException {
+    void onExpiry(final int slot, final int kind) {
+        throw new IllegalStateException("the accept stage has no deadlines");
+    }
+
+    @Override
+    int onReady(final SelectionKey key) {
         for (int i = 0; i < DEFAULT_ACCEPT_BATCH; i++) {
-            // Allocates: the JDK creates a SocketChannel (and later SelectionKeys) per accepted connection;
-            // NIO cannot accept into an existing channel object. Requests on the connection allocate nothing.
-            final SocketChannel client = server.accept();
+            final SocketChannel client;
+            try {
+                // Allocates: the JDK creates a SocketChannel (and later SelectionKeys) per accepted connection;
+                // NIO cannot accept into an existing channel object. Requests on the connection allocate nothing.
+                client = server.accept();
+            } catch (final IOException ex) {
+                // Out of descriptors or a transient failure: back off instead of spinning on a ready socket.
+                counters.increment(StageCounters.ERRORS);
+                serverKey.interestOps(0);
+                acceptPaused = true;
+                resumeAcceptNs = System.nanoTime() + DEFAULT_ACCEPT_BACKOFF_NS;
+                break;
+            }
             if (client == null) {
                 break;
             }
@@ -88,7 +115,7 @@ final class AcceptStage extends SelectorStage {
             client.setOption(StandardSocketOptions.TCP_NODELAY, Boolean.TRUE);
             client.setOption(StandardSocketOptions.SO_SNDBUF, sendBufferBytes);
         } catch (final IOException ex) {
-            counters.errors++;
+            counters.increment(StageCounters.ERRORS);
             Wiring.closeQuietly(client);
             return;
         }
@@ -104,29 +131,27 @@ final class AcceptStage extends SelectorStage {
             if (requestBlock != BlockPool.NO_BLOCK) {
                 parseBlocks.release(requestBlock);
             }
-            slots.slot(index).state = ConnectionState.FREE;
             slots.release(index);
             reject(client);
             return;
         }
-        counters.accepted++;
+        counters.increment(StageCounters.ACCEPTED);
         final ConnectionSlot slot = slots.slot(index);
         slot.client = client;
-        slot.requestBlock = requestBlock;
-        slot.requestBuffer = parseBlocks.buffer(requestBlock);
-        slot.requestBase = parseBlocks.offset(requestBlock);
-        slot.requestFilled = 0;
-        slot.leftoverStart = 0;
-        slot.responseBlock = responseBlock;
-        slot.responseBuffer = upstreamBlocks.buffer(responseBlock);
-        slot.responseBase = upstreamBlocks.offset(responseBlock);
+        slot.request.block = requestBlock;
+        slot.request.buffer = parseBlocks.buffer(requestBlock);
+        slot.request.base = parseBlocks.offset(requestBlock);
+        slot.request.filled = 0;
+        slot.response.block = responseBlock;
+        slot.response.buffer = upstreamBlocks.buffer(responseBlock);
+        slot.response.base = upstreamBlocks.offset(responseBlock);
         recordAddress(slot, client);
-        wiring.toParse(slot, ConnectionState.READING_HEAD);
+        wiring.request(slot, ConnectionState.READING_HEAD, ConnectionState.OWNER_NONE);
     }
 
     /** Answer 503 from the preallocated bytes and close; best effort, never blocks. */
     private void reject(final SocketChannel client) {
-        counters.rejected++;
+        counters.increment(StageCounters.REJECTED);
         try {
             serviceUnavailable.clear();
             client.write(serviceUnavailable);
@@ -182,11 +207,11 @@ final class AcceptStage extends SelectorStage {
      */
     void onSlotReturned(final int index) {
         final ConnectionSlot slot = slots.slot(index);
-        if (slot.requestBlock != BlockPool.NO_BLOCK) {
-            parseBlocks.release(slot.requestBlock);
+        if (slot.request.block != BlockPool.NO_BLOCK) {
+            parseBlocks.release(slot.request.block);
         }
-        if (slot.responseBlock != BlockPool.NO_BLOCK) {
-            upstreamBlocks.release(slot.responseBlock);
+        if (slot.response.block != BlockPool.NO_BLOCK) {
+            upstreamBlocks.release(slot.response.block);
         }
         slot.clear();
     }

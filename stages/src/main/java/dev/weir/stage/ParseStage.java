@@ -10,6 +10,8 @@ import net.openhft.chronicle.bytes.BytesStore;
 
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
+import dev.weir.conn.RequestHalf;
+import dev.weir.conn.TimeoutKind;
 import dev.weir.http.HttpBytes;
 import dev.weir.http.ParseStatus;
 import dev.weir.http.RequestHeadParser;
@@ -17,21 +19,25 @@ import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
 
 /**
- * Reads from clients into their slots' parse blocks: request heads, parsed in place, and the parts of request
- * bodies the upstream stage asks for. A complete head goes to the upstream stage; a bad one to the write stage
- * with the status to answer.
+ * Reads from clients into the request half's parse block: request heads, parsed in place; the body parts the
+ * upstream stage asks for; and, after an exchange that leaves client input unread, a lingering read that
+ * discards it before the close, so the client reads Weir's answer rather than a reset.
  * <p>
- * A client's read interest stays registered while its slot is elsewhere in the pipeline: flipping it off and
- * on for every request costs an {@code epoll_ctl} pair per request. Which slots this stage owns is tracked in
- * {@link #owned}, written only here (set when a slot arrives through the inbox, cleared before it is handed
- * on); a readiness event for a slot the stage does not own (a pipelined request, a client that closes early)
- * switches that interest off until the slot comes back.
+ * Deadlines: a head must arrive within {@code timeout.client-head} (else 408, or a silent close when nothing
+ * came), an idle keep-alive connection lasts {@code timeout.keep-alive}, a body part {@code timeout.client-body},
+ * a lingering read {@code timeout.linger}.
+ * <p>
+ * A client's read interest stays registered while its request half is elsewhere: flipping it off and on for
+ * every request costs an {@code epoll_ctl} pair. Which request halves this stage owns is tracked in
+ * {@link #owned}, written only here; a readiness event for one it does not own (a pipelined request, a client
+ * that closes early) switches the interest off until the half comes back.
  * <p>
  * <b>Note:</b> one thread per instance; a slot is served by instance {@code index % parseThreads}.
  */
 final class ParseStage extends SelectorStage {
 
     private static final byte[] CONTINUE = HttpBytes.ascii("HTTP/1.1 100 Continue\r\n\r\n");
+    private static final int SELF = ConnectionState.OWNER_PARSE;
 
     private final Wiring wiring;
     private final BytesStore<?, ?> store;
@@ -39,15 +45,24 @@ final class ParseStage extends SelectorStage {
     private final RequestHeadParser parser = new RequestHeadParser();
     private final ByteBuffer continueView;
     private final boolean[] owned;
+    private final long headTimeoutNs;
+    private final long bodyTimeoutNs;
+    private final long keepAliveTimeoutNs;
+    private final long lingerTimeoutNs;
 
     ParseStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
-        final Wiring wiring, final BytesStore<?, ?> parseStore, final int blockLength, final ByteBuffer continueView) {
-        super("weir-parse-" + id, selector, wake, inbox);
+        final Wiring wiring, final BytesStore<?, ?> parseStore, final int blockLength, final ByteBuffer continueView,
+        final StageTimeouts timeouts) {
+        super("weir-parse-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
         this.store = parseStore;
         this.blockLength = blockLength;
         this.continueView = continueView;
         this.owned = new boolean[wiring.slots.capacity()];
+        this.headTimeoutNs = timeouts.clientHeadNs;
+        this.bodyTimeoutNs = timeouts.clientBodyNs;
+        this.keepAliveTimeoutNs = timeouts.keepAliveNs;
+        this.lingerTimeoutNs = timeouts.lingerNs;
     }
 
     /** @return the interim response written to clients that expect it. */
@@ -56,19 +71,23 @@ final class ParseStage extends SelectorStage {
     }
 
     @Override
-    void onSlot(final int index) throws IOException {
+    void onSlot(final int index, final boolean responseHalf) throws IOException {
         final ConnectionSlot slot = wiring.slots.slot(index);
         owned[index] = true;
-        switch (slot.state) {
+        switch (slot.request.state) {
             case ConnectionState.READING_HEAD:
                 beginRequest(slot);
                 break;
             case ConnectionState.READING_BODY:
-                slot.requestFilled = 0;
+                slot.request.filled = 0;
+                deadline(index, bodyTimeoutNs, TimeoutKind.CLIENT_BODY);
                 readBody(slot);
                 break;
+            case ConnectionState.LINGERING:
+                beginLinger(slot);
+                break;
             default:
-                throw unexpectedState(slot);
+                throw unexpectedState(slot, slot.request.state);
         }
     }
 
@@ -79,18 +98,50 @@ final class ParseStage extends SelectorStage {
             return -1;
         }
         if (!owned[slot.index]) {
-            // Bytes or an end of stream while another stage owns the slot: wait until it is handed back.
+            // Bytes or an end of stream while another stage owns the half: wait until it is handed back.
             pause(key);
             return -1;
         }
-        if (slot.state == ConnectionState.READING_HEAD) {
-            readHead(slot);
-        } else if (slot.state == ConnectionState.READING_BODY) {
-            readBody(slot);
-        } else {
-            pause(key);
+        switch (slot.request.state) {
+            case ConnectionState.READING_HEAD:
+                readHead(slot);
+                break;
+            case ConnectionState.READING_BODY:
+                readBody(slot);
+                break;
+            case ConnectionState.LINGERING:
+                readLinger(slot);
+                break;
+            default:
+                pause(key);
+                break;
         }
         return slot.index;
+    }
+
+    @Override
+    void onExpiry(final int index, final int kind) {
+        final ConnectionSlot slot = wiring.slots.slot(index);
+        if (!owned[index]) {
+            return;
+        }
+        switch (slot.request.state) {
+            case ConnectionState.READING_HEAD:
+                if (slot.request.filled > 0) {
+                    answer(slot, 408);
+                } else {
+                    closeAndRelease(slot);
+                }
+                break;
+            case ConnectionState.READING_BODY:
+                abort(slot, 408);
+                break;
+            case ConnectionState.LINGERING:
+                closeAndRelease(slot);
+                break;
+            default:
+                throw unexpectedState(slot, slot.request.state);
+        }
     }
 
     private static void pause(final SelectionKey key) {
@@ -107,34 +158,53 @@ final class ParseStage extends SelectorStage {
         }
     }
 
-    private void toUpstream(final ConnectionSlot slot, final int state) {
+    private void handOn(final ConnectionSlot slot, final int to) {
         owned[slot.index] = false;
-        wiring.toUpstream(slot, state);
-    }
-
-    private void toWrite(final ConnectionSlot slot, final int state) {
-        owned[slot.index] = false;
-        wiring.toWrite(slot, state);
+        timers.cancel(slot.index);
+        wiring.request(slot, to, SELF);
     }
 
     private void closeAndRelease(final ConnectionSlot slot) {
         owned[slot.index] = false;
-        wiring.closeAndRelease(slot);
+        timers.cancel(slot.index);
+        wiring.closeAndRelease(slot, false);
+    }
+
+    /** Answer from preallocated bytes and close after a lingering read: the request half ends here. */
+    private void answer(final ConnectionSlot slot, final int status) {
+        counters.increment(StageCounters.ERROR_RESPONSES);
+        owned[slot.index] = false;
+        timers.cancel(slot.index);
+        slot.request.closeMode = ConnectionSlot.CLOSE_LINGER;
+        slot.response.cannedStatus = status;
+        // End the request half first: it cannot be the last while this stage still holds the response half.
+        wiring.endRequest(slot, SELF);
+        wiring.response(slot, ConnectionState.CANNED, SELF);
+    }
+
+    /** The client failed mid-body: the upstream stage drops the origin connection and ends the exchange. */
+    private void abort(final ConnectionSlot slot, final int status) {
+        slot.request.abortStatus = status;
+        pause(slot.parseKey);
+        handOn(slot, ConnectionState.ABORTING_REQUEST);
     }
 
     private void beginRequest(final ConnectionSlot slot) throws IOException {
+        final RequestHalf request = slot.request;
         final boolean newConnection = slot.parseKey == null;
         if (newConnection) {
             slot.parseKey = slot.client.register(selector, SelectionKey.OP_READ, slot);
         }
-        final int leftover = slot.requestFilled - slot.leftoverStart;
-        if (leftover > 0 && slot.leftoverStart > 0) {
-            store.move(slot.requestBase + slot.leftoverStart, slot.requestBase, leftover);
+        final int leftover = request.filled - request.bodyEnd;
+        if (leftover > 0 && request.bodyEnd > 0) {
+            store.move(request.base + request.bodyEnd, request.base, leftover);
         }
-        slot.requestFilled = Math.max(0, leftover);
-        slot.leftoverStart = 0;
+        request.filled = Math.max(0, leftover);
         slot.beginExchange();
-        if (slot.requestFilled > 0) {
+        final boolean waitingForNext = !newConnection && request.filled == 0;
+        deadline(slot.index, waitingForNext ? keepAliveTimeoutNs : headTimeoutNs,
+            waitingForNext ? TimeoutKind.KEEP_ALIVE : TimeoutKind.CLIENT_HEAD);
+        if (request.filled > 0) {
             parse(slot);
         } else if (newConnection) {
             // A new client has usually sent its request already: try before waiting for the selector.
@@ -145,8 +215,9 @@ final class ParseStage extends SelectorStage {
     }
 
     private void readHead(final ConnectionSlot slot) throws IOException {
-        final ByteBuffer buffer = slot.requestBuffer;
-        buffer.limit(blockLength).position(slot.requestFilled);
+        final RequestHalf request = slot.request;
+        final ByteBuffer buffer = request.buffer;
+        buffer.limit(blockLength).position(request.filled);
         final int n = slot.client.read(buffer);
         if (n < 0) {
             closeAndRelease(slot);
@@ -156,32 +227,35 @@ final class ParseStage extends SelectorStage {
             watch(slot.parseKey);
             return;
         }
-        slot.requestFilled += n;
+        if (request.filled == 0 && timers.kind(slot.index) == TimeoutKind.KEEP_ALIVE) {
+            // The next request has begun: from now on its head has the head deadline.
+            deadline(slot.index, headTimeoutNs, TimeoutKind.CLIENT_HEAD);
+        }
+        request.filled += n;
         parse(slot);
     }
 
     private void parse(final ConnectionSlot slot) throws IOException {
-        final int status = parser.parse(store, slot.requestBase, slot.requestFilled, blockLength, slot.request);
+        final RequestHalf request = slot.request;
+        final int status = parser.parse(store, request.base, request.filled, blockLength, request.head);
         if (status == ParseStatus.NEED_MORE) {
             watch(slot.parseKey);
             return;
         }
         if (status != ParseStatus.COMPLETE) {
-            counters.errorResponses++;
-            slot.cannedStatus = -status;
-            toWrite(slot, ConnectionState.WRITING_CANNED);
+            answer(slot, -status);
             return;
         }
-        counters.requests++;
-        slot.keepAlive = slot.request.isKeepAlive();
-        if (slot.request.expectsContinue() && slot.request.hasBody()
-            && slot.requestFilled == slot.request.headLength()) {
+        counters.increment(StageCounters.REQUESTS);
+        request.keepAlive = request.head.isKeepAlive();
+        if (request.head.expectsContinue() && request.head.hasBody()
+            && request.filled == request.head.headLength()) {
             if (!sendContinue(slot)) {
                 closeAndRelease(slot);
                 return;
             }
         }
-        toUpstream(slot, ConnectionState.FORWARDING_HEAD);
+        handOn(slot, ConnectionState.QUEUED);
     }
 
     /** @return {@code false} when the interim response could not be written whole. */
@@ -192,22 +266,63 @@ final class ParseStage extends SelectorStage {
         return !continueView.hasRemaining();
     }
 
-    private void readBody(final ConnectionSlot slot) throws IOException {
-        final ByteBuffer buffer = slot.requestBuffer;
-        buffer.limit(blockLength).position(slot.requestFilled);
-        final int n = slot.client.read(buffer);
+    private void readBody(final ConnectionSlot slot) {
+        final RequestHalf request = slot.request;
+        final ByteBuffer buffer = request.buffer;
+        buffer.limit(blockLength).position(request.filled);
+        int n;
+        try {
+            n = slot.client.read(buffer);
+        } catch (final IOException ex) {
+            n = -1;
+        }
         if (n < 0) {
             // The client left mid-body: the origin connection holds half a request and must go.
-            pause(slot.parseKey);
-            toUpstream(slot, ConnectionState.ABORTING);
+            abort(slot, 0);
             return;
         }
         if (n == 0) {
             watch(slot.parseKey);
             return;
         }
-        slot.requestFilled += n;
-        toUpstream(slot, ConnectionState.FORWARDING_BODY);
+        request.filled += n;
+        handOn(slot, ConnectionState.SENDING);
+    }
+
+    private void beginLinger(final ConnectionSlot slot) throws IOException {
+        deadline(slot.index, lingerTimeoutNs, TimeoutKind.LINGER);
+        try {
+            // The answer is written: a FIN tells the client, whose further bytes are read and dropped below.
+            slot.client.shutdownOutput();
+        } catch (final IOException ex) {
+            closeAndRelease(slot);
+            return;
+        }
+        if (slot.parseKey == null) {
+            slot.parseKey = slot.client.register(selector, SelectionKey.OP_READ, slot);
+        }
+        readLinger(slot);
+    }
+
+    private void readLinger(final ConnectionSlot slot) {
+        final ByteBuffer buffer = slot.request.buffer;
+        for (;;) {
+            buffer.limit(blockLength).position(0);
+            int n;
+            try {
+                n = slot.client.read(buffer);
+            } catch (final IOException ex) {
+                n = -1;
+            }
+            if (n < 0) {
+                closeAndRelease(slot);
+                return;
+            }
+            if (n == 0) {
+                watch(slot.parseKey);
+                return;
+            }
+        }
     }
 
     @Override
@@ -216,9 +331,9 @@ final class ParseStage extends SelectorStage {
             return;
         }
         final ConnectionSlot slot = wiring.slots.slot(index);
-        if (slot.upstream != null) {
-            toUpstream(slot, ConnectionState.ABORTING);
-        } else if (slot.state != ConnectionState.FREE) {
+        if (slot.request.state == ConnectionState.READING_BODY) {
+            abort(slot, 0);
+        } else if (slot.request.state != ConnectionState.FREE) {
             closeAndRelease(slot);
         }
     }

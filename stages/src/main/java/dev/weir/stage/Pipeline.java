@@ -6,6 +6,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import dev.weir.config.StageSizes;
 import dev.weir.config.WeirConfig;
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
+import dev.weir.conn.TimeoutKind;
 import dev.weir.http.CannedResponses;
 import dev.weir.ring.SlotPool;
 import dev.weir.ring.StageRing;
@@ -122,6 +124,7 @@ public final class Pipeline implements AutoCloseable {
         listenAddress = (InetSocketAddress) server.getLocalAddress();
 
         final ByteBuffer serviceUnavailable = cannedView(acceptArena, 503);
+        final StageTimeouts timeouts = StageTimeouts.of(c);
         acceptHolder[0] = new AcceptStage(acceptSelector, acceptWake, server, wiring, parseBlocks, upstreamBlocks,
             c.socketSendBufferBytes(), serviceUnavailable);
         add(acceptHolder[0]);
@@ -130,23 +133,21 @@ public final class Pipeline implements AutoCloseable {
             final byte[] continueBytes = ParseStage.continueBytes();
             parseArena.store().write(offset, continueBytes, 0, continueBytes.length);
             add(new ParseStage(i, parseSelectors[i], parseWakes[i], parseRings[i], wiring, parseArena.store(),
-                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length)));
+                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length), timeouts));
         }
-        final int perThread = c.upstreamConnections() / c.upstreamThreads();
-        final int remainder = c.upstreamConnections() % c.upstreamThreads();
         for (int i = 0; i < c.upstreamThreads(); i++) {
             final long offset = upstreamArena.reserve(STAGE_SCRATCH_BYTES);
-            final UpstreamPool pool = new UpstreamPool(perThread + (i < remainder ? 1 : 0), c.connections());
+            final UpstreamPool pool = new UpstreamPool(StageSizes.originConnectionsOfThread(c, i), c.connections());
             final UpstreamStage stage = new UpstreamStage(i, upstreamSelectors[i], upstreamWakes[i],
                 upstreamRings[i], wiring, pool, origin, parseArena.store(), upstreamArena.store(),
                 c.upstreamBufferBytes(), c.socketReceiveBufferBytes(), c.socketSendBufferBytes(),
-                upstreamArena.view(offset, STAGE_SCRATCH_BYTES));
+                upstreamArena.view(offset, STAGE_SCRATCH_BYTES), timeouts);
             upstreamStages.add(stage);
             add(stage);
         }
         for (int i = 0; i < c.writeThreads(); i++) {
             add(new WriteStage(i, writeSelectors[i], writeWakes[i], writeRings[i], wiring,
-                CannedResponses.viewsFor(writeArena)));
+                CannedResponses.viewsFor(writeArena), timeouts));
         }
     }
 
@@ -243,7 +244,7 @@ public final class Pipeline implements AutoCloseable {
      */
     public boolean isIdle() {
         return slotsInUse() == 0 && parseBlocks.counters().inUse() == 0 && upstreamBlocks.counters().inUse() == 0
-            && upstreamConnectionsBusy() == 0;
+            && upstreamConnectionsBusy() == 0 && upstreamQueued() == 0;
     }
 
     /** @return a one-line account of the pools, for leak reports. */
@@ -251,12 +252,12 @@ public final class Pipeline implements AutoCloseable {
         return "slots in use " + slotsInUse() + "/" + slots.capacity()
             + ", parse blocks in use " + parseBlocks.counters().inUse()
             + ", upstream blocks in use " + upstreamBlocks.counters().inUse()
-            + ", origin connections busy " + upstreamConnectionsBusy();
+            + ", origin connections busy " + upstreamConnectionsBusy() + ", queued " + upstreamQueued();
     }
 
     /**
-     * A diagnostic listing of every slot that is not free, with its state; for test failure messages.
-     * Reads slots owned by other threads without synchronisation, so it may be slightly stale.
+     * A diagnostic listing of every slot that is not free, with the state of each half; for test failure
+     * messages. Reads slots owned by other threads without synchronisation, so it may be slightly stale.
      *
      * @return one line per busy slot.
      */
@@ -264,18 +265,17 @@ public final class Pipeline implements AutoCloseable {
         final StringBuilder text = new StringBuilder();
         for (int i = 0; i < slots.capacity(); i++) {
             final ConnectionSlot slot = slots.slot(i);
-            if (slot.state != ConnectionState.FREE) {
-                text.append("slot ").append(i).append(' ').append(ConnectionState.name(slot.state))
-                    .append(" requestFilled=").append(slot.requestFilled)
-                    .append(" responseFilled=").append(slot.responseFilled)
-                    .append(" headParsed=").append(slot.responseHeadParsed)
-                    .append(" complete=").append(slot.responseComplete)
-                    .append(" upstream=").append(slot.upstream == null ? "-"
-                        : slot.upstream.index + ":" + UpstreamConnection.stateName(slot.upstream.state)
-                        + " upstreamOps=" + interest(slot.upstream.key)
-                        + " responseEnd=" + slot.responseEnd + " framing=" + slot.responseFraming
-                        + " bodyRemaining=" + slot.responseBodyRemaining
-                        + " bufferPos=" + slot.responseBuffer.position() + "/" + slot.responseBuffer.limit())
+            if (slot.request.state != ConnectionState.FREE) {
+                final UpstreamConnection origin = slot.origin;
+                text.append("slot ").append(i)
+                    .append(" request=").append(ConnectionState.name(slot.request.state))
+                    .append(" filled=").append(slot.request.filled)
+                    .append(" response=").append(ConnectionState.name(slot.response.state))
+                    .append(" filled=").append(slot.response.filled)
+                    .append(" headParsed=").append(slot.response.headParsed)
+                    .append(" last=").append(slot.response.last)
+                    .append(" origin=").append(origin == null ? "-"
+                        : origin.index + ":" + UpstreamConnection.stateName(origin.state))
                     .append(" parseOps=").append(interest(slot.parseKey))
                     .append(" writeOps=").append(interest(slot.writeKey))
                     .append('\n');
@@ -284,11 +284,59 @@ public final class Pipeline implements AutoCloseable {
         return text.toString();
     }
 
-    private static String interest(final java.nio.channels.SelectionKey key) {
+    private static String interest(final SelectionKey key) {
         if (key == null) {
             return "-";
         }
         return key.isValid() ? Integer.toString(key.interestOps()) : "cancelled";
+    }
+
+    /**
+     * @param kind a {@link TimeoutKind} constant.
+     * @return deadlines of that kind that expired, over every stage, since start.
+     */
+    public long expirations(final int kind) {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            total += stage.counters().expirations(kind);
+        }
+        return total;
+    }
+
+    /** @return requests sent again on a fresh origin connection after a reused one failed. */
+    public long retries() {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            total += stage.counters().retries();
+        }
+        return total;
+    }
+
+    /** @return client connections reset so that a truncated response could not pass for a whole one. */
+    public long resets() {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            total += stage.counters().resets();
+        }
+        return total;
+    }
+
+    /** @return origin connections with an open socket (serving or idle), over every upstream thread. */
+    public int upstreamConnectionsOpen() {
+        int open = 0;
+        for (final UpstreamStage stage : upstreamStages) {
+            open += stage.pool().open();
+        }
+        return open;
+    }
+
+    /** @return requests waiting for an origin connection now, over every upstream thread. */
+    public int upstreamQueued() {
+        int queued = 0;
+        for (final UpstreamStage stage : upstreamStages) {
+            queued += stage.pool().queued();
+        }
+        return queued;
     }
 
     /** @return connections refused with 503 because a pool was empty. */

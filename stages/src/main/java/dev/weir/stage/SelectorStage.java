@@ -16,6 +16,7 @@ import dev.weir.conn.ConnectionState;
 import dev.weir.ring.HandoffEvent;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
+import dev.weir.timer.TimerWheel;
 import dev.weir.upstream.UpstreamConnection;
 
 /**
@@ -31,6 +32,12 @@ abstract class SelectorStage implements Stage {
 
     /** Longest sleep in the selector, so cancelled keys of closed sockets are flushed promptly. */
     static final long DEFAULT_IDLE_SELECT_TIMEOUT_MS = 100;
+    /** Longest sleep while deadlines are pending, so they fire at most this late. */
+    static final long DEFAULT_TIMER_SELECT_TIMEOUT_MS = 20;
+    /** Timer wheel resolution. */
+    static final long DEFAULT_TICK_NS = 10_000_000L;
+    /** Timer wheel buckets: one revolution is about 10 s; later deadlines wait in their bucket. */
+    static final int DEFAULT_TICKS_PER_WHEEL = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(SelectorStage.class);
 
@@ -39,7 +46,12 @@ abstract class SelectorStage implements Stage {
     protected final WakeSignal wake;
     protected final StageRing inbox;
     protected final StageCounters counters;
+    /** Deadlines of the slots this stage waits for, keyed by slot index. */
+    protected final TimerWheel timers;
+    /** {@link System#nanoTime()} at the start of the current turn. */
+    protected long nowNs;
     private final Consumer<SelectionKey> onReadyKey = this::onReadyKey;
+    private final TimerWheel.ExpiryHandler onExpiry = this::onTimerExpiry;
     private final EventPoller.Handler<HandoffEvent> onInboxEvent = this::onInboxEvent;
     /**
      * Times an idle stage yields its core, checking its inbox after each, before it sleeps in its selector
@@ -50,21 +62,36 @@ abstract class SelectorStage implements Stage {
     private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
     private int eventsThisTurn;
 
-    SelectorStage(final String roleName, final Selector selector, final WakeSignal wake, final StageRing inbox) {
+    SelectorStage(final String roleName, final Selector selector, final WakeSignal wake, final StageRing inbox,
+        final int slotCount) {
         this.roleName = roleName;
         this.selector = selector;
         this.wake = wake;
         this.inbox = inbox;
         this.counters = new StageCounters();
+        this.timers = new TimerWheel(slotCount, DEFAULT_TICK_NS, DEFAULT_TICKS_PER_WHEEL);
     }
 
     @Override
     public int doWork() throws Exception {
         eventsThisTurn = 0;
+        nowNs = System.nanoTime();
+        final int expired = timers.poll(nowNs, onExpiry);
         if (inbox != null) {
             inbox.poll(onInboxEvent);
         }
-        return eventsThisTurn + doOtherWork() + selector.selectNow(onReadyKey);
+        return expired + eventsThisTurn + doOtherWork() + selector.selectNow(onReadyKey);
+    }
+
+    /**
+     * Set a slot's deadline in this stage.
+     *
+     * @param slot      the slot index.
+     * @param timeoutNs from now.
+     * @param kind      a {@code TimeoutKind} constant.
+     */
+    void deadline(final int slot, final long timeoutNs, final int kind) {
+        timers.schedule(slot, nowNs + timeoutNs, kind);
     }
 
     @Override
@@ -80,7 +107,8 @@ abstract class SelectorStage implements Stage {
         wake.prepareToSleep();
         try {
             if (!hasPendingWork()) {
-                selector.select(onReadyKey, DEFAULT_IDLE_SELECT_TIMEOUT_MS);
+                selector.select(onReadyKey, timers.scheduled() > 0 ? DEFAULT_TIMER_SELECT_TIMEOUT_MS
+                    : DEFAULT_IDLE_SELECT_TIMEOUT_MS);
             }
         } finally {
             wake.awake();
@@ -143,21 +171,32 @@ abstract class SelectorStage implements Stage {
     }
 
     /**
-     * @param slot a slot that arrived in a state this stage does not handle.
+     * @param slot  a slot that arrived in a state this stage does not handle.
+     * @param state that state.
      * @return the exception that reports the bug.
      */
-    IllegalStateException unexpectedState(final ConnectionSlot slot) {
+    IllegalStateException unexpectedState(final ConnectionSlot slot, final int state) {
         return new IllegalStateException(roleName + ": slot " + slot.index + " arrived in "
-            + ConnectionState.name(slot.state));
+            + ConnectionState.name(state));
     }
 
     /**
-     * A slot arrived in the inbox.
+     * A half of a slot arrived in the inbox.
      *
-     * @param slot its index.
+     * @param slot         its index.
+     * @param responseHalf {@code true} for the response half, else the request half.
      * @throws IOException when its socket failed; handled by {@link #onFailure(int, Throwable)}.
      */
-    abstract void onSlot(int slot) throws IOException;
+    abstract void onSlot(int slot, boolean responseHalf) throws IOException;
+
+    /**
+     * A slot's deadline in this stage passed.
+     *
+     * @param slot the slot index.
+     * @param kind the {@code TimeoutKind} it was scheduled with.
+     * @throws IOException when a socket failed while handling it.
+     */
+    abstract void onExpiry(int slot, int kind) throws IOException;
 
     /**
      * A registered channel is ready.
@@ -178,13 +217,22 @@ abstract class SelectorStage implements Stage {
 
     private boolean onInboxEvent(final HandoffEvent event, final long sequence, final boolean endOfBatch) {
         eventsThisTurn++;
-        final int slot = event.slot();
+        final int slot = event.slot() >>> 1;
         try {
-            onSlot(slot);
+            onSlot(slot, (event.slot() & ConnectionSlot.RESPONSE_HALF) != 0);
         } catch (final Throwable t) {
             fail(slot, t);
         }
         return true;
+    }
+
+    private void onTimerExpiry(final int slot, final int kind) {
+        counters.expired(kind);
+        try {
+            onExpiry(slot, kind);
+        } catch (final Throwable t) {
+            fail(slot, t);
+        }
     }
 
     private void onReadyKey(final SelectionKey key) {
@@ -203,10 +251,10 @@ abstract class SelectorStage implements Stage {
     }
 
     private void fail(final int slot, final Throwable t) {
-        counters.errors++;
+        counters.increment(StageCounters.ERRORS);
         if (!(t instanceof IOException)) {
-            counters.bugs++;
-            if (counters.bugs <= 10) {
+            counters.increment(StageCounters.BUGS);
+            if (counters.bugs() <= 10) {
                 LOG.error("{}: unexpected failure on slot {}", roleName, slot, t);
             }
         }
@@ -217,7 +265,7 @@ abstract class SelectorStage implements Stage {
         try {
             onFailure(slot, t);
         } catch (final Throwable second) {
-            counters.bugs++;
+            counters.increment(StageCounters.BUGS);
             LOG.error("{}: failure while releasing slot {}", roleName, slot, second);
         }
     }

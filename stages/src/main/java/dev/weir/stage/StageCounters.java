@@ -1,60 +1,116 @@
 package dev.weir.stage;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+import dev.weir.conn.TimeoutKind;
+
 /**
- * Counters of one stage thread.
+ * Counters of one stage thread, indexed by the constants below, and expirations by {@link TimeoutKind}.
  * <p>
- * <b>Note:</b> written only by the stage thread with plain stores; other threads (metrics, tests) read them
- * without synchronisation and may see slightly stale values, which is all a counter needs.
+ * <b>Note:</b> single writer, any reader, the convention of {@code PoolCounters}: the stage thread reads its
+ * own values plainly and publishes each new one with a release store; readers load with acquire, so they never
+ * see a torn {@code long}. Nothing here allocates.
  */
 public final class StageCounters {
 
     /** Connections accepted (accept stage). */
-    long accepted;
+    static final int ACCEPTED = 0;
     /** Connections refused with 503 because a slot or block pool was empty (accept stage). */
-    long rejected;
+    static final int REJECTED = 1;
     /** Request heads parsed (parse stage) or requests forwarded (upstream stage). */
-    long requests;
-    /** Canned error responses handed to the write stage, by the stage that decided on them. */
-    long errorResponses;
+    static final int REQUESTS = 2;
+    /** Canned answers decided on, by the stage that decided. */
+    static final int ERROR_RESPONSES = 3;
     /** Responses completely written (write stage). */
-    long responses;
+    static final int RESPONSES = 4;
     /** Failures of a socket or the protocol that closed a connection. */
-    long errors;
+    static final int ERRORS = 5;
     /** Exceptions that are not I/O failures: bugs. */
-    long bugs;
+    static final int BUGS = 6;
+    /** Requests sent again on a fresh origin connection after a reused one failed (upstream stage). */
+    static final int RETRIES = 7;
+    /** Connections closed with a reset so a truncated response cannot pass for a whole one. */
+    static final int RESETS = 8;
+    private static final int COUNT = 9;
+
+    private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
+
+    private final long[] values = new long[COUNT];
+    private final long[] expirations = new long[TimeoutKind.COUNT];
+
+    /**
+     * Add one; stage thread only.
+     *
+     * @param counter a counter constant.
+     */
+    void increment(final int counter) {
+        ELEMENT.setRelease(values, counter, values[counter] + 1);
+    }
+
+    /**
+     * Count an expired deadline; stage thread only.
+     *
+     * @param kind a {@link TimeoutKind} constant.
+     */
+    void expired(final int kind) {
+        ELEMENT.setRelease(expirations, kind, expirations[kind] + 1);
+    }
+
+    private long get(final int counter) {
+        return (long) ELEMENT.getAcquire(values, counter);
+    }
+
+    /**
+     * @param kind a {@link TimeoutKind} constant.
+     * @return deadlines of that kind that expired.
+     */
+    public long expirations(final int kind) {
+        return (long) ELEMENT.getAcquire(expirations, kind);
+    }
 
     /** @return connections accepted. */
     public long accepted() {
-        return accepted;
+        return get(ACCEPTED);
     }
 
     /** @return connections refused with 503. */
     public long rejected() {
-        return rejected;
+        return get(REJECTED);
     }
 
     /** @return requests parsed or forwarded. */
     public long requests() {
-        return requests;
+        return get(REQUESTS);
     }
 
-    /** @return canned error responses decided on. */
+    /** @return canned answers decided on. */
     public long errorResponses() {
-        return errorResponses;
+        return get(ERROR_RESPONSES);
     }
 
     /** @return responses completely written. */
     public long responses() {
-        return responses;
+        return get(RESPONSES);
     }
 
     /** @return failures that closed a connection. */
     public long errors() {
-        return errors;
+        return get(ERRORS);
     }
 
     /** @return unexpected exceptions. */
     public long bugs() {
-        return bugs;
+        return get(BUGS);
+    }
+
+    /** @return requests retried on a fresh origin connection. */
+    public long retries() {
+        return get(RETRIES);
+    }
+
+    /** @return connections reset. */
+    public long resets() {
+        return get(RESETS);
     }
 }

@@ -2,21 +2,21 @@ package dev.weir.stage;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 
 import net.openhft.chronicle.bytes.BytesStore;
 
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
-import dev.weir.http.ChunkedScanner;
+import dev.weir.conn.RequestHalf;
+import dev.weir.conn.ResponseHalf;
+import dev.weir.conn.TimeoutKind;
+import dev.weir.http.BodyFramer;
 import dev.weir.http.HeaderRewriter;
 import dev.weir.http.ParseStatus;
 import dev.weir.http.RequestHead;
-import dev.weir.http.ResponseHead;
 import dev.weir.http.ResponseHeadParser;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
@@ -24,15 +24,26 @@ import dev.weir.upstream.UpstreamConnection;
 import dev.weir.upstream.UpstreamPool;
 
 /**
- * Talks to the origin: takes a keep-alive connection from its pool, sends the rewritten request head and the
- * request body parts, and reads the response into the slot's upstream block, one block at a time, handing
- * each to the write stage. A block is refilled only after the write stage has drained it, which is the
- * backpressure that keeps memory fixed however slow the client.
+ * Talks to the origin, where both halves of an exchange meet: it takes an origin connection for the request
+ * half (queueing under {@code upstream.max-connections}), writes the rewritten head and each body part the
+ * parse stage reads, and at the same time reads the response into the response half's block and hands each
+ * part to the write stage. The two directions flow independently, so an origin that answers while it reads
+ * (an echo, an early 413) is relayed at once.
  * <p>
- * <b>Note:</b> one thread per instance, owning its own pool of origin connections; a slot is served by
- * instance {@code index % upstreamThreads}.
+ * A response block is refilled only after the write stage has drained it, and a body part is read from the
+ * client only after the previous one went out: that is the backpressure that keeps memory fixed.
+ * <p>
+ * Deadlines, one per slot: the queue wait, the connect, and origin inactivity (nothing read from or written to
+ * the origin for {@code timeout.upstream-response} while the exchange waits on it): 503, 504, or a reset when
+ * the response had begun.
+ * <p>
+ * <b>Note:</b> one thread per instance, owning its pool of origin connections; a slot is served by instance
+ * {@code index % upstreamThreads}. {@link #holdsRequest} and {@link #holdsResponse} say which halves this
+ * stage owns; {@code ConnectionSlot.origin} and {@code exchangeFailed} are this stage's alone.
  */
 final class UpstreamStage extends SelectorStage {
+
+    private static final int SELF = ConnectionState.OWNER_UPSTREAM;
 
     private final Wiring wiring;
     private final UpstreamPool pool;
@@ -42,16 +53,23 @@ final class UpstreamStage extends SelectorStage {
     private final int responseBlockLength;
     private final int receiveBufferBytes;
     private final int sendBufferBytes;
+    private final long connectTimeoutNs;
+    private final long responseTimeoutNs;
+    private final long queueTimeoutNs;
     private final HeaderRewriter rewriter = new HeaderRewriter();
     private final ResponseHeadParser responseParser = new ResponseHeadParser();
     private final ByteBuffer[] gather = new ByteBuffer[2];
     private final ByteBuffer idleScratch;
+    private final boolean[] holdsRequest;
+    private final boolean[] holdsResponse;
+    private final boolean[] headSent;
 
     UpstreamStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
         final Wiring wiring, final UpstreamPool pool, final InetSocketAddress origin,
         final BytesStore<?, ?> parseStore, final BytesStore<?, ?> upstreamStore, final int responseBlockLength,
-        final int receiveBufferBytes, final int sendBufferBytes, final ByteBuffer idleScratch) {
-        super("weir-upstream-" + id, selector, wake, inbox);
+        final int receiveBufferBytes, final int sendBufferBytes, final ByteBuffer idleScratch,
+        final StageTimeouts timeouts) {
+        super("weir-upstream-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
         this.pool = pool;
         this.origin = origin;
@@ -61,6 +79,13 @@ final class UpstreamStage extends SelectorStage {
         this.receiveBufferBytes = receiveBufferBytes;
         this.sendBufferBytes = sendBufferBytes;
         this.idleScratch = idleScratch;
+        this.connectTimeoutNs = timeouts.upstreamConnectNs;
+        this.responseTimeoutNs = timeouts.upstreamResponseNs;
+        this.queueTimeoutNs = timeouts.queueNs;
+        final int slots = wiring.slots.capacity();
+        this.holdsRequest = new boolean[slots];
+        this.holdsResponse = new boolean[slots];
+        this.headSent = new boolean[slots];
     }
 
     /** @return the pool of origin connections this stage owns. */
@@ -68,33 +93,63 @@ final class UpstreamStage extends SelectorStage {
         return pool;
     }
 
+    // ---- hand-offs: every move of a half goes through Wiring, and this stage notes what it still holds.
+
+    private void moveRequest(final ConnectionSlot slot, final int to) {
+        holdsRequest[slot.index] = ConnectionState.owner(to) == SELF;
+        wiring.request(slot, to, SELF);
+    }
+
+    private void moveResponse(final ConnectionSlot slot, final int to) {
+        holdsResponse[slot.index] = ConnectionState.owner(to) == SELF;
+        wiring.response(slot, to, SELF);
+    }
+
+    private void endRequest(final ConnectionSlot slot) {
+        holdsRequest[slot.index] = false;
+        wiring.endRequest(slot, SELF);
+    }
+
+    private void endResponse(final ConnectionSlot slot) {
+        holdsResponse[slot.index] = false;
+        wiring.endResponse(slot, SELF);
+    }
+
+    // ---- events
+
     @Override
-    void onSlot(final int index) throws IOException {
+    void onSlot(final int index, final boolean responseHalf) throws IOException {
         final ConnectionSlot slot = wiring.slots.slot(index);
-        switch (slot.state) {
-            case ConnectionState.FORWARDING_HEAD:
-                final UpstreamConnection connection = pool.tryAcquire();
-                if (connection == null) {
-                    pool.enqueue(index);
-                } else {
-                    startForwarding(slot, connection);
-                }
+        if (responseHalf) {
+            holdsResponse[index] = true;
+            switch (slot.response.state) {
+                case ConnectionState.RECEIVING:
+                    onPartWritten(slot);
+                    break;
+                case ConnectionState.ABORTING_RESPONSE:
+                    onClientFailedMidResponse(slot);
+                    break;
+                default:
+                    throw unexpectedState(slot, slot.response.state);
+            }
+            return;
+        }
+        holdsRequest[index] = true;
+        switch (slot.request.state) {
+            case ConnectionState.QUEUED:
+                // A new exchange: the response half, still IDLE, comes along with the request half.
+                holdsResponse[index] = true;
+                counters.increment(StageCounters.REQUESTS);
+                forward(slot);
                 break;
-            case ConnectionState.FORWARDING_BODY:
-                frameRequestBody(slot, 0);
-                if (slot.state == ConnectionState.FORWARDING_BODY) {
-                    writeRequest(slot);
-                }
+            case ConnectionState.SENDING:
+                onBodyPart(slot);
                 break;
-            case ConnectionState.READING_RESPONSE:
-                slot.responseFilled = 0;
-                readResponse(slot);
-                break;
-            case ConnectionState.ABORTING:
-                abort(slot);
+            case ConnectionState.ABORTING_REQUEST:
+                onClientFailedMidRequest(slot);
                 break;
             default:
-                throw unexpectedState(slot);
+                throw unexpectedState(slot, slot.request.state);
         }
     }
 
@@ -105,169 +160,271 @@ final class UpstreamStage extends SelectorStage {
             key.cancel();
             return -1;
         }
-        switch (connection.state) {
-            case UpstreamConnection.CONNECTING:
-                onConnectable(connection);
-                return connection.slot;
-            case UpstreamConnection.IDLE:
-                onIdleReadable(connection);
-                return -1;
-            case UpstreamConnection.BUSY:
-                final ConnectionSlot slot = wiring.slots.slot(connection.slot);
-                if (slot.state == ConnectionState.FORWARDING_HEAD || slot.state == ConnectionState.FORWARDING_BODY) {
-                    writeRequest(slot);
-                } else if (slot.state == ConnectionState.READING_RESPONSE) {
-                    readResponse(slot);
-                } else {
-                    key.interestOps(0);
+        if (connection.state == UpstreamConnection.IDLE) {
+            onIdleReadable(connection);
+            return -1;
+        }
+        final ConnectionSlot slot = wiring.slots.slot(connection.slot);
+        if (connection.state == UpstreamConnection.CONNECTING) {
+            onConnectable(slot, connection);
+            return slot.index;
+        }
+        final int ready = key.readyOps();
+        if ((ready & SelectionKey.OP_WRITE) != 0 && holdsRequest[slot.index]
+            && slot.request.state == ConnectionState.SENDING) {
+            writeRequest(slot);
+        }
+        if ((ready & SelectionKey.OP_READ) != 0 && slot.origin == connection && holdsResponse[slot.index]
+            && slot.response.state == ConnectionState.RECEIVING) {
+            readResponse(slot);
+        }
+        settle(slot);
+        return slot.index;
+    }
+
+    @Override
+    void onExpiry(final int index, final int kind) {
+        final ConnectionSlot slot = wiring.slots.slot(index);
+        switch (kind) {
+            case TimeoutKind.QUEUE:
+                if (pool.dequeue(index)) {
+                    answerEarly(slot, 503);
                 }
-                return slot.index;
+                break;
+            case TimeoutKind.UPSTREAM_CONNECT:
+            case TimeoutKind.UPSTREAM_RESPONSE:
+                if (slot.origin != null) {
+                    originFailed(slot, 504);
+                }
+                break;
             default:
-                key.interestOps(0);
-                return -1;
+                throw unexpectedState(slot, slot.request.state);
         }
     }
 
-    private void startForwarding(final ConnectionSlot slot, final UpstreamConnection connection) throws IOException {
-        slot.upstream = connection;
-        connection.slot = slot.index;
-        counters.requests++;
-        final RequestHead request = slot.request;
-        final int headLength = rewriter.rewrite(parseStore, slot.requestBase, request, upstreamStore,
-            slot.responseBase, responseBlockLength, slot.clientAddress, slot.clientAddressLength);
+    @Override
+    int doOtherWork() {
+        // Serving the queue is a loop here, never a recursion from a release: its depth cannot grow with it.
+        int served = 0;
+        while (pool.canServeWaiting()) {
+            final int index = pool.peekWaiting();
+            pool.dequeue(index);
+            timers.cancel(index);
+            attach(wiring.slots.slot(index), pool.tryAcquire());
+            served++;
+        }
+        return served;
+    }
+
+    @Override
+    boolean hasPendingWork() {
+        return super.hasPendingWork() || pool.canServeWaiting();
+    }
+
+    // ---- the request half
+
+    /** Rewrite the head into the response block, frame the body bytes already read, and find a connection. */
+    private void forward(final ConnectionSlot slot) {
+        final RequestHalf request = slot.request;
+        final ResponseHalf response = slot.response;
+        final RequestHead head = request.head;
+        final int headLength = rewriter.rewrite(parseStore, request.base, head, upstreamStore, response.base,
+            responseBlockLength, slot.clientAddress, slot.clientAddressLength);
         if (headLength == HeaderRewriter.TOO_LARGE) {
-            releaseConnection(slot, connection.state == UpstreamConnection.IDLE);
-            answer(slot, 431);
+            answerEarly(slot, 431);
             return;
         }
-        slot.responseBuffer.limit(headLength).position(0);
-        slot.requestBodyRemaining = request.contentLength() > 0 ? request.contentLength() : 0;
-        slot.requestChunks.reset();
-        frameRequestBody(slot, request.headLength());
-        if (slot.state == ConnectionState.WRITING_CANNED) {
+        response.buffer.limit(headLength).position(0);
+        headSent[slot.index] = false;
+        request.framer.begin(head.isChunked() ? BodyFramer.CHUNKED : BodyFramer.LENGTH,
+            head.contentLength() > 0 ? head.contentLength() : 0);
+        if (!framePart(slot, head.headLength())) {
+            answerEarly(slot, 400);
             return;
         }
-        slot.requestReplayable = slot.requestComplete;
-        if (connection.state == UpstreamConnection.IDLE) {
-            connection.state = UpstreamConnection.BUSY;
-            connection.requestsOnSocket++;
-            writeRequest(slot);
-        } else {
-            connect(slot, connection);
+        request.replayable = request.framer.isComplete();
+        final UpstreamConnection connection = pool.tryAcquire();
+        if (connection == null) {
+            pool.enqueue(slot.index);
+            deadline(slot.index, queueTimeoutNs, TimeoutKind.QUEUE);
+            return;
         }
+        attach(slot, connection);
     }
 
     /**
-     * Decide which bytes of the parse block from {@code from} are request body, and point the block's view at
-     * them; bytes after the body are the next pipelined request.
+     * Point the request block's view at the body bytes from {@code from}; bytes after the body stay for the
+     * next pipelined request.
+     *
+     * @return {@code false} when the chunked framing is malformed.
      */
-    private void frameRequestBody(final ConnectionSlot slot, final int from) {
-        final int to = slot.requestFilled;
-        int bodyEnd = from;
-        if (slot.request.isChunked()) {
-            final ChunkedScanner chunks = slot.requestChunks;
-            final int result = chunks.scan(parseStore, slot.requestBase + from, to - from);
-            if (result == ChunkedScanner.MALFORMED) {
-                if (slot.upstream != null) {
-                    discardConnection(slot);
-                }
-                answer(slot, 400);
-                return;
-            }
-            bodyEnd = result == ChunkedScanner.DONE ? from + chunks.consumed() : to;
-            slot.requestComplete = result == ChunkedScanner.DONE;
-        } else if (slot.requestBodyRemaining > 0) {
-            final long take = Math.min(slot.requestBodyRemaining, to - from);
-            bodyEnd = from + (int) take;
-            slot.requestBodyRemaining -= take;
-            slot.requestComplete = slot.requestBodyRemaining == 0;
-        } else {
-            slot.requestComplete = true;
+    private boolean framePart(final ConnectionSlot slot, final int from) {
+        final RequestHalf request = slot.request;
+        final int end = request.framer.frame(parseStore, request.base, from, request.filled);
+        if (end == BodyFramer.MALFORMED) {
+            return false;
         }
-        slot.leftoverStart = bodyEnd;
-        slot.requestBuffer.limit(bodyEnd).position(from);
+        request.bodyFrom = from;
+        request.bodyEnd = end;
+        request.buffer.limit(end).position(from);
+        return true;
     }
 
-    private void connect(final ConnectionSlot slot, final UpstreamConnection connection) {
-        try {
-            // Allocates: a SocketChannel per origin (re)connection; the pool keeps connections open to avoid it.
-            final SocketChannel channel = SocketChannel.open();
-            connection.channel = channel;
-            channel.configureBlocking(false);
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, Boolean.TRUE);
-            channel.setOption(StandardSocketOptions.SO_RCVBUF, receiveBufferBytes);
-            channel.setOption(StandardSocketOptions.SO_SNDBUF, sendBufferBytes);
-            connection.requestsOnSocket = 0;
-            connection.key = channel.register(selector, 0, connection);
-            if (channel.connect(origin)) {
-                connection.state = UpstreamConnection.BUSY;
-                connection.requestsOnSocket = 1;
-                writeRequest(slot);
-            } else {
-                connection.state = UpstreamConnection.CONNECTING;
-                connection.key.interestOps(SelectionKey.OP_CONNECT);
-            }
-        } catch (final IOException ex) {
-            counters.errors++;
-            discardConnection(slot);
-            answer(slot, 502);
-        }
-    }
-
-    private void onConnectable(final UpstreamConnection connection) {
-        final ConnectionSlot slot = wiring.slots.slot(connection.slot);
-        try {
-            if (!connection.channel.finishConnect()) {
-                return;
-            }
-            connection.state = UpstreamConnection.BUSY;
-            connection.requestsOnSocket = 1;
-            connection.key.interestOps(0);
+    private void attach(final ConnectionSlot slot, final UpstreamConnection connection) {
+        slot.origin = connection;
+        connection.slot = slot.index;
+        if (connection.state == UpstreamConnection.IDLE) {
+            connection.attach();
+            connection.requestsOnSocket++;
+            moveRequest(slot, ConnectionState.SENDING);
             writeRequest(slot);
+            settle(slot);
+            return;
+        }
+        final boolean connected;
+        try {
+            connected = connection.open(selector, origin, receiveBufferBytes, sendBufferBytes);
         } catch (final IOException ex) {
-            counters.errors++;
-            discardConnection(slot);
-            answer(slot, 502);
+            originFailed(slot, 502);
+            return;
+        }
+        pool.onOpened();
+        connection.slot = slot.index;
+        if (connected) {
+            connection.requestsOnSocket = 1;
+            moveRequest(slot, ConnectionState.SENDING);
+            writeRequest(slot);
+            settle(slot);
+        } else {
+            moveRequest(slot, ConnectionState.CONNECTING);
+            deadline(slot.index, connectTimeoutNs, TimeoutKind.UPSTREAM_CONNECT);
         }
     }
 
-    /** Write what is pending of the head and the current body part; then wait for more body or the response. */
-    private void writeRequest(final ConnectionSlot slot) throws IOException {
-        final UpstreamConnection connection = slot.upstream;
-        gather[0] = slot.responseBuffer;
-        gather[1] = slot.requestBuffer;
+    private void onConnectable(final ConnectionSlot slot, final UpstreamConnection connection) {
         try {
-            connection.channel.write(gather, 0, 2);
+            if (!connection.finishConnect()) {
+                return;
+            }
         } catch (final IOException ex) {
-            onOriginFailure(slot);
+            originFailed(slot, 502);
+            return;
+        }
+        connection.requestsOnSocket = 1;
+        moveRequest(slot, ConnectionState.SENDING);
+        writeRequest(slot);
+        settle(slot);
+    }
+
+    /** A body part the parse stage read. */
+    private void onBodyPart(final ConnectionSlot slot) {
+        if (slot.exchangeFailed) {
+            // Answered early or failed: the rest of the upload is not forwarded.
+            endRequest(slot);
+            return;
+        }
+        if (!framePart(slot, 0)) {
+            slot.request.abortStatus = 400;
+            onClientFailedMidRequest(slot);
+            return;
+        }
+        writeRequest(slot);
+        settle(slot);
+    }
+
+    /** Write what is pending of the forwarded head and the current body part. */
+    private void writeRequest(final ConnectionSlot slot) {
+        final RequestHalf request = slot.request;
+        final int index = slot.index;
+        try {
+            if (headSent[index]) {
+                slot.origin.channel.write(request.buffer);
+            } else {
+                gather[0] = slot.response.buffer;
+                gather[1] = request.buffer;
+                slot.origin.channel.write(gather, 0, 2);
+            }
+        } catch (final IOException ex) {
+            originFailed(slot, 502);
             return;
         } finally {
             gather[0] = null;
             gather[1] = null;
         }
-        if (slot.responseBuffer.hasRemaining() || slot.requestBuffer.hasRemaining()) {
-            connection.key.interestOps(SelectionKey.OP_WRITE);
+        if (!headSent[index] && !slot.response.buffer.hasRemaining()) {
+            headSent[index] = true;
+            slot.response.filled = 0;
+            moveResponse(slot, ConnectionState.RECEIVING);
+        }
+        if (request.buffer.hasRemaining() || !headSent[index]) {
             return;
         }
-        if (slot.requestComplete) {
-            slot.state = ConnectionState.READING_RESPONSE;
-            slot.responseFilled = 0;
-            connection.key.interestOps(SelectionKey.OP_READ);
+        moveRequest(slot, request.framer.isComplete() ? ConnectionState.SENT : ConnectionState.READING_BODY);
+    }
+
+    /** The client left or stalled mid-body (the parse stage gave up on it). */
+    private void onClientFailedMidRequest(final ConnectionSlot slot) {
+        if (slot.exchangeFailed) {
+            endRequest(slot);
+            return;
+        }
+        counters.increment(StageCounters.ERRORS);
+        dropOrigin(slot);
+        slot.exchangeFailed = true;
+        final int status = slot.request.abortStatus;
+        if (holdsResponse[slot.index] && !slot.response.started && status != 0) {
+            slot.response.cannedStatus = status;
+            slot.request.closeMode = ConnectionSlot.CLOSE_LINGER;
+            endRequest(slot);
+            moveResponse(slot, ConnectionState.CANNED);
+            return;
+        }
+        slot.request.closeMode = ConnectionSlot.CLOSE_RESET;
+        endRequest(slot);
+        if (holdsResponse[slot.index]) {
+            endResponse(slot);
         } else {
-            connection.key.interestOps(0);
-            wiring.toParse(slot, ConnectionState.READING_BODY);
+            Wiring.wakeClientWaits(slot);
         }
     }
 
+    // ---- the response half
+
+    /** The write stage drained a part: read the next, unless the exchange failed meanwhile. */
+    private void onPartWritten(final ConnectionSlot slot) throws IOException {
+        if (slot.exchangeFailed || slot.origin == null) {
+            slot.response.closeMode = ConnectionSlot.CLOSE_RESET;
+            endResponse(slot);
+            return;
+        }
+        slot.response.filled = 0;
+        readResponse(slot);
+        settle(slot);
+    }
+
+    /** The client left or stalled mid-response while the origin connection was still attached. */
+    private void onClientFailedMidResponse(final ConnectionSlot slot) {
+        counters.increment(StageCounters.ERRORS);
+        dropOrigin(slot);
+        slot.exchangeFailed = true;
+        slot.response.closeMode = ConnectionSlot.CLOSE_RESET;
+        if (holdsRequest[slot.index]) {
+            endRequest(slot);
+        } else {
+            Wiring.wakeClientWaits(slot);
+        }
+        endResponse(slot);
+    }
+
     private void readResponse(final ConnectionSlot slot) throws IOException {
-        final UpstreamConnection connection = slot.upstream;
-        final ByteBuffer buffer = slot.responseBuffer;
-        buffer.limit(responseBlockLength).position(slot.responseFilled);
+        final ResponseHalf response = slot.response;
+        final ByteBuffer buffer = response.buffer;
+        buffer.limit(responseBlockLength).position(response.filled);
         final int n;
         try {
-            n = connection.channel.read(buffer);
+            n = slot.origin.channel.read(buffer);
         } catch (final IOException ex) {
-            onOriginFailure(slot);
+            originFailed(slot, 502);
             return;
         }
         if (n < 0) {
@@ -275,31 +432,26 @@ final class UpstreamStage extends SelectorStage {
             return;
         }
         if (n == 0) {
-            connection.key.interestOps(SelectionKey.OP_READ);
             return;
         }
-        slot.responseFilled += n;
+        response.filled += n;
         int bodyFrom = 0;
-        if (!slot.responseHeadParsed) {
-            final int status = responseParser.parse(upstreamStore, slot.responseBase, slot.responseFilled,
-                responseBlockLength, slot.response);
+        if (!response.headParsed) {
+            final int status = responseParser.parse(upstreamStore, response.base, response.filled,
+                responseBlockLength, response.head);
             if (status == ParseStatus.NEED_MORE) {
-                connection.key.interestOps(SelectionKey.OP_READ);
                 return;
             }
-            if (status != ParseStatus.COMPLETE || slot.response.status() == 101
-                || (slot.response.status() >= 100 && slot.response.status() < 200)) {
-                // Weir does not relay protocol switches, and asks for no interim responses (it drops Expect).
-                onOriginFailure(slot);
+            if (status != ParseStatus.COMPLETE || response.head.status() < 200) {
+                // 1xx interim responses and protocol switches are not relayed (Weir drops Expect and Upgrade).
+                originFailed(slot, 502);
                 return;
             }
-            slot.responseHeadParsed = true;
-            slot.responseFraming = slot.response.framing(slot.request.method());
-            slot.responseBodyRemaining = slot.response.contentLength();
-            slot.responseChunks.reset();
-            bodyFrom = slot.response.headLength();
+            response.headParsed = true;
+            response.framer.begin(response.head.framing(slot.request.head.method()), response.head.contentLength());
+            bodyFrom = response.head.headLength();
         }
-        frameResponseBody(slot, bodyFrom);
+        frameResponse(slot, bodyFrom);
     }
 
     /**
@@ -307,198 +459,202 @@ final class UpstreamStage extends SelectorStage {
      * origin once more before handing the block on: a 16 KiB response often arrives in two segments, and each
      * hand-off costs a write-stage turn and a ring round trip.
      */
-    private void frameResponseBody(final ConnectionSlot slot, final int from) throws IOException {
+    private void frameResponse(final ConnectionSlot slot, final int from) {
+        final ResponseHalf response = slot.response;
         int next = from;
         for (int extraReads = 1; ; extraReads--) {
-            final int end = frameRead(slot, next);
-            if (end < 0) {
+            final int end = response.framer.frame(upstreamStore, response.base, next, response.filled);
+            if (end == BodyFramer.MALFORMED) {
+                originFailed(slot, 502);
                 return;
             }
-            final int filled = slot.responseFilled;
-            if (slot.responseComplete || extraReads == 0 || end != filled || filled == responseBlockLength) {
-                handOff(slot, end);
+            final int filled = response.filled;
+            if (response.framer.isComplete() || extraReads == 0 || end != filled || filled == responseBlockLength) {
+                handOffPart(slot, end);
                 return;
             }
             final int n;
             try {
-                n = slot.upstream.channel.read(slot.responseBuffer);
+                n = slot.origin.channel.read(response.buffer);
             } catch (final IOException ex) {
-                onOriginFailure(slot);
+                originFailed(slot, 502);
                 return;
             }
             if (n <= 0) {
                 // Nothing more yet, or the origin's end, which the next read meets again.
-                handOff(slot, end);
+                handOffPart(slot, end);
                 return;
             }
-            slot.responseFilled += n;
+            response.filled += n;
             next = filled;
         }
     }
 
-    /**
-     * Frame the bytes read from {@code from} to {@code responseFilled}.
-     *
-     * @return the end of what may be written so far, or -1 when the origin failed (already handled).
-     */
-    private int frameRead(final ConnectionSlot slot, final int from) {
-        final int to = slot.responseFilled;
-        int end = to;
-        switch (slot.responseFraming) {
-            case ResponseHead.FRAMING_NONE:
-                end = from;
-                slot.responseComplete = true;
-                break;
-            case ResponseHead.FRAMING_LENGTH: {
-                final long take = Math.min(slot.responseBodyRemaining, to - from);
-                end = from + (int) take;
-                slot.responseBodyRemaining -= take;
-                slot.responseComplete = slot.responseBodyRemaining == 0;
-                break;
-            }
-            case ResponseHead.FRAMING_CHUNKED: {
-                final int result = slot.responseChunks.scan(upstreamStore, slot.responseBase + from, to - from);
-                if (result == ChunkedScanner.MALFORMED) {
-                    onOriginFailure(slot);
-                    return -1;
-                }
-                if (result == ChunkedScanner.DONE) {
-                    end = from + slot.responseChunks.consumed();
-                    slot.responseComplete = true;
-                }
-                break;
-            }
-            default:
-                // Close-delimited: everything until the origin closes.
-                break;
-        }
-        return end;
-    }
-
-    private void handOff(final ConnectionSlot slot, final int end) throws IOException {
-        final int to = slot.responseFilled;
-        if (slot.responseComplete) {
-            final boolean reusable = end == to && slot.response.isReusable()
-                && slot.responseFraming != ResponseHead.FRAMING_CLOSE;
-            releaseConnection(slot, reusable);
-            if (slot.responseFraming == ResponseHead.FRAMING_CLOSE) {
-                slot.keepAlive = false;
-            }
-        } else {
-            slot.upstream.key.interestOps(0);
-        }
-        if (end == 0 && !slot.responseComplete) {
+    private void handOffPart(final ConnectionSlot slot, final int end) {
+        final ResponseHalf response = slot.response;
+        if (response.framer.isComplete()) {
+            onResponseRead(slot, end);
+        } else if (end == 0) {
             // Nothing to write yet (the head arrived alone and exactly filled what was read): read on.
-            slot.upstream.key.interestOps(SelectionKey.OP_READ);
             return;
         }
-        slot.responseEnd = end;
-        slot.responseStarted = true;
-        slot.responseBuffer.limit(end).position(0);
-        wiring.toWrite(slot, ConnectionState.WRITING_RESPONSE);
+        response.end = end;
+        response.started = true;
+        response.buffer.limit(end).position(0);
+        moveResponse(slot, ConnectionState.WRITING);
+    }
+
+    /**
+     * The whole response has been read. With the whole request sent, the origin connection goes back to the
+     * pool when it is reusable; with part of the upload unsent (an early answer such as 413), the rest is not
+     * forwarded, the connection is dropped, and the client connection closes after a lingering read.
+     */
+    private void onResponseRead(final ConnectionSlot slot, final int end) {
+        final ResponseHalf response = slot.response;
+        response.last = true;
+        final boolean requestSent = holdsRequest[slot.index] && slot.request.state == ConnectionState.SENT;
+        if (response.framer.mode() == BodyFramer.UNTIL_CLOSE) {
+            // The client learns where the body ends only from the close.
+            response.closeMode = ConnectionSlot.CLOSE;
+        }
+        if (requestSent) {
+            final boolean reusable = end == response.filled && response.head.isReusable()
+                && response.framer.mode() != BodyFramer.UNTIL_CLOSE;
+            releaseOrDrop(slot, reusable);
+            endRequest(slot);
+            return;
+        }
+        response.closeMode = ConnectionSlot.CLOSE_LINGER;
+        slot.exchangeFailed = true;
+        dropOrigin(slot);
+        if (holdsRequest[slot.index]) {
+            endRequest(slot);
+        }
     }
 
     /** The origin closed its side: the end of a close-delimited body, or a failure. */
-    private void onOriginEnd(final ConnectionSlot slot) throws IOException {
-        if (slot.responseHeadParsed && slot.responseFraming == ResponseHead.FRAMING_CLOSE) {
-            slot.responseComplete = true;
-            slot.keepAlive = false;
-            releaseConnection(slot, false);
-            slot.responseEnd = slot.responseFilled;
-            slot.responseBuffer.limit(slot.responseFilled).position(0);
-            wiring.toWrite(slot, ConnectionState.WRITING_RESPONSE);
+    private void onOriginEnd(final ConnectionSlot slot) {
+        final ResponseHalf response = slot.response;
+        if (response.headParsed && response.framer.mode() == BodyFramer.UNTIL_CLOSE) {
+            response.framer.onSenderClosed();
+            handOffPart(slot, response.filled);
             return;
         }
-        onOriginFailure(slot);
+        originFailed(slot, 502);
     }
+
+    // ---- failures and answers
 
     /**
-     * The origin failed: 502 when nothing was sent to the client yet, else close the client too. A reused
-     * keep-alive socket that fails before any response byte was most likely closed by the origin while idle;
-     * a request that is still whole in the parse block is then sent once more on a fresh connection.
+     * The origin failed (502) or timed out (504). A reused connection that fails before any response byte
+     * was most likely closed by the origin while idle: an idempotent request still whole in the parse block is
+     * sent once more on a fresh connection. Otherwise: a canned answer when nothing reached the client yet,
+     * else a reset, so a truncated response is never passed off as complete.
      */
-    private void onOriginFailure(final ConnectionSlot slot) {
-        counters.errors++;
-        final UpstreamConnection failed = slot.upstream;
-        final boolean retry = failed != null && failed.requestsOnSocket > 1 && slot.requestReplayable
-            && !slot.retried && slot.responseFilled == 0 && !slot.responseHeadParsed;
-        discardConnection(slot);
+    private void originFailed(final ConnectionSlot slot, final int status) {
+        counters.increment(StageCounters.ERRORS);
+        final UpstreamConnection failed = slot.origin;
+        final RequestHalf request = slot.request;
+        final ResponseHalf response = slot.response;
+        final boolean retry = status == 502 && failed != null && failed.requestsOnSocket > 1
+            && request.replayable && !request.retried && isIdempotent(request.head.method())
+            && holdsRequest[slot.index] && holdsResponse[slot.index] && !response.started && response.filled == 0
+            && !response.headParsed;
+        dropOrigin(slot);
         if (retry) {
-            slot.retried = true;
-            slot.state = ConnectionState.FORWARDING_HEAD;
-            final UpstreamConnection fresh = pool.tryAcquire();
-            if (fresh == null) {
-                pool.enqueue(slot.index);
-                return;
+            counters.increment(StageCounters.RETRIES);
+            request.retried = true;
+            if (response.state == ConnectionState.RECEIVING) {
+                moveResponse(slot, ConnectionState.IDLE);
             }
-            try {
-                startForwarding(slot, fresh);
-            } catch (final IOException ex) {
-                discardConnection(slot);
-                answer(slot, 502);
-            }
+            moveRequest(slot, ConnectionState.QUEUED);
+            forward(slot);
             return;
         }
-        if (slot.responseStarted) {
-            wiring.closeAndRelease(slot);
-        } else {
-            answer(slot, 502);
+        slot.exchangeFailed = true;
+        if (!response.started && holdsResponse[slot.index]) {
+            response.cannedStatus = status;
+            response.closeMode = ConnectionSlot.CLOSE_LINGER;
+            if (holdsRequest[slot.index]) {
+                endRequest(slot);
+            }
+            moveResponse(slot, ConnectionState.CANNED);
+            return;
+        }
+        counters.increment(StageCounters.RESETS);
+        response.closeMode = ConnectionSlot.CLOSE_RESET;
+        if (!holdsRequest[slot.index] || !holdsResponse[slot.index]) {
+            Wiring.wakeClientWaits(slot);
+        }
+        if (holdsRequest[slot.index]) {
+            endRequest(slot);
+        }
+        if (holdsResponse[slot.index]) {
+            endResponse(slot);
         }
     }
 
-    private void abort(final ConnectionSlot slot) {
-        if (slot.upstream != null) {
-            discardConnection(slot);
-        }
-        wiring.closeAndRelease(slot);
+    /** Answer before anything was forwarded (queue timeout, head too large, malformed body framing). */
+    private void answerEarly(final ConnectionSlot slot, final int status) {
+        counters.increment(StageCounters.ERROR_RESPONSES);
+        dropOrigin(slot);
+        slot.exchangeFailed = true;
+        slot.response.cannedStatus = status;
+        slot.request.closeMode = ConnectionSlot.CLOSE_LINGER;
+        endRequest(slot);
+        moveResponse(slot, ConnectionState.CANNED);
     }
 
-    private void answer(final ConnectionSlot slot, final int status) {
-        counters.errorResponses++;
-        slot.cannedStatus = status;
-        wiring.toWrite(slot, ConnectionState.WRITING_CANNED);
+    private static boolean isIdempotent(final int method) {
+        return method == RequestHead.GET || method == RequestHead.HEAD || method == RequestHead.PUT
+            || method == RequestHead.DELETE || method == RequestHead.OPTIONS;
     }
 
-    /** Close the slot's origin connection (its state is unknown mid-exchange) and return it to the pool. */
-    private void discardConnection(final ConnectionSlot slot) {
-        final UpstreamConnection connection = slot.upstream;
+    // ---- the origin connection
+
+    /** Keep the connection for the next request when it is clean, else close it; either way the slot lets go. */
+    private void releaseOrDrop(final ConnectionSlot slot, final boolean reusable) {
+        final UpstreamConnection connection = slot.origin;
         if (connection == null) {
             return;
         }
-        Wiring.closeQuietly(connection.channel);
-        connection.channel = null;
-        connection.key = null;
-        connection.state = UpstreamConnection.DISCONNECTED;
-        slot.upstream = null;
+        slot.origin = null;
+        timers.cancel(slot.index);
+        if (reusable) {
+            connection.park();
+        }
         pool.release(connection);
-        serveWaiting();
     }
 
-    private void releaseConnection(final ConnectionSlot slot, final boolean reusable) {
-        final UpstreamConnection connection = slot.upstream;
-        if (!reusable || connection.state != UpstreamConnection.BUSY && connection.state != UpstreamConnection.IDLE) {
-            discardConnection(slot);
+    /** Close the slot's origin connection (its state is unknown mid-exchange) and return it to the pool. */
+    private void dropOrigin(final ConnectionSlot slot) {
+        releaseOrDrop(slot, false);
+    }
+
+    /**
+     * Match the origin socket's interest and deadline to what the exchange now waits for: OP_WRITE while a
+     * request part is pending, OP_READ while the response half is here; the inactivity deadline runs while the
+     * exchange waits on the origin and not on the client.
+     */
+    private void settle(final ConnectionSlot slot) {
+        final UpstreamConnection connection = slot.origin;
+        final int index = slot.index;
+        if (connection == null) {
+            if (!holdsRequest[index] || slot.request.state != ConnectionState.QUEUED) {
+                timers.cancel(index);
+            }
             return;
         }
-        connection.state = UpstreamConnection.IDLE;
-        // Watch the idle socket so an origin that closes it is noticed before the next request.
-        connection.key.interestOps(SelectionKey.OP_READ);
-        slot.upstream = null;
-        pool.release(connection);
-        serveWaiting();
-    }
-
-    private void serveWaiting() {
-        while (pool.canServeWaiting()) {
-            final int index = pool.pollWaiting();
-            final ConnectionSlot waiting = wiring.slots.slot(index);
-            try {
-                startForwarding(waiting, pool.tryAcquire());
-            } catch (final IOException ex) {
-                counters.errors++;
-                discardConnection(waiting);
-                answer(waiting, 502);
-            }
+        if (connection.state != UpstreamConnection.ATTACHED) {
+            return;
+        }
+        final boolean sending = holdsRequest[index] && slot.request.state == ConnectionState.SENDING;
+        final boolean receiving = holdsResponse[index] && slot.response.state == ConnectionState.RECEIVING;
+        connection.interest((sending ? SelectionKey.OP_WRITE : 0) | (receiving ? SelectionKey.OP_READ : 0));
+        if (receiving || sending && holdsResponse[index]) {
+            deadline(index, responseTimeoutNs, TimeoutKind.UPSTREAM_RESPONSE);
+        } else {
+            timers.cancel(index);
         }
     }
 
@@ -512,9 +668,6 @@ final class UpstreamStage extends SelectorStage {
         }
         if (n != 0) {
             // Closed by the origin, or bytes nobody asked for: either way the socket cannot be reused.
-            Wiring.closeQuietly(connection.channel);
-            connection.channel = null;
-            connection.key = null;
             pool.onIdleClosed(connection);
         }
     }
@@ -522,23 +675,33 @@ final class UpstreamStage extends SelectorStage {
     @Override
     void onFailure(final int index, final Throwable cause) {
         final ConnectionSlot slot = wiring.slots.slot(index);
-        if (slot.state == ConnectionState.FREE) {
+        if (!holdsRequest[index] && !holdsResponse[index]) {
             return;
         }
-        if (slot.upstream != null) {
-            discardConnection(slot);
+        dropOrigin(slot);
+        pool.dequeue(index);
+        slot.exchangeFailed = true;
+        slot.response.closeMode = ConnectionSlot.CLOSE_RESET;
+        if (!holdsRequest[index] || !holdsResponse[index]) {
+            Wiring.wakeClientWaits(slot);
         }
-        if (slot.responseStarted || slot.state == ConnectionState.ABORTING) {
-            wiring.closeAndRelease(slot);
-        } else {
-            answer(slot, 502);
+        if (holdsRequest[index]) {
+            endRequest(slot);
+        }
+        if (holdsResponse[index]) {
+            if (slot.response.state == ConnectionState.IDLE) {
+                slot.response.cannedStatus = 502;
+                moveResponse(slot, ConnectionState.CANNED);
+            } else {
+                endResponse(slot);
+            }
         }
     }
 
     @Override
     public void onClose() {
         for (int i = 0; i < pool.size(); i++) {
-            Wiring.closeQuietly(pool.connection(i).channel);
+            pool.connection(i).close();
         }
         super.onClose();
     }

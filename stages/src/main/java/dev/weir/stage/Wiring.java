@@ -1,21 +1,26 @@
 package dev.weir.stage;
 
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.weir.conn.ConnectionMoves;
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
 import dev.weir.ring.SlotPool;
 import dev.weir.ring.StageRing;
 
 /**
- * What every stage shares: the slot table and the inboxes of every stage thread, with the routing rule
- * (slot index modulo the stage's thread count) in one place.
+ * The one place a half of a slot changes state: {@link #request} and {@link #response} check each move
+ * against {@link ConnectionMoves}, set the state, and hand the half to the stage that owns the new state
+ * (slot index modulo that stage's thread count) when that is not the caller. The exchange's end, keep-alive,
+ * lingering, close or reset, is decided here too ({@link #endRequest}, {@link #endResponse}).
  * <p>
- * <b>Note:</b> built at startup and never changed; every method is safe from any stage thread.
+ * <b>Note:</b> built at startup and never changed; every method is safe from any stage thread for a half the
+ * caller owns.
  */
 final class Wiring {
 
@@ -34,31 +39,110 @@ final class Wiring {
         this.writeRings = writeRings;
     }
 
-    void toParse(final ConnectionSlot slot, final int state) {
-        slot.state = state;
-        offer(parseRings[slot.index % parseRings.length], slot);
+    /**
+     * Move the request half.
+     *
+     * @param slot the slot.
+     * @param to   the new state.
+     * @param self the caller's {@code ConnectionState.OWNER_*}: no hand-off when it owns the new state too.
+     */
+    void request(final ConnectionSlot slot, final int to, final int self) {
+        final int from = slot.request.state;
+        check(slot, from, to);
+        slot.request.state = to;
+        handOff(slot, 0, to, self);
     }
 
-    void toUpstream(final ConnectionSlot slot, final int state) {
-        slot.state = state;
-        offer(upstreamRings[slot.index % upstreamRings.length], slot);
+    /**
+     * Move the response half.
+     *
+     * @param slot the slot.
+     * @param to   the new state.
+     * @param self the caller's {@code ConnectionState.OWNER_*}.
+     */
+    void response(final ConnectionSlot slot, final int to, final int self) {
+        final int from = slot.response.state;
+        check(slot, from, to);
+        slot.response.state = to;
+        handOff(slot, ConnectionSlot.RESPONSE_HALF, to, self);
     }
 
-    void toWrite(final ConnectionSlot slot, final int state) {
-        slot.state = state;
-        offer(writeRings[slot.index % writeRings.length], slot);
+    /**
+     * End the request half; when the response half has ended too, finish the exchange.
+     *
+     * @param slot the slot.
+     * @param self the caller's owner constant.
+     */
+    void endRequest(final ConnectionSlot slot, final int self) {
+        request(slot, ConnectionState.REQUEST_DONE, self);
+        if (slot.endHalf()) {
+            finish(slot);
+        }
+    }
+
+    /**
+     * End the response half; when the request half has ended too, finish the exchange.
+     *
+     * @param slot the slot.
+     * @param self the caller's owner constant.
+     */
+    void endResponse(final ConnectionSlot slot, final int self) {
+        response(slot, ConnectionState.RESPONSE_DONE, self);
+        if (slot.endHalf()) {
+            finish(slot);
+        }
+    }
+
+    /** Both halves ended: keep the connection for the next request, linger, close or reset it. */
+    private void finish(final ConnectionSlot slot) {
+        int mode = slot.closeMode();
+        if (mode == ConnectionSlot.CLOSE_NONE && !slot.request.keepAlive) {
+            mode = ConnectionSlot.CLOSE;
+        }
+        response(slot, ConnectionState.IDLE, ConnectionState.OWNER_NONE);
+        switch (mode) {
+            case ConnectionSlot.CLOSE_NONE:
+                request(slot, ConnectionState.READING_HEAD, ConnectionState.OWNER_NONE);
+                break;
+            case ConnectionSlot.CLOSE_LINGER:
+                request(slot, ConnectionState.LINGERING, ConnectionState.OWNER_NONE);
+                break;
+            default:
+                closeAndRelease(slot, mode == ConnectionSlot.CLOSE_RESET);
+                break;
+        }
     }
 
     /**
      * Close the client and return the slot; the accept stage releases its blocks when it takes it back.
      *
-     * @param slot a slot without an origin connection attached.
+     * @param slot  a slot whose request half is the caller's or ended, with no origin connection attached.
+     * @param reset reset the connection ({@code SO_LINGER} 0) instead of closing it cleanly.
      */
-    void closeAndRelease(final ConnectionSlot slot) {
-        closeQuietly(slot.client);
-        slot.state = ConnectionState.FREE;
+    void closeAndRelease(final ConnectionSlot slot, final boolean reset) {
+        if (reset) {
+            resetQuietly(slot.client);
+        } else {
+            closeQuietly(slot.client);
+        }
+        request(slot, ConnectionState.FREE, ConnectionState.OWNER_NONE);
         if (slots.release(slot.index) != StageRing.OFFERED) {
             LOG.error("slot {} released twice; the second release was refused", slot.index);
+        }
+    }
+
+    /**
+     * Wake whichever stage waits on the client for the other half of a failed exchange: shutting the socket
+     * down makes its pending read end and its pending write fail at once, instead of at its deadline.
+     *
+     * @param slot the slot.
+     */
+    static void wakeClientWaits(final ConnectionSlot slot) {
+        try {
+            slot.client.shutdownInput();
+            slot.client.shutdownOutput();
+        } catch (final IOException ignored) {
+            // Already closed or reset: the waiting stage sees that instead.
         }
     }
 
@@ -72,11 +156,37 @@ final class Wiring {
         }
     }
 
-    private static void offer(final StageRing ring, final ConnectionSlot slot) {
-        if (ring.offer(slot.index) != StageRing.OFFERED) {
-            // Cannot happen while each slot is in at most one ring; a bug if it does.
+    /** Close with {@code SO_LINGER} 0: the peer gets a reset, never a clean end of stream. */
+    static void resetQuietly(final SocketChannel channel) {
+        if (channel != null) {
+            try {
+                channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+            } catch (final IOException | RuntimeException ignored) {
+                // A socket already closed or shut down: closing below is all that is left.
+            }
+            closeQuietly(channel);
+        }
+    }
+
+    private static void check(final ConnectionSlot slot, final int from, final int to) {
+        if (!ConnectionMoves.isLegal(from, to)) {
+            throw new IllegalStateException("slot " + slot.index + ": illegal move " + ConnectionState.name(from)
+                + " -> " + ConnectionState.name(to));
+        }
+    }
+
+    private void handOff(final ConnectionSlot slot, final int half, final int to, final int self) {
+        final int owner = ConnectionState.owner(to);
+        if (owner == self || owner == ConnectionState.OWNER_NONE) {
+            return;
+        }
+        final StageRing[] rings = owner == ConnectionState.OWNER_PARSE ? parseRings
+            : owner == ConnectionState.OWNER_UPSTREAM ? upstreamRings : writeRings;
+        final StageRing ring = rings[slot.index % rings.length];
+        if (ring.offer(ConnectionSlot.event(slot.index, half)) != StageRing.OFFERED) {
+            // Cannot happen while each half is in at most one ring and rings hold two entries per slot.
             throw new IllegalStateException(ring.name() + " full handing off slot " + slot.index + " in "
-                + ConnectionState.name(slot.state));
+                + ConnectionState.name(to));
         }
     }
 }

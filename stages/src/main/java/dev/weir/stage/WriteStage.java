@@ -7,44 +7,54 @@ import java.nio.channels.Selector;
 
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
+import dev.weir.conn.ResponseHalf;
+import dev.weir.conn.TimeoutKind;
 import dev.weir.http.CannedResponses;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
 
 /**
- * Writes to clients: each response part the upstream stage read, and canned error responses. When a client
- * reads slowly the slot waits here, and the upstream stage reads nothing more for it.
+ * Writes the response half to clients: each part the upstream stage read, and canned answers. When a client
+ * reads slowly the half waits here, and the upstream stage reads nothing more for it; a client that takes
+ * nothing for {@code timeout.client-send} is reset and its origin connection freed.
  * <p>
- * After the last part the slot goes back to the parse stage (keep-alive) or is closed and freed; after any
- * other part it goes back to the upstream stage for the next one.
+ * After a part the half goes back to the upstream stage for the next one; after the last part, or a canned
+ * answer, it ends, which finishes the exchange if the request half has ended too.
  * <p>
  * <b>Note:</b> one thread per instance; a slot is served by instance {@code index % writeThreads}.
  */
 final class WriteStage extends SelectorStage {
 
+    private static final int SELF = ConnectionState.OWNER_WRITE;
+
     private final Wiring wiring;
     private final CannedResponses canned;
+    private final long sendTimeoutNs;
+    private final boolean[] owned;
 
     WriteStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
-        final Wiring wiring, final CannedResponses canned) {
-        super("weir-write-" + id, selector, wake, inbox);
+        final Wiring wiring, final CannedResponses canned, final StageTimeouts timeouts) {
+        super("weir-write-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
         this.canned = canned;
+        this.sendTimeoutNs = timeouts.clientSendNs;
+        this.owned = new boolean[wiring.slots.capacity()];
     }
 
     @Override
-    void onSlot(final int index) throws IOException {
+    void onSlot(final int index, final boolean responseHalf) throws IOException {
         final ConnectionSlot slot = wiring.slots.slot(index);
-        switch (slot.state) {
-            case ConnectionState.WRITING_RESPONSE:
+        owned[index] = true;
+        switch (slot.response.state) {
+            case ConnectionState.WRITING:
                 writeResponse(slot);
                 break;
-            case ConnectionState.WRITING_CANNED:
-                slot.cannedWritten = 0;
+            case ConnectionState.CANNED:
+                slot.response.cannedWritten = 0;
                 writeCanned(slot);
                 break;
             default:
-                throw unexpectedState(slot);
+                throw unexpectedState(slot, slot.response.state);
         }
     }
 
@@ -54,22 +64,32 @@ final class WriteStage extends SelectorStage {
         if (slot == null) {
             return -1;
         }
-        if (slot.state == ConnectionState.WRITING_RESPONSE) {
-            writeResponse(slot);
-        } else if (slot.state == ConnectionState.WRITING_CANNED) {
-            writeCanned(slot);
-        } else {
+        if (!owned[slot.index]) {
             key.interestOps(0);
+            return -1;
+        }
+        if (slot.response.state == ConnectionState.WRITING) {
+            writeResponse(slot);
+        } else {
+            writeCanned(slot);
         }
         return slot.index;
     }
 
+    @Override
+    void onExpiry(final int index, final int kind) {
+        if (owned[index]) {
+            clientFailed(wiring.slots.slot(index));
+        }
+    }
+
     private void writeResponse(final ConnectionSlot slot) throws IOException {
-        final ByteBuffer buffer = slot.responseBuffer;
+        final ResponseHalf response = slot.response;
+        final ByteBuffer buffer = response.buffer;
         try {
             slot.client.write(buffer);
         } catch (final IOException ex) {
-            onClientGone(slot);
+            clientFailed(slot);
             return;
         }
         if (buffer.hasRemaining()) {
@@ -77,66 +97,71 @@ final class WriteStage extends SelectorStage {
             return;
         }
         stopWaiting(slot);
-        if (!slot.responseComplete) {
-            wiring.toUpstream(slot, ConnectionState.READING_RESPONSE);
+        owned[slot.index] = false;
+        if (!response.last) {
+            wiring.response(slot, ConnectionState.RECEIVING, SELF);
             return;
         }
-        counters.responses++;
-        if (slot.keepAlive) {
-            wiring.toParse(slot, ConnectionState.READING_HEAD);
-        } else {
-            wiring.closeAndRelease(slot);
-        }
+        counters.increment(StageCounters.RESPONSES);
+        wiring.endResponse(slot, SELF);
     }
 
     private void writeCanned(final ConnectionSlot slot) throws IOException {
-        final ByteBuffer view = canned.view(slot.cannedStatus, slot.cannedWritten);
+        final ResponseHalf response = slot.response;
+        final ByteBuffer view = canned.view(response.cannedStatus, response.cannedWritten);
         try {
             slot.client.write(view);
         } catch (final IOException ex) {
-            onClientGone(slot);
+            clientFailed(slot);
             return;
         }
-        slot.cannedWritten = view.position();
+        response.cannedWritten = view.position();
         if (view.hasRemaining()) {
             waitWritable(slot);
             return;
         }
         stopWaiting(slot);
-        counters.responses++;
-        wiring.closeAndRelease(slot);
+        owned[slot.index] = false;
+        counters.increment(StageCounters.RESPONSES);
+        wiring.endResponse(slot, SELF);
     }
 
+    /** Wait for the client to take more, within the send deadline, which each bit of progress renews. */
     private void waitWritable(final ConnectionSlot slot) throws IOException {
+        deadline(slot.index, sendTimeoutNs, TimeoutKind.CLIENT_SEND);
         if (slot.writeKey == null) {
             slot.writeKey = slot.client.register(selector, SelectionKey.OP_WRITE, slot);
-        } else {
+        } else if (slot.writeKey.interestOps() != SelectionKey.OP_WRITE) {
             slot.writeKey.interestOps(SelectionKey.OP_WRITE);
         }
     }
 
     private void stopWaiting(final ConnectionSlot slot) {
-        if (slot.writeKey != null) {
+        timers.cancel(slot.index);
+        if (slot.writeKey != null && slot.writeKey.isValid() && slot.writeKey.interestOps() != 0) {
             slot.writeKey.interestOps(0);
         }
     }
 
-    private void onClientGone(final ConnectionSlot slot) {
-        counters.errors++;
+    /** The client failed or stopped reading: reset it; the upstream stage drops an attached origin connection. */
+    private void clientFailed(final ConnectionSlot slot) {
+        counters.increment(StageCounters.ERRORS);
         stopWaiting(slot);
-        if (slot.upstream != null) {
-            wiring.toUpstream(slot, ConnectionState.ABORTING);
-        } else {
-            wiring.closeAndRelease(slot);
+        owned[slot.index] = false;
+        final ResponseHalf response = slot.response;
+        if (response.state == ConnectionState.WRITING && !response.last) {
+            wiring.response(slot, ConnectionState.ABORTING_RESPONSE, SELF);
+            return;
         }
+        response.closeMode = ConnectionSlot.CLOSE_RESET;
+        Wiring.wakeClientWaits(slot);
+        wiring.endResponse(slot, SELF);
     }
 
     @Override
     void onFailure(final int index, final Throwable cause) {
-        final ConnectionSlot slot = wiring.slots.slot(index);
-        if (slot.state == ConnectionState.FREE) {
-            return;
+        if (owned[index]) {
+            clientFailed(wiring.slots.slot(index));
         }
-        onClientGone(slot);
     }
 }

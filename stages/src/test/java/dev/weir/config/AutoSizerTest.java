@@ -43,6 +43,26 @@ class AutoSizerTest {
     }
 
     @Test
+    void shouldKeepAFixedOriginPoolWithinTheDerivedSlots() {
+        final WeirConfig config = ConfigLoader.load(null, Map.of("upstream.max-connections", "16",
+            "memory.budget", "1g"));
+        assertEquals(16, config.upstreamConnections());
+        assertTrue(config.connections() >= 16, "connections " + config.connections());
+        // A fixed origin pool leaves each slot only its client socket: more slots fit than with one each.
+        final WeirConfig perSlot = ConfigLoader.load(null, Map.of("memory.budget", "1g"));
+        assertTrue(config.connections() > perSlot.connections(), config.connections() + " vs "
+            + perSlot.connections());
+    }
+
+    @Test
+    void shouldNotDeriveMoreConnectionsThanABlockPoolHolds() {
+        final WeirConfig config = AutoSizer.fit(WeirConfig.builder().build(), 1024 * GIB);
+        assertEquals(ConfigKeys.MAX_CONNECTIONS, config.connections());
+        assertEquals(1 << 20, config.connections());
+        assertTrue(PlanBuilder.build(config).totalBytes() <= 1024 * GIB);
+    }
+
+    @Test
     void shouldRejectBudgetTooSmallForOneConnection() {
         final ConfigException e = assertThrows(ConfigException.class,
             () -> ConfigLoader.load(null, Map.of("memory.budget", "100m")));

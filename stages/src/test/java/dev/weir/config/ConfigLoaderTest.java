@@ -114,6 +114,8 @@ class ConfigLoaderTest {
         "wrong type, map for key   | 'connections: {a: 1}'              | connections          | an integer",
         "wrong type, scalar section| 'parse: 5'                         | parse                | section",
         "int out of range          | 'connections: 99999999999'         | connections          | out of range",
+        "more slots than a pool    | 'connections: 1048577'             | connections          | at most 1048576",
+        "ring above its largest    | 'ring-size: 4194304'               | ring-size            | at most 2097152",
         "missing value             | 'connections:'                     | connections          | must have a value",
     })
     void shouldRejectBadConfigurationNamingTheKey(final String name, final String text, final String key,
@@ -188,6 +190,38 @@ class ConfigLoaderTest {
         assertEquals(Durations.HOUR_MS, yaml("timeout.keep-alive: 60m\n").keepAliveTimeoutMs());
         assertEquals(1, yaml("timeout.keep-alive: 1ms\n").keepAliveTimeoutMs());
         assertEquals("timeout.keep-alive", rejected("timeout.keep-alive: 3600001ms\n").key());
+    }
+
+    @Test
+    void shouldRejectEveryNumericKeyJustOutsideTheBoundsOfItsRow() {
+        int checked = 0;
+        for (final ConfigKeys.Key key : ConfigKeys.all()) {
+            if (key.rule() == ConfigKeys.Rule.NONE || key.type() == ConfigKeys.Type.HOST_PORT) {
+                continue;
+            }
+            final boolean zeroAllowed = key.rule() != ConfigKeys.Rule.RANGE;
+            final boolean textual = key.type() != ConfigKeys.Type.INTEGER;
+            if (!(zeroAllowed && key.min() - 1 == 0) && !(textual && key.min() - 1 < 0)) {
+                assertRejected(key, key.min() - 1);
+                checked++;
+            }
+            if (key.max() < Integer.MAX_VALUE) {
+                assertRejected(key, key.max() + 1);
+                checked++;
+            }
+        }
+        assertTrue(checked >= 25, "bounds checked: " + checked);
+    }
+
+    private static void assertRejected(final ConfigKeys.Key key, final long value) {
+        final String text = key.type() == ConfigKeys.Type.INTEGER ? Long.toString(value)
+            : key.type() == ConfigKeys.Type.DURATION ? value + "ms" : value + "b";
+        final WeirConfig.Builder builder = WeirConfig.builder();
+        final ConfigException e = assertThrows(ConfigException.class, () -> {
+            ConfigLoader.set(builder, key.name(), text);
+            builder.build();
+        }, key.name() + " = " + text);
+        assertEquals(key.name(), e.key(), e.getMessage());
     }
 
     @Test

@@ -41,7 +41,7 @@ class PipelineTest {
 
     private WeirConfig.Builder config() {
         return WeirConfig.builder().listen("127.0.0.1", 0).upstream("127.0.0.1", origin.port()).connections(32)
-            .parseBufferBytes(4096).upstreamBufferBytes(16384).upstreamMaxConnections(4);
+            .parseBufferBytes(4096).upstreamBufferBytes(16384);
     }
 
     @AfterEach

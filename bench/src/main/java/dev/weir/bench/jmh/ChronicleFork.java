@@ -6,8 +6,9 @@ import org.openjdk.jmh.annotations.Fork;
  * The fork settings of every benchmark that touches Chronicle Bytes, in one place: JMH looks for {@link Fork}
  * on a benchmark's superclasses, so a benchmark extends this class instead of repeating the flag list.
  * <p>
- * The list is the parent pom's {@code weir.jvm.flags}, which Chronicle Bytes needs on Java 17 (and which
- * {@code bin/weir} repeats): keep the three in step.
+ * The list is {@code stages/src/main/resources/dev/weir/chronicle-jvm-flags.txt}, the flags Chronicle Bytes
+ * needs on Java 17. An annotation holds only constants, so it cannot read the file; {@code ChronicleForkTest}
+ * fails when this copy differs from it.
  */
 @Fork(value = 1, jvmArgsAppend = {
     "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",

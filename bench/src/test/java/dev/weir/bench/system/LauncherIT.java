@@ -100,6 +100,9 @@ class LauncherIT {
         // 16384 x (16 KiB + 32 KiB) of arenas + a 256 MiB heap = 1 GiB committed in the process.
         final Map<String, String> overrides = new LinkedHashMap<>();
         overrides.put("connections", "16384");
+        // A fixed origin pool keeps the descriptors (16384 + 64 + 1 sockets + 264) under a 20,000 open-files
+        // limit, which 2 x 16384 origin and client sockets would exceed; the committed memory is the same.
+        overrides.put("upstream.max-connections", "64");
         overrides.put("jvm.heap", "256m");
         assertEquals(1024 * MIB, planFor(overrides).committedBytes() / MIB * MIB, "the plan commits 1 GiB");
         try (WeirProcess process = startAndCheckResidentSet("1 GiB plan", overrides)) {
@@ -111,7 +114,9 @@ class LauncherIT {
     void shouldStartWithTheSmallestHeapThePlanAccepts() throws Exception {
         // The plan's heap rule must cover what the slot table really takes: a heap it accepts must not run out.
         final Map<String, String> overrides = new LinkedHashMap<>();
-        overrides.put("connections", "20480");
+        // 16384 slots and a fixed origin pool: the descriptors then fit a 20,000 open-files limit.
+        overrides.put("connections", "16384");
+        overrides.put("upstream.max-connections", "64");
         overrides.put("jvm.heap", "64g");
         final long needed = StageSizes.heapRequiredBytes(config(overrides));
         overrides.put("jvm.heap", ((needed + MIB - 1) / MIB) + "m");

@@ -1,0 +1,98 @@
+package dev.weir.conn;
+
+import static dev.weir.conn.ConnectionState.ABORTING_REQUEST;
+import static dev.weir.conn.ConnectionState.ABORTING_RESPONSE;
+import static dev.weir.conn.ConnectionState.CANNED;
+import static dev.weir.conn.ConnectionState.CONNECTING;
+import static dev.weir.conn.ConnectionState.COUNT;
+import static dev.weir.conn.ConnectionState.FREE;
+import static dev.weir.conn.ConnectionState.IDLE;
+import static dev.weir.conn.ConnectionState.LINGERING;
+import static dev.weir.conn.ConnectionState.QUEUED;
+import static dev.weir.conn.ConnectionState.READING_BODY;
+import static dev.weir.conn.ConnectionState.READING_HEAD;
+import static dev.weir.conn.ConnectionState.RECEIVING;
+import static dev.weir.conn.ConnectionState.REQUEST_DONE;
+import static dev.weir.conn.ConnectionState.RESPONSE_DONE;
+import static dev.weir.conn.ConnectionState.SENDING;
+import static dev.weir.conn.ConnectionState.SENT;
+import static dev.weir.conn.ConnectionState.WRITING;
+
+/**
+ * The table of legal moves between {@link ConnectionState}s: every (from, to) pair a half may take, each with
+ * the reason it is taken. {@code Wiring.move} refuses any other move as a bug; a test enumerates the table and
+ * checks that every state is reachable and every non-final state can end.
+ * <p>
+ * <b>Note:</b> immutable; the lookup matrix is built once.
+ */
+public final class ConnectionMoves {
+
+    /** Each row: from, to. Comments give the reason. */
+    static final int[][] MOVES = {
+        // Request half.
+        {FREE, READING_HEAD},              // accepted, or keep-alive: the next head
+        {READING_HEAD, QUEUED},            // head parsed: wait for an origin connection
+        {READING_HEAD, REQUEST_DONE},      // bad head or head timeout: a canned answer follows
+        {READING_HEAD, FREE},              // client closed, or idle past its keep-alive or head deadline
+        {QUEUED, CONNECTING},              // a free origin connection, to be opened
+        {QUEUED, SENDING},                 // an idle origin connection
+        {QUEUED, REQUEST_DONE},            // queue timeout (503), or the head could not be forwarded
+        {CONNECTING, SENDING},             // connected
+        {CONNECTING, REQUEST_DONE},        // connect failed (502) or timed out (504)
+        {SENDING, READING_BODY},           // part sent, more body to come from the client
+        {SENDING, SENT},                   // the whole request sent
+        {SENDING, QUEUED},                 // a reused origin connection failed: retry once when allowed
+        {SENDING, REQUEST_DONE},           // origin failed or answered early: the rest is not forwarded
+        {READING_BODY, SENDING},           // a body part read
+        {READING_BODY, ABORTING_REQUEST},  // client closed or stalled mid-body
+        {SENT, QUEUED},                    // a reused origin connection failed before any response: retry
+        {SENT, REQUEST_DONE},              // the response ended (or failed)
+        {ABORTING_REQUEST, REQUEST_DONE},  // origin connection dropped
+        {REQUEST_DONE, READING_HEAD},      // exchange finished, keep-alive
+        {REQUEST_DONE, LINGERING},         // exchange finished with client input unread
+        {REQUEST_DONE, FREE},              // exchange finished, connection closed
+        {LINGERING, FREE},                 // client closed, or linger deadline
+        // Response half.
+        {IDLE, RECEIVING},                 // forwarded head fully sent: read the origin
+        {IDLE, CANNED},                    // bad head, timeout or no origin: answer from preallocated bytes
+        {RECEIVING, WRITING},              // a part read
+        {RECEIVING, CANNED},               // origin failed or timed out before any response byte
+        {RECEIVING, IDLE},                 // retry on a fresh origin connection
+        {RECEIVING, RESPONSE_DONE},        // origin failed mid-response (client reset), or exchange aborted
+        {WRITING, RECEIVING},              // part written, read the next
+        {WRITING, RESPONSE_DONE},          // last part written, or client failed on it
+        {WRITING, ABORTING_RESPONSE},      // client failed or stalled with the origin still attached
+        {CANNED, RESPONSE_DONE},           // answer written (or client gone)
+        {ABORTING_RESPONSE, RESPONSE_DONE}, // origin connection dropped
+        {RESPONSE_DONE, IDLE},             // exchange finished
+    };
+
+    private static final boolean[][] LEGAL = new boolean[COUNT][COUNT];
+
+    static {
+        for (final int[] move : MOVES) {
+            LEGAL[move[0]][move[1]] = true;
+        }
+    }
+
+    private ConnectionMoves() {
+    }
+
+    /**
+     * @param from a state.
+     * @param to   a state.
+     * @return {@code true} when a half may move from {@code from} to {@code to}.
+     */
+    public static boolean isLegal(final int from, final int to) {
+        return LEGAL[from][to];
+    }
+
+    /** @return a copy of the table, one {from, to} pair per row. */
+    public static int[][] moves() {
+        final int[][] copy = new int[MOVES.length][];
+        for (int i = 0; i < MOVES.length; i++) {
+            copy[i] = MOVES[i].clone();
+        }
+        return copy;
+    }
+}

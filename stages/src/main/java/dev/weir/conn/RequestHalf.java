@@ -1,0 +1,72 @@
+package dev.weir.conn;
+
+import java.nio.ByteBuffer;
+
+import dev.weir.arena.BlockPool;
+import dev.weir.http.BodyFramer;
+import dev.weir.http.RequestHead;
+
+/**
+ * The client-to-origin half of a slot: the parse block, the request head parsed in place, and the body framer.
+ * <pre>
+ *   parse block:  0 ........ bodyFrom ...... bodyEnd ........ filled ....... capacity
+ *                 | head (first part) | body part | next pipelined request |
+ *                                     ^ buffer position..limit while sending
+ * </pre>
+ * <p>
+ * <b>Note:</b> owned by the stage its {@link #state} names ({@link ConnectionState#owner(int)}); the ring
+ * hand-off orders the previous owner's writes before the next owner's reads.
+ */
+public final class RequestHalf {
+
+    /** A request-half {@link ConnectionState}. */
+    public int state = ConnectionState.FREE;
+    /** Parse block handle, or {@link BlockPool#NO_BLOCK}. */
+    public int block = BlockPool.NO_BLOCK;
+    /** View over the parse block. */
+    public ByteBuffer buffer;
+    /** Absolute offset of the parse block in the parse arena's store. */
+    public long base;
+    /** Bytes received into the block. */
+    public int filled;
+    /** Start of the current body part in the block. */
+    public int bodyFrom;
+    /** End of the current body part; bytes after it belong to the next request. */
+    public int bodyEnd;
+    /** The current request head, a flyweight over the block. */
+    public final RequestHead head = new RequestHead();
+    /** Frames the request body. */
+    public final BodyFramer framer = new BodyFramer();
+    /** The client keeps the connection open after this exchange. */
+    public boolean keepAlive;
+    /** The whole request fitted the block when first sent, so it could be sent again. */
+    public boolean replayable;
+    /** The request was already sent again once. */
+    public boolean retried;
+    /** How this half wants the connection to end: a {@code ConnectionSlot.CLOSE_*} constant. */
+    public int closeMode;
+    /** Why the half is {@link ConnectionState#ABORTING_REQUEST}: 408 for a stalled body, 0 for a client gone. */
+    public int abortStatus;
+
+    /** Prepare for a new exchange on the same connection; the block and its bytes stay. */
+    public void beginExchange() {
+        head.reset();
+        framer.begin(BodyFramer.NONE, 0);
+        bodyFrom = 0;
+        bodyEnd = 0;
+        keepAlive = false;
+        replayable = false;
+        retried = false;
+        closeMode = ConnectionSlot.CLOSE_NONE;
+        abortStatus = 0;
+    }
+
+    /** Forget the connection. */
+    void clear() {
+        state = ConnectionState.FREE;
+        block = BlockPool.NO_BLOCK;
+        buffer = null;
+        filled = 0;
+        beginExchange();
+    }
+}

@@ -1,0 +1,41 @@
+package dev.weir.stage;
+
+import dev.weir.config.WeirConfig;
+
+/**
+ * Every deadline of the pipeline in nanoseconds, read once from the configuration.
+ * <p>
+ * <b>Note:</b> immutable.
+ */
+final class StageTimeouts {
+
+    private static final long NS_PER_MS = 1_000_000L;
+
+    final long clientHeadNs;
+    final long clientBodyNs;
+    final long clientSendNs;
+    final long keepAliveNs;
+    final long upstreamConnectNs;
+    final long upstreamResponseNs;
+    final long queueNs;
+    final long lingerNs;
+
+    private StageTimeouts(final WeirConfig c) {
+        clientHeadNs = c.clientHeadTimeoutMs() * NS_PER_MS;
+        clientBodyNs = c.clientBodyTimeoutMs() * NS_PER_MS;
+        clientSendNs = c.clientSendTimeoutMs() * NS_PER_MS;
+        keepAliveNs = c.keepAliveTimeoutMs() * NS_PER_MS;
+        upstreamConnectNs = c.upstreamConnectTimeoutMs() * NS_PER_MS;
+        upstreamResponseNs = c.upstreamResponseTimeoutMs() * NS_PER_MS;
+        queueNs = c.upstreamQueueTimeoutMs() * NS_PER_MS;
+        lingerNs = c.lingerTimeoutMs() * NS_PER_MS;
+    }
+
+    /**
+     * @param config the validated configuration.
+     * @return its deadlines.
+     */
+    static StageTimeouts of(final WeirConfig config) {
+        return new StageTimeouts(config);
+    }
+}
