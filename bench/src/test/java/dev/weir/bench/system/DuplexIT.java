@@ -269,7 +269,7 @@ class DuplexIT {
             answer.sent / MIB);
         // What was in flight when the answer came (the proxy's blocks and socket buffers) may arrive; no more.
         assertTrue(forwarded <= 4 * MIB, forwarded + " bytes forwarded after the answer");
-        assertTrue(answer.sent > forwarded + MIB, "the client went on sending during the lingering read: "
+        assertTrue(answer.sent > forwarded + MIB, "the client sent well beyond what was forwarded: "
             + answer.sent + " sent, " + forwarded + " forwarded");
     }
 }
