@@ -84,18 +84,28 @@ class SoakIT {
             executor.shutdownNow();
         }
         final long leakStart = System.nanoTime();
-        WeirExtension.awaitIdle(pipeline);
+        AssertionError leak = null;
+        try {
+            WeirExtension.awaitIdle(pipeline);
+        } catch (final AssertionError e) {
+            leak = e;
+        }
         final long p50 = latencyUs.getValueAtPercentile(50);
         final long p99 = latencyUs.getValueAtPercentile(99);
+        System.out.printf("weir-it soak %d s: %d normal requests p50 %d us p99 %d us max %d us; %d misbehaving"
+            + " connections; %d normal failures; %s %d ms after the load (%s)%n", SECONDS,
+            latencyUs.getTotalCount(), p50, p99, latencyUs.getMaxValue(), misbehaving.get(), failures.size(),
+            leak == null ? "idle" : "LEAK", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - leakStart),
+            pipeline.describePools());
         final StringBuilder expired = new StringBuilder();
         for (int kind = 0; kind < TimeoutKind.COUNT; kind++) {
             expired.append(' ').append(TimeoutKind.name(kind)).append('=')
                 .append(WeirExtension.expirations(pipeline, kind));
         }
-        System.out.printf("weir-it soak %d s: %d normal requests p50 %d us p99 %d us max %d us; %d misbehaving"
-            + " connections; %d normal failures; idle %d ms after the load (%s); expirations%s%n", SECONDS,
-            latencyUs.getTotalCount(), p50, p99, latencyUs.getMaxValue(), misbehaving.get(), failures.size(),
-            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - leakStart), pipeline.describePools(), expired);
+        System.out.println("weir-it soak expirations:" + expired);
+        if (leak != null) {
+            throw leak;
+        }
         assertTrue(failures.isEmpty(), failures.size() + " normal requests failed, first: " + failures.peek());
         assertTrue(latencyUs.getTotalCount() > SECONDS * 100, "normal requests made progress");
         assertTrue(p99 <= TimeUnit.MILLISECONDS.toMicros(P99_BOUND_MS), "normal p99 " + p99 + " us");
@@ -141,7 +151,7 @@ class SoakIT {
     /** One misbehaving connection. */
     @FunctionalInterface
     private interface Misbehaviour {
-        void run(Socket socket) throws IOException, InterruptedException;
+        void run(Socket socket, long endNs) throws IOException, InterruptedException;
     }
 
     private static Void misbehave(final int port, final long endNs, final AtomicLong count,
@@ -152,7 +162,7 @@ class SoakIT {
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
                 socket.setSoTimeout(10_000);
                 count.incrementAndGet();
-                misbehaviour.run(socket);
+                misbehaviour.run(socket, endNs);
             } catch (final IOException e) {
                 // The proxy cut it off or refused it: that is the point; start another.
             }
@@ -160,18 +170,21 @@ class SoakIT {
         return null;
     }
 
-    /** A head a byte every 50 ms, until the proxy gives up on it. */
-    private static void trickle(final Socket socket) throws IOException, InterruptedException {
+    /** A head a byte every 50 ms, until the proxy gives up on it or the soak ends. */
+    private static void trickle(final Socket socket, final long endNs) throws IOException, InterruptedException {
         final byte[] head = ("GET / HTTP/1.1\r\nHost: weir\r\nX-Slow: " + "s".repeat(1000))
             .getBytes(StandardCharsets.ISO_8859_1);
         for (final byte b : head) {
+            if (System.nanoTime() - endNs > 0) {
+                return;
+            }
             socket.getOutputStream().write(b);
             TimeUnit.MILLISECONDS.sleep(50);
         }
     }
 
     /** Asks for 100 MB and reads nothing for a second, twice its send deadline, then reads to the end. */
-    private static void stall(final Socket socket) throws IOException, InterruptedException {
+    private static void stall(final Socket socket, final long endNs) throws IOException, InterruptedException {
         socket.getOutputStream().write("GET /bytes/100000000 HTTP/1.1\r\nHost: weir\r\n\r\n"
             .getBytes(StandardCharsets.ISO_8859_1));
         // The stall is the behaviour under test, not a wait for a condition.
@@ -184,7 +197,7 @@ class SoakIT {
     }
 
     /** Sends half a body, or reads half a response, then leaves. */
-    private static void abandon(final Socket socket) throws IOException {
+    private static void abandon(final Socket socket, final long endNs) throws IOException {
         if ((System.nanoTime() & 1) == 0) {
             socket.getOutputStream().write(("POST /echo HTTP/1.1\r\nHost: weir\r\nContent-Length: 100000\r\n\r\n"
                 + "a".repeat(30_000)).getBytes(StandardCharsets.ISO_8859_1));
