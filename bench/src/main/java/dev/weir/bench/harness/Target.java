@@ -34,6 +34,7 @@ class Target {
     private final long readyTimeoutMs;
     private Path configTemplate;
     private Path config;
+    private Path directory;
     private Process process;
     private Path log;
 
@@ -64,6 +65,22 @@ class Target {
         this.configTemplate = template;
         this.config = file;
         return this;
+    }
+
+    /**
+     * Sets the working directory of the process (by default the harness's own).
+     *
+     * @param dir the directory.
+     * @return this.
+     */
+    Target directory(final Path dir) {
+        this.directory = dir;
+        return this;
+    }
+
+    /** @return the working directory set with {@link #directory(Path)}, or null for the harness's own. */
+    Path directory() {
+        return directory;
     }
 
     /** @return whether this target is measured (direct, or a proxy that answered). */
@@ -105,7 +122,8 @@ class Target {
                 Files.writeString(config, Files.readString(configTemplate).replace("{PORT}", Integer.toString(port)));
             }
             log = tmp.resolve(name.replaceAll("[^A-Za-z0-9.=-]", "_") + ".log");
-            process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            process = new ProcessBuilder(cmd).directory(directory == null ? null : directory.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(readyTimeoutMs);
             while (System.nanoTime() - deadline < 0) {
                 if (!process.isAlive()) {

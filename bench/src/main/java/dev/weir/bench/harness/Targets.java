@@ -40,7 +40,21 @@ final class Targets {
                 cmd.addAll(List.of("--set", key + "=" + value));
             }
         }
-        return new Target(name, "weir", value, cmd, WEIR_READY_MS);
+        return new Target(name, "weir", value, cmd, WEIR_READY_MS).directory(checkoutOf(weir));
+    }
+
+    /**
+     * Weir reads {@code conf/weir.yaml} from its working directory before its own home, so each build runs in its
+     * own checkout and reads its own configuration, not whatever the harness's working directory holds (an older
+     * build refuses keys it does not know).
+     *
+     * @param launcher a checkout's {@code bin/weir}.
+     * @return the checkout, or null when the launcher does not sit two levels below an existing directory.
+     */
+    static Path checkoutOf(final Path launcher) {
+        final Path bin = launcher.toAbsolutePath().normalize().getParent();
+        final Path checkout = bin == null ? null : bin.getParent();
+        return checkout != null && Files.isDirectory(checkout) ? checkout : null;
     }
 
     /** @return YAML setting one dotted key, e.g. {@code parse.buffer: 16k} as nested maps. */
