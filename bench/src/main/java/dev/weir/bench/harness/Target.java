@@ -93,6 +93,11 @@ class Target {
         return log;
     }
 
+    /** @return the command line as configured, with {@code {PORT}} not yet replaced; empty for direct. */
+    List<String> command() {
+        return command;
+    }
+
     /** @return the proxy's pid, or -1 for direct. */
     long pid() {
         return process == null ? -1 : process.pid();
