@@ -26,8 +26,9 @@ import java.util.Map;
  * Options: {@code --quick | --full | --tiny}, {@code --targets direct,weir,nginx,haproxy},
  * {@code --sizes 128,16384}, {@code --rounds N}, {@code --duration S}, {@code --warmup S},
  * {@code --connections N}, {@code --loadgen auto|wrk|builtin}, {@code --origin process|inproc},
- * {@code --sweep KEY=v1,v2,...}, {@code --sweep-style flags|yaml}, {@code --weir PATH}, {@code --repo DIR},
- * {@code --results DIR}, {@code --no-pin}.
+ * {@code --sweep KEY=v1,v2,...}, {@code --sweep-style flags|yaml}, {@code --weir PATH},
+ * {@code --baseline PATH} (another checkout's {@code bin/weir}, measured as target {@code weir-baseline}),
+ * {@code --repo DIR}, {@code --results DIR}, {@code --no-pin}.
  * <p>
  * <b>Note:</b> single-threaded; {@link #run} returns an exit code instead of exiting, for tests.
  */
@@ -54,9 +55,10 @@ public final class Compare {
     private boolean pin = true;
     private Path repo = Path.of("").toAbsolutePath();
     private Path weir;
+    private Path baseline;
     private Path results;
 
-    private Compare(final PrintStream out) {
+    Compare(final PrintStream out) {
         this.out = out;
     }
 
@@ -90,7 +92,13 @@ public final class Compare {
         return c.execute(args);
     }
 
-    private void parse(final String[] args) {
+    /**
+     * Reads the options into this harness.
+     *
+     * @param args options, see the class comment.
+     * @throws IllegalArgumentException naming the bad option.
+     */
+    void parse(final String[] args) {
         for (final String a : args) {
             profile(a);
         }
@@ -104,7 +112,10 @@ public final class Compare {
                     pin &= !"--no-pin".equals(a);
                     break;
                 case "--targets":
-                    targets = Arrays.asList(value(args, ++i).split(","));
+                    targets = new ArrayList<>();
+                    for (final String t : value(args, ++i).split(",")) {
+                        targets.add(t.trim());
+                    }
                     break;
                 case "--sizes":
                     sizes = new ArrayList<>();
@@ -148,6 +159,9 @@ public final class Compare {
                 case "--weir":
                     weir = Path.of(value(args, ++i)).toAbsolutePath();
                     break;
+                case "--baseline":
+                    baseline = Path.of(value(args, ++i)).toAbsolutePath().normalize();
+                    break;
                 case "--repo":
                     repo = Path.of(value(args, ++i)).toAbsolutePath();
                     break;
@@ -162,7 +176,31 @@ public final class Compare {
             throw new IllegalArgumentException("rounds, duration and connections must be at least 1");
         }
         weir = weir != null ? weir : repo.resolve("bin/weir");
+        targets = withBaseline(targets);
         results = results != null ? results : repo.resolve("bench/results");
+    }
+
+    /**
+     * @return the targets with {@code weir-baseline} added right after {@code weir} (so the two builds are measured
+     *         back to back in every round) when {@code --baseline} is given and the list does not name it.
+     */
+    private List<String> withBaseline(final List<String> names) {
+        if (baseline == null) {
+            if (names.contains(Targets.WEIR_BASELINE)) {
+                throw new IllegalArgumentException("target " + Targets.WEIR_BASELINE + " needs --baseline PATH");
+            }
+            return names;
+        }
+        if (sweepKey != null) {
+            throw new IllegalArgumentException("--baseline does not combine with --sweep");
+        }
+        if (names.contains(Targets.WEIR_BASELINE)) {
+            return names;
+        }
+        final List<String> with = new ArrayList<>(names);
+        final int weirAt = with.indexOf("weir");
+        with.add(weirAt < 0 ? with.size() : weirAt + 1, Targets.WEIR_BASELINE);
+        return with;
     }
 
     private void profile(final String a) {
@@ -190,6 +228,10 @@ public final class Compare {
             + ", " + rounds + " rounds x " + durationS + " s, " + connections + " connections, sizes " + sizes
             + (canPin ? ", proxy pinned to CPU 0, load and origin to CPU 1"
                 : ", NOT pinned (needs taskset and 2 CPUs)"));
+        if (baseline != null) {
+            out.println("weir " + weir + " (" + commitOf(weir) + ") vs " + Targets.WEIR_BASELINE + " " + baseline + " ("
+                + commitOf(baseline) + ")");
+        }
         final LoadDriver driver = driver(tmp, pinLoad);
         final Map<String, String> unavailable = new LinkedHashMap<>();
         final List<Row> rows = new ArrayList<>();
@@ -207,7 +249,8 @@ public final class Compare {
         final Map<String, Object> header = header(args, driver, canPin);
         final String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         final String stem = (sweepKey == null ? "compare-" : "sweep-" + sweepKey + "-") + stamp;
-        final String title = sweepKey == null ? "Weir vs nginx vs HAProxy, one core each (" + driver.name() + ")"
+        final String title = sweepKey == null ? "Weir " + (baseline == null ? "" : "and its baseline ")
+            + "vs nginx vs HAProxy, one core each (" + driver.name() + ")"
             : "Weir sweep of " + sweepKey + " (" + driver.name() + ")";
         final Path json = report.write(results, stem, header, title);
         out.println("\nwrote " + json + " and " + json.resolveSibling(stem + ".png") + " (also latest.json/png)");
@@ -228,7 +271,16 @@ public final class Compare {
         return new BuiltinDriver();
     }
 
-    private List<List<Target>> groups(final int originPort, final List<String> pinProxy, final Path tmp)
+    /**
+     * Builds the targets to measure together: one group for a comparison, one per swept value for a sweep.
+     *
+     * @param originPort the demo origin's port.
+     * @param pinProxy   the {@code taskset} prefix for proxies, or empty.
+     * @param tmp        directory for generated configurations and logs.
+     * @return the groups, in measuring order.
+     * @throws IOException when a configuration file cannot be written.
+     */
+    List<List<Target>> groups(final int originPort, final List<String> pinProxy, final Path tmp)
         throws IOException {
         final List<List<Target>> groups = new ArrayList<>();
         if (sweepKey != null) {
@@ -246,6 +298,9 @@ public final class Compare {
                 case "weir":
                     group.add(weirTarget(originPort, pinProxy, tmp, null, null));
                     break;
+                case Targets.WEIR_BASELINE:
+                    group.add(launcher(Targets.weirBaseline(baseline, originPort, pinProxy), baseline));
+                    break;
                 case "nginx":
                     group.add(installed(Targets.nginx(originPort, pinProxy, tmp), "nginx", NGINX_PACKAGE));
                     break;
@@ -262,9 +317,12 @@ public final class Compare {
 
     private Target weirTarget(final int originPort, final List<String> pinProxy, final Path tmp, final String key,
         final String value) throws IOException {
-        final Target t = Targets.weir(weir, originPort, pinProxy, key, value, sweepYaml, tmp);
-        if (!Files.isExecutable(weir)) {
-            t.unavailable = weir + " not found or not executable (the proxy is not built yet?)";
+        return launcher(Targets.weir(weir, originPort, pinProxy, key, value, sweepYaml, tmp), weir);
+    }
+
+    private static Target launcher(final Target t, final Path launcher) {
+        if (!Files.isExecutable(launcher)) {
+            t.unavailable = launcher + " not found or not executable (the proxy is not built yet?)";
         }
         return t;
     }
@@ -363,6 +421,10 @@ public final class Compare {
         settings.put("originThreads", originThreads);
         settings.put("sweepKey", sweepKey);
         settings.put("sweepValues", new ArrayList<Object>(sweepValues));
+        settings.put("weir", weir.toString());
+        settings.put("weirCommit", commitOf(weir));
+        settings.put("baseline", baseline == null ? null : baseline.toString());
+        settings.put("baselineCommit", baseline == null ? null : commitOf(baseline));
         h.put("settings", settings);
         final Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("cpu", cpuModel());
@@ -376,6 +438,33 @@ public final class Compare {
         }
         h.put("tools", tools);
         return h;
+    }
+
+    /**
+     * @param launcher a checkout's {@code bin/weir}.
+     * @return {@code git describe --always --dirty} of that checkout, so a result says which builds it compared;
+     *         null when it is not a git checkout or git is missing.
+     */
+    private static String commitOf(final Path launcher) {
+        final Path checkout = Targets.checkoutOf(launcher);
+        if (checkout == null || !onPath("git")) {
+            return null;
+        }
+        try {
+            final Process p = new ProcessBuilder("git", "-C", checkout.toString(), "describe", "--always", "--dirty",
+                "--abbrev=12").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            final String described = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return p.exitValue() == 0 && !described.isEmpty() ? described : null;
+        } catch (final IOException e) {
+            return null;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     private Origin startOrigin(final List<String> pinLoad, final Path tmp) throws IOException {

@@ -75,7 +75,12 @@ final class Report {
     }
 
     private List<String> ratioNames() {
-        final List<String> names = new ArrayList<>(List.of(RATIOS));
+        final List<String> names = new ArrayList<>();
+        // The one figure a --baseline run is for comes first; without a baseline the row would only say "-".
+        if (rows.stream().anyMatch(r -> Targets.WEIR_BASELINE.equals(r.target.name))) {
+            names.add("weir/" + Targets.WEIR_BASELINE);
+        }
+        names.addAll(List.of(RATIOS));
         for (final Row r : rows) {
             if (r.target.sweepValue != null && !names.contains(r.target.name + "/direct")) {
                 names.add(r.target.name + "/direct");

@@ -34,6 +34,7 @@ class Target {
     private final long readyTimeoutMs;
     private Path configTemplate;
     private Path config;
+    private Path directory;
     private Process process;
     private Path log;
 
@@ -66,6 +67,22 @@ class Target {
         return this;
     }
 
+    /**
+     * Sets the working directory of the process (by default the harness's own).
+     *
+     * @param dir the directory.
+     * @return this.
+     */
+    Target directory(final Path dir) {
+        this.directory = dir;
+        return this;
+    }
+
+    /** @return the working directory set with {@link #directory(Path)}, or null for the harness's own. */
+    Path directory() {
+        return directory;
+    }
+
     /** @return whether this target is measured (direct, or a proxy that answered). */
     boolean available() {
         return unavailable == null;
@@ -74,6 +91,11 @@ class Target {
     /** @return the file the process's stdout and stderr go to, or null before start and for direct. */
     Path log() {
         return log;
+    }
+
+    /** @return the command line as configured, with {@code {PORT}} not yet replaced; empty for direct. */
+    List<String> command() {
+        return command;
     }
 
     /** @return the proxy's pid, or -1 for direct. */
@@ -105,7 +127,8 @@ class Target {
                 Files.writeString(config, Files.readString(configTemplate).replace("{PORT}", Integer.toString(port)));
             }
             log = tmp.resolve(name.replaceAll("[^A-Za-z0-9.=-]", "_") + ".log");
-            process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            process = new ProcessBuilder(cmd).directory(directory == null ? null : directory.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(readyTimeoutMs);
             while (System.nanoTime() - deadline < 0) {
                 if (!process.isAlive()) {

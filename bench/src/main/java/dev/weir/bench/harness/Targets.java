@@ -17,6 +17,9 @@ final class Targets {
     static final long PROXY_READY_MS = 15_000;
     static final long WEIR_READY_MS = 60_000;
 
+    /** Name (and {@code --targets} entry) of the second Weir build measured with {@code --baseline PATH}. */
+    static final String WEIR_BASELINE = "weir-baseline";
+
     private Targets() {
     }
 
@@ -26,9 +29,7 @@ final class Targets {
 
     static Target weir(final Path weir, final int originPort, final List<String> pin, final String key,
         final String value, final boolean yaml, final Path tmp) throws IOException {
-        final List<String> cmd = new ArrayList<>(pin);
-        cmd.addAll(List.of(weir.toString(), "--listen", "127.0.0.1:{PORT}", "--upstream", "127.0.0.1:" + originPort,
-            "--stats-interval", WeirStats.INTERVAL_ARGUMENT));
+        final List<String> cmd = weirCommand(weir, originPort, pin);
         String name = "weir";
         if (key != null) {
             name = "weir[" + key + "=" + value + "]";
@@ -40,7 +41,39 @@ final class Targets {
                 cmd.addAll(List.of("--set", key + "=" + value));
             }
         }
-        return new Target(name, "weir", value, cmd, WEIR_READY_MS);
+        return new Target(name, "weir", value, cmd, WEIR_READY_MS).directory(checkoutOf(weir));
+    }
+
+    /**
+     * A second Weir build, e.g. the previous main, started with the same flags as {@link #weir} (stats lines
+     * included) and, like it, in its own checkout: the two differ in their code and their {@code conf/weir.yaml}.
+     *
+     * @param launcher the other checkout's {@code bin/weir}.
+     */
+    static Target weirBaseline(final Path launcher, final int originPort, final List<String> pin) {
+        return new Target(WEIR_BASELINE, "weir", null, weirCommand(launcher, originPort, pin), WEIR_READY_MS)
+            .directory(checkoutOf(launcher));
+    }
+
+    /**
+     * Weir reads {@code conf/weir.yaml} from its working directory before its own home, so each build runs in its
+     * own checkout and reads its own configuration, not whatever the harness's working directory holds (an older
+     * build refuses keys it does not know).
+     *
+     * @param launcher a checkout's {@code bin/weir}.
+     * @return the checkout, or null when the launcher does not sit two levels below an existing directory.
+     */
+    static Path checkoutOf(final Path launcher) {
+        final Path bin = launcher.toAbsolutePath().normalize().getParent();
+        final Path checkout = bin == null ? null : bin.getParent();
+        return checkout != null && Files.isDirectory(checkout) ? checkout : null;
+    }
+
+    private static List<String> weirCommand(final Path launcher, final int originPort, final List<String> pin) {
+        final List<String> cmd = new ArrayList<>(pin);
+        cmd.addAll(List.of(launcher.toString(), "--listen", "127.0.0.1:{PORT}", "--upstream",
+            "127.0.0.1:" + originPort, "--stats-interval", WeirStats.INTERVAL_ARGUMENT));
+        return cmd;
     }
 
     /** @return YAML setting one dotted key, e.g. {@code parse.buffer: 16k} as nested maps. */
