@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
@@ -315,11 +316,15 @@ class DeadlineIT {
         }
     }
 
-    /** Linger deadline: after a 400, the proxy reads and discards for its linger time, then closes. */
+    /**
+     * Linger deadline: after a 400, the proxy shuts its side at once (the client reads the whole answer and a
+     * clean end of stream), then reads and discards what the client still sends for its linger time, then closes.
+     */
     @Test
     void shouldLingerAfterA400ThenClose() throws Exception {
         final Pipeline pipeline = weir.start(config -> config.lingerTimeoutMs(TIMEOUT_MS));
         try (RawHttp http = new RawHttp(port(pipeline))) {
+            final AtomicLong writerStoppedNs = new AtomicLong();
             final Future<?> writer = helpers.submit(() -> {
                 final OutputStream out = http.output();
                 out.write("GARBAGE\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
@@ -329,7 +334,8 @@ class DeadlineIT {
                         out.write(more);
                     }
                 } catch (final IOException e) {
-                    // The proxy closed: the client's bytes stop.
+                    // The proxy closed after its linger: the client's bytes stop.
+                    writerStoppedNs.set(System.nanoTime());
                 }
                 return null;
             });
@@ -339,10 +345,11 @@ class DeadlineIT {
             assertEquals("bad request\n", response.text(), "the whole 400");
             http.socket().setSoTimeout((int) (TIMEOUT_MS + SLACK_MS + 1_000));
             final RawHttp.End end = http.readToEnd();
-            final long ms = msSince(start);
-            assertNotEquals(RawHttp.End.TIMEOUT, end.kind, "closed after lingering: " + end);
-            assertWithinDeadline(ms, "close after the linger");
-            writer.get(5, TimeUnit.SECONDS);
+            assertEquals(RawHttp.End.EOF, end.kind, "a clean end of stream after the answer: " + end);
+            assertTrue(msSince(start) < TIMEOUT_MS, "the end of stream comes at once, not after the linger");
+            writer.get(TIMEOUT_MS + SLACK_MS + 1_000, TimeUnit.MILLISECONDS);
+            assertWithinDeadline(TimeUnit.NANOSECONDS.toMillis(writerStoppedNs.get() - start),
+                "the client's bytes taken until the close");
         }
         assertCounted(pipeline, TimeoutKind.LINGER);
     }

@@ -197,6 +197,7 @@ class DuplexIT {
     private static final class EarlyAnswer {
         RawHttp.Response response;
         long endedAfterMs;
+        long writerStoppedAfterMs;
         RawHttp.End end;
         long sent;
     }
@@ -209,7 +210,8 @@ class DuplexIT {
         final EarlyAnswer answer = new EarlyAnswer();
         try (RawHttp http = new RawHttp(port)) {
             final AtomicLong sent = new AtomicLong();
-            writers.submit(() -> {
+            final AtomicLong writerStoppedNs = new AtomicLong();
+            final Future<?> writer = writers.submit(() -> {
                 try {
                     final OutputStream out = http.output();
                     out.write(("POST /upload HTTP/1.1\r\nHost: weir\r\nContent-Length: " + 1024 * MIB + "\r\n\r\n")
@@ -222,6 +224,7 @@ class DuplexIT {
                 } catch (final IOException e) {
                     // The proxy closed the connection: the upload ends here.
                 }
+                writerStoppedNs.set(System.nanoTime());
                 return null;
             });
             answer.response = http.read(false);
@@ -229,6 +232,9 @@ class DuplexIT {
             http.socket().setSoTimeout((int) (LINGER_MS + 4_000));
             answer.end = http.readToEnd();
             answer.endedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - answered);
+            // The client keeps uploading through the linger; the proxy's close after it ends the upload.
+            writer.get(LINGER_MS + 4_000, TimeUnit.MILLISECONDS);
+            answer.writerStoppedAfterMs = TimeUnit.NANOSECONDS.toMillis(writerStoppedNs.get() - answered);
             answer.sent = sent.get();
         }
         return answer;
@@ -244,13 +250,14 @@ class DuplexIT {
         final EarlyAnswer answer = uploadAnsweredEarly(pipeline.listenAddress().getPort());
         assertEquals(status, answer.response.status, answer.response.head);
         assertEquals("early " + status + "\n", answer.response.text(), "the whole answer, not a reset");
-        assertTrue(answer.end.kind != RawHttp.End.TIMEOUT, "the connection is closed after the answer: "
-            + answer.end);
+        assertEquals(RawHttp.End.EOF, answer.end.kind, "a clean end of stream after the answer: " + answer.end);
         assertEquals(0, answer.end.bytes.length, "nothing after the answer: " + answer.end);
-        assertTrue(answer.endedAfterMs <= LINGER_MS + 2_000, "closed " + answer.endedAfterMs + " ms after the answer,"
-            + " linger " + LINGER_MS + " ms");
+        assertTrue(answer.endedAfterMs < LINGER_MS, "the end of stream comes at once: " + answer.endedAfterMs + " ms");
+        assertTrue(answer.writerStoppedAfterMs >= LINGER_MS - 50 && answer.writerStoppedAfterMs <= LINGER_MS + 2_000,
+            "upload taken and dropped for the linger, then closed: " + answer.writerStoppedAfterMs + " ms after the"
+            + " answer, linger " + LINGER_MS + " ms");
         System.out.printf("weir-it duplex: early %d (origin closes: %b): closed %d ms after the answer, %d MiB sent%n",
-            status, close, answer.endedAfterMs, answer.sent / MIB);
+            status, close, answer.writerStoppedAfterMs, answer.sent / MIB);
         assertEquals(1, WeirExtension.expirations(pipeline, TimeoutKind.LINGER), "lingering reads cut short");
     }
 
