@@ -26,6 +26,7 @@ import dev.weir.config.PlanBuilder;
 import dev.weir.config.Sizes;
 import dev.weir.config.StageSizes;
 import dev.weir.config.WeirConfig;
+import dev.weir.conn.TimeoutKind;
 import dev.weir.stage.Pipeline;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -273,11 +274,19 @@ public final class Weir {
             gcCount += Math.max(0, gc.getCollectionCount());
             gcTimeMs += Math.max(0, gc.getCollectionTime());
         }
-        return String.format(Locale.ROOT, "weir stats: uptime_ms=%d requests=%d responses=%d errors=%d rejected=%d"
-            + " wakeups=%d stage_allocated_bytes=%d gc_count=%d gc_time_ms=%d slots_in_use=%d",
+        final StringBuilder line = new StringBuilder(256);
+        line.append(String.format(Locale.ROOT, "weir stats: uptime_ms=%d requests=%d responses=%d errors=%d rejected=%d"
+            + " wakeups=%d stage_allocated_bytes=%d gc_count=%d gc_time_ms=%d slots_in_use=%d origin_open=%d"
+            + " origin_busy=%d origin_queued=%d retries=%d resets=%d",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), pipeline.requestsParsed(),
             pipeline.responsesWritten(), pipeline.connectionErrors(), pipeline.rejectedConnections(),
-            pipeline.wakeups(), pipeline.stageAllocatedBytes(), gcCount, gcTimeMs, pipeline.slotsInUse());
+            pipeline.wakeups(), pipeline.stageAllocatedBytes(), gcCount, gcTimeMs, pipeline.slotsInUse(),
+            pipeline.upstreamConnectionsOpen(), pipeline.upstreamConnectionsBusy(), pipeline.upstreamQueued(),
+            pipeline.retries(), pipeline.resets()));
+        for (int kind = 0; kind < TimeoutKind.COUNT; kind++) {
+            line.append(" timeout_").append(TimeoutKind.name(kind)).append('=').append(pipeline.expirations(kind));
+        }
+        return line.toString();
     }
 
     private static Path configFile(final Options options) {

@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.weir.arena.plan.HostMemory;
 import dev.weir.config.PlanBuilder;
 import dev.weir.config.WeirConfig;
+import dev.weir.conn.TimeoutKind;
+import dev.weir.stage.Pipeline;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -167,5 +169,21 @@ class WeirTest {
         assertEquals(1, r.out.split("\n").length, r.out);
         assertTrue(r.out.startsWith("-Xms256m -Xmx256m -XX:+AlwaysPreTouch "), r.out);
         assertTrue(r.out.contains("-XX:+UseSerialGC"), r.out);
+    }
+    @Test
+    void shouldPrintEveryCounterAndEveryTimeoutKindOnTheStatsLine() {
+        final WeirConfig config = WeirConfig.builder().listen("127.0.0.1", 0).upstream("127.0.0.1", 9)
+            .connections(4).build();
+        try (Pipeline pipeline = Pipeline.start(config)) {
+            final String line = Weir.statsLine(pipeline, System.nanoTime());
+            assertTrue(line.startsWith("weir stats: uptime_ms="), line);
+            for (final String key : new String[] {"requests", "responses", "errors", "rejected", "slots_in_use",
+                "origin_open", "origin_busy", "origin_queued", "retries", "resets"}) {
+                assertTrue(line.contains(" " + key + "=0"), key + " in: " + line);
+            }
+            for (int kind = 0; kind < TimeoutKind.COUNT; kind++) {
+                assertTrue(line.contains(" timeout_" + TimeoutKind.name(kind) + "=0"), kind + " in: " + line);
+            }
+        }
     }
 }
