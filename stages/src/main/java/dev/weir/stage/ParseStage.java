@@ -229,10 +229,6 @@ final class ParseStage extends SelectorStage {
             watch(slot.parseKey);
             return;
         }
-        if (request.filled == 0 && timers.kind(slot.index) == TimeoutKind.KEEP_ALIVE) {
-            // The next request has begun: from now on its head has the head deadline.
-            deadline(slot.index, headTimeoutNs, TimeoutKind.CLIENT_HEAD);
-        }
         request.filled += n;
         parse(slot);
     }
@@ -241,6 +237,10 @@ final class ParseStage extends SelectorStage {
         final RequestHalf request = slot.request;
         final int status = parser.parse(store, request.base, request.filled, blockLength, request.head);
         if (status == ParseStatus.NEED_MORE) {
+            if (timers.kind(slot.index) == TimeoutKind.KEEP_ALIVE) {
+                // The next request has begun but not ended: from now on its head has the head deadline.
+                deadline(slot.index, headTimeoutNs, TimeoutKind.CLIENT_HEAD);
+            }
             watch(slot.parseKey);
             return;
         }
