@@ -380,11 +380,14 @@ final class UpstreamStage extends SelectorStage {
             return;
         }
         slot.request.closeMode = ConnectionSlot.CLOSE_RESET;
-        endRequest(slot);
-        if (holdsResponse[slot.index]) {
-            endResponse(slot);
-        } else {
+        final boolean responseHere = holdsResponse[slot.index];
+        if (!responseHere) {
+            // Before ending this half: once both have ended the slot may already serve another client.
             Wiring.wakeClientWaits(slot);
+        }
+        endRequest(slot);
+        if (responseHere) {
+            endResponse(slot);
         }
     }
 
