@@ -1,9 +1,5 @@
 package dev.weir.config;
 
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
 /**
  * Durations written with a unit, as in {@code conf/weir.yaml} and on the command line.
  * <p>
@@ -22,8 +18,6 @@ public final class Durations {
     /** One hour in milliseconds. */
     public static final long HOUR_MS = 60 * MINUTE_MS;
 
-    private static final Pattern DURATION = Pattern.compile("(-?)(\\d+)\\s*([a-zA-Z]*)");
-
     private Durations() {
     }
 
@@ -36,28 +30,7 @@ public final class Durations {
      * @throws ConfigException when the text has no unit, an unknown unit, is negative or overflows.
      */
     public static long parseMs(final String key, final String text) {
-        final String value = text.trim();
-        final Matcher m = DURATION.matcher(value);
-        if (!m.matches()) {
-            throw new ConfigException(key, "must be a duration with a unit, e.g. 500ms, 10s, 2m (got '" + text + "')");
-        }
-        if (m.group(3).isEmpty()) {
-            throw new ConfigException(key, "must be a duration with a unit, e.g. 500ms, 10s, 2m; a bare number is"
-                + " ambiguous (got '" + text + "')");
-        }
-        final long multiplier = multiplierMs(m.group(3).toLowerCase(Locale.ROOT));
-        if (multiplier == 0) {
-            throw new ConfigException(key, "has an unknown unit '" + m.group(3) + "'; use ms, s or m (got '" + text
-                + "')");
-        }
-        if (!m.group(1).isEmpty()) {
-            throw new ConfigException(key, "must not be negative (got '" + text + "')");
-        }
-        try {
-            return Math.multiplyExact(Long.parseLong(m.group(2)), multiplier);
-        } catch (final ArithmeticException | NumberFormatException e) {
-            throw new ConfigException(key, "is too large (got '" + text + "')");
-        }
+        return UnitValues.parse(key, text, "a duration", "500ms, 10s, 2m", "ms, s or m", Durations::multiplierMs);
     }
 
     /**

@@ -1,9 +1,5 @@
 package dev.weir.config;
 
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
 /**
  * Byte sizes written with a unit, as in {@code conf/weir.yaml} and on the command line.
  * <p>
@@ -25,8 +21,6 @@ public final class Sizes {
     /** One TiB in bytes. */
     public static final long TIB = 1024 * GIB;
 
-    private static final Pattern SIZE = Pattern.compile("(-?)(\\d+)\\s*([a-zA-Z]*)");
-
     private Sizes() {
     }
 
@@ -39,28 +33,7 @@ public final class Sizes {
      * @throws ConfigException when the text has no unit, an unknown unit, is negative or overflows.
      */
     public static long parse(final String key, final String text) {
-        final String value = text.trim();
-        final Matcher m = SIZE.matcher(value);
-        if (!m.matches()) {
-            throw new ConfigException(key, "must be a size with a unit, e.g. 16k, 64m, 2g (got '" + text + "')");
-        }
-        if (m.group(3).isEmpty()) {
-            throw new ConfigException(key, "must be a size with a unit, e.g. 16k, 64m, 2g; a bare number is"
-                + " ambiguous (got '" + text + "')");
-        }
-        final long multiplier = multiplier(m.group(3).toLowerCase(Locale.ROOT));
-        if (multiplier == 0) {
-            throw new ConfigException(key, "has an unknown unit '" + m.group(3) + "'; use b, k, m, g or t"
-                + " (got '" + text + "')");
-        }
-        if (!m.group(1).isEmpty()) {
-            throw new ConfigException(key, "must not be negative (got '" + text + "')");
-        }
-        try {
-            return Math.multiplyExact(Long.parseLong(m.group(2)), multiplier);
-        } catch (final ArithmeticException | NumberFormatException e) {
-            throw new ConfigException(key, "is too large (got '" + text + "')");
-        }
+        return UnitValues.parse(key, text, "a size", "16k, 64m, 2g", "b, k, m, g or t", Sizes::multiplier);
     }
 
     /**

@@ -270,14 +270,7 @@ final class ParseStage extends SelectorStage {
 
     private void readBody(final ConnectionSlot slot) {
         final RequestHalf request = slot.request;
-        final ByteBuffer buffer = request.buffer;
-        buffer.limit(blockLength).position(request.filled);
-        int n;
-        try {
-            n = slot.client.read(buffer);
-        } catch (final IOException ex) {
-            n = -1;
-        }
+        final int n = readOrEnd(slot, request.filled);
         if (n < 0) {
             // The client left mid-body: the origin connection holds half a request and must go.
             abort(slot, 0);
@@ -307,15 +300,8 @@ final class ParseStage extends SelectorStage {
     }
 
     private void readLinger(final ConnectionSlot slot) {
-        final ByteBuffer buffer = slot.request.buffer;
         for (int reads = 0; reads < DEFAULT_LINGER_READS_PER_TURN; reads++) {
-            buffer.limit(blockLength).position(0);
-            int n;
-            try {
-                n = slot.client.read(buffer);
-            } catch (final IOException ex) {
-                n = -1;
-            }
+            final int n = readOrEnd(slot, 0);
             if (n < 0) {
                 closeAndRelease(slot);
                 return;
@@ -325,6 +311,21 @@ final class ParseStage extends SelectorStage {
             }
         }
         watch(slot.parseKey);
+    }
+
+    /**
+     * Read from the client into the parse block from {@code from}.
+     *
+     * @return bytes read, or -1 at the end of stream or when the read failed: either way the client is gone.
+     */
+    private int readOrEnd(final ConnectionSlot slot, final int from) {
+        final ByteBuffer buffer = slot.request.buffer;
+        buffer.limit(blockLength).position(from);
+        try {
+            return slot.client.read(buffer);
+        } catch (final IOException ex) {
+            return -1;
+        }
     }
 
     @Override

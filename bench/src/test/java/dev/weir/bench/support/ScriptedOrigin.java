@@ -562,19 +562,7 @@ public final class ScriptedOrigin implements AutoCloseable {
          * @return the reply.
          */
         public static Reply partialThenReset(final long declaredBytes, final long sentBytes) {
-            return new Reply() {
-                @Override
-                boolean perform(final ScriptedOrigin origin, final Socket socket, final InputStream in,
-                    final OutputStream out, final Request request) throws IOException {
-                    if (!origin.readBody(in, request, Long.MAX_VALUE)) {
-                        return false;
-                    }
-                    writePartialHead(out, declaredBytes);
-                    writePattern(out, sentBytes);
-                    origin.reset(socket);
-                    return false;
-                }
-            };
+            return partial(declaredBytes, sentBytes, true);
         }
 
         /**
@@ -586,6 +574,10 @@ public final class ScriptedOrigin implements AutoCloseable {
          * @return the reply.
          */
         public static Reply partialThenStall(final long declaredBytes, final long sentBytes) {
+            return partial(declaredBytes, sentBytes, false);
+        }
+
+        private static Reply partial(final long declaredBytes, final long sentBytes, final boolean reset) {
             return new Reply() {
                 @Override
                 boolean perform(final ScriptedOrigin origin, final Socket socket, final InputStream in,
@@ -595,7 +587,11 @@ public final class ScriptedOrigin implements AutoCloseable {
                     }
                     writePartialHead(out, declaredBytes);
                     writePattern(out, sentBytes);
-                    origin.drain(in, request);
+                    if (reset) {
+                        origin.reset(socket);
+                    } else {
+                        origin.drain(in, request);
+                    }
                     return false;
                 }
             };
