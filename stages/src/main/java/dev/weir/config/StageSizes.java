@@ -5,7 +5,7 @@ package dev.weir.config;
  * that the memory plan and the running pipeline use the very same numbers.
  * <p>
  * <pre>
- *   arena accept   = 4 KiB                               canned 503 for a full slot table
+ *   arena accept   = 4 KiB                               canned 503 for a full slot table, drain for its close
  *   arena parse    = connections x parse.buffer
  *   arena upstream = connections x upstream.buffer
  *   arena write    = 16 KiB                              canned responses (400, 431, 502, ...)

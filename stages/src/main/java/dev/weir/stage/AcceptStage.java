@@ -35,6 +35,10 @@ final class AcceptStage extends SelectorStage {
      * and the listening socket stays ready, so accepting again at once would spin the thread.
      */
     static final long DEFAULT_ACCEPT_BACKOFF_NS = 50_000_000L;
+    /** Reads of already-arrived request bytes before a rejected connection is closed. */
+    static final int DEFAULT_REJECT_DRAIN_READS = 8;
+    /** Bytes of the accept arena each such read takes. */
+    static final int DEFAULT_REJECT_DRAIN_BYTES = 2048;
 
     private final ServerSocketChannel server;
     private final Wiring wiring;
@@ -43,13 +47,14 @@ final class AcceptStage extends SelectorStage {
     private final BlockPool upstreamBlocks;
     private final int sendBufferBytes;
     private final ByteBuffer serviceUnavailable;
+    private final ByteBuffer drain;
     private final SelectionKey serverKey;
     private long resumeAcceptNs;
     private boolean acceptPaused;
 
     AcceptStage(final Selector selector, final WakeSignal wake, final ServerSocketChannel server,
         final Wiring wiring, final BlockPool parseBlocks, final BlockPool upstreamBlocks, final int sendBufferBytes,
-        final ByteBuffer serviceUnavailable) throws IOException {
+        final ByteBuffer serviceUnavailable, final ByteBuffer drain) throws IOException {
         super("weir-accept", selector, wake, null, 0);
         this.server = server;
         this.wiring = wiring;
@@ -58,6 +63,7 @@ final class AcceptStage extends SelectorStage {
         this.upstreamBlocks = upstreamBlocks;
         this.sendBufferBytes = sendBufferBytes;
         this.serviceUnavailable = serviceUnavailable;
+        this.drain = drain;
         this.serverKey = server.register(selector, SelectionKey.OP_ACCEPT);
     }
 
@@ -149,12 +155,23 @@ final class AcceptStage extends SelectorStage {
         wiring.request(slot, ConnectionState.READING_HEAD, ConnectionState.OWNER_NONE);
     }
 
-    /** Answer 503 from the preallocated bytes and close; best effort, never blocks. */
+    /**
+     * Answer 503 from the preallocated bytes and close; best effort, never blocks. Without a slot there is no
+     * lingering read, so the request bytes that have already arrived are read and dropped before the close:
+     * closing with them unread would reset the connection, and the client could lose the 503.
+     */
     private void reject(final SocketChannel client) {
         counters.increment(StageCounters.REJECTED);
         try {
             serviceUnavailable.clear();
             client.write(serviceUnavailable);
+            client.shutdownOutput();
+            for (int i = 0; i < DEFAULT_REJECT_DRAIN_READS; i++) {
+                drain.clear();
+                if (client.read(drain) <= 0) {
+                    break;
+                }
+            }
         } catch (final IOException ignored) {
             // The client is gone or its buffer is full: closing is all that is left to do.
         }

@@ -126,7 +126,8 @@ public final class Pipeline implements AutoCloseable {
         final ByteBuffer serviceUnavailable = cannedView(acceptArena, 503);
         final StageTimeouts timeouts = StageTimeouts.of(c);
         acceptHolder[0] = new AcceptStage(acceptSelector, acceptWake, server, wiring, parseBlocks, upstreamBlocks,
-            c.socketSendBufferBytes(), serviceUnavailable);
+            c.socketSendBufferBytes(), serviceUnavailable, acceptArena.view(
+                acceptArena.reserve(AcceptStage.DEFAULT_REJECT_DRAIN_BYTES), AcceptStage.DEFAULT_REJECT_DRAIN_BYTES));
         add(acceptHolder[0]);
         for (int i = 0; i < c.parseThreads(); i++) {
             final long offset = parseArena.reserve(STAGE_SCRATCH_BYTES);

@@ -51,6 +51,7 @@ abstract class SelectorStage implements Stage {
     /** {@link System#nanoTime()} at the start of the current turn. */
     protected long nowNs;
     private final Consumer<SelectionKey> onReadyKey = this::onReadyKey;
+    private final Consumer<SelectionKey> onReadyKeyAfterSleep = this::onReadyKeyAfterSleep;
     private final TimerWheel.ExpiryHandler onExpiry = this::onTimerExpiry;
     private final EventPoller.Handler<HandoffEvent> onInboxEvent = this::onInboxEvent;
     /**
@@ -107,7 +108,7 @@ abstract class SelectorStage implements Stage {
         wake.prepareToSleep();
         try {
             if (!hasPendingWork()) {
-                selector.select(onReadyKey, timers.scheduled() > 0 ? DEFAULT_TIMER_SELECT_TIMEOUT_MS
+                selector.select(onReadyKeyAfterSleep, timers.scheduled() > 0 ? DEFAULT_TIMER_SELECT_TIMEOUT_MS
                     : DEFAULT_IDLE_SELECT_TIMEOUT_MS);
             }
         } finally {
@@ -235,6 +236,12 @@ abstract class SelectorStage implements Stage {
         }
     }
 
+    private void onReadyKeyAfterSleep(final SelectionKey key) {
+        // The turn's clock is as old as the sleep: deadlines set now must count from now.
+        nowNs = System.nanoTime();
+        onReadyKey(key);
+    }
+
     private void onReadyKey(final SelectionKey key) {
         int slot = -1;
         try {
@@ -250,7 +257,13 @@ abstract class SelectorStage implements Stage {
         }
     }
 
-    private void fail(final int slot, final Throwable t) {
+    /**
+     * Count a failure and release what the slot holds; never throws.
+     *
+     * @param slot the slot index, or -1 when the failure is not traced to one.
+     * @param t    what was thrown.
+     */
+    final void fail(final int slot, final Throwable t) {
         counters.increment(StageCounters.ERRORS);
         if (!(t instanceof IOException)) {
             counters.increment(StageCounters.BUGS);

@@ -210,7 +210,11 @@ final class UpstreamStage extends SelectorStage {
             final int index = pool.peekWaiting();
             pool.dequeue(index);
             timers.cancel(index);
-            attach(wiring.slots.slot(index), pool.tryAcquire());
+            try {
+                attach(wiring.slots.slot(index), pool.tryAcquire());
+            } catch (final RuntimeException ex) {
+                fail(index, ex);
+            }
             served++;
         }
         return served;
@@ -345,7 +349,7 @@ final class UpstreamStage extends SelectorStage {
                 slot.origin.channel.write(gather, 0, 2);
             }
         } catch (final IOException ex) {
-            originFailed(slot, 502);
+            onRequestWriteFailed(slot);
             return;
         } finally {
             gather[0] = null;
@@ -360,6 +364,24 @@ final class UpstreamStage extends SelectorStage {
             return;
         }
         moveRequest(slot, request.framer.isComplete() ? ConnectionState.SENT : ConnectionState.READING_BODY);
+    }
+
+    /**
+     * The origin stopped taking the request. It may have answered first (an early 413, then a close): read
+     * that answer before deciding, so it is relayed rather than replaced by a 502.
+     */
+    private void onRequestWriteFailed(final ConnectionSlot slot) {
+        final UpstreamConnection connection = slot.origin;
+        if (headSent[slot.index] && holdsResponse[slot.index] && slot.response.state == ConnectionState.RECEIVING) {
+            try {
+                readResponse(slot);
+            } catch (final IOException ex) {
+                // Nothing more to read: the failure below decides.
+            }
+        }
+        if (slot.origin == connection && connection != null && holdsRequest[slot.index]) {
+            originFailed(slot, 502);
+        }
     }
 
     /** The client left or stalled mid-body (the parse stage gave up on it). */
@@ -382,8 +404,9 @@ final class UpstreamStage extends SelectorStage {
         slot.request.closeMode = ConnectionSlot.CLOSE_RESET;
         final boolean responseHere = holdsResponse[slot.index];
         if (!responseHere) {
-            // Before ending this half: once both have ended the slot may already serve another client.
-            Wiring.wakeClientWaits(slot);
+            // Before ending this half: once both have ended the slot may already serve another client. The
+            // response half at the write stage comes back here after its part and ends then.
+            Wiring.wakeClientReader(slot);
         }
         endRequest(slot);
         if (responseHere) {
@@ -414,7 +437,7 @@ final class UpstreamStage extends SelectorStage {
         if (holdsRequest[slot.index]) {
             endRequest(slot);
         } else {
-            Wiring.wakeClientWaits(slot);
+            Wiring.wakeClientReader(slot);
         }
         endResponse(slot);
     }
@@ -585,9 +608,12 @@ final class UpstreamStage extends SelectorStage {
             return;
         }
         counters.increment(StageCounters.RESETS);
-        response.closeMode = ConnectionSlot.CLOSE_RESET;
-        if (!holdsRequest[slot.index] || !holdsResponse[slot.index]) {
-            Wiring.wakeClientWaits(slot);
+        if (holdsResponse[slot.index]) {
+            // Away at the write stage, the half comes back here and is reset then (onPartWritten).
+            response.closeMode = ConnectionSlot.CLOSE_RESET;
+        }
+        if (!holdsRequest[slot.index]) {
+            Wiring.wakeClientReader(slot);
         }
         if (holdsRequest[slot.index]) {
             endRequest(slot);
@@ -686,9 +712,11 @@ final class UpstreamStage extends SelectorStage {
         slot.exchangeFailed = true;
         final boolean answerable = holdsResponse[index] && !slot.response.started
             && slot.response.state != ConnectionState.CANNED;
-        slot.response.closeMode = answerable ? ConnectionSlot.CLOSE_LINGER : ConnectionSlot.CLOSE_RESET;
-        if (!answerable && (!holdsRequest[index] || !holdsResponse[index])) {
-            Wiring.wakeClientWaits(slot);
+        if (holdsResponse[index]) {
+            slot.response.closeMode = answerable ? ConnectionSlot.CLOSE_LINGER : ConnectionSlot.CLOSE_RESET;
+        }
+        if (!answerable && !holdsRequest[index]) {
+            Wiring.wakeClientReader(slot);
         }
         if (holdsRequest[index]) {
             endRequest(slot);

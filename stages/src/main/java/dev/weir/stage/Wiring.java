@@ -132,15 +132,15 @@ final class Wiring {
     }
 
     /**
-     * Wake whichever stage waits on the client for the other half of a failed exchange: shutting the socket
-     * down makes its pending read end and its pending write fail at once, instead of at its deadline.
+     * Wake the parse stage if it waits on the client for the request half of a failed exchange: shutting the
+     * input down makes its pending read end at once instead of at its deadline. Nothing is sent to the client;
+     * in particular no FIN, which would let a truncated response pass for a whole one before the reset.
      *
-     * @param slot the slot.
+     * @param slot the slot, while the caller still holds one of its halves.
      */
-    static void wakeClientWaits(final ConnectionSlot slot) {
+    static void wakeClientReader(final ConnectionSlot slot) {
         try {
             slot.client.shutdownInput();
-            slot.client.shutdownOutput();
         } catch (final IOException ignored) {
             // Already closed or reset: the waiting stage sees that instead.
         }

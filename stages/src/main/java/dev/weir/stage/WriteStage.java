@@ -154,7 +154,7 @@ final class WriteStage extends SelectorStage {
             return;
         }
         response.closeMode = ConnectionSlot.CLOSE_RESET;
-        Wiring.wakeClientWaits(slot);
+        Wiring.wakeClientReader(slot);
         wiring.endResponse(slot, SELF);
     }
 

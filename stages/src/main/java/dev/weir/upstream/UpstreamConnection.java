@@ -128,6 +128,8 @@ public final class UpstreamConnection {
         final SocketChannel closing = channel;
         channel = null;
         key = null;
+        // A later socket starts afresh: a stale count would make its first failure look like an idle close.
+        requestsOnSocket = 0;
         interestOps = 0;
         state = DISCONNECTED;
         slot = -1;

@@ -68,4 +68,15 @@ class UpstreamPoolTest {
         assertEquals(0, pool.busy());
         assertEquals(0, pool.open());
     }
+
+    @Test
+    void shouldForgetTheRequestCountOfAClosedSocket() {
+        // A stale count would make the next socket's first failure look like an idle close worth a retry.
+        final UpstreamPool pool = new UpstreamPool(1, 1);
+        final UpstreamConnection connection = pool.tryAcquire();
+        connection.attach();
+        connection.requestsOnSocket = 5;
+        pool.release(connection);
+        assertEquals(0, pool.tryAcquire().requestsOnSocket);
+    }
 }

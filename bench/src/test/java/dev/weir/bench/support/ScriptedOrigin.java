@@ -614,6 +614,33 @@ public final class ScriptedOrigin implements AutoCloseable {
             };
         }
 
+        /**
+         * Answers at once with a 200 head and {@code sentBytes} of a body (close-delimited when
+         * {@code declaredBytes} is -1), then reads {@code readBytes} of the request body while the client still
+         * uploads, then resets the connection: an origin failing mid-response in the middle of a full-duplex
+         * exchange.
+         *
+         * @param declaredBytes the Content-Length, or -1 for a close-delimited response.
+         * @param sentBytes     body bytes sent before reading.
+         * @param readBytes     request-body bytes read before the reset.
+         * @return the reply.
+         */
+        public static Reply answerWhileReadingThenReset(final long declaredBytes, final long sentBytes,
+            final long readBytes) {
+            return new Reply() {
+                @Override
+                boolean perform(final ScriptedOrigin origin, final Socket socket, final InputStream in,
+                    final OutputStream out, final Request request) throws IOException {
+                    writePartialHead(out, declaredBytes);
+                    writePattern(out, sentBytes);
+                    out.flush();
+                    origin.readBody(in, request, readBytes);
+                    origin.reset(socket);
+                    return false;
+                }
+            };
+        }
+
         private static void writePartialHead(final OutputStream out, final long declaredBytes) throws IOException {
             final String framing = declaredBytes >= 0 ? "Content-Length: " + declaredBytes + "\r\n"
                 : "Connection: close\r\n";

@@ -91,6 +91,38 @@ class TruthfulEndingIT {
     }
 
     @Test
+    void shouldResetTheClientWhenTheOriginFailsMidResponseWhileTheUploadStillFlows() throws Exception {
+        // Full duplex: the origin answers while it reads, then fails. The request half is at the parse stage,
+        // waiting for the client's next bytes; waking it must not send a FIN, which would end a close-delimited
+        // body cleanly before the reset.
+        final ScriptedOrigin origin = weir.own(ScriptedOrigin.always(
+            ScriptedOrigin.Reply.answerWhileReadingThenReset(-1, SENT, 64 * 1024)));
+        try (RawHttp http = new RawHttp(start(origin).listenAddress().getPort())) {
+            helpers.submit(() -> {
+                final OutputStream out = http.output();
+                out.write(("POST /upload HTTP/1.1\r\nHost: weir\r\nContent-Length: " + (64L << 20) + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+                final byte[] part = new byte[4096];
+                try {
+                    for (int i = 0; i < 16 * 1024; i++) {
+                        out.write(part);
+                        // A slow uploader, so the request half mostly waits at the parse stage.
+                        TimeUnit.MILLISECONDS.sleep(2);
+                    }
+                } catch (final IOException e) {
+                    // The proxy reset the connection: the upload ends here.
+                }
+                return null;
+            });
+            http.socket().setSoTimeout(10_000);
+            final RawHttp.End end = http.readToEnd();
+            assertTrue(end.text().startsWith("HTTP/1.1 200 "), end.toString());
+            assertEquals(RawHttp.End.RESET, end.kind, "a close-delimited body cut by an origin failure mid-upload"
+                + " must not end cleanly: " + end);
+        }
+    }
+
+    @Test
     void shouldEndACompleteCloseDelimitedBodyCleanly() throws Exception {
         // The counterpart of the reset above: when the origin ends the body properly, so does the client's copy.
         final ScriptedOrigin origin = weir.own(ScriptedOrigin.always(ScriptedOrigin.Reply.closeDelimited(SENT)));
