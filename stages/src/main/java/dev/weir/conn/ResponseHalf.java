@@ -28,8 +28,12 @@ public final class ResponseHalf {
     public long base;
     /** Bytes received into the block. */
     public int filled;
+    /** Start of the part handed to the write stage: the rebuilt head's start for the first part, else 0. */
+    public int start;
     /** End of the part handed to the write stage. */
     public int end;
+    /** Bytes after an interim head that begin the next head, carried over once the interim head is written. */
+    public int carry;
     /** The response head, a flyweight over the block. */
     public final ResponseHead head = new ResponseHead();
     /** The head has been parsed. */
@@ -54,7 +58,9 @@ public final class ResponseHalf {
         headParsed = false;
         framer.begin(BodyFramer.NONE, 0);
         filled = 0;
+        start = 0;
         end = 0;
+        carry = 0;
         started = false;
         last = false;
         cannedStatus = 0;

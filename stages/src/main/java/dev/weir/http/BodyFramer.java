@@ -20,6 +20,8 @@ public final class BodyFramer {
     public static final int CHUNKED = 2;
     /** Everything until the sender closes (responses only). */
     public static final int UNTIL_CLOSE = 3;
+    /** Chunked transfer coding, removed in place as it is framed: for a recipient that cannot take it. */
+    public static final int CHUNKED_DECODED = 4;
 
     /** {@link #frame}: the framing is malformed. */
     public static final int MALFORMED = -1;
@@ -51,7 +53,8 @@ public final class BodyFramer {
      * @param base  absolute offset of the block.
      * @param from  first byte to frame, relative to the block.
      * @param to    end of the bytes received, relative to the block.
-     * @return the end of the body bytes among them (bytes from there on belong to the next message), or
+     * @return the end of the body bytes among them (bytes from there on belong to the next message; with
+     *         {@link #CHUNKED_DECODED} the end of the data left after the framing was removed), or
      *         {@link #MALFORMED}.
      */
     public int frame(final BytesStore<?, ?> store, final long base, final int from, final int to) {
@@ -75,6 +78,19 @@ public final class BodyFramer {
                 }
                 complete = result == ChunkedScanner.DONE;
                 end = complete ? from + chunks.consumed() : to;
+                break;
+            }
+            case CHUNKED_DECODED: {
+                if (complete) {
+                    end = from;
+                    break;
+                }
+                final int result = chunks.decode(store, base + from, to - from);
+                if (result == ChunkedScanner.MALFORMED) {
+                    return MALFORMED;
+                }
+                complete = result == ChunkedScanner.DONE;
+                end = from + chunks.decoded();
                 break;
             }
             case UNTIL_CLOSE:

@@ -40,6 +40,7 @@ public final class ChunkedScanner {
     private int digits;
     private int lineLength;
     private int consumed;
+    private int decoded;
 
     /** A scanner at the start of a body. */
     public ChunkedScanner() {
@@ -53,6 +54,7 @@ public final class ChunkedScanner {
         digits = 0;
         lineLength = 0;
         consumed = 0;
+        decoded = 0;
     }
 
     /** @return {@code true} once the last chunk and trailers have been seen. */
@@ -75,12 +77,40 @@ public final class ChunkedScanner {
      *         {@link #MALFORMED}, or otherwise the number of bytes taken (all of them).
      */
     public int scan(final BytesStore<?, ?> store, final long from, final int length) {
+        return follow(store, from, length, false);
+    }
+
+    /**
+     * Follow the next bytes of the body like {@link #scan}, and remove the chunked framing from them in place:
+     * the chunk data is moved down to start at {@code from}, sizes, extensions, CRLFs and trailers are dropped.
+     * For a recipient that cannot take chunked coding (an HTTP/1.0 client).
+     *
+     * @param store  the bytes.
+     * @param from   absolute offset of the first byte.
+     * @param length number of bytes.
+     * @return as {@link #scan}; {@link #decoded()} then tells how many data bytes now start at {@code from}.
+     */
+    public int decode(final BytesStore<?, ?> store, final long from, final int length) {
+        return follow(store, from, length, true);
+    }
+
+    /** @return after {@link #decode}, the data bytes it left at the start of the given bytes. */
+    public int decoded() {
+        return decoded;
+    }
+
+    private int follow(final BytesStore<?, ?> store, final long from, final int length, final boolean decode) {
         int i = 0;
+        int kept = 0;
         while (i < length) {
             if (state == DATA) {
-                final long take = Math.min(chunkRemaining, length - i);
+                final int take = (int) Math.min(chunkRemaining, length - i);
+                if (decode && kept != i) {
+                    store.move(from + i, from + kept, take);
+                }
+                kept += take;
                 chunkRemaining -= take;
-                i += (int) take;
+                i += take;
                 if (chunkRemaining == 0) {
                     state = DATA_CR;
                 }
@@ -93,9 +123,11 @@ public final class ChunkedScanner {
             }
             if (state == ENDED) {
                 consumed = i;
+                decoded = kept;
                 return DONE;
             }
         }
+        decoded = kept;
         return length;
     }
 

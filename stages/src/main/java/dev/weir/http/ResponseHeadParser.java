@@ -5,8 +5,11 @@ import net.openhft.chronicle.bytes.BytesStore;
 /**
  * Parses the status line and framing fields of an origin's response head, allocation-free.
  * <p>
- * The head itself is relayed verbatim; only status, {@code Content-Length}, {@code Transfer-Encoding} and
- * {@code Connection} are read. Anything malformed is {@link ParseStatus#BAD_RESPONSE}, answered 502.
+ * Only status, {@code Content-Length}, {@code Transfer-Encoding} and {@code Connection} are read; the head is
+ * then rebuilt by {@link ResponseHeadRewriter}. Anything malformed is {@link ParseStatus#BAD_RESPONSE},
+ * answered 502: a status line that is not {@code HTTP/1.x NNN}, a NUL, bare CR, bare LF or other control byte in
+ * the status line or a field, an invalid field name, a folded line, both {@code Content-Length} and
+ * {@code Transfer-Encoding}, differing lengths, or a head larger than the block.
  * <p>
  * <b>Note:</b> stateless; one instance per stage thread.
  */
@@ -69,7 +72,14 @@ public final class ResponseHeadParser {
         }
         head.status = status;
         int pos = 12;
-        while (store.readByte(base + pos) != HttpBytes.CR) {
+        byte r = store.readByte(base + pos);
+        if (r != HttpBytes.SP && r != HttpBytes.CR) {
+            return ParseStatus.BAD_RESPONSE;
+        }
+        while ((r = store.readByte(base + pos)) != HttpBytes.CR) {
+            if (isControl(r)) {
+                return ParseStatus.BAD_RESPONSE;
+            }
             pos++;
         }
         if (store.readByte(base + pos + 1) != HttpBytes.LF) {
@@ -94,7 +104,7 @@ public final class ResponseHeadParser {
             int valueEnd = pos;
             byte b;
             while ((b = store.readByte(base + pos)) != HttpBytes.CR) {
-                if (b == HttpBytes.LF) {
+                if (isControl(b)) {
                     return ParseStatus.BAD_RESPONSE;
                 }
                 pos++;
@@ -125,8 +135,11 @@ public final class ResponseHeadParser {
             }
         }
         if (transferEncodings > 0) {
-            // RFC 9112 6.3: Transfer-Encoding overrides Content-Length; a non-chunked coding runs to close.
-            head.contentLength = RequestHead.NO_CONTENT_LENGTH;
+            if (head.contentLength != RequestHead.NO_CONTENT_LENGTH) {
+                // Both framings: which one the client's next hop believes is unknowable; refused, as nginx does.
+                return ParseStatus.BAD_RESPONSE;
+            }
+            // A non-chunked final coding runs to the close.
             if (transferEncodings > 1 || !head.chunked) {
                 head.chunked = false;
                 head.closeToken = true;
@@ -153,6 +166,11 @@ public final class ResponseHeadParser {
             start++;
         }
         return HeaderNames.equalsIgnoreCase(store, offset + start, stop - start, token);
+    }
+
+    /** @return {@code true} for a byte no status line or field value may hold: a control other than HTAB. */
+    private static boolean isControl(final byte b) {
+        return (b >= 0 && b < HttpBytes.SP && b != HttpBytes.HTAB) || b == 0x7F;
     }
 
     private static boolean isWhite(final byte b) {

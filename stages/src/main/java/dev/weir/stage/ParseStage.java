@@ -250,7 +250,8 @@ final class ParseStage extends SelectorStage {
         }
         counters.increment(StageCounters.REQUESTS);
         request.keepAlive = request.head.isKeepAlive();
-        if (request.head.expectsContinue() && request.head.hasBody()
+        // Weir answers Expect: 100-continue itself (it forwards no Expect), never to an HTTP/1.0 client.
+        if (request.head.expectsContinue() && request.head.hasBody() && request.head.version() == 11
             && request.filled == request.head.headLength()) {
             if (!sendContinue(slot)) {
                 closeAndRelease(slot);

@@ -18,6 +18,7 @@ import dev.weir.http.HeaderRewriter;
 import dev.weir.http.ParseStatus;
 import dev.weir.http.RequestHead;
 import dev.weir.http.ResponseHeadParser;
+import dev.weir.http.ResponseHeadRewriter;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
 import dev.weir.upstream.UpstreamConnection;
@@ -58,6 +59,7 @@ final class UpstreamStage extends SelectorStage {
     private final long queueTimeoutNs;
     private final HeaderRewriter rewriter = new HeaderRewriter();
     private final ResponseHeadParser responseParser = new ResponseHeadParser();
+    private final ResponseHeadRewriter headRewriter = new ResponseHeadRewriter();
     private final ByteBuffer[] gather = new ByteBuffer[2];
     private final ByteBuffer idleScratch;
     private final boolean[] holdsRequest;
@@ -357,7 +359,7 @@ final class UpstreamStage extends SelectorStage {
         }
         if (!headSent[index] && !slot.response.buffer.hasRemaining()) {
             headSent[index] = true;
-            slot.response.filled = 0;
+            slot.response.filled = ResponseHeadRewriter.HEAD_ROOM;
             moveResponse(slot, ConnectionState.RECEIVING);
         }
         if (request.buffer.hasRemaining() || !headSent[index]) {
@@ -423,8 +425,19 @@ final class UpstreamStage extends SelectorStage {
             endResponse(slot);
             return;
         }
-        slot.response.filled = 0;
-        readResponse(slot);
+        final ResponseHalf response = slot.response;
+        if (!response.headParsed) {
+            // An interim head went out: what followed it is the next head.
+            carryOver(slot, response.end);
+            if (response.filled > ResponseHeadRewriter.HEAD_ROOM) {
+                onResponseBytes(slot);
+            } else {
+                readResponse(slot);
+            }
+        } else {
+            response.filled = 0;
+            readResponse(slot);
+        }
         settle(slot);
     }
 
@@ -461,23 +474,89 @@ final class UpstreamStage extends SelectorStage {
             return;
         }
         response.filled += n;
-        int bodyFrom = 0;
-        if (!response.headParsed) {
-            final int status = responseParser.parse(upstreamStore, response.base, response.filled,
-                responseBlockLength, response.head);
+        onResponseBytes(slot);
+    }
+
+    /** Parse the head (and any interim heads before it) from what is in the block, then frame the body. */
+    private void onResponseBytes(final ConnectionSlot slot) {
+        final ResponseHalf response = slot.response;
+        if (response.headParsed) {
+            frameResponse(slot, 0);
+            return;
+        }
+        final int headStart = ResponseHeadRewriter.HEAD_ROOM;
+        final RequestHalf request = slot.request;
+        final boolean toHttp10 = request.head.version() == 10;
+        int headEnd;
+        for (;;) {
+            final int status = responseParser.parse(upstreamStore, response.base + headStart,
+                response.filled - headStart, responseBlockLength - headStart, response.head);
             if (status == ParseStatus.NEED_MORE) {
                 return;
             }
-            if (status != ParseStatus.COMPLETE || response.head.status() < 200) {
-                // 1xx interim responses and protocol switches are not relayed (Weir drops Expect and Upgrade).
+            if (status != ParseStatus.COMPLETE || response.head.status() == 101) {
+                // Malformed, or a protocol switch Weir did not ask for (it forwards no Upgrade).
                 originFailed(slot, 502);
                 return;
             }
-            response.headParsed = true;
-            response.framer.begin(response.head.framing(slot.request.head.method()), response.head.contentLength());
-            bodyFrom = response.head.headLength();
+            headEnd = headStart + response.head.headLength();
+            if (response.head.status() >= 200) {
+                break;
+            }
+            // An interim (1xx) head: relayed to an HTTP/1.1 client, dropped for an HTTP/1.0 one (RFC 9110 15.2).
+            response.carry = response.filled - headEnd;
+            response.head.reset();
+            if (!toHttp10) {
+                relayInterimHead(slot, headEnd);
+                return;
+            }
+            carryOver(slot, headEnd);
         }
-        frameResponse(slot, bodyFrom);
+        final int framing = response.head.framing(request.head.method());
+        final boolean decode = toHttp10 && framing == BodyFramer.CHUNKED;
+        final boolean keep = request.keepAlive && framing != BodyFramer.UNTIL_CLOSE && !decode
+            && holdsRequest[slot.index] && request.state == ConnectionState.SENT;
+        // An HTTP/1.0 client never sees chunked coding: the body is decoded, and delimited by the close.
+        final int start = headRewriter.rewrite(upstreamStore, response.base, headStart, response.head.headLength(),
+            keep ? toHttp10 ? ResponseHeadRewriter.CONNECTION_KEEP_ALIVE : ResponseHeadRewriter.CONNECTION_NONE
+                : ResponseHeadRewriter.CONNECTION_CLOSE, toHttp10);
+        if (start == ResponseHeadRewriter.TOO_MANY_TOKENS) {
+            originFailed(slot, 502);
+            return;
+        }
+        if (!keep) {
+            // The client was told the connection closes after this response.
+            response.closeMode = Math.max(response.closeMode, ConnectionSlot.CLOSE);
+        }
+        response.headParsed = true;
+        response.start = start;
+        response.framer.begin(decode ? BodyFramer.CHUNKED_DECODED : framing, response.head.contentLength());
+        frameResponse(slot, headEnd);
+    }
+
+    /** Hand an interim head, rebuilt, to the write stage; the bytes after it wait in {@code carry}. */
+    private void relayInterimHead(final ConnectionSlot slot, final int headEnd) {
+        final ResponseHalf response = slot.response;
+        final int start = headRewriter.rewrite(upstreamStore, response.base, ResponseHeadRewriter.HEAD_ROOM,
+            headEnd - ResponseHeadRewriter.HEAD_ROOM, ResponseHeadRewriter.CONNECTION_NONE, false);
+        if (start == ResponseHeadRewriter.TOO_MANY_TOKENS) {
+            originFailed(slot, 502);
+            return;
+        }
+        response.end = headEnd;
+        response.started = true;
+        response.buffer.limit(headEnd).position(start);
+        moveResponse(slot, ConnectionState.WRITING);
+    }
+
+    /** Move the bytes after {@code from} (the next head) to the head's place at the start of the block. */
+    private void carryOver(final ConnectionSlot slot, final int from) {
+        final ResponseHalf response = slot.response;
+        if (response.carry > 0) {
+            upstreamStore.move(response.base + from, response.base + ResponseHeadRewriter.HEAD_ROOM, response.carry);
+        }
+        response.filled = ResponseHeadRewriter.HEAD_ROOM + response.carry;
+        response.carry = 0;
     }
 
     /**
@@ -526,7 +605,8 @@ final class UpstreamStage extends SelectorStage {
         }
         response.end = end;
         response.started = true;
-        response.buffer.limit(end).position(0);
+        response.buffer.limit(end).position(response.start);
+        response.start = 0;
         moveResponse(slot, ConnectionState.WRITING);
     }
 
@@ -584,8 +664,8 @@ final class UpstreamStage extends SelectorStage {
         final ResponseHalf response = slot.response;
         final boolean retry = status == 502 && failed != null && failed.requestsOnSocket > 1
             && request.replayable && !request.retried && isIdempotent(request.head.method())
-            && holdsRequest[slot.index] && holdsResponse[slot.index] && !response.started && response.filled == 0
-            && !response.headParsed;
+            && holdsRequest[slot.index] && holdsResponse[slot.index] && !response.started
+            && response.filled <= ResponseHeadRewriter.HEAD_ROOM && !response.headParsed;
         dropOrigin(slot);
         if (retry) {
             counters.increment(StageCounters.RETRIES);

@@ -98,4 +98,27 @@ class BodyFramerTest {
         framer.onSenderClosed();
         assertFalse(framer.isComplete(), "a length body cut short is not complete");
     }
+
+    @Test
+    void shouldRemoveTheChunkedFramingInPlaceAcrossParts() {
+        final String body = "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 1\r\n\r\n";
+        for (int split = 1; split < body.length(); split++) {
+            framer.begin(BodyFramer.CHUNKED_DECODED, 0);
+            final StringBuilder decoded = new StringBuilder();
+            int to = put(body.substring(0, split));
+            int end = framer.frame(store, BASE, 0, to);
+            decoded.append(read(end));
+            to = put(body.substring(split));
+            end = framer.frame(store, BASE, 0, to);
+            decoded.append(read(end));
+            assertTrue(framer.isComplete(), "split at " + split);
+            assertEquals("hello world", decoded.toString(), "split at " + split);
+        }
+    }
+
+    private String read(final int length) {
+        final byte[] out = new byte[length];
+        store.read(BASE, out, 0, length);
+        return new String(out, StandardCharsets.ISO_8859_1);
+    }
 }

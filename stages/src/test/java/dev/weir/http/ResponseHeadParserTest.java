@@ -61,12 +61,6 @@ class ResponseHeadParserTest {
         assertTrue(head.isReusable());
     }
 
-    @Test
-    void shouldLetTransferEncodingOverrideContentLength() {
-        assertEquals(ParseStatus.COMPLETE, parse(ok("Content-Length: 10\r\nTransfer-Encoding: chunked\r\n")));
-        assertEquals(RequestHead.NO_CONTENT_LENGTH, head.contentLength());
-        assertEquals(ResponseHead.FRAMING_CHUNKED, head.framing(RequestHead.POST));
-    }
 
     @Test
     void shouldReadUntilCloseWithoutLengthOrCoding() {
@@ -77,10 +71,33 @@ class ResponseHeadParserTest {
     @ParameterizedTest
     @ValueSource(strings = {"gzip", "chunked, gzip", "chunked;q=1", "gzip, chunked,"})
     void shouldReadUntilCloseAndNotReuseWhenChunkedIsNotTheFinalCoding(final String coding) {
-        assertEquals(ParseStatus.COMPLETE, parse(ok("Content-Length: 3\r\nTransfer-Encoding: " + coding + "\r\n")));
+        assertEquals(ParseStatus.COMPLETE, parse(ok("Transfer-Encoding: " + coding + "\r\n")));
         assertEquals(ResponseHead.FRAMING_CLOSE, head.framing(RequestHead.GET));
         assertEquals(RequestHead.NO_CONTENT_LENGTH, head.contentLength());
         assertFalse(head.isReusable());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n",
+        "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n", "Content-Length: 3\r\nTransfer-Encoding: gzip\r\n"})
+    void shouldRefuseAResponseWithBothContentLengthAndTransferEncoding(final String fields) {
+        assertEquals(ParseStatus.BAD_RESPONSE, parse(ok(fields)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"HTTP/1.1 200 O\u0000K\r\n\r\n", "HTTP/1.1 200 O\rK\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nX-A: a\u0000b\r\n\r\n", "HTTP/1.1 200 OK\r\nX-A: a\rb\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nX-A: a\u0001b\r\n\r\n", "HTTP/1.1 200 OK\r\nX-A: a\u007fb\r\n\r\n",
+        "HTTP/1.1 200OK\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/2.0 200 OK\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nX A: b\r\n\r\n", "HTTP/1.1 200 OK\r\n X-A: b\r\n\r\n"})
+    void shouldRefuseControlBytesBadStatusLinesAndBadFieldNames(final String response) {
+        assertEquals(ParseStatus.BAD_RESPONSE, parse(response));
+    }
+
+    @Test
+    void shouldAcceptAStatusLineWithoutReason() {
+        assertEquals(ParseStatus.COMPLETE, parse("HTTP/1.1 204\r\n\r\n"));
+        assertEquals(204, head.status());
     }
 
     @Test
@@ -108,7 +125,7 @@ class ResponseHeadParserTest {
         "304 Not Modified"})
     void shouldHaveNoBodyForInformationalNoContentAndNotModified(final String statusAndReason) {
         assertEquals(ParseStatus.COMPLETE,
-            parse("HTTP/1.1 " + statusAndReason + "\r\nContent-Length: 7\r\nTransfer-Encoding: chunked\r\n\r\n"));
+            parse("HTTP/1.1 " + statusAndReason + "\r\nTransfer-Encoding: chunked\r\n\r\n"));
         assertEquals(Integer.parseInt(statusAndReason.substring(0, 3)), head.status());
         assertEquals(ResponseHead.FRAMING_NONE, head.framing(RequestHead.GET));
     }
