@@ -437,6 +437,29 @@ public final class ScriptedOrigin implements AutoCloseable {
         }
 
         /**
+         * Reads the whole request, then writes {@code response} exactly as given (head and body, however
+         * malformed), then keeps the connection or closes it.
+         *
+         * @param response the bytes, as ISO-8859-1 text.
+         * @param keep     go on to the next request on the connection, else close it.
+         * @return the reply.
+         */
+        public static Reply raw(final String response, final boolean keep) {
+            return new Reply() {
+                @Override
+                boolean perform(final ScriptedOrigin origin, final Socket socket, final InputStream in,
+                    final OutputStream out, final Request request) throws IOException {
+                    if (!origin.readBody(in, request, Long.MAX_VALUE)) {
+                        return false;
+                    }
+                    out.write(response.getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    return keep;
+                }
+            };
+        }
+
+        /**
          * Reads the whole request and never answers; the connection stays open until the peer or the origin
          * closes it.
          *
