@@ -22,6 +22,9 @@ import java.nio.charset.StandardCharsets;
  *   /close-mid-body/N    200 claiming N bytes, sends N/2, then closes
  *   /garbage             {@link #GARBAGE}, then closes
  *   /close               closes without answering
+ *   /ws                  WebSocket echo (RFC 6455): 101 to a valid GET handshake, then each client frame echoed
+ *                        unmasked with the same opcode and payload (ping gets pong; close is echoed, then
+ *                        closes); a bad handshake gets 400, a bad frame close 1002
  *   anything else        404; unknown method 501; malformed head 400; head over 16 KiB 431 (these close)
  * </pre>
  * Keep-alive by default (HTTP/1.0 only with {@code Connection: keep-alive}); pipelined requests are answered

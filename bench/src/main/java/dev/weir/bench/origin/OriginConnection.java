@@ -22,11 +22,17 @@ import java.util.zip.CRC32;
  * <pre>
  *   HEAD --parsed--&gt; BODY --consumed--&gt; RESPOND --written--&gt; HEAD (keep-alive) | CLOSING --&gt; CLOSED
  *                        \--/delay/MS--&gt; DELAY --timer--&gt; RESPOND
+ *   RESPOND --101 to GET /ws--&gt; WS_FRAME --frame head--&gt; WS_PAYLOAD --payload echoed--&gt; WS_FRAME
+ *                                 \--protocol error: close 1002--&gt; CLOSING &lt;--close frame echoed--/
  * </pre>
  * Requests are answered strictly in order, one at a time, so pipelined requests are safe: the next head is
  * parsed only after the previous response is queued. Output is flushed when the buffer fills or when more
  * input is needed, so pipelined responses share one write. A client that does not read stops its own
  * reading (back-pressure): nothing grows.
+ * <p>
+ * After a WebSocket handshake the connection echoes frame by frame: each client frame's head is answered with
+ * an unmasked head of the same FIN, opcode (ping becomes pong) and length, then the payload streams from the
+ * input buffer to the output buffer, unmasked on the way, so a frame of any length passes through both buffers.
  * <p>
  * <b>Note:</b> confined to its worker's thread; reused for many connections.
  */
@@ -46,6 +52,8 @@ final class OriginConnection {
     static final int PHASE_RESPOND = 3;
     static final int PHASE_CLOSING = 4;
     static final int PHASE_CLOSED = 5;
+    static final int PHASE_WS_FRAME = 6;
+    static final int PHASE_WS_PAYLOAD = 7;
 
     private static final int FRAMING_NONE = 0;
     private static final int FRAMING_LENGTH = 1;
@@ -71,6 +79,8 @@ final class OriginConnection {
     private static final int ROUTE_BAD_REQUEST = 11;
     private static final int ROUTE_NOT_IMPLEMENTED = 12;
     private static final int ROUTE_HEAD_TOO_LARGE = 13;
+    private static final int ROUTE_WEBSOCKET = 14;
+    private static final int ROUTE_WEBSOCKET_REJECTED = 15;
 
     private static final int GEN_NONE = 0;
     private static final int GEN_BYTES = 1;
@@ -84,11 +94,13 @@ final class OriginConnection {
     private static final byte[] PATH_HEADERS = ascii("/headers");
     private static final byte[] PATH_GARBAGE = ascii("/garbage");
     private static final byte[] PATH_CLOSE = ascii("/close");
+    private static final byte[] PATH_WEBSOCKET = ascii("/ws");
     private static final byte[] PREFIX_BYTES = ascii("/bytes/");
     private static final byte[] PREFIX_CHUNKED = ascii("/chunked/");
     private static final byte[] PREFIX_DELAY = ascii("/delay/");
     private static final byte[] PREFIX_CLOSE_MID_BODY = ascii("/close-mid-body/");
 
+    private static final byte[] STATUS_101 = ascii("HTTP/1.1 101 Switching Protocols\r\n");
     private static final byte[] STATUS_200 = ascii("HTTP/1.1 200 OK\r\n");
     private static final byte[] STATUS_400 = ascii("HTTP/1.1 400 Bad Request\r\n");
     private static final byte[] STATUS_404 = ascii("HTTP/1.1 404 Not Found\r\n");
@@ -100,6 +112,9 @@ final class OriginConnection {
     private static final byte[] TYPE_TEXT = ascii("Content-Type: text/plain\r\n");
     private static final byte[] TYPE_OCTETS = ascii("Content-Type: application/octet-stream\r\n");
     private static final byte[] CONNECTION_CLOSE = ascii("Connection: close\r\n");
+    private static final byte[] UPGRADE_WEBSOCKET = ascii("Upgrade: websocket\r\nConnection: Upgrade\r\n");
+    private static final byte[] WEBSOCKET_ACCEPT = ascii("Sec-WebSocket-Accept: ");
+    private static final byte[] WEBSOCKET_VERSION = ascii("Sec-WebSocket-Version: 13\r\n");
     private static final byte[] CRLF = ascii("\r\n");
     private static final byte[] LAST_CHUNK = ascii("0\r\n\r\n");
 
@@ -125,6 +140,8 @@ final class OriginConnection {
     private final ChunkedDecoder decoder = new ChunkedDecoder();
     private final CRC32 crc32 = new CRC32();
     private final MessageDigest sha256;
+    private final WebSocketHandshake handshake = new WebSocketHandshake();
+    private final WebSocketFrame frame = new WebSocketFrame();
 
     private SocketChannel channel;
     private SelectionKey key;
@@ -154,6 +171,9 @@ final class OriginConnection {
     private long genOffset;
     private long genRemaining;
     private boolean closeAfterResponse;
+
+    private boolean wsInMessage;
+    private long wsPayloadOffset;
 
     OriginConnection(final OriginWorker worker) {
         this.worker = worker;
@@ -203,6 +223,12 @@ final class OriginConnection {
                         break;
                     case PHASE_RESPOND:
                         progress = stepRespond();
+                        break;
+                    case PHASE_WS_FRAME:
+                        progress = stepWebSocketFrame();
+                        break;
+                    case PHASE_WS_PAYLOAD:
+                        progress = stepWebSocketPayload();
                         break;
                     case PHASE_DELAY:
                         want(flush() ? 0 : SelectionKey.OP_WRITE);
@@ -301,6 +327,13 @@ final class OriginConnection {
             System.arraycopy(in, head.start(), scratch, 0, scratchLength);
         } else if (exact(ps, pe, PATH_GARBAGE)) {
             route = ROUTE_GARBAGE;
+        } else if (exact(ps, pe, PATH_WEBSOCKET)) {
+            // A handshake carries no body; with one, where the first frame starts would be a guess.
+            if (framing != FRAMING_NONE || !handshake.tryAccept(in, head)) {
+                answerError(ROUTE_WEBSOCKET_REJECTED);
+                return;
+            }
+            route = ROUTE_WEBSOCKET;
         } else if (exact(ps, pe, PATH_CLOSE)) {
             // Closes without answering; responses queued for earlier pipelined requests still go out.
             phase = PHASE_CLOSING;
@@ -451,6 +484,12 @@ final class OriginConnection {
             }
             generate();
         }
+        if (route == ROUTE_WEBSOCKET) {
+            // Bytes after the handshake's head are already frames: the next step reads them from inStart.
+            wsInMessage = false;
+            phase = PHASE_WS_FRAME;
+            return true;
+        }
         phase = closeAfterResponse || !keepAlive ? PHASE_CLOSING : PHASE_HEAD;
         return true;
     }
@@ -489,6 +528,16 @@ final class OriginConnection {
             case ROUTE_BAD_REQUEST:
                 respond(STATUS_400, TYPE_TEXT, BODY_400, BODY_400.length);
                 break;
+            case ROUTE_WEBSOCKET:
+                writeSwitchingProtocols();
+                gen = GEN_NONE;
+                break;
+            case ROUTE_WEBSOCKET_REJECTED:
+                writeHead(STATUS_400, BODY_400.length, TYPE_TEXT);
+                // RFC 6455 4.4: a refused handshake names the version spoken here, before the head's blank line.
+                outEnd = Ascii.put(CRLF, out, Ascii.put(WEBSOCKET_VERSION, out, outEnd - CRLF.length));
+                startGenerator(GEN_BYTES, BODY_400, BODY_400.length);
+                break;
             case ROUTE_HEAD_TOO_LARGE:
                 respond(STATUS_431, TYPE_TEXT, BODY_431, BODY_431.length);
                 break;
@@ -499,6 +548,84 @@ final class OriginConnection {
                 respond(STATUS_404, TYPE_TEXT, BODY_404, BODY_404.length);
                 break;
         }
+    }
+
+    /** Writes the 101 answer to an accepted handshake; the caller ensured the room. */
+    private void writeSwitchingProtocols() {
+        int p = Ascii.put(STATUS_101, out, outEnd);
+        p = Ascii.put(SERVER, out, p);
+        p = Ascii.put(UPGRADE_WEBSOCKET, out, p);
+        p = Ascii.put(WEBSOCKET_ACCEPT, out, p);
+        p = Ascii.put(handshake.accept(), out, p);
+        p = Ascii.put(CRLF, out, p);
+        outEnd = Ascii.put(CRLF, out, p);
+    }
+
+    /** Reads one client frame head and queues the echo's head; a broken frame fails the connection. */
+    private boolean stepWebSocketFrame() throws IOException {
+        if (inStart == inEnd) {
+            inStart = 0;
+            inEnd = 0;
+        }
+        final int headBytes = frame.parse(in, inStart, inEnd);
+        if (headBytes == WebSocketFrame.NEED_MORE) {
+            return readMore();
+        }
+        if (!ensureRoom(WebSocketFrame.MAX_HEAD_BYTES)) {
+            return false;
+        }
+        if (headBytes == WebSocketFrame.PROTOCOL_ERROR || !continuesMessage()) {
+            // RFC 6455 7.1.7: fail the connection; the close frame tells the client why, then the socket closes.
+            outEnd = WebSocketFrame.putClose(WebSocketFrame.STATUS_PROTOCOL_ERROR, out, outEnd);
+            phase = PHASE_CLOSING;
+            return true;
+        }
+        inStart += headBytes;
+        final int opcode = frame.opcode() == WebSocketFrame.OPCODE_PING ? WebSocketFrame.OPCODE_PONG : frame.opcode();
+        outEnd = WebSocketFrame.putHead(frame.fin(), opcode, frame.payloadLength(), out, outEnd);
+        wsPayloadOffset = 0;
+        phase = PHASE_WS_PAYLOAD;
+        return true;
+    }
+
+    /**
+     * Tracks fragmentation: a continuation needs an open message, text or binary needs none; control frames may
+     * come between fragments.
+     *
+     * @return whether the frame just parsed may come here.
+     */
+    private boolean continuesMessage() {
+        final int opcode = frame.opcode();
+        if (WebSocketFrame.isControl(opcode)) {
+            return true;
+        }
+        if (wsInMessage != (opcode == WebSocketFrame.OPCODE_CONTINUATION)) {
+            return false;
+        }
+        wsInMessage = !frame.fin();
+        return true;
+    }
+
+    /** Streams the current frame's payload from input to output, unmasking it; a close frame ends the connection. */
+    private boolean stepWebSocketPayload() throws IOException {
+        final long remaining = frame.payloadLength() - wsPayloadOffset;
+        if (remaining == 0) {
+            phase = frame.opcode() == WebSocketFrame.OPCODE_CLOSE ? PHASE_CLOSING : PHASE_WS_FRAME;
+            return true;
+        }
+        if (inStart == inEnd) {
+            return readMore();
+        }
+        final int room = out.length - outEnd;
+        if (room == 0) {
+            return flushOrWait();
+        }
+        final int n = (int) Math.min(Math.min(inEnd - inStart, room), remaining);
+        frame.unmask(in, inStart, out, outEnd, n, wsPayloadOffset);
+        inStart += n;
+        outEnd += n;
+        wsPayloadOffset += n;
+        return true;
     }
 
     private void respond(final byte[] status, final byte[] type, final byte[] body, final int length) {

@@ -4,6 +4,7 @@
  *   accept (worker 0) --round robin--&gt; worker 0..n-1: one Selector each, one thread each
  *                                        |
  *                                        +-- OriginConnection: HEAD, BODY, [DELAY], RESPOND, then HEAD or CLOSING
+ *                                                            after a 101 to GET /ws: WS_FRAME, WS_PAYLOAD (echo)
  * </pre>
  * Routes are listed in {@link dev.weir.bench.origin.DemoOrigin}.
  */
