@@ -80,6 +80,8 @@ public final class ConfigKeys {
     public static final long DEFAULT_UPSTREAM_RESPONSE_TIMEOUT_MS = 30_000;
     /** After closing with unread client input, read and discard it for at most this long (lingering close). */
     public static final long DEFAULT_LINGER_TIMEOUT_MS = 2_000;
+    /** A WebSocket tunnel with no bytes either way for this long is closed: HAProxy's {@code timeout tunnel}. */
+    public static final long DEFAULT_TUNNEL_IDLE_TIMEOUT_MS = 5 * 60_000;
     /** Shortest duration accepted for any timeout. */
     public static final long MIN_DURATION_MS = 1;
     /** Longest duration accepted for any timeout: beyond an hour a timeout protects nothing. */
@@ -421,6 +423,9 @@ public final class ConfigKeys {
         k.add(duration("timeout.linger", DEFAULT_LINGER_TIMEOUT_MS,
             "After closing a connection with unread client input, keep reading and discarding it this long at most.",
             (b, v) -> b.lingerTimeoutMs(v), WeirConfig::lingerTimeoutMs));
+        k.add(duration("timeout.tunnel-idle", DEFAULT_TUNNEL_IDLE_TIMEOUT_MS,
+            "A WebSocket tunnel (after 101 Switching Protocols) with no bytes either way for this long is closed.",
+            (b, v) -> b.tunnelIdleTimeoutMs(v), WeirConfig::tunnelIdleTimeoutMs));
         k.add(buffer("socket.receive-buffer", DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES,
             "SO_RCVBUF on every socket; Linux doubles it (capped by net.core.rmem_max) and counts it in the cgroup.",
             (b, v) -> b.socketReceiveBufferBytes(v), WeirConfig::socketReceiveBufferBytes));

@@ -33,6 +33,7 @@ public final class WeirConfig {
     private final long upstreamConnectTimeoutMs;
     private final long upstreamResponseTimeoutMs;
     private final long lingerTimeoutMs;
+    private final long tunnelIdleTimeoutMs;
     private final int socketReceiveBufferBytes;
     private final int socketSendBufferBytes;
     private final long heapBytes;
@@ -67,6 +68,7 @@ public final class WeirConfig {
         upstreamConnectTimeoutMs = b.upstreamConnectTimeoutMs;
         upstreamResponseTimeoutMs = b.upstreamResponseTimeoutMs;
         lingerTimeoutMs = b.lingerTimeoutMs;
+        tunnelIdleTimeoutMs = b.tunnelIdleTimeoutMs;
         socketReceiveBufferBytes = b.socketReceiveBufferBytes;
         socketSendBufferBytes = b.socketSendBufferBytes;
         heapBytes = b.heapBytes;
@@ -109,6 +111,7 @@ public final class WeirConfig {
         b.upstreamConnectTimeoutMs = upstreamConnectTimeoutMs;
         b.upstreamResponseTimeoutMs = upstreamResponseTimeoutMs;
         b.lingerTimeoutMs = lingerTimeoutMs;
+        b.tunnelIdleTimeoutMs = tunnelIdleTimeoutMs;
         b.socketReceiveBufferBytes = socketReceiveBufferBytes;
         b.socketSendBufferBytes = socketSendBufferBytes;
         b.heapBytes = heapBytes;
@@ -243,6 +246,11 @@ public final class WeirConfig {
         return lingerTimeoutMs;
     }
 
+    /** @return longest a WebSocket tunnel may carry nothing either way, milliseconds ({@code timeout.tunnel-idle}). */
+    public long tunnelIdleTimeoutMs() {
+        return tunnelIdleTimeoutMs;
+    }
+
     /** @return {@code SO_RCVBUF} for every socket, bytes ({@code socket.receive-buffer}). */
     public int socketReceiveBufferBytes() {
         return socketReceiveBufferBytes;
@@ -325,6 +333,7 @@ public final class WeirConfig {
         private long upstreamConnectTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS;
         private long upstreamResponseTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_RESPONSE_TIMEOUT_MS;
         private long lingerTimeoutMs = ConfigKeys.DEFAULT_LINGER_TIMEOUT_MS;
+        private long tunnelIdleTimeoutMs = ConfigKeys.DEFAULT_TUNNEL_IDLE_TIMEOUT_MS;
         private int socketReceiveBufferBytes = ConfigKeys.DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES;
         private int socketSendBufferBytes = ConfigKeys.DEFAULT_SOCKET_SEND_BUFFER_BYTES;
         private long heapBytes = ConfigKeys.DEFAULT_HEAP_BYTES;
@@ -466,6 +475,15 @@ public final class WeirConfig {
         /** @param value longest unread input is drained after a close, milliseconds. @return this. */
         public Builder lingerTimeoutMs(final long value) {
             this.lingerTimeoutMs = value;
+            return this;
+        }
+
+        /**
+         * @param value {@code timeout.tunnel-idle} in milliseconds.
+         * @return this builder.
+         */
+        public Builder tunnelIdleTimeoutMs(final long value) {
+            this.tunnelIdleTimeoutMs = value;
             return this;
         }
 

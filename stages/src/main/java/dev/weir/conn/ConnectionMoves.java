@@ -46,6 +46,8 @@ public final class ConnectionMoves {
         {READING_BODY, SENDING},           // a body part read
         {READING_BODY, ABORTING_REQUEST},  // client closed or stalled mid-body
         {SENT, QUEUED},                    // a reused origin connection failed before any response: retry
+        {SENT, READING_BODY},              // 101 Switching Protocols: the client's bytes now tunnel to the origin
+        {SENT, SENDING},                   // 101, with the client's first tunnel bytes already read: send them
         {SENT, REQUEST_DONE},              // the response ended (or failed)
         {ABORTING_REQUEST, REQUEST_DONE},  // origin connection dropped
         {REQUEST_DONE, READING_HEAD},      // exchange finished, keep-alive

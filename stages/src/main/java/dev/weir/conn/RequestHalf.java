@@ -45,6 +45,8 @@ public final class RequestHalf {
     public boolean retried;
     /** How this half wants the connection to end: a {@code ConnectionSlot.CLOSE_*} constant. */
     public int closeMode;
+    /** After {@code 101 Switching Protocols}: the half carries the client's bytes to the origin until a close. */
+    public boolean tunnel;
     /** Why the half is {@link ConnectionState#ABORTING_REQUEST}: 408 for a stalled body, 0 for a client gone. */
     public int abortStatus;
 
@@ -59,6 +61,7 @@ public final class RequestHalf {
         retried = false;
         closeMode = ConnectionSlot.CLOSE_NONE;
         abortStatus = 0;
+        tunnel = false;
     }
 
     /** Forget the connection. */

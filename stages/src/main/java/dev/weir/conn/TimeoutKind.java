@@ -23,12 +23,14 @@ public final class TimeoutKind {
     public static final int QUEUE = 6;
     /** {@code timeout.linger}: the lingering read after an error answer ended and the connection closed. */
     public static final int LINGER = 7;
+    /** {@code timeout.tunnel-idle}: a WebSocket tunnel carried nothing either way; both sides are closed. */
+    public static final int TUNNEL_IDLE = 8;
     /** Number of kinds. */
-    public static final int COUNT = 8;
+    public static final int COUNT = 9;
 
     private static final String[] NAMES = {
         "client_head", "client_body", "client_send", "keep_alive", "upstream_connect", "upstream_response", "queue",
-        "linger",
+        "linger", "tunnel_idle",
     };
 
     private TimeoutKind() {

@@ -19,6 +19,7 @@ public final class HeaderRewriter {
     private static final byte[] COLON_SP = HttpBytes.ascii(": ");
     private static final byte[] COMMA_SP = HttpBytes.ascii(", ");
     private static final byte[] XFF = HttpBytes.ascii("X-Forwarded-For: ");
+    private static final byte[] UPGRADE_WEBSOCKET = HttpBytes.ascii("Connection: Upgrade\r\nUpgrade: websocket\r\n");
 
     /** Returned by {@link #rewrite} when the forwarded head would not fit the destination. */
     public static final int TOO_LARGE = -1;
@@ -67,6 +68,10 @@ public final class HeaderRewriter {
         }
         if (ok && lastForwardedFor < 0) {
             ok = put(XFF, XFF.length) && put(clientAddress, clientAddressLength) && put(CRLF, CRLF.length);
+        }
+        if (ok && head.isUpgrade()) {
+            // The one upgrade Weir tunnels: its hop-by-hop fields are forwarded, normalised.
+            ok = put(UPGRADE_WEBSOCKET, UPGRADE_WEBSOCKET.length);
         }
         ok = ok && put(CRLF, CRLF.length);
         this.dstStore = null;

@@ -59,6 +59,7 @@ public final class RequestHead {
     boolean chunked;
     boolean keepAlive;
     boolean expectContinue;
+    boolean upgrade;
 
     /** A head with room for {@link #DEFAULT_MAX_HEADERS} fields. */
     public RequestHead() {
@@ -90,6 +91,7 @@ public final class RequestHead {
         chunked = false;
         keepAlive = false;
         expectContinue = false;
+        upgrade = false;
     }
 
     /** @return offset of the request line (after any empty lines the client sent first). */
@@ -180,5 +182,14 @@ public final class RequestHead {
     /** @return {@code true} when the client waits for {@code 100 Continue} before sending the body. */
     public boolean expectsContinue() {
         return expectContinue;
+    }
+
+    /**
+     * @return {@code true} for a WebSocket opening handshake (RFC 6455 4.1): a GET without a body whose
+     *         {@code Connection} names {@code upgrade} and whose {@code Upgrade} names {@code websocket}. Weir
+     *         forwards those two fields for it, and only for it.
+     */
+    public boolean isUpgrade() {
+        return upgrade;
     }
 }

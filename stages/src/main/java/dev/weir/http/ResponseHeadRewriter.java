@@ -31,6 +31,8 @@ public final class ResponseHeadRewriter {
     public static final int CONNECTION_KEEP_ALIVE = 1;
     /** {@code Connection: close}. */
     public static final int CONNECTION_CLOSE = 2;
+    /** {@code Connection: Upgrade}, and the origin's {@code Upgrade} kept: a 101 that opens a tunnel. */
+    public static final int CONNECTION_UPGRADE = 3;
     /** {@link #rewrite}: the origin's {@code Connection} names more fields than Weir tracks. */
     public static final int TOO_MANY_TOKENS = -1;
 
@@ -42,6 +44,7 @@ public final class ResponseHeadRewriter {
     private static final byte[] TRAILER = HttpBytes.ascii("trailer");
     private static final byte[][] CONNECTION_LINES = {
         new byte[0], HttpBytes.ascii("Connection: keep-alive\r\n"), HttpBytes.ascii("Connection: close\r\n"),
+        HttpBytes.ascii("Connection: Upgrade\r\n"),
     };
 
     private final byte[] tokenBytes = new byte[MAX_CONNECTION_TOKEN_BYTES];
@@ -77,7 +80,8 @@ public final class ResponseHeadRewriter {
             final int next = lineEnd(store, from, pos) + 2;
             final int colon = colon(store, from, pos);
             final int id = HeaderNames.lookup(store, from + pos, colon - pos);
-            if (!drops(store, from + pos, colon - pos, id, dropTransferEncoding)) {
+            final boolean keepUpgrade = id == HeaderNames.UPGRADE && connection == CONNECTION_UPGRADE;
+            if (keepUpgrade || !drops(store, from + pos, colon - pos, id, dropTransferEncoding)) {
                 store.move(from + pos, base + dst, next - pos);
                 dst += next - pos;
             }

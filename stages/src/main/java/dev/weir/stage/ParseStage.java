@@ -82,7 +82,11 @@ final class ParseStage extends SelectorStage {
                 break;
             case ConnectionState.READING_BODY:
                 slot.request.filled = 0;
-                deadline(index, bodyTimeoutNs, TimeoutKind.CLIENT_BODY);
+                if (!slot.request.tunnel) {
+                    deadline(index, bodyTimeoutNs, TimeoutKind.CLIENT_BODY);
+                }
+                // A tunnel's idle deadline counts bytes both ways, so it lives where both meet: the upstream
+                // stage, which wakes this wait when the tunnel closes.
                 readBody(slot);
                 break;
             case ConnectionState.LINGERING:

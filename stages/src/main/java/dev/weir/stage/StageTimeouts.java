@@ -19,6 +19,7 @@ final class StageTimeouts {
     final long upstreamResponseNs;
     final long queueNs;
     final long lingerNs;
+    final long tunnelIdleNs;
 
     private StageTimeouts(final WeirConfig c) {
         clientHeadNs = c.clientHeadTimeoutMs() * NS_PER_MS;
@@ -29,6 +30,7 @@ final class StageTimeouts {
         upstreamResponseNs = c.upstreamResponseTimeoutMs() * NS_PER_MS;
         queueNs = c.upstreamQueueTimeoutMs() * NS_PER_MS;
         lingerNs = c.lingerTimeoutMs() * NS_PER_MS;
+        tunnelIdleNs = c.tunnelIdleTimeoutMs() * NS_PER_MS;
     }
 
     /**

@@ -57,6 +57,7 @@ final class UpstreamStage extends SelectorStage {
     private final long connectTimeoutNs;
     private final long responseTimeoutNs;
     private final long queueTimeoutNs;
+    private final long tunnelIdleTimeoutNs;
     private final HeaderRewriter rewriter = new HeaderRewriter();
     private final ResponseHeadParser responseParser = new ResponseHeadParser();
     private final ResponseHeadRewriter headRewriter = new ResponseHeadRewriter();
@@ -84,6 +85,7 @@ final class UpstreamStage extends SelectorStage {
         this.connectTimeoutNs = timeouts.upstreamConnectNs;
         this.responseTimeoutNs = timeouts.upstreamResponseNs;
         this.queueTimeoutNs = timeouts.queueNs;
+        this.tunnelIdleTimeoutNs = timeouts.tunnelIdleNs;
         final int slots = wiring.slots.capacity();
         this.holdsRequest = new boolean[slots];
         this.holdsResponse = new boolean[slots];
@@ -191,6 +193,11 @@ final class UpstreamStage extends SelectorStage {
             case TimeoutKind.QUEUE:
                 if (pool.dequeue(index)) {
                     answerEarly(slot, 503);
+                }
+                break;
+            case TimeoutKind.TUNNEL_IDLE:
+                if (slot.origin != null) {
+                    closeTunnel(slot);
                 }
                 break;
             case TimeoutKind.UPSTREAM_CONNECT:
@@ -392,6 +399,10 @@ final class UpstreamStage extends SelectorStage {
             endRequest(slot);
             return;
         }
+        if (slot.request.tunnel) {
+            closeTunnel(slot);
+            return;
+        }
         counters.increment(StageCounters.ERRORS);
         dropOrigin(slot);
         slot.exchangeFailed = true;
@@ -421,7 +432,7 @@ final class UpstreamStage extends SelectorStage {
     /** The write stage drained a part: read the next, unless the exchange failed meanwhile. */
     private void onPartWritten(final ConnectionSlot slot) throws IOException {
         if (slot.exchangeFailed || slot.origin == null) {
-            slot.response.closeMode = ConnectionSlot.CLOSE_RESET;
+            slot.response.closeMode = slot.request.tunnel ? ConnectionSlot.CLOSE : ConnectionSlot.CLOSE_RESET;
             endResponse(slot);
             return;
         }
@@ -494,12 +505,16 @@ final class UpstreamStage extends SelectorStage {
             if (status == ParseStatus.NEED_MORE) {
                 return;
             }
-            if (status != ParseStatus.COMPLETE || response.head.status() == 101) {
-                // Malformed, or a protocol switch Weir did not ask for (it forwards no Upgrade).
+            if (status != ParseStatus.COMPLETE || response.head.status() == 101 && !request.head.isUpgrade()) {
+                // Malformed, or a protocol switch the client did not ask for.
                 originFailed(slot, 502);
                 return;
             }
             headEnd = headStart + response.head.headLength();
+            if (response.head.status() == 101) {
+                openTunnel(slot, headEnd);
+                return;
+            }
             if (response.head.status() >= 200) {
                 break;
             }
@@ -532,6 +547,63 @@ final class UpstreamStage extends SelectorStage {
         response.start = start;
         response.framer.begin(decode ? BodyFramer.CHUNKED_DECODED : framing, response.head.contentLength());
         frameResponse(slot, headEnd);
+    }
+
+    /**
+     * The origin switched protocols for a WebSocket handshake: from now on the slot is a byte tunnel through its
+     * two blocks, each half framed until its sender closes, until either side closes or the tunnel idles past
+     * {@code timeout.tunnel-idle}. Client bytes that came right after the handshake go to the origin first.
+     */
+    private void openTunnel(final ConnectionSlot slot, final int headEnd) {
+        final RequestHalf request = slot.request;
+        final ResponseHalf response = slot.response;
+        if (!holdsRequest[slot.index] || request.state != ConnectionState.SENT) {
+            originFailed(slot, 502);
+            return;
+        }
+        final int start = headRewriter.rewrite(upstreamStore, response.base, ResponseHeadRewriter.HEAD_ROOM,
+            response.head.headLength(), ResponseHeadRewriter.CONNECTION_UPGRADE, false);
+        if (start == ResponseHeadRewriter.TOO_MANY_TOKENS) {
+            originFailed(slot, 502);
+            return;
+        }
+        request.tunnel = true;
+        request.keepAlive = false;
+        request.closeMode = ConnectionSlot.CLOSE;
+        response.closeMode = ConnectionSlot.CLOSE;
+        response.headParsed = true;
+        response.start = start;
+        response.framer.begin(BodyFramer.UNTIL_CLOSE, 0);
+        request.framer.begin(BodyFramer.UNTIL_CLOSE, 0);
+        if (request.filled > request.bodyEnd) {
+            framePart(slot, request.bodyEnd);
+            moveRequest(slot, ConnectionState.SENDING);
+            writeRequest(slot);
+        } else {
+            moveRequest(slot, ConnectionState.READING_BODY);
+        }
+        if (slot.origin != null) {
+            frameResponse(slot, headEnd);
+        }
+    }
+
+    /** A tunnel ends cleanly (a side closed, or it idled): both sides are closed, neither is reset. */
+    private void closeTunnel(final ConnectionSlot slot) {
+        dropOrigin(slot);
+        slot.exchangeFailed = true;
+        final int index = slot.index;
+        if (holdsResponse[index]) {
+            slot.response.closeMode = ConnectionSlot.CLOSE;
+        }
+        if (!holdsRequest[index]) {
+            Wiring.wakeClientReader(slot);
+        }
+        if (holdsRequest[index]) {
+            endRequest(slot);
+        }
+        if (holdsResponse[index]) {
+            endResponse(slot);
+        }
     }
 
     /** Hand an interim head, rebuilt, to the write stage; the bytes after it wait in {@code carry}. */
@@ -630,9 +702,17 @@ final class UpstreamStage extends SelectorStage {
             endRequest(slot);
             return;
         }
-        response.closeMode = ConnectionSlot.CLOSE_LINGER;
         slot.exchangeFailed = true;
         dropOrigin(slot);
+        if (slot.request.tunnel) {
+            // The origin closed the tunnel: close the client too, waking the parse stage's wait for its bytes.
+            response.closeMode = ConnectionSlot.CLOSE;
+            if (!holdsRequest[slot.index]) {
+                Wiring.wakeClientReader(slot);
+            }
+        } else {
+            response.closeMode = ConnectionSlot.CLOSE_LINGER;
+        }
         if (holdsRequest[slot.index]) {
             endRequest(slot);
         }
@@ -761,7 +841,11 @@ final class UpstreamStage extends SelectorStage {
         final boolean receiving = holdsResponse[index] && slot.response.state == ConnectionState.RECEIVING;
         connection.interest((sending ? SelectionKey.OP_WRITE : 0) | (receiving ? SelectionKey.OP_READ : 0));
         if (receiving || sending && holdsResponse[index]) {
-            deadline(index, responseTimeoutNs, TimeoutKind.UPSTREAM_RESPONSE);
+            if (slot.request.tunnel) {
+                deadline(index, tunnelIdleTimeoutNs, TimeoutKind.TUNNEL_IDLE);
+            } else {
+                deadline(index, responseTimeoutNs, TimeoutKind.UPSTREAM_RESPONSE);
+            }
         } else {
             timers.cancel(index);
         }
