@@ -1,6 +1,7 @@
 package dev.weir.bench.origin;
 
 import dev.weir.bench.support.RawHttp;
+import dev.weir.bench.support.WebSocketRecorder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,7 +55,7 @@ class DemoOriginWebSocketTest {
 
     @Test
     void shouldEchoTextAndBinaryMessagesWithTheJdkClient() throws Exception {
-        final Recorder r = new Recorder();
+        final WebSocketRecorder r = new WebSocketRecorder();
         final WebSocket ws = connect(r);
         ws.sendText("hello", true).get(5, TimeUnit.SECONDS);
         assertEquals("hello", r.next());
@@ -69,12 +70,12 @@ class DemoOriginWebSocketTest {
         ws.sendText("ted", true).get(5, TimeUnit.SECONDS);
         assertEquals("fragmented", r.next());
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
-        r.closed.get(5, TimeUnit.SECONDS);
+        r.closed().get(5, TimeUnit.SECONDS);
     }
 
     @Test
     void shouldEchoAOneMebibyteBinaryMessageByteExact() throws Exception {
-        final Recorder r = new Recorder();
+        final WebSocketRecorder r = new WebSocketRecorder();
         final WebSocket ws = connect(r);
         final byte[] big = randomBytes(1 << 20, 2);
         ws.sendBinary(ByteBuffer.wrap(big), true).get(10, TimeUnit.SECONDS);
@@ -83,26 +84,26 @@ class DemoOriginWebSocketTest {
         ws.sendBinary(ByteBuffer.wrap(big, 1000, big.length - 1000), true).get(10, TimeUnit.SECONDS);
         assertArrayEquals(big, (byte[]) r.next(), "the same mebibyte in two fragments");
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
-        r.closed.get(5, TimeUnit.SECONDS);
+        r.closed().get(5, TimeUnit.SECONDS);
     }
 
     @Test
     void shouldAnswerPingWithPongOfTheSamePayload() throws Exception {
-        final Recorder r = new Recorder();
+        final WebSocketRecorder r = new WebSocketRecorder();
         final WebSocket ws = connect(r);
         final byte[] payload = "are you there?".getBytes(StandardCharsets.US_ASCII);
         ws.sendPing(ByteBuffer.wrap(payload)).get(5, TimeUnit.SECONDS);
-        assertArrayEquals(payload, ((Pong) r.next()).payload);
+        assertArrayEquals(payload, ((WebSocketRecorder.Pong) r.next()).payload());
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
-        r.closed.get(5, TimeUnit.SECONDS);
+        r.closed().get(5, TimeUnit.SECONDS);
     }
 
     @Test
     void shouldEchoTheCloseHandshakeWithTheClientsStatus() throws Exception {
-        final Recorder r = new Recorder();
+        final WebSocketRecorder r = new WebSocketRecorder();
         final WebSocket ws = connect(r);
         ws.sendClose(4321, "bye").get(5, TimeUnit.SECONDS);
-        assertEquals("4321 bye", r.closed.get(5, TimeUnit.SECONDS));
+        assertEquals("4321 bye", r.closed().get(5, TimeUnit.SECONDS));
         assertTrue(ws.isOutputClosed());
     }
 
@@ -181,7 +182,7 @@ class DemoOriginWebSocketTest {
 
     @Test
     void shouldKeepServingPlainHttpBesideWebSockets() throws Exception {
-        final Recorder r = new Recorder();
+        final WebSocketRecorder r = new WebSocketRecorder();
         final WebSocket ws = connect(r);
         try (RawHttp c = new RawHttp(origin.port())) {
             c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -190,10 +191,10 @@ class DemoOriginWebSocketTest {
         ws.sendText("still here", true).get(5, TimeUnit.SECONDS);
         assertEquals("still here", r.next());
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
-        r.closed.get(5, TimeUnit.SECONDS);
+        r.closed().get(5, TimeUnit.SECONDS);
     }
 
-    private static WebSocket connect(final Recorder recorder) throws Exception {
+    private static WebSocket connect(final WebSocketRecorder recorder) throws Exception {
         return client.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + origin.port() + "/ws"), recorder)
             .get(5, TimeUnit.SECONDS);
     }
@@ -268,81 +269,5 @@ class DemoOriginWebSocketTest {
         final byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
         return b;
-    }
-
-    /** A pong's payload, as the client received it. */
-    private static final class Pong {
-        private final byte[] payload;
-
-        Pong(final byte[] payload) {
-            this.payload = payload;
-        }
-    }
-
-    /** Collects whole messages (text as String, binary as byte[]), pongs and the close status. */
-    private static final class Recorder implements WebSocket.Listener {
-        private final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
-        private final StringBuilder text = new StringBuilder();
-        private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
-        private final CompletableFuture<String> closed = new CompletableFuture<>();
-
-        Object next() throws Exception {
-            final Object m = messages.poll(10, TimeUnit.SECONDS);
-            if (m instanceof Throwable) {
-                throw new AssertionError("client error", (Throwable) m);
-            }
-            assertTrue(m != null, "no message within 10 s");
-            return m;
-        }
-
-        @Override
-        public void onOpen(final WebSocket ws) {
-            ws.request(1);
-        }
-
-        @Override
-        public CompletionStage<?> onText(final WebSocket ws, final CharSequence data, final boolean last) {
-            text.append(data);
-            if (last) {
-                messages.add(text.toString());
-                text.setLength(0);
-            }
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onBinary(final WebSocket ws, final ByteBuffer data, final boolean last) {
-            final byte[] part = new byte[data.remaining()];
-            data.get(part);
-            binary.writeBytes(part);
-            if (last) {
-                messages.add(binary.toByteArray());
-                binary.reset();
-            }
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onPong(final WebSocket ws, final ByteBuffer message) {
-            final byte[] payload = new byte[message.remaining()];
-            message.get(payload);
-            messages.add(new Pong(payload));
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(final WebSocket ws, final int statusCode, final String reason) {
-            closed.complete(statusCode + " " + reason);
-            return null;
-        }
-
-        @Override
-        public void onError(final WebSocket ws, final Throwable error) {
-            messages.add(error);
-            closed.completeExceptionally(error);
-        }
     }
 }
