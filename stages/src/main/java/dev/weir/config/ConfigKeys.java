@@ -7,10 +7,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
 
 import dev.weir.arena.BlockPool;
+import dev.weir.http.RequestPolicy;
 
 /**
  * The one table of configuration keys: name as written in {@code conf/weir.yaml}, type, unit, default and
@@ -28,7 +30,11 @@ import dev.weir.arena.BlockPool;
  */
 public final class ConfigKeys {
 
-    /** Room the upstream block needs beyond the parse block: the forwarded head gains X-Forwarded-For. */
+    /**
+     * Room the upstream block needs beyond the parse block: the forwarded head gains X-Forwarded-For and the
+     * other forwarding fields. A head whose host is repeated in them (X-Forwarded-Host, Forwarded) may still
+     * outgrow it and is then answered 431.
+     */
     public static final int FORWARDED_HEAD_MARGIN_BYTES = 1024;
 
     /** Where the proxy listens: loopback and a port that needs no privilege. */
@@ -46,6 +52,28 @@ public final class ConfigKeys {
     public static final int DEFAULT_PARSE_THREADS = 1;
     /** Request buffer per connection, and so the largest request head: nginx's large header buffer is 8 KiB. */
     public static final int DEFAULT_PARSE_BUFFER_BYTES = 16 * 1024;
+    /**
+     * Longest request line, CRLF excluded: nginx's {@code large_client_header_buffers} allows 8k per line. It is
+     * read into the parse block, so at most {@code parse.buffer}; when not set and {@code parse.buffer} is
+     * smaller, the whole buffer.
+     */
+    public static final int DEFAULT_MAX_REQUEST_LINE_BYTES = RequestPolicy.DEFAULT_MAX_REQUEST_LINE_BYTES;
+    /** Shortest request line limit: {@code OPTIONS * HTTP/1.1} and a little. */
+    public static final int MIN_REQUEST_LINE_BYTES = 32;
+    /** Most header fields: HAProxy's {@code tune.http.maxhdr} defaults to 101. */
+    public static final int DEFAULT_MAX_HEADERS = RequestPolicy.DEFAULT_MAX_HEADERS;
+    /** Largest {@code parse.max-headers}, HAProxy's bound for {@code tune.http.maxhdr}; each costs 48 B a slot. */
+    public static final int MAX_HEADERS = 32767;
+    /** No body limit (nginx's {@code client_max_body_size} is 1m; an origin knows its own routes better). */
+    public static final long DEFAULT_MAX_BODY_BYTES = RequestPolicy.DEFAULT_MAX_BODY_BYTES;
+    /** X-Forwarded-Proto on: cheap, and read by most frameworks to build absolute URLs. */
+    public static final boolean DEFAULT_X_FORWARDED_PROTO = RequestPolicy.DEFAULT_X_FORWARDED_PROTO;
+    /** X-Forwarded-Host on: read together with X-Forwarded-Proto. */
+    public static final boolean DEFAULT_X_FORWARDED_HOST = RequestPolicy.DEFAULT_X_FORWARDED_HOST;
+    /** Forwarded off: it repeats the X-Forwarded-* fields, which origins read far more often. */
+    public static final boolean DEFAULT_FORWARDED = RequestPolicy.DEFAULT_FORWARDED;
+    /** Via on: RFC 9110 7.6.3 says a gateway MUST send it in each inbound request. */
+    public static final boolean DEFAULT_VIA = RequestPolicy.DEFAULT_VIA;
     /** The origin: the bundled demo origin's default address. */
     public static final String DEFAULT_UPSTREAM = "127.0.0.1:9000";
     /** Origin connections open at once; 0 allows one per connection slot, so no request ever queues. */
@@ -374,6 +402,24 @@ public final class ConfigKeys {
         k.add(buffer("parse.buffer", DEFAULT_PARSE_BUFFER_BYTES,
             "Request buffer per connection; also the largest request head accepted (larger gets 431).",
             (b, v) -> b.parseBufferBytes(v), WeirConfig::parseBufferBytes));
+        k.add(size("parse.max-request-line", DEFAULT_MAX_REQUEST_LINE_BYTES, MIN_REQUEST_LINE_BYTES,
+            MAX_BUFFER_BYTES,
+            "Longest request line (CRLF excluded); longer is answered 414. At most parse.buffer, which holds it;"
+                + " when not set and parse.buffer is smaller, parse.buffer.",
+            (b, v) -> b.maxRequestLineBytes(intSize("parse.max-request-line", v)),
+            WeirConfig::maxRequestLineBytes));
+        k.add(integer("parse.max-headers", "fields", DEFAULT_MAX_HEADERS, 1, MAX_HEADERS,
+            "Most header fields in a request; more is answered 431. Sizes each slot's field tables (48 B a field).",
+            (b, v) -> b.maxHeaders(v), WeirConfig::maxHeaders).key());
+        final Row maxBody = new Row("parse.max-body", Type.SIZE_OR_NONE,
+            "Largest request body; larger is answered 413 (Content-Length at once, chunked while it streams).");
+        maxBody.unit = "bytes";
+        maxBody.defaultValue = "none";
+        maxBody.max = Long.MAX_VALUE;
+        maxBody.setter = (b, v) -> b.maxBodyBytes((Long) v);
+        maxBody.number = WeirConfig::maxBodyBytes;
+        maxBody.reader = c -> c.maxBodyBytes() == 0 ? "none" : Sizes.formatWithUnit(c.maxBodyBytes());
+        k.add(maxBody.key());
         k.add(hostPort("upstream.address", DEFAULT_UPSTREAM, 1,
             "The origin every request is forwarded to.",
             (b, v) -> b.upstream(v.host(), v.port()), WeirConfig::upstreamHost, WeirConfig::upstreamPort));
@@ -451,13 +497,9 @@ public final class ConfigKeys {
         k.add(size("jvm.overhead", DEFAULT_JVM_OVERHEAD_BYTES, MIN_JVM_OVERHEAD_BYTES, Long.MAX_VALUE,
             "Allowance for the JVM's own native memory no flag caps: GC structures, symbols, VM thread stacks.",
             (b, v) -> b.jvmOverheadBytes(v), WeirConfig::jvmOverheadBytes));
-        final Row lock = new Row("memory.lock", Type.BOOLEAN,
-            "mlock every arena after committing it; needs CAP_IPC_LOCK or a large RLIMIT_MEMLOCK.");
-        lock.defaultValue = Boolean.toString(DEFAULT_MEMORY_LOCK);
-        lock.rule = Rule.NONE;
-        lock.setter = (b, v) -> b.lockMemory((Boolean) v);
-        lock.reader = c -> Boolean.toString(c.lockMemory());
-        k.add(lock.key());
+        k.add(bool("memory.lock", DEFAULT_MEMORY_LOCK,
+            "mlock every arena after committing it; needs CAP_IPC_LOCK or a large RLIMIT_MEMLOCK.",
+            (b, v) -> b.lockMemory(v), WeirConfig::lockMemory));
         final Row budget = new Row("memory.budget", Type.SIZE_OR_NONE,
             "Total memory to plan for: connections (and the heap if needed) are derived to use most of it.");
         budget.unit = "bytes";
@@ -467,6 +509,20 @@ public final class ConfigKeys {
         budget.number = WeirConfig::memoryBudgetBytes;
         budget.reader = c -> c.memoryBudgetBytes() == 0 ? "none" : Sizes.formatWithUnit(c.memoryBudgetBytes());
         k.add(budget.key());
+        k.add(bool("forwarded.x-forwarded-proto", DEFAULT_X_FORWARDED_PROTO,
+            "Add X-Forwarded-Proto: http to forwarded requests, replacing any the client sent.",
+            (b, v) -> b.xForwardedProto(v), WeirConfig::xForwardedProto));
+        k.add(bool("forwarded.x-forwarded-host", DEFAULT_X_FORWARDED_HOST,
+            "Add X-Forwarded-Host with the request's host (the absolute-form authority, else Host), replacing any"
+                + " the client sent.",
+            (b, v) -> b.xForwardedHost(v), WeirConfig::xForwardedHost));
+        k.add(bool("forwarded.forwarded", DEFAULT_FORWARDED,
+            "Append an RFC 7239 element for=CLIENT;host=\"HOST\";proto=http to Forwarded (the client's elements"
+                + " kept).",
+            (b, v) -> b.forwarded(v), WeirConfig::forwarded));
+        k.add(bool("forwarded.via", DEFAULT_VIA,
+            "Append 1.1 weir to Via (the client's entries kept), as RFC 9110 asks of a gateway.",
+            (b, v) -> b.via(v), WeirConfig::via));
         KEYS = Collections.unmodifiableList(k);
     }
 
@@ -534,6 +590,16 @@ public final class ConfigKeys {
         r.reader = c -> HostPort.format(host.apply(c), port.applyAsInt(c));
         r.number = port::applyAsInt;
         r.host = host;
+        return r.key();
+    }
+
+    private static Key bool(final String name, final boolean defaultValue, final String meaning,
+        final BiConsumer<WeirConfig.Builder, Boolean> setter, final Predicate<WeirConfig> reader) {
+        final Row r = new Row(name, Type.BOOLEAN, meaning);
+        r.defaultValue = Boolean.toString(defaultValue);
+        r.rule = Rule.NONE;
+        r.setter = (b, v) -> setter.accept(b, (Boolean) v);
+        r.reader = c -> Boolean.toString(reader.test(c));
         return r.key();
     }
 

@@ -58,7 +58,8 @@ public final class PlanBuilder {
         rows.add(new PlanItem(ARENA_ACCEPT, StageSizes.acceptArenaBytes(c), Kind.COMMITTED,
             "1 thread x 4k scratch (canned 503)"));
         rows.add(new PlanItem(ARENA_PARSE, StageSizes.parseArenaBytes(c), Kind.COMMITTED,
-            c.connections() + " connections x parse.buffer " + Sizes.format(c.parseBufferBytes()) + " + "
+            c.connections() + " connections x parse.buffer " + Sizes.format(c.parseBufferBytes())
+            + " (holds the head: request line <= " + Sizes.format(c.maxRequestLineBytes()) + ") + "
             + c.parseThreads() + " x 4k scratch"));
         rows.add(new PlanItem(ARENA_UPSTREAM, StageSizes.upstreamArenaBytes(c), Kind.COMMITTED,
             c.connections() + " connections x upstream.buffer " + Sizes.format(c.upstreamBufferBytes()) + " + "
@@ -71,7 +72,9 @@ public final class PlanBuilder {
             StageSizes.ringCount(c) + " rings x " + c.ringSize() + " entries x " + StageSizes.RING_ENTRY_BYTES
                 + " B"));
         rows.add(new PlanItem(SLOTS, StageSizes.slotTableHeapBytes(c), Kind.IN_HEAP,
-            c.connections() + " slots x " + StageSizes.SLOT_HEAP_BYTES + " B"));
+            c.connections() + " slots x " + StageSizes.slotHeapBytes(c) + " B (" + Sizes.format(
+                StageSizes.SLOT_BASE_HEAP_BYTES) + " + " + c.maxHeaders() + " fields x "
+                + StageSizes.HEAD_HEAP_BYTES_PER_FIELD + " B)"));
         rows.add(new PlanItem(THREAD_STACKS, StageSizes.threadStacksBytes(c), Kind.CAP,
             "(" + StageSizes.stageThreads(c) + " stage + " + StageSizes.JVM_THREAD_ALLOWANCE + " JVM threads) x -Xss"
                 + Sizes.format(c.threadStackBytes())));

@@ -6,12 +6,14 @@ package dev.weir.config;
  * <p>
  * <pre>
  *   arena accept   = 4 KiB                               canned 503 for a full slot table, drain for its close
- *   arena parse    = connections x parse.buffer
+ *   arena parse    = connections x parse.buffer          the block holds the whole head, so
+ *                                                        parse.max-request-line <= parse.buffer (validated)
  *   arena upstream = connections x upstream.buffer
  *   arena write    = 16 KiB                              canned responses (400, 431, 502, ...)
  *   ring-size      = 0: smallest power of two at least 2 x connections (both halves of a slot may be queued)
  *   rings          = (parse + upstream + write threads + 1) x ring-size x 32 B      in the heap
- *   slot table     = connections x 4 KiB                                            in the heap
+ *   slot           = 2 KiB + parse.max-headers x 48 B   the request head's field tables grow with the limit
+ *   slot table     = connections x slot                                             in the heap
  *   heap needed    = 32 MiB baseline + rings + slot table
  *   thread stacks  = (1 + parse + upstream + write threads + 16 JVM threads) x jvm.thread-stack
  *   per socket     = 2 x socket.receive-buffer + 2 x socket.send-buffer + 4 KiB
@@ -32,12 +34,18 @@ public final class StageSizes {
     /** One ring entry in the heap: a small mutable event object (~24 B) plus its reference in the array. */
     public static final long RING_ENTRY_BYTES = 24 + 8;
     /**
-     * One connection slot's object graph in the heap (state machine, request head tables, buffer views,
-     * chunk scanners), rounded up from the measured ~3.3 KiB ({@code jmap -histo:live}, 1024 vs 16384 slots):
-     * the request head's five {@code int[100]} header tables alone take 2 KiB, the two Chronicle and NIO buffer
-     * views with their cleaners about 0.8 KiB.
+     * One connection slot's object graph in the heap besides the request head's field tables (state machine,
+     * buffer views, chunk scanners), rounded up from the measured ~1.3 KiB ({@code jmap -histo:live}, 1024 vs
+     * 16384 slots, 3.3 KiB with the five {@code int[100]} field tables of the time): the two Chronicle and NIO
+     * buffer views with their cleaners take about 0.8 KiB.
      */
-    public static final long SLOT_HEAP_BYTES = 4 * 1024;
+    public static final long SLOT_BASE_HEAP_BYTES = 2 * 1024;
+    /**
+     * The request head's tables per field of {@code parse.max-headers}: five {@code int} tables (20 B), the
+     * name-hash chain (4 B) and up to four buckets' worth of the hash table (16 B, a power of two at least
+     * twice the fields), a {@code boolean} mark (1 B), rounded up for array headers.
+     */
+    public static final long HEAD_HEAP_BYTES_PER_FIELD = 48;
     /** Heap for everything else: loaded configuration, startup garbage, JDK and library objects. */
     public static final long HEAP_BASELINE_BYTES = 32L * 1024 * 1024;
     /**
@@ -124,7 +132,15 @@ public final class StageSizes {
      * @return heap bytes of the connection slot table.
      */
     public static long slotTableHeapBytes(final WeirConfig config) {
-        return config.connections() * SLOT_HEAP_BYTES;
+        return config.connections() * slotHeapBytes(config);
+    }
+
+    /**
+     * @param config the configuration.
+     * @return heap bytes of one connection slot: {@link #SLOT_BASE_HEAP_BYTES} plus the request head's tables.
+     */
+    public static long slotHeapBytes(final WeirConfig config) {
+        return SLOT_BASE_HEAP_BYTES + config.maxHeaders() * HEAD_HEAP_BYTES_PER_FIELD;
     }
 
     /**

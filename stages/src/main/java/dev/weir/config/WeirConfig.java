@@ -2,6 +2,8 @@ package dev.weir.config;
 
 import java.util.List;
 
+import dev.weir.http.RequestPolicy;
+
 /**
  * The whole, validated configuration of one Weir process; immutable.
  * <p>
@@ -18,6 +20,10 @@ public final class WeirConfig {
     private final int ringSize;
     private final int parseThreads;
     private final int parseBufferBytes;
+    private final int maxRequestLineSetting;
+    private final int maxRequestLineBytes;
+    private final int maxHeaders;
+    private final long maxBodyBytes;
     private final String upstreamHost;
     private final int upstreamPort;
     private final int upstreamMaxConnections;
@@ -44,6 +50,10 @@ public final class WeirConfig {
     private final long jvmOverheadBytes;
     private final boolean lockMemory;
     private final long memoryBudgetBytes;
+    private final boolean xForwardedProto;
+    private final boolean xForwardedHost;
+    private final boolean forwarded;
+    private final boolean via;
 
     private WeirConfig(final Builder b, final int resolvedRingSize) {
         listenHost = b.listenHost;
@@ -53,6 +63,12 @@ public final class WeirConfig {
         ringSize = resolvedRingSize;
         parseThreads = b.parseThreads;
         parseBufferBytes = b.parseBufferBytes;
+        maxRequestLineSetting = b.maxRequestLineBytes;
+        // Not set: the default, or the whole parse buffer when that is smaller (the line cannot be longer).
+        maxRequestLineBytes = b.maxRequestLineBytes != Builder.NOT_SET ? b.maxRequestLineBytes
+            : Math.min(ConfigKeys.DEFAULT_MAX_REQUEST_LINE_BYTES, b.parseBufferBytes);
+        maxHeaders = b.maxHeaders;
+        maxBodyBytes = b.maxBodyBytes;
         upstreamHost = b.upstreamHost;
         upstreamPort = b.upstreamPort;
         upstreamMaxConnections = b.upstreamMaxConnections;
@@ -79,6 +95,10 @@ public final class WeirConfig {
         jvmOverheadBytes = b.jvmOverheadBytes;
         lockMemory = b.lockMemory;
         memoryBudgetBytes = b.memoryBudgetBytes;
+        xForwardedProto = b.xForwardedProto;
+        xForwardedHost = b.xForwardedHost;
+        forwarded = b.forwarded;
+        via = b.via;
     }
 
     /** @return a builder holding every default. */
@@ -96,6 +116,9 @@ public final class WeirConfig {
         b.ringSize = ringSize;
         b.parseThreads = parseThreads;
         b.parseBufferBytes = parseBufferBytes;
+        b.maxRequestLineBytes = maxRequestLineSetting;
+        b.maxHeaders = maxHeaders;
+        b.maxBodyBytes = maxBodyBytes;
         b.upstreamHost = upstreamHost;
         b.upstreamPort = upstreamPort;
         b.upstreamMaxConnections = upstreamMaxConnections;
@@ -122,6 +145,10 @@ public final class WeirConfig {
         b.jvmOverheadBytes = jvmOverheadBytes;
         b.lockMemory = lockMemory;
         b.memoryBudgetBytes = memoryBudgetBytes;
+        b.xForwardedProto = xForwardedProto;
+        b.xForwardedHost = xForwardedHost;
+        b.forwarded = forwarded;
+        b.via = via;
         return b;
     }
 
@@ -158,6 +185,54 @@ public final class WeirConfig {
     /** @return bytes per connection for the request head and body chunks; the head limit ({@code parse.buffer}). */
     public int parseBufferBytes() {
         return parseBufferBytes;
+    }
+
+    /**
+     * @return longest request line, bytes, CRLF excluded; longer is answered 414 ({@code parse.max-request-line};
+     *     when not set, 8k or {@code parse.buffer} if smaller).
+     */
+    public int maxRequestLineBytes() {
+        return maxRequestLineBytes;
+    }
+
+    /** @return most header fields per request; more is answered 431 ({@code parse.max-headers}). */
+    public int maxHeaders() {
+        return maxHeaders;
+    }
+
+    /** @return largest request body, bytes; 0 for no limit; larger is answered 413 ({@code parse.max-body}). */
+    public long maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    /** @return {@code true} to add {@code X-Forwarded-Proto} ({@code forwarded.x-forwarded-proto}). */
+    public boolean xForwardedProto() {
+        return xForwardedProto;
+    }
+
+    /** @return {@code true} to add {@code X-Forwarded-Host} ({@code forwarded.x-forwarded-host}). */
+    public boolean xForwardedHost() {
+        return xForwardedHost;
+    }
+
+    /** @return {@code true} to append an RFC 7239 {@code Forwarded} element ({@code forwarded.forwarded}). */
+    public boolean forwarded() {
+        return forwarded;
+    }
+
+    /** @return {@code true} to append {@code 1.1 weir} to {@code Via} ({@code forwarded.via}). */
+    public boolean via() {
+        return via;
+    }
+
+    /**
+     * The request rules every slot's head is built with; startup only.
+     *
+     * @return the parse limits and forwarding switches of this configuration.
+     */
+    public RequestPolicy requestPolicy() {
+        return new RequestPolicy(maxRequestLineBytes, maxHeaders, maxBodyBytes, xForwardedProto, xForwardedHost,
+            forwarded, via);
     }
 
     /** @return the origin's host ({@code upstream.address}). */
@@ -307,6 +382,8 @@ public final class WeirConfig {
      * <b>Note:</b> not thread-safe; for startup and tests.
      */
     public static final class Builder {
+        /** {@code parse.max-request-line} not set: 8k, or {@code parse.buffer} when smaller. */
+        static final int NOT_SET = -1;
         private static final HostPort DEFAULT_LISTEN = HostPort.parse("accept.listen", ConfigKeys.DEFAULT_LISTEN);
         private static final HostPort DEFAULT_UPSTREAM =
             HostPort.parse("upstream.address", ConfigKeys.DEFAULT_UPSTREAM);
@@ -318,6 +395,13 @@ public final class WeirConfig {
         private int ringSize = ConfigKeys.DEFAULT_RING_SIZE;
         private int parseThreads = ConfigKeys.DEFAULT_PARSE_THREADS;
         private int parseBufferBytes = ConfigKeys.DEFAULT_PARSE_BUFFER_BYTES;
+        private int maxRequestLineBytes = NOT_SET;
+        private int maxHeaders = ConfigKeys.DEFAULT_MAX_HEADERS;
+        private long maxBodyBytes = ConfigKeys.DEFAULT_MAX_BODY_BYTES;
+        private boolean xForwardedProto = ConfigKeys.DEFAULT_X_FORWARDED_PROTO;
+        private boolean xForwardedHost = ConfigKeys.DEFAULT_X_FORWARDED_HOST;
+        private boolean forwarded = ConfigKeys.DEFAULT_FORWARDED;
+        private boolean via = ConfigKeys.DEFAULT_VIA;
         private String upstreamHost = DEFAULT_UPSTREAM.host();
         private int upstreamPort = DEFAULT_UPSTREAM.port();
         private int upstreamMaxConnections = ConfigKeys.DEFAULT_UPSTREAM_MAX_CONNECTIONS;
@@ -397,6 +481,48 @@ public final class WeirConfig {
         /** @param value parse buffer bytes. @return this. */
         public Builder parseBufferBytes(final int value) {
             this.parseBufferBytes = value;
+            return this;
+        }
+
+        /** @param value longest request line, bytes. @return this. */
+        public Builder maxRequestLineBytes(final int value) {
+            this.maxRequestLineBytes = value;
+            return this;
+        }
+
+        /** @param value most header fields per request. @return this. */
+        public Builder maxHeaders(final int value) {
+            this.maxHeaders = value;
+            return this;
+        }
+
+        /** @param value largest request body, bytes; 0 for no limit. @return this. */
+        public Builder maxBodyBytes(final long value) {
+            this.maxBodyBytes = value;
+            return this;
+        }
+
+        /** @param value {@code true} to add {@code X-Forwarded-Proto}. @return this. */
+        public Builder xForwardedProto(final boolean value) {
+            this.xForwardedProto = value;
+            return this;
+        }
+
+        /** @param value {@code true} to add {@code X-Forwarded-Host}. @return this. */
+        public Builder xForwardedHost(final boolean value) {
+            this.xForwardedHost = value;
+            return this;
+        }
+
+        /** @param value {@code true} to append to {@code Forwarded}. @return this. */
+        public Builder forwarded(final boolean value) {
+            this.forwarded = value;
+            return this;
+        }
+
+        /** @param value {@code true} to append to {@code Via}. @return this. */
+        public Builder via(final boolean value) {
+            this.via = value;
             return this;
         }
 
@@ -567,6 +693,12 @@ public final class WeirConfig {
                 throw new ConfigException("upstream.buffer", "must be at least parse.buffer + "
                     + Sizes.format(ConfigKeys.FORWARDED_HEAD_MARGIN_BYTES) + " (got "
                     + Sizes.format(upstreamBufferBytes) + " with parse.buffer " + Sizes.format(parseBufferBytes) + ")");
+            }
+            if (unchecked.maxRequestLineBytes() > parseBufferBytes) {
+                // The request line is read into the parse block with the rest of the head.
+                throw new ConfigException("parse.max-request-line", "must be at most parse.buffer ("
+                    + Sizes.format(parseBufferBytes) + "): the line is read into the parse buffer (got "
+                    + Sizes.format(unchecked.maxRequestLineBytes()) + ")");
             }
             checkUpstreamMaxConnections();
             final WeirConfig config = new WeirConfig(this, resolvedRingSize);

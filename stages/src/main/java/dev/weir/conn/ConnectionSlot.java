@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
+import dev.weir.http.RequestPolicy;
 import dev.weir.upstream.UpstreamConnection;
 
 /**
@@ -60,7 +61,7 @@ public final class ConnectionSlot {
     /** Bytes of {@link #clientAddress} in use. */
     public int clientAddressLength;
     /** The request half. */
-    public final RequestHalf request = new RequestHalf();
+    public final RequestHalf request;
     /** The response half. */
     public final ResponseHalf response = new ResponseHalf();
 
@@ -73,9 +74,18 @@ public final class ConnectionSlot {
     @SuppressWarnings("unused")
     private int openHalves;
 
-    /** @param index the slot's index in the table. */
+    /** @param index the slot's index in the table; the request half under {@link RequestPolicy#DEFAULTS}. */
     public ConnectionSlot(final int index) {
+        this(index, RequestPolicy.DEFAULTS);
+    }
+
+    /**
+     * @param index  the slot's index in the table.
+     * @param policy the request limits and forwarding rules, which size the request head's tables.
+     */
+    public ConnectionSlot(final int index, final RequestPolicy policy) {
         this.index = index;
+        this.request = new RequestHalf(policy);
     }
 
     /**

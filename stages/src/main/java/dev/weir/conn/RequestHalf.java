@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import dev.weir.arena.BlockPool;
 import dev.weir.http.BodyFramer;
 import dev.weir.http.RequestHead;
+import dev.weir.http.RequestPolicy;
 
 /**
  * The client-to-origin half of a slot: the parse block, the request head parsed in place, and the body framer.
@@ -33,8 +34,8 @@ public final class RequestHalf {
     public int bodyFrom;
     /** End of the current body part; bytes after it belong to the next request. */
     public int bodyEnd;
-    /** The current request head, a flyweight over the block. */
-    public final RequestHead head = new RequestHead();
+    /** The current request head, a flyweight over the block, its tables sized by the request policy. */
+    public final RequestHead head;
     /** Frames the request body. */
     public final BodyFramer framer = new BodyFramer();
     /** The client keeps the connection open after this exchange. */
@@ -49,6 +50,16 @@ public final class RequestHalf {
     public boolean tunnel;
     /** Why the half is {@link ConnectionState#ABORTING_REQUEST}: 408 for a stalled body, 0 for a client gone. */
     public int abortStatus;
+
+    /** A half under {@link RequestPolicy#DEFAULTS}. */
+    public RequestHalf() {
+        this(RequestPolicy.DEFAULTS);
+    }
+
+    /** @param policy the request limits and forwarding rules of the process. */
+    public RequestHalf(final RequestPolicy policy) {
+        head = new RequestHead(policy);
+    }
 
     /** Prepare for a new exchange on the same connection; the block and its bytes stay. */
     public void beginExchange() {

@@ -14,17 +14,18 @@ import dev.weir.arena.Arena;
 public final class CannedResponses {
 
     /** The status codes answered from canned bytes, in {@link #index(int)} order. */
-    static final int[] STATUSES = {400, 408, 431, 501, 502, 503, 504, 505};
+    static final int[] STATUSES = {400, 408, 413, 414, 431, 501, 502, 503, 504, 505};
     private static final String[] REASONS = {
-        "Bad Request", "Request Timeout", "Request Header Fields Too Large", "Not Implemented", "Bad Gateway",
-        "Service Unavailable", "Gateway Timeout", "HTTP Version Not Supported",
+        "Bad Request", "Request Timeout", "Content Too Large", "URI Too Long", "Request Header Fields Too Large",
+        "Not Implemented", "Bad Gateway", "Service Unavailable", "Gateway Timeout", "HTTP Version Not Supported",
     };
     private static final String[] BODIES = {
-        "bad request\n", "request timeout\n", "request head too large\n", "not implemented\n", "bad gateway\n",
-        "no capacity: try again\n", "gateway timeout\n", "HTTP version not supported\n",
+        "bad request\n", "request timeout\n", "request body too large\n", "request line too long\n",
+        "request head too large\n", "not implemented\n", "bad gateway\n", "no capacity: try again\n",
+        "gateway timeout\n", "HTTP version not supported\n",
     };
     /** Index of 502, the answer for a status without canned bytes. */
-    private static final int BAD_GATEWAY_INDEX = 4;
+    private static final int BAD_GATEWAY_INDEX = 6;
     /** Seconds a client told 503 should wait before retrying. */
     static final int RETRY_AFTER_SECONDS = 1;
 

@@ -29,6 +29,14 @@ public final class HeaderNames {
     public static final int UPGRADE = 9;
     /** {@code X-Forwarded-For}. */
     public static final int X_FORWARDED_FOR = 10;
+    /** {@code X-Forwarded-Proto}: replaced when {@code forwarded.x-forwarded-proto} is on. */
+    public static final int X_FORWARDED_PROTO = 11;
+    /** {@code X-Forwarded-Host}: replaced when {@code forwarded.x-forwarded-host} is on. */
+    public static final int X_FORWARDED_HOST = 12;
+    /** {@code Forwarded} (RFC 7239): appended to when {@code forwarded.forwarded} is on. */
+    public static final int FORWARDED = 13;
+    /** {@code Via}: appended to when {@code forwarded.via} is on. */
+    public static final int VIA = 14;
 
     private static final byte[][] NAMES = {
         null,
@@ -42,6 +50,10 @@ public final class HeaderNames {
         HttpBytes.ascii("te"),
         HttpBytes.ascii("upgrade"),
         HttpBytes.ascii("x-forwarded-for"),
+        HttpBytes.ascii("x-forwarded-proto"),
+        HttpBytes.ascii("x-forwarded-host"),
+        HttpBytes.ascii("forwarded"),
+        HttpBytes.ascii("via"),
     };
 
     private HeaderNames() {
@@ -95,5 +107,17 @@ public final class HeaderNames {
      */
     public static boolean isHopByHop(final int id) {
         return id == CONNECTION || id == KEEP_ALIVE || id == PROXY_CONNECTION || id == TE || id == UPGRADE;
+    }
+
+    /**
+     * Fields a {@code Connection} field may not remove: dropping {@code Content-Length},
+     * {@code Transfer-Encoding}, {@code Host} or {@code X-Forwarded-For} on a client's say-so would unframe the
+     * body (smuggling) or lose the route and the client's address.
+     *
+     * @param id a field id.
+     * @return {@code true} when the field is forwarded whatever {@code Connection} says.
+     */
+    public static boolean isProtected(final int id) {
+        return id == CONTENT_LENGTH || id == TRANSFER_ENCODING || id == HOST || id == X_FORWARDED_FOR;
     }
 }

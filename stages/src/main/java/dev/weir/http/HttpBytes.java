@@ -22,6 +22,8 @@ public final class HttpBytes {
     private static final boolean[] FIELD_VALUE = new boolean[256];
     private static final boolean[] TARGET = new boolean[256];
     private static final byte[] LOWER = new byte[256];
+    private static final boolean[] REG_NAME = new boolean[256];
+    private static final byte[] HEX = new byte[256];
 
     static {
         final String tcharSymbols = "!#$%&'*+-.^_`|~";
@@ -34,6 +36,10 @@ public final class HttpBytes {
             // A request target is visible ASCII; obs-text and controls are refused.
             TARGET[c] = c >= 0x21 && c <= 0x7E;
             LOWER[c] = (byte) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+            // RFC 3986 reg-name: unreserved / sub-delims; pct-encoded is checked apart (see HostSyntax).
+            REG_NAME[c] = alpha || digit || "-._~!$&'()*+,;=".indexOf(c) >= 0;
+            HEX[c] = (byte) (digit ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F'
+                ? c - 'A' + 10 : -1);
         }
     }
 
@@ -62,6 +68,22 @@ public final class HttpBytes {
      */
     public static boolean isTargetChar(final byte b) {
         return TARGET[b & 0xFF];
+    }
+
+    /**
+     * @param b a byte.
+     * @return {@code true} when it is an RFC 3986 unreserved or sub-delims character, as a reg-name holds.
+     */
+    public static boolean isRegNameChar(final byte b) {
+        return REG_NAME[b & 0xFF];
+    }
+
+    /**
+     * @param b a byte.
+     * @return its value as a hexadecimal digit, or -1.
+     */
+    public static int hexValue(final byte b) {
+        return HEX[b & 0xFF];
     }
 
     /**

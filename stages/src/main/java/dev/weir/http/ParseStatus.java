@@ -14,7 +14,11 @@ public final class ParseStatus {
     public static final int NEED_MORE = 0;
     /** Malformed: answer 400. */
     public static final int BAD_REQUEST = -400;
-    /** The head does not fit the parse buffer, or has too many fields: answer 431. */
+    /** The request body is larger than {@code parse.max-body}: answer 413. */
+    public static final int CONTENT_TOO_LARGE = -413;
+    /** The request line is longer than {@code parse.max-request-line}: answer 414. */
+    public static final int URI_TOO_LONG = -414;
+    /** The head does not fit the parse buffer, or has more than {@code parse.max-headers} fields: answer 431. */
     public static final int HEAD_TOO_LARGE = -431;
     /** A method or transfer coding Weir does not relay: answer 501. */
     public static final int NOT_IMPLEMENTED = -501;
@@ -38,6 +42,10 @@ public final class ParseStatus {
                 return "NEED_MORE";
             case BAD_REQUEST:
                 return "BAD_REQUEST";
+            case CONTENT_TOO_LARGE:
+                return "CONTENT_TOO_LARGE";
+            case URI_TOO_LONG:
+                return "URI_TOO_LONG";
             case HEAD_TOO_LARGE:
                 return "HEAD_TOO_LARGE";
             case NOT_IMPLEMENTED:

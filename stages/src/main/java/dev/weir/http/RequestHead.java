@@ -12,14 +12,35 @@ package dev.weir.http;
  * </pre>
  * Every offset is relative to the block start. Field {@code i} spans {@code nameStart[i]} for
  * {@code nameLength[i]} bytes and {@code valueStart[i]} for {@code valueLength[i]} bytes (value without
- * surrounding white space); {@code headerId[i]} is its {@link HeaderNames} id.
+ * surrounding white space); {@code headerId[i]} is its {@link HeaderNames} id, and {@code connectionNamed[i]}
+ * says a {@code Connection} field lists its name (so it is not forwarded).
+ * <p>
+ * The target is kept in two views: as received ({@code targetStart}, {@code targetLength}) and as forwarded
+ * ({@code pathStart}, {@code pathLength}: the origin-form part of an absolute-form target, empty for
+ * {@code http://host}), and the request's host ({@code hostStart}, {@code hostLength}) is the target's
+ * authority for an absolute-form target (RFC 9112 3.2.2: it wins over {@code Host}), else the {@code Host} value:
+ * <pre>
+ *   GET http://example.com:8080/p?q HTTP/1.1        GET /p?q HTTP/1.1
+ *       ^targetStart               |                    ^targetStart = pathStart
+ *              ^hostStart  ^pathStart               Host: example.com   (hostStart at the value)
+ * </pre>
+ * The arrays are sized once from the {@link RequestPolicy}: five {@code int} tables of {@code maxHeaders}
+ * entries, a chain table of as many, a hash table of the next power of two at least twice as many, and one
+ * {@code boolean} per field.
  * <p>
  * <b>Note:</b> filled by the parse stage, then read by the upstream stage after the ring hand-off.
  */
 public final class RequestHead {
 
-    /** Most header fields a request may carry; more is answered with 431. */
-    public static final int DEFAULT_MAX_HEADERS = 100;
+    /** Most header fields a request may carry by default; more is answered with 431. */
+    public static final int DEFAULT_MAX_HEADERS = RequestPolicy.DEFAULT_MAX_HEADERS;
+
+    /** Target form: {@code /path?query}. */
+    public static final int ORIGIN_FORM = 0;
+    /** Target form: {@code http://authority/path?query}, forwarded in origin-form. */
+    public static final int ABSOLUTE_FORM = 1;
+    /** Target form: {@code *}, with {@code OPTIONS} only. */
+    public static final int ASTERISK_FORM = 2;
 
     /** Method ids. */
     public static final int GET = 1;
@@ -50,30 +71,59 @@ public final class RequestHead {
     int targetStart;
     int targetLength;
     int headerCount;
+    /** Offset of the first LF, or -1 while it has not arrived: the end of the request line. */
+    int lineFeed;
+    int targetForm;
+    int pathStart;
+    int pathLength;
+    int hostStart;
+    /** Length of the request's host, or -1 when it has none (an HTTP/1.0 request without {@code Host}). */
+    int hostLength;
+    /** Bytes and table entries the {@code Connection} scan touched for the last request; tests bound it. */
+    int connectionScanSteps;
+    final RequestPolicy policy;
     final int[] nameStart;
     final int[] nameLength;
     final int[] valueStart;
     final int[] valueLength;
     final int[] headerId;
+    final boolean[] connectionNamed;
+    /** Hash table of field names for the {@code Connection} scan: a field index + 1 per bucket, 0 for none. */
+    final int[] nameBuckets;
+    /** The next field index + 1 in the same bucket, 0 for none. */
+    final int[] nameNext;
     long contentLength;
     boolean chunked;
     boolean keepAlive;
     boolean expectContinue;
     boolean upgrade;
 
-    /** A head with room for {@link #DEFAULT_MAX_HEADERS} fields. */
+    /** A head under {@link RequestPolicy#DEFAULTS}. */
     public RequestHead() {
-        this(DEFAULT_MAX_HEADERS);
+        this(RequestPolicy.DEFAULTS);
     }
 
-    /** @param maxHeaders most fields a request may carry. */
-    public RequestHead(final int maxHeaders) {
+    /** @param policy the limits and forwarding rules; sizes the field tables. Startup only. */
+    public RequestHead(final RequestPolicy policy) {
+        this.policy = policy;
+        final int maxHeaders = policy.maxHeaders();
         nameStart = new int[maxHeaders];
         nameLength = new int[maxHeaders];
         valueStart = new int[maxHeaders];
         valueLength = new int[maxHeaders];
         headerId = new int[maxHeaders];
+        connectionNamed = new boolean[maxHeaders];
+        nameNext = new int[maxHeaders];
+        nameBuckets = new int[bucketCount(maxHeaders)];
         reset();
+    }
+
+    /**
+     * @param maxHeaders most fields.
+     * @return buckets of the name hash table: the smallest power of two at least twice {@code maxHeaders}.
+     */
+    static int bucketCount(final int maxHeaders) {
+        return Integer.highestOneBit(Math.max(1, 2 * maxHeaders - 1)) << 1;
     }
 
     /** Forget the previous request; called before parsing the next one. */
@@ -87,6 +137,13 @@ public final class RequestHead {
         targetStart = 0;
         targetLength = 0;
         headerCount = 0;
+        lineFeed = -1;
+        targetForm = ORIGIN_FORM;
+        pathStart = 0;
+        pathLength = 0;
+        hostStart = 0;
+        hostLength = -1;
+        connectionScanSteps = 0;
         contentLength = NO_CONTENT_LENGTH;
         chunked = false;
         keepAlive = false;
@@ -127,6 +184,41 @@ public final class RequestHead {
     /** @return length of the request target. */
     public int targetLength() {
         return targetLength;
+    }
+
+    /** @return {@link #ORIGIN_FORM}, {@link #ABSOLUTE_FORM} or {@link #ASTERISK_FORM}. */
+    public int targetForm() {
+        return targetForm;
+    }
+
+    /** @return offset of the target as forwarded: origin-form, or {@code *}. */
+    public int pathStart() {
+        return pathStart;
+    }
+
+    /** @return length of the target as forwarded; 0 for an absolute-form target without path or query. */
+    public int pathLength() {
+        return pathLength;
+    }
+
+    /** @return offset of the request's host: the absolute-form authority, else the {@code Host} value. */
+    public int hostStart() {
+        return hostStart;
+    }
+
+    /** @return length of the request's host, or -1 when it has none. */
+    public int hostLength() {
+        return hostLength;
+    }
+
+    /** @return the rules this head was parsed under. */
+    public RequestPolicy policy() {
+        return policy;
+    }
+
+    /** @param i field index. @return {@code true} when a {@code Connection} field lists its name. */
+    public boolean isConnectionNamed(final int i) {
+        return connectionNamed[i];
     }
 
     /** @return number of header fields. */

@@ -1,5 +1,7 @@
 package dev.weir.http;
 
+import java.util.Arrays;
+
 import net.openhft.chronicle.bytes.BytesStore;
 
 /**
@@ -9,6 +11,16 @@ import net.openhft.chronicle.bytes.BytesStore;
  * is there the whole head is parsed in one pass into a {@link RequestHead} flyweight. Framing follows the
  * RFC's defences against request smuggling: {@code Transfer-Encoding} with {@code Content-Length}, differing
  * {@code Content-Length}s, folded lines, bare LFs and white space before the colon are refused with 400.
+ * <p>
+ * The limits come from the head's {@link RequestPolicy}: a request line longer than
+ * {@code maxRequestLineBytes} gets 414 as soon as that many bytes have arrived without a line end (before the
+ * head is whole), more than {@code maxHeaders} fields 431, a {@code Content-Length} over {@code maxBodyBytes}
+ * 413. The target must be origin-form, absolute-form ({@code http} or {@code https}; its authority becomes the
+ * request's host) or {@code *} with {@code OPTIONS}; the host must be a valid {@code Host} ({@link HostSyntax}).
+ * <p>
+ * {@code Connection} fields are read in one pass after the other fields: every droppable field name goes into
+ * the head's hash table, then each token of each {@code Connection} value is looked up once and marks the
+ * fields it names, so the work is linear in the head, however many fields and tokens there are.
  * <p>
  * <b>Note:</b> stateless; one instance may serve every slot of a stage thread.
  */
@@ -33,7 +45,13 @@ public final class RequestHeadParser {
     private static final byte[] CHUNKED = HttpBytes.ascii("chunked");
     private static final byte[] CLOSE = HttpBytes.ascii("close");
     private static final byte[] KEEP_ALIVE = HttpBytes.ascii("keep-alive");
+    private static final byte[] UPGRADE = HttpBytes.ascii("upgrade");
+    private static final byte[] WEBSOCKET = HttpBytes.ascii("websocket");
     private static final byte[] CONTINUE = HttpBytes.ascii("100-continue");
+    private static final byte[] HTTP_SCHEME = HttpBytes.ascii("http://");
+    private static final byte[] HTTPS_SCHEME = HttpBytes.ascii("https://");
+    /** Mixed into the name hash so that colliding names cannot be prepared without knowing the process. */
+    private static final int HASH_SEED = (int) System.nanoTime() * 0x9E3779B9 | 1;
 
     /**
      * Parse the head at the start of a block.
@@ -49,6 +67,17 @@ public final class RequestHeadParser {
     public int parse(final BytesStore<?, ?> store, final long base, final int length, final int capacity,
         final RequestHead head) {
         final int end = findHeadEnd(store, base, length, head);
+        final int maxLine = head.policy.maxRequestLineBytes();
+        if (head.lineFeed < 0) {
+            // No line end yet: the line so far, less a CR that may end it, is already too long, or cannot fit.
+            final int lineSoFar = length - head.start
+                - (length > head.start && store.readByte(base + length - 1) == HttpBytes.CR ? 1 : 0);
+            if (lineSoFar > maxLine || length >= capacity) {
+                return ParseStatus.URI_TOO_LONG;
+            }
+        } else if (head.lineFeed - 1 - head.start > maxLine) {
+            return ParseStatus.URI_TOO_LONG;
+        }
         if (end < 0) {
             return length >= capacity ? ParseStatus.HEAD_TOO_LARGE : ParseStatus.NEED_MORE;
         }
@@ -73,9 +102,16 @@ public final class RequestHeadParser {
                 return -1;
             }
         }
-        i = Math.max(i, head.start + 3);
+        i = Math.max(i, head.start);
+        final int headFrom = head.start + 3;
         for (; i < length; i++) {
-            if (store.readByte(base + i) == HttpBytes.LF && store.readByte(base + i - 1) == HttpBytes.CR
+            if (store.readByte(base + i) != HttpBytes.LF) {
+                continue;
+            }
+            if (head.lineFeed < 0) {
+                head.lineFeed = i;
+            }
+            if (i >= headFrom && store.readByte(base + i - 1) == HttpBytes.CR
                 && store.readByte(base + i - 2) == HttpBytes.LF && store.readByte(base + i - 3) == HttpBytes.CR) {
                 return i + 1;
             }
@@ -119,7 +155,61 @@ public final class RequestHeadParser {
         if (head.method == 0) {
             return ParseStatus.NOT_IMPLEMENTED;
         }
+        final int targetStatus = parseTarget(store, base, head);
+        if (targetStatus != ParseStatus.COMPLETE) {
+            return targetStatus;
+        }
         return parseFields(store, base, pos, end, head);
+    }
+
+    /**
+     * Classify the target (RFC 9112 3.2): origin-form, absolute-form with an {@code http} or {@code https}
+     * scheme and a valid authority, or {@code *} with {@code OPTIONS}; authority-form (CONNECT) never gets here.
+     */
+    private static int parseTarget(final BytesStore<?, ?> store, final long base, final RequestHead head) {
+        final int start = head.targetStart;
+        final int length = head.targetLength;
+        final byte first = store.readByte(base + start);
+        if (first == '/') {
+            head.targetForm = RequestHead.ORIGIN_FORM;
+            head.pathStart = start;
+            head.pathLength = length;
+            return ParseStatus.COMPLETE;
+        }
+        if (first == '*' && length == 1) {
+            if (head.method != RequestHead.OPTIONS) {
+                return ParseStatus.BAD_REQUEST;
+            }
+            head.targetForm = RequestHead.ASTERISK_FORM;
+            head.pathStart = start;
+            head.pathLength = 1;
+            return ParseStatus.COMPLETE;
+        }
+        final int scheme = startsWithIgnoreCase(store, base + start, length, HTTP_SCHEME) ? HTTP_SCHEME.length
+            : startsWithIgnoreCase(store, base + start, length, HTTPS_SCHEME) ? HTTPS_SCHEME.length : -1;
+        if (scheme < 0) {
+            return ParseStatus.BAD_REQUEST;
+        }
+        final int authorityStart = start + scheme;
+        final int end = start + length;
+        int i = authorityStart;
+        while (i < end && store.readByte(base + i) != '/' && store.readByte(base + i) != '?') {
+            i++;
+        }
+        if (!HostSyntax.isValid(store, base + authorityStart, i - authorityStart)) {
+            return ParseStatus.BAD_REQUEST;
+        }
+        head.targetForm = RequestHead.ABSOLUTE_FORM;
+        head.hostStart = authorityStart;
+        head.hostLength = i - authorityStart;
+        head.pathStart = i;
+        head.pathLength = end - i;
+        return ParseStatus.COMPLETE;
+    }
+
+    private static boolean startsWithIgnoreCase(final BytesStore<?, ?> store, final long offset, final int length,
+        final byte[] lowerCase) {
+        return length >= lowerCase.length && HeaderNames.equalsIgnoreCase(store, offset, lowerCase.length, lowerCase);
     }
 
     private static int lookupMethod(final BytesStore<?, ?> store, final long offset, final int length) {
@@ -156,8 +246,7 @@ public final class RequestHeadParser {
         int pos = from;
         int hosts = 0;
         int transferEncodings = 0;
-        boolean closeToken = false;
-        boolean keepAliveToken = false;
+        int connections = 0;
         final int lastLine = end - 2;
         while (pos < lastLine) {
             final int index = head.headerCount;
@@ -193,6 +282,11 @@ public final class RequestHeadParser {
                 return ParseStatus.BAD_REQUEST;
             }
             pos += 2;
+            if (pos < lastLine && isWhite(store.readByte(base + pos))) {
+                // The next line is an obsolete fold of this value (RFC 9112 5.2): refused before the value is
+                // read, so a folded Transfer-Encoding is a 400 like any other fold, never a 501.
+                return ParseStatus.BAD_REQUEST;
+            }
 
             final int id = HeaderNames.lookup(store, base + nameStart, nameLength);
             final int valueLength = valueEnd - valueStart;
@@ -201,6 +295,7 @@ public final class RequestHeadParser {
             head.valueStart[index] = valueStart;
             head.valueLength[index] = valueLength;
             head.headerId[index] = id;
+            head.connectionNamed[index] = false;
             head.headerCount = index + 1;
 
             switch (id) {
@@ -215,6 +310,9 @@ public final class RequestHeadParser {
                 }
                 case HeaderNames.TRANSFER_ENCODING:
                     transferEncodings++;
+                    if (valueLength == 0) {
+                        return ParseStatus.BAD_REQUEST;
+                    }
                     if (!HeaderNames.equalsIgnoreCase(store, base + valueStart, valueLength, CHUNKED)) {
                         return ParseStatus.NOT_IMPLEMENTED;
                     }
@@ -222,10 +320,16 @@ public final class RequestHeadParser {
                     break;
                 case HeaderNames.HOST:
                     hosts++;
+                    if (!HostSyntax.isValid(store, base + valueStart, valueLength)) {
+                        return ParseStatus.BAD_REQUEST;
+                    }
+                    if (head.targetForm != RequestHead.ABSOLUTE_FORM) {
+                        head.hostStart = valueStart;
+                        head.hostLength = valueLength;
+                    }
                     break;
                 case HeaderNames.CONNECTION:
-                    closeToken |= containsToken(store, base + valueStart, valueLength, CLOSE);
-                    keepAliveToken |= containsToken(store, base + valueStart, valueLength, KEEP_ALIVE);
+                    connections++;
                     break;
                 case HeaderNames.EXPECT:
                     head.expectContinue = HeaderNames.equalsIgnoreCase(store, base + valueStart, valueLength, CONTINUE);
@@ -247,8 +351,139 @@ public final class RequestHeadParser {
         if (head.version == 11 && hosts != 1 || hosts > 1) {
             return ParseStatus.BAD_REQUEST;
         }
-        head.keepAlive = !closeToken && (head.version == 11 || keepAliveToken);
+        if (head.policy.bodyTooLarge(head.contentLength)) {
+            return ParseStatus.CONTENT_TOO_LARGE;
+        }
+        final int tokens = connections == 0 ? 0 : scanConnection(store, base, head);
+        head.keepAlive = (tokens & CLOSE_TOKEN) == 0 && (head.version == 11 || (tokens & KEEP_ALIVE_TOKEN) != 0);
+        head.upgrade = (tokens & UPGRADE_TOKEN) != 0 && isWebSocketHandshake(store, base, head);
         return ParseStatus.COMPLETE;
+    }
+
+    /**
+     * @return {@code true} for an HTTP/1.1 GET without a body whose {@code Upgrade} names {@code websocket}: the
+     *         one upgrade Weir tunnels (RFC 6455 4.1). Any other upgrade is forwarded without its Upgrade fields.
+     */
+    private static boolean isWebSocketHandshake(final BytesStore<?, ?> store, final long base,
+        final RequestHead head) {
+        if (head.method != RequestHead.GET || head.version != 11 || head.hasBody()) {
+            return false;
+        }
+        for (int i = 0; i < head.headerCount; i++) {
+            if (head.headerId[i] == HeaderNames.UPGRADE
+                && containsToken(store, base + head.valueStart[i], head.valueLength[i], WEBSOCKET)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@link #scanConnection}: a {@code close} token was seen. */
+    private static final int CLOSE_TOKEN = 1;
+    /** {@link #scanConnection}: a {@code keep-alive} token was seen. */
+    private static final int KEEP_ALIVE_TOKEN = 2;
+    /** {@link #scanConnection}: an {@code upgrade} token was seen. */
+    private static final int UPGRADE_TOKEN = 4;
+
+    /**
+     * Read every {@code Connection} value once: note {@code close} and {@code keep-alive}, and mark each field
+     * whose name a token lists (RFC 9110 7.6.1), through a hash table of the droppable fields' names, so the work
+     * is linear in the head's bytes rather than fields x tokens.
+     *
+     * @return {@link #CLOSE_TOKEN} and {@link #KEEP_ALIVE_TOKEN} bits.
+     */
+    private static int scanConnection(final BytesStore<?, ?> store, final long base, final RequestHead head) {
+        final int[] buckets = head.nameBuckets;
+        final int mask = buckets.length - 1;
+        Arrays.fill(buckets, 0);
+        int steps = buckets.length;
+        final int count = head.headerCount;
+        for (int i = 0; i < count; i++) {
+            final int id = head.headerId[i];
+            if (HeaderNames.isProtected(id) || HeaderNames.isHopByHop(id)) {
+                continue;
+            }
+            final int bucket = hash(store, base + head.nameStart[i], head.nameLength[i]) & mask;
+            steps += head.nameLength[i];
+            head.nameNext[i] = buckets[bucket];
+            buckets[bucket] = i + 1;
+        }
+        int tokens = 0;
+        for (int c = 0; c < count; c++) {
+            if (head.headerId[c] != HeaderNames.CONNECTION) {
+                continue;
+            }
+            final long list = base + head.valueStart[c];
+            final int listLength = head.valueLength[c];
+            int i = 0;
+            while (i < listLength) {
+                byte b = store.readByte(list + i);
+                while (b == ',' || isWhite(b)) {
+                    steps++;
+                    if (++i == listLength) {
+                        break;
+                    }
+                    b = store.readByte(list + i);
+                }
+                final int start = i;
+                int h = HASH_SEED;
+                while (i < listLength && (b = store.readByte(list + i)) != ',' && !isWhite(b)) {
+                    h = mix(h, b);
+                    i++;
+                }
+                final int tokenLength = i - start;
+                steps += tokenLength;
+                if (tokenLength == 0) {
+                    continue;
+                }
+                if (HeaderNames.equalsIgnoreCase(store, list + start, tokenLength, CLOSE)) {
+                    tokens |= CLOSE_TOKEN;
+                } else if (HeaderNames.equalsIgnoreCase(store, list + start, tokenLength, KEEP_ALIVE)) {
+                    tokens |= KEEP_ALIVE_TOKEN;
+                } else if (HeaderNames.equalsIgnoreCase(store, list + start, tokenLength, UPGRADE)) {
+                    tokens |= UPGRADE_TOKEN;
+                }
+                for (int f = buckets[finish(h) & mask]; f != 0; f = head.nameNext[f - 1]) {
+                    final int field = f - 1;
+                    steps++;
+                    if (head.nameLength[field] == tokenLength && !head.connectionNamed[field]) {
+                        steps += tokenLength;
+                        if (sameIgnoringCase(store, list + start, base + head.nameStart[field], tokenLength)) {
+                            head.connectionNamed[field] = true;
+                        }
+                    }
+                }
+            }
+        }
+        head.connectionScanSteps = steps;
+        return tokens;
+    }
+
+    private static int hash(final BytesStore<?, ?> store, final long offset, final int length) {
+        int h = HASH_SEED;
+        for (int i = 0; i < length; i++) {
+            h = mix(h, store.readByte(offset + i));
+        }
+        return finish(h);
+    }
+
+    private static int mix(final int h, final byte b) {
+        return (h ^ HttpBytes.lower(b)) * 0x01000193 + HASH_SEED;
+    }
+
+    private static int finish(final int h) {
+        final int x = h * 0x9E3779B9;
+        return x ^ x >>> 16;
+    }
+
+    private static boolean sameIgnoringCase(final BytesStore<?, ?> store, final long a, final long b,
+        final int length) {
+        for (int k = 0; k < length; k++) {
+            if (HttpBytes.lower(store.readByte(a + k)) != HttpBytes.lower(store.readByte(b + k))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** @return the value, or -1 when it is not 1 to 18 decimal digits. */

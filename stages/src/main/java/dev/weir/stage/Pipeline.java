@@ -23,6 +23,7 @@ import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.http.CannedResponses;
+import dev.weir.http.RequestPolicy;
 import dev.weir.ring.SlotPool;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
@@ -111,7 +112,9 @@ public final class Pipeline implements AutoCloseable {
 
         // The accept stage releases a returned slot's blocks; it is built after the pool, hence the holder.
         final AcceptStage[] acceptHolder = new AcceptStage[1];
-        slots = new SlotPool<>(c.connections(), c.ringSize(), ConnectionSlot::new, acceptWake,
+        final RequestPolicy requestPolicy = c.requestPolicy();
+        slots = new SlotPool<>(c.connections(), c.ringSize(), index -> new ConnectionSlot(index, requestPolicy),
+            acceptWake,
             index -> acceptHolder[0].onSlotReturned(index));
         final Wiring wiring = new Wiring(slots, parseRings, upstreamRings, writeRings);
 

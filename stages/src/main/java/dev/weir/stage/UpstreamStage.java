@@ -251,8 +251,9 @@ final class UpstreamStage extends SelectorStage {
         headSent[slot.index] = false;
         request.framer.begin(head.isChunked() ? BodyFramer.CHUNKED : BodyFramer.LENGTH,
             head.contentLength() > 0 ? head.contentLength() : 0);
-        if (!framePart(slot, head.headLength())) {
-            answerEarly(slot, 400);
+        final int badBody = framePart(slot, head.headLength());
+        if (badBody != 0) {
+            answerEarly(slot, badBody);
             return;
         }
         request.replayable = request.framer.isComplete();
@@ -269,18 +270,23 @@ final class UpstreamStage extends SelectorStage {
      * Point the request block's view at the body bytes from {@code from}; bytes after the body stay for the
      * next pipelined request.
      *
-     * @return {@code false} when the chunked framing is malformed.
+     * @return 0, or the status to answer: 400 when the chunked framing is malformed, 413 when a chunked body
+     *         outgrows {@code parse.max-body} (counted as received, chunk framing included; a Content-Length
+     *         was checked with the head).
      */
-    private boolean framePart(final ConnectionSlot slot, final int from) {
+    private int framePart(final ConnectionSlot slot, final int from) {
         final RequestHalf request = slot.request;
         final int end = request.framer.frame(parseStore, request.base, from, request.filled);
         if (end == BodyFramer.MALFORMED) {
-            return false;
+            return 400;
+        }
+        if (request.head.policy().bodyTooLarge(request.framer.framedBytes())) {
+            return 413;
         }
         request.bodyFrom = from;
         request.bodyEnd = end;
         request.buffer.limit(end).position(from);
-        return true;
+        return 0;
     }
 
     private void attach(final ConnectionSlot slot, final UpstreamConnection connection) {
@@ -336,8 +342,9 @@ final class UpstreamStage extends SelectorStage {
             endRequest(slot);
             return;
         }
-        if (!framePart(slot, 0)) {
-            slot.request.abortStatus = 400;
+        final int badBody = framePart(slot, 0);
+        if (badBody != 0) {
+            slot.request.abortStatus = badBody;
             onClientFailedMidRequest(slot);
             return;
         }

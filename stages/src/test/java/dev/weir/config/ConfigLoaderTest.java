@@ -88,7 +88,7 @@ class ConfigLoaderTest {
         "zero size                 | 'socket: {send-buffer: 0k}'        | socket.send-buffer   | at least 1k",
         "buffer below 1 KiB        | 'upstream: {buffer: 512b}'         | upstream.buffer      | at least 1k",
         "buffer above 1 GiB        | 'parse: {buffer: 2g}'              | parse.buffer         | at most 1g",
-        "heap too small for slots  | 'jvm: {heap: 16m}'                 | jvm.heap             | at least 37m",
+        "heap too small for slots  | 'jvm: {heap: 16m}'                 | jvm.heap             | at least 39m",
         "thread stack too small    | 'jvm: {thread-stack: 64k}'         | jvm.thread-stack     | at least 256k",
         "zero direct memory        | 'jvm: {direct-memory: 0m}'         | jvm.direct-memory    | at least 1m",
         "bad host:port, no port    | 'accept: {listen: localhost}'      | accept.listen        | HOST:PORT",
@@ -231,10 +231,60 @@ class ConfigLoaderTest {
 
     @Test
     void shouldListEveryKeyOnce() {
-        assertEquals(30, ConfigKeys.all().size());
+        assertEquals(37, ConfigKeys.all().size());
         for (final ConfigKeys.Key key : ConfigKeys.all()) {
             assertNotNull(ConfigKeys.find(key.name()));
             assertFalse(key.meaning().isEmpty(), key.name());
         }
+    }
+
+    @Test
+    void shouldReadTheRequestLimitsAndForwardingSwitches() {
+        final WeirConfig config = yaml("parse: {buffer: 32k, max-request-line: 12k, max-headers: 250, max-body: 1m}\n"
+            + "upstream: {buffer: 64k}\n"
+            + "forwarded: {x-forwarded-proto: false, x-forwarded-host: false, forwarded: true, via: false}\n");
+        assertEquals(12 * 1024, config.maxRequestLineBytes());
+        assertEquals(250, config.maxHeaders());
+        assertEquals(1024 * 1024, config.maxBodyBytes());
+        assertFalse(config.xForwardedProto());
+        assertFalse(config.xForwardedHost());
+        assertTrue(config.forwarded());
+        assertFalse(config.via());
+        assertEquals(250, config.requestPolicy().maxHeaders());
+        assertEquals(2048 + 250 * 48, StageSizes.slotHeapBytes(config));
+    }
+
+    @Test
+    void shouldDefaultToAnUnlimitedBodyAndTheDocumentedForwardingFields() {
+        final WeirConfig config = yaml("# nothing\n");
+        assertEquals(8 * 1024, config.maxRequestLineBytes());
+        assertEquals(100, config.maxHeaders());
+        assertEquals(0, config.maxBodyBytes());
+        assertEquals("none", ConfigKeys.find("parse.max-body").valueIn(config));
+        assertTrue(config.xForwardedProto());
+        assertTrue(config.xForwardedHost());
+        assertFalse(config.forwarded());
+        assertTrue(config.via());
+    }
+
+    @Test
+    void shouldRejectARequestLineLimitLargerThanTheParseBuffer() {
+        final ConfigException e = rejected("parse: {buffer: 4k, max-request-line: 8k}\n");
+        assertEquals("parse.max-request-line", e.key());
+        assertTrue(e.getMessage().contains("at most parse.buffer"), e.getMessage());
+    }
+
+    @Test
+    void shouldLimitTheRequestLineToASmallerParseBufferWhenNotSet() {
+        assertEquals(4096, yaml("parse: {buffer: 4k}\n").maxRequestLineBytes());
+        assertEquals(4096, WeirConfig.builder().parseBufferBytes(4096).build().toBuilder().build()
+            .maxRequestLineBytes());
+    }
+
+    @Test
+    void shouldRejectHeaderLimitsOutOfRange() {
+        assertEquals("parse.max-headers", rejected("parse: {max-headers: 0}\n").key());
+        assertEquals("parse.max-headers", rejected("parse: {max-headers: 40000}\n").key());
+        assertEquals("parse.max-request-line", rejected("parse: {max-request-line: 16b}\n").key());
     }
 }

@@ -48,7 +48,8 @@ class PlanBuilderTest {
         // socket buffers  (100 + 10 + 1) = 111 sockets
         //                 x (2 x 8 KiB + 2 x 8 KiB + 4 KiB) = 36,864      =   4,091,904
         // total                                                           = 171,458,560
-        // in heap, not added: rings (1 + 2 + 1 + 1) = 5 x 256 x 32 B = 40,960; slots 100 x 4 KiB = 409,600
+        // in heap, not added: rings (1 + 2 + 1 + 1) = 5 x 256 x 32 B = 40,960;
+        //                     slots 100 x (2 KiB + 100 fields x 48 B) = 684,800
         final MemoryPlan plan = PlanBuilder.build(sample());
 
         assertEquals(4_096, plan.row(PlanBuilder.ARENA_ACCEPT).bytes());
@@ -59,7 +60,7 @@ class PlanBuilderTest {
         assertEquals(5_505_024, plan.row(PlanBuilder.THREAD_STACKS).bytes());
         assertEquals(4_091_904, plan.row(PlanBuilder.SOCKET_BUFFERS).bytes());
         assertEquals(40_960, plan.row(PlanBuilder.RINGS).bytes());
-        assertEquals(409_600, plan.row(PlanBuilder.SLOTS).bytes());
+        assertEquals(684_800, plan.row(PlanBuilder.SLOTS).bytes());
         assertEquals(PlanItem.Kind.IN_HEAP, plan.row(PlanBuilder.RINGS).kind());
         assertEquals(PlanItem.Kind.KERNEL, plan.row(PlanBuilder.SOCKET_BUFFERS).kind());
 

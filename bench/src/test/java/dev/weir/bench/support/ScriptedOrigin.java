@@ -50,6 +50,7 @@ public final class ScriptedOrigin implements AutoCloseable {
     private final Map<String, AtomicInteger> requestsByRoute = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> bodyBytesByRoute = new ConcurrentHashMap<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final List<ByteArrayOutputStream> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger open = new AtomicInteger();
 
     private ScriptedOrigin(final ServerSocket server, final Script script, final boolean readRequests) {
@@ -141,6 +142,51 @@ public final class ScriptedOrigin implements AutoCloseable {
         return n == null ? 0 : n.get();
     }
 
+    /**
+     * @param connection the connection's number in the order they were served, from 0.
+     * @return every byte the origin has read from that connection so far, as ISO-8859-1 text: the exact bytes
+     *         the proxy sent, head and body.
+     */
+    public String received(final int connection) {
+        final ByteArrayOutputStream bytes = received.get(connection);
+        synchronized (bytes) {
+            return bytes.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** @return connections whose bytes {@link #received(int)} holds. */
+    public int receivedConnections() {
+        return received.size();
+    }
+
+    private InputStream recording(final InputStream raw) {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        received.add(bytes);
+        return new java.io.FilterInputStream(raw) {
+            @Override
+            public int read() throws IOException {
+                final int b = super.read();
+                if (b >= 0) {
+                    synchronized (bytes) {
+                        bytes.write(b);
+                    }
+                }
+                return b;
+            }
+
+            @Override
+            public int read(final byte[] buffer, final int offset, final int length) throws IOException {
+                final int n = super.read(buffer, offset, length);
+                if (n > 0) {
+                    synchronized (bytes) {
+                        bytes.write(buffer, offset, n);
+                    }
+                }
+                return n;
+            }
+        };
+    }
+
     /** @return connections this origin ended with a reset. */
     public int resets() {
         return resets.get();
@@ -190,7 +236,7 @@ public final class ScriptedOrigin implements AutoCloseable {
                 holdUntilClosed();
                 return;
             }
-            final InputStream in = new BufferedInputStream(socket.getInputStream(), BUFFER_BYTES);
+            final InputStream in = new BufferedInputStream(recording(socket.getInputStream()), BUFFER_BYTES);
             final OutputStream out = socket.getOutputStream();
             for (int onConnection = 0; ; onConnection++) {
                 final Request request = Request.read(in);
