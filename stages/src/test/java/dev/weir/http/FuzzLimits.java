@@ -5,7 +5,10 @@ package dev.weir.http;
  */
 final class FuzzLimits {
 
-    /** How long Jazzer mutates inputs for each target when {@code JAZZER_FUZZ} is set. */
+    /**
+     * How long {@code -Pfuzz} mutates inputs for each target. Jazzer 0.24 takes it only from the annotation, so
+     * it is a constant; {@code -Dweir.fuzz.runs=N} stops a target sooner, after N inputs (see docs/TESTING.md).
+     */
     static final String MAX_DURATION = "10m";
 
     private FuzzLimits() {
