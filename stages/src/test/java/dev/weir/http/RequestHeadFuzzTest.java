@@ -38,9 +38,14 @@ class RequestHeadFuzzTest {
     private static FuzzStore dst;
 
     private final RequestHeadParser parser = new RequestHeadParser();
-    private final RequestHead head = new RequestHead();
-    // The origin is not bound by Weir's field limit, and the rewriter adds X-Forwarded-For.
-    private final RequestHead reparsed = new RequestHead(RequestHead.DEFAULT_MAX_HEADERS + 1);
+    /** Weir's defaults but without the optional forwarding fields, so the rewriter adds X-Forwarded-For alone. */
+    private static final RequestPolicy PLAIN = new RequestPolicy(RequestPolicy.DEFAULT_MAX_REQUEST_LINE_BYTES,
+        RequestPolicy.DEFAULT_MAX_HEADERS, 0, false, false, false, false);
+    private final RequestHead head = new RequestHead(PLAIN);
+    // The origin is not bound by Weir's field limit; the rewriter adds X-Forwarded-For and maybe Host.
+    private final RequestHead reparsed = new RequestHead(new RequestPolicy(
+        RequestPolicy.DEFAULT_MAX_REQUEST_LINE_BYTES + 1, RequestPolicy.DEFAULT_MAX_HEADERS + 2, 0, false, false,
+        false, false));
     private final HeaderRewriter rewriter = new HeaderRewriter();
 
     @BeforeAll
@@ -107,6 +112,13 @@ class RequestHeadFuzzTest {
         assertTrue(written > 0, "rewrite refused a head that fits");
         assertGuarded(written, DST_CAPACITY + GUARD_LENGTH);
 
+        if (head.hostLength < 0) {
+            // An HTTP/1.0 request without Host is sent with an empty one (RFC 9112 3.2), which Weir's own parser
+            // refuses from a client (as nginx does), so it cannot read its output back: check the bytes instead.
+            final String sent = TestBytes.read(dst.store(), DST_BASE, written);
+            assertTrue(sent.contains(" HTTP/1.1\r\nHost: \r\n") && sent.endsWith("\r\n\r\n"), sent);
+            return;
+        }
         reparsed.reset();
         final int status = parser.parse(dst.store(), DST_BASE, written, written, reparsed);
         assertEquals(ParseStatus.COMPLETE, status, () -> "rewritten head does not parse: "
@@ -114,8 +126,8 @@ class RequestHeadFuzzTest {
         assertEquals(0, reparsed.start());
         assertEquals(written, reparsed.headLength(), "the rewritten bytes hold more than one head");
         assertEquals(head.method(), reparsed.method());
-        assertEquals(head.version(), reparsed.version());
-        assertEquals(TestBytes.read(src.store(), BASE + head.targetStart(), head.targetLength()),
+        assertEquals(11, reparsed.version(), "the origin is always spoken to in HTTP/1.1");
+        assertEquals(expectedTarget(),
             TestBytes.read(dst.store(), DST_BASE + reparsed.targetStart(), reparsed.targetLength()));
         assertEquals(head.contentLength(), reparsed.contentLength());
         assertEquals(head.isChunked(), reparsed.isChunked());
@@ -200,6 +212,19 @@ class RequestHeadFuzzTest {
      * the hop-by-hop fields (RFC 9110 7.6.1) and {@code Expect}, and any other field a {@code Connection} list
      * names; extend the last {@code X-Forwarded-For}, or add one at the end.
      */
+    /** Origin-form as sent: an absolute-form target loses its scheme and authority (RFC 9112 3.2.2). */
+    private String expectedTarget() {
+        final String target = TestBytes.read(src.store(), BASE + head.targetStart(), head.targetLength());
+        if (head.targetForm() != RequestHead.ABSOLUTE_FORM) {
+            return target;
+        }
+        final String path = TestBytes.read(src.store(), BASE + head.pathStart, head.pathLength);
+        if (path.isEmpty()) {
+            return head.method() == RequestHead.OPTIONS ? "*" : "/";
+        }
+        return path.startsWith("?") ? "/" + path : path;
+    }
+
     private String expectedFields() {
         final StringBuilder connectionList = new StringBuilder(",");
         int lastForwardedFor = -1;
@@ -212,10 +237,18 @@ class RequestHeadFuzzTest {
         }
         final String client = new String(CLIENT, StandardCharsets.ISO_8859_1);
         final StringBuilder expected = new StringBuilder();
+        final boolean absolute = head.targetForm() == RequestHead.ABSOLUTE_FORM;
+        if (absolute) {
+            // The authority wins over any Host field: Host is regenerated from it, first.
+            expected.append("Host: ").append(TestBytes.read(src.store(), BASE + head.hostStart, head.hostLength))
+                .append("\r\n");
+        } else if (head.hostLength < 0) {
+            expected.append("Host: \r\n");
+        }
         for (int i = 0; i < head.headerCount(); i++) {
             final int id = head.headerId(i);
-            if (HeaderNames.isHopByHop(id) || id == HeaderNames.EXPECT
-                || id == HeaderNames.OTHER && listsName(connectionList.toString(), name(src, head, i))) {
+            if (HeaderNames.isHopByHop(id) || id == HeaderNames.EXPECT || absolute && id == HeaderNames.HOST
+                || !HeaderNames.isProtected(id) && listsName(connectionList.toString(), name(src, head, i))) {
                 continue;
             }
             expected.append(name(src, head, i)).append(": ").append(value(src, head, i));
@@ -226,6 +259,10 @@ class RequestHeadFuzzTest {
         }
         if (lastForwardedFor < 0) {
             expected.append("X-Forwarded-For: ").append(client).append("\r\n");
+        }
+        if (head.isUpgrade()) {
+            // The one upgrade Weir tunnels keeps its fields, normalised, at the end.
+            expected.append("Connection: Upgrade\r\nUpgrade: websocket\r\n");
         }
         return expected.toString();
     }
