@@ -24,6 +24,7 @@ public final class ResponseHead {
     boolean chunked;
     boolean closeToken;
     boolean keepAliveToken;
+    int hopByHopFields;
 
     /** An empty head. */
     public ResponseHead() {
@@ -40,6 +41,7 @@ public final class ResponseHead {
         chunked = false;
         closeToken = false;
         keepAliveToken = false;
+        hopByHopFields = 0;
     }
 
     /** @return the status code. */
@@ -74,6 +76,20 @@ public final class ResponseHead {
             return FRAMING_LENGTH;
         }
         return FRAMING_CLOSE;
+    }
+
+    /**
+     * @return fields a client must not get as sent: {@code Connection} (and so whatever it names),
+     *         {@code Keep-Alive}, {@code Proxy-Connection}, {@code TE}, {@code Trailer}, {@code Upgrade}. When 0 and
+     *         the version is 1.1, the head needs no rebuilding for a client that keeps its connection.
+     */
+    public int hopByHopFields() {
+        return hopByHopFields;
+    }
+
+    /** @return 10 for HTTP/1.0, 11 for HTTP/1.1. */
+    public int version() {
+        return version;
     }
 
     /** @return {@code true} when the origin keeps its connection open after this response. */

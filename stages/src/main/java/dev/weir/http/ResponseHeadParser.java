@@ -19,6 +19,7 @@ public final class ResponseHeadParser {
     private static final byte[] CHUNKED = HttpBytes.ascii("chunked");
     private static final byte[] CLOSE = HttpBytes.ascii("close");
     private static final byte[] KEEP_ALIVE = HttpBytes.ascii("keep-alive");
+    private static final byte[] TRAILER = HttpBytes.ascii("trailer");
 
     /**
      * @param store    the arena's store.
@@ -118,6 +119,10 @@ public final class ResponseHeadParser {
             pos += 2;
             final int valueLength = valueEnd - valueStart;
             final int id = HeaderNames.lookup(store, base + nameStart, nameLength);
+            if (HeaderNames.isHopByHop(id) || id == HeaderNames.OTHER && nameLength == TRAILER.length
+                && HeaderNames.equalsIgnoreCase(store, base + nameStart, nameLength, TRAILER)) {
+                head.hopByHopFields++;
+            }
             if (id == HeaderNames.CONTENT_LENGTH) {
                 final long value = parseLength(store, base + valueStart, valueLength);
                 if (value < 0 || (head.contentLength >= 0 && head.contentLength != value)) {

@@ -538,10 +538,14 @@ final class UpstreamStage extends SelectorStage {
         final boolean decode = toHttp10 && framing == BodyFramer.CHUNKED;
         final boolean keep = request.keepAlive && framing != BodyFramer.UNTIL_CLOSE && !decode
             && holdsRequest[slot.index] && request.state == ConnectionState.SENT;
-        // An HTTP/1.0 client never sees chunked coding: the body is decoded, and delimited by the close.
-        final int start = headRewriter.rewrite(upstreamStore, response.base, headStart, response.head.headLength(),
-            keep ? toHttp10 ? ResponseHeadRewriter.CONNECTION_KEEP_ALIVE : ResponseHeadRewriter.CONNECTION_NONE
-                : ResponseHeadRewriter.CONNECTION_CLOSE, toHttp10);
+        final int connection = keep ? toHttp10 ? ResponseHeadRewriter.CONNECTION_KEEP_ALIVE
+            : ResponseHeadRewriter.CONNECTION_NONE : ResponseHeadRewriter.CONNECTION_CLOSE;
+        // The common case, an HTTP/1.1 head with nothing hop-by-hop for a kept 1.1 client, is already what the
+        // client must get: it stays where it is. Otherwise it is rebuilt; an HTTP/1.0 client never sees chunked
+        // coding (the body is decoded, and delimited by the close).
+        final int start = connection == ResponseHeadRewriter.CONNECTION_NONE && response.head.hopByHopFields() == 0
+            && response.head.version() == 11 ? headStart : headRewriter.rewrite(upstreamStore, response.base,
+            headStart, response.head.headLength(), connection, toHttp10);
         if (start == ResponseHeadRewriter.TOO_MANY_TOKENS) {
             originFailed(slot, 502);
             return;

@@ -24,6 +24,7 @@ class ResponseHeadParserFuzzTest {
 
     private final ResponseHeadParser parser = new ResponseHeadParser();
     private final ResponseHead head = new ResponseHead();
+    private final ResponseHeadRewriter rewriter = new ResponseHeadRewriter();
 
     @BeforeAll
     static void allocate() {
@@ -76,6 +77,55 @@ class ResponseHeadParserFuzzTest {
         if (status == ParseStatus.NEED_MORE && length > 0) {
             head.reset();
             assertEquals(ParseStatus.BAD_RESPONSE, parser.parse(block.store(), BASE, length, length, head));
+        }
+    }
+
+    /**
+     * The rebuilt head Weir sends a client (every {@code Connection} it may write, with and without
+     * {@code Transfer-Encoding}) parses again as the same response: same status, length and chunked framing
+     * (unless dropped), version {@code HTTP/1.1}, no hop-by-hop field but Weir's one {@code Connection}, and the
+     * body bytes after it untouched.
+     */
+    @FuzzTest(maxDuration = FuzzLimits.MAX_DURATION)
+    void rebuiltHeadParsesToTheSameResponse(final byte[] input) {
+        final int room = ResponseHeadRewriter.HEAD_ROOM;
+        final int length = Math.min(input.length, CAPACITY - room);
+        for (int connection = ResponseHeadRewriter.CONNECTION_NONE;
+            connection <= ResponseHeadRewriter.CONNECTION_CLOSE; connection++) {
+            for (int drop = 0; drop < 2; drop++) {
+                block.store().write(BASE + room, input, 0, length);
+                head.reset();
+                if (parser.parse(block.store(), BASE + room, length, CAPACITY - room, head) != ParseStatus.COMPLETE) {
+                    return;
+                }
+                final int headLength = head.headLength();
+                final int status = head.status();
+                final long contentLength = head.contentLength();
+                final boolean chunked = head.chunked;
+                final int start = rewriter.rewrite(block.store(), BASE, room, headLength, connection, drop == 1);
+                if (start == ResponseHeadRewriter.TOO_MANY_TOKENS) {
+                    return;
+                }
+                assertTrue(start >= 0 && start <= room + headLength, "the rebuilt head starts inside the block");
+                final int rebuilt = room + headLength - start;
+                head.reset();
+                assertEquals(ParseStatus.COMPLETE, parser.parse(block.store(), BASE + start, rebuilt, rebuilt, head),
+                    "the rebuilt head parses");
+                assertEquals(rebuilt, head.headLength(), "one head, ending where the origin's ended");
+                assertEquals(status, head.status());
+                assertEquals(11, head.version);
+                assertEquals(contentLength, head.contentLength());
+                assertEquals(chunked && drop == 0, head.chunked);
+                if (drop == 1) {
+                    // Without Transfer-Encoding only Weir's own Connection can ask for a close.
+                    assertEquals(connection == ResponseHeadRewriter.CONNECTION_CLOSE, head.closeToken);
+                }
+                assertEquals(connection == ResponseHeadRewriter.CONNECTION_KEEP_ALIVE, head.keepAliveToken);
+                if (length > headLength) {
+                    assertEquals(input[headLength], block.store().readByte(BASE + room + headLength),
+                        "the body after the head is not moved");
+                }
+            }
         }
     }
 
