@@ -280,7 +280,8 @@ final class UpstreamStage extends SelectorStage {
         if (end == BodyFramer.MALFORMED) {
             return 400;
         }
-        if (request.head.policy().bodyTooLarge(request.framer.framedBytes())) {
+        if (!request.tunnel && request.head.policy().bodyTooLarge(request.framer.framedBytes())) {
+            // A tunnel's bytes are no request body: parse.max-body does not count them.
             return 413;
         }
         request.bodyFrom = from;

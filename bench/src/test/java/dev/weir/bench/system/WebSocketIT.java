@@ -55,6 +55,19 @@ class WebSocketIT {
     }
 
     @Test
+    void shouldNotCountTunnelledBytesAgainstTheRequestBodyLimit() throws Exception {
+        final Pipeline pipeline = weir.start(config -> config.maxBodyBytes(1024));
+        final WebSocketRecorder r = new WebSocketRecorder();
+        final WebSocket ws = open(pipeline.listenAddress().getPort(), r);
+        final byte[] big = new byte[256 * 1024];
+        new Random(11).nextBytes(big);
+        ws.sendBinary(ByteBuffer.wrap(big), true).get(10, TimeUnit.SECONDS);
+        assertArrayEquals(big, (byte[]) r.next(), "a tunnel carries past parse.max-body: it is no request body");
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+        r.closed().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
     void shouldAllocateNothingPerMessageOnTheStageThreads() throws Exception {
         final Pipeline pipeline = weir.pipeline();
         final WebSocketRecorder r = new WebSocketRecorder();
