@@ -106,6 +106,31 @@ class WebSocketIT {
     }
 
     @Test
+    void shouldForwardTheHandshakeWithItsUpgradeFieldsAndRelayThe101() throws Exception {
+        final ScriptedOrigin origin = weir.own(ScriptedOrigin.always(ScriptedOrigin.Reply.raw(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\nfrom-origin", false)));
+        final Pipeline pipeline = weir.start(config -> config.upstream("127.0.0.1", origin.port()));
+        final RawHttp.End end;
+        try (RawHttp http = new RawHttp(pipeline.listenAddress().getPort())) {
+            http.socket().setSoTimeout(10_000);
+            http.send("GET /chat HTTP/1.1\r\nHost: weir\r\nConnection: keep-alive, Upgrade\r\nUpgrade: WebSocket\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            end = http.readToEnd();
+        }
+        // The client gets the 101 with the upgrade fields, then the tunnel's bytes, then the origin's close.
+        assertEquals("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nConnection: Upgrade\r\n\r\nfrom-origin",
+            end.text());
+        final String seen = origin.received(0);
+        assertTrue(seen.startsWith("GET /chat HTTP/1.1\r\nHost: weir\r\n"), seen);
+        assertTrue(seen.contains("\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"),
+            seen);
+        assertTrue(seen.endsWith("\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"), seen);
+        assertFalse(seen.contains("keep-alive"), "the client's other Connection tokens stay hop-by-hop: " + seen);
+    }
+
+    @Test
     void shouldForwardNoOtherUpgrade() throws Exception {
         try (RawHttp http = new RawHttp(weir.port())) {
             http.send("GET /headers HTTP/1.1\r\nHost: weir\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
