@@ -72,6 +72,15 @@ class DeadlineIT {
         assertTrue(ms <= TIMEOUT_MS + SLACK_MS, what + " after " + ms + " ms, deadline " + TIMEOUT_MS + " ms");
     }
 
+    /** The client reads a 408, then the end of the connection, within the head deadline from {@code startNs}. */
+    private static void assert408ThenClose(final RawHttp http, final long startNs) {
+        final RawHttp.End end = http.readToEnd();
+        final long ms = msSince(startNs);
+        assertTrue(end.text().startsWith("HTTP/1.1 408 "), end.toString());
+        assertNotEquals(RawHttp.End.TIMEOUT, end.kind, "closed after the 408: " + end);
+        assertWithinDeadline(ms, "408 and close");
+    }
+
     private static void assertCounted(final Pipeline pipeline, final int kind) {
         assertEquals(1, WeirExtension.expirations(pipeline, kind), TimeoutKind.name(kind) + " expirations");
     }
@@ -97,11 +106,7 @@ class DeadlineIT {
                 return null;
             });
             http.socket().setSoTimeout((int) (TIMEOUT_MS + SLACK_MS + 1_000));
-            final RawHttp.End end = http.readToEnd();
-            final long ms = msSince(start);
-            assertTrue(end.text().startsWith("HTTP/1.1 408 "), end.toString());
-            assertNotEquals(RawHttp.End.TIMEOUT, end.kind, "closed after the 408: " + end);
-            assertWithinDeadline(ms, "408 and close");
+            assert408ThenClose(http, start);
         }
         assertCounted(pipeline, TimeoutKind.CLIENT_HEAD);
     }
@@ -113,11 +118,7 @@ class DeadlineIT {
         try (RawHttp http = new RawHttp(port(pipeline))) {
             final long start = System.nanoTime();
             http.send("GET / HTTP/1.1\r\nHost: we");
-            final RawHttp.End end = http.readToEnd();
-            final long ms = msSince(start);
-            assertTrue(end.text().startsWith("HTTP/1.1 408 "), end.toString());
-            assertNotEquals(RawHttp.End.TIMEOUT, end.kind, "closed after the 408: " + end);
-            assertWithinDeadline(ms, "408 and close");
+            assert408ThenClose(http, start);
         }
         assertCounted(pipeline, TimeoutKind.CLIENT_HEAD);
     }
