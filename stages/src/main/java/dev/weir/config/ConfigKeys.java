@@ -138,6 +138,18 @@ public final class ConfigKeys {
     public static final boolean DEFAULT_MEMORY_LOCK = false;
     /** No budget: sizes come from the keys above. */
     public static final long DEFAULT_MEMORY_BUDGET_BYTES = 0;
+    /**
+     * The admin listener is off: it exposes the memory plan and every counter, so an operator chooses its
+     * address (loopback, or a network only the monitoring system reaches) rather than getting one by default.
+     */
+    public static final String DEFAULT_ADMIN_LISTEN = "none";
+    /**
+     * Longest a drain waits for in-flight exchanges after SIGTERM: 25 s ends within Kubernetes' default
+     * 30 s {@code terminationGracePeriodSeconds}, with 5 s left to stop the stages before the SIGKILL, and is
+     * far above a normal exchange (an exchange bounded only by {@code timeout.upstream-response}, 30 s, may be
+     * cut).
+     */
+    public static final long DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 
     /** Smallest per-connection buffer: below this a request line and a few headers do not fit. */
     public static final int MIN_BUFFER_BYTES = 1024;
@@ -171,6 +183,8 @@ public final class ConfigKeys {
     public enum Type {
         /** {@code HOST:PORT}. */
         HOST_PORT,
+        /** {@code HOST:PORT}, or {@code none} for off. */
+        HOST_PORT_OR_NONE,
         /** A whole number. */
         INTEGER,
         /** A size with a unit, see {@link Sizes}. */
@@ -288,8 +302,8 @@ public final class ConfigKeys {
          * Set the key on a builder.
          *
          * @param builder the builder.
-         * @param value   the converted value: {@link HostPort}, {@link Integer}, {@link Long} (bytes or
-         *                milliseconds) or {@link Boolean} by {@link #type()}.
+         * @param value   the converted value: {@link HostPort} ({@code null} for {@code none}), {@link Integer},
+         *                {@link Long} (bytes or milliseconds) or {@link Boolean} by {@link #type()}.
          */
         void apply(final WeirConfig.Builder builder, final Object value) {
             setter.accept(builder, value);
@@ -302,7 +316,7 @@ public final class ConfigKeys {
          * @throws ConfigException naming this key when the value breaks the rule.
          */
         void check(final WeirConfig config) {
-            if (rule == Rule.NONE) {
+            if (rule == Rule.NONE || type == Type.HOST_PORT_OR_NONE && host.apply(config) == null) {
                 return;
             }
             if (host != null && !HostPort.isHost(host.apply(config))) {
@@ -523,6 +537,19 @@ public final class ConfigKeys {
         k.add(bool("forwarded.via", DEFAULT_VIA,
             "Append 1.1 weir to Via (the client's entries kept), as RFC 9110 asks of a gateway.",
             (b, v) -> b.via(v), WeirConfig::via));
+        final Row admin = new Row("admin.listen", Type.HOST_PORT_OR_NONE,
+            "Address and port of the admin listener (/metrics, /health, /plan); none: off. Port 0 picks a free port.");
+        admin.defaultValue = DEFAULT_ADMIN_LISTEN;
+        admin.max = HostPort.MAX_PORT;
+        admin.setter = (b, v) -> b.adminListen(v == null ? null : ((HostPort) v).host(),
+            v == null ? 0 : ((HostPort) v).port());
+        admin.reader = c -> c.adminHost() == null ? "none" : HostPort.format(c.adminHost(), c.adminPort());
+        admin.number = WeirConfig::adminPort;
+        admin.host = WeirConfig::adminHost;
+        k.add(admin.key());
+        k.add(duration("drain-timeout", DEFAULT_DRAIN_TIMEOUT_MS,
+            "After SIGTERM or SIGINT, longest Weir waits for in-flight exchanges before it stops anyway.",
+            (b, v) -> b.drainTimeoutMs(v), WeirConfig::drainTimeoutMs));
         KEYS = Collections.unmodifiableList(k);
     }
 

@@ -145,11 +145,21 @@ public final class ConfigLoader {
     /** Convert a YAML value (or command-line text when {@code fromText}) to the key's type. */
     private static Object convert(final ConfigKeys.Key key, final Object raw, final boolean fromText) {
         final String name = key.name();
-        if (raw == null && key.type() != ConfigKeys.Type.SIZE_OR_NONE) {
+        final boolean noneAllowed = key.type() == ConfigKeys.Type.SIZE_OR_NONE
+            || key.type() == ConfigKeys.Type.HOST_PORT_OR_NONE;
+        if (raw == null && !noneAllowed) {
             throw new ConfigException(name, "must have a value (" + expected(key) + ")");
         }
         switch (key.type()) {
             case HOST_PORT:
+                if (!(raw instanceof String)) {
+                    throw wrongType(key, raw);
+                }
+                return HostPort.parse(name, (String) raw);
+            case HOST_PORT_OR_NONE:
+                if (raw == null || "none".equals(raw) || "".equals(raw)) {
+                    return null;
+                }
                 if (!(raw instanceof String)) {
                     throw wrongType(key, raw);
                 }
@@ -224,6 +234,8 @@ public final class ConfigLoader {
         switch (key.type()) {
             case HOST_PORT:
                 return "HOST:PORT, e.g. 127.0.0.1:8080";
+            case HOST_PORT_OR_NONE:
+                return "HOST:PORT, e.g. 127.0.0.1:9901, or none";
             case INTEGER:
                 return "an integer";
             case SIZE:

@@ -76,7 +76,9 @@ public final class PlanBuilder {
                 StageSizes.SLOT_BASE_HEAP_BYTES) + " + " + c.maxHeaders() + " fields x "
                 + StageSizes.HEAD_HEAP_BYTES_PER_FIELD + " B)"));
         rows.add(new PlanItem(THREAD_STACKS, StageSizes.threadStacksBytes(c), Kind.CAP,
-            "(" + StageSizes.stageThreads(c) + " stage + " + StageSizes.JVM_THREAD_ALLOWANCE + " JVM threads) x -Xss"
+            "(" + StageSizes.stageThreads(c) + " stage + "
+                + (c.adminEnabled() ? StageSizes.ADMIN_THREADS + " admin + " : "") + StageSizes.JVM_THREAD_ALLOWANCE
+                + " JVM threads) x -Xss"
                 + Sizes.format(c.threadStackBytes())));
         rows.add(new PlanItem(METASPACE, c.metaspaceBytes(), Kind.CAP, "-XX:MaxMetaspaceSize"));
         rows.add(new PlanItem(CODE_CACHE, c.codeCacheBytes(), Kind.CAP, "-XX:ReservedCodeCacheSize"));

@@ -15,7 +15,8 @@ package dev.weir.config;
  *   slot           = 2 KiB + parse.max-headers x 48 B   the request head's field tables grow with the limit
  *   slot table     = connections x slot                                             in the heap
  *   heap needed    = 32 MiB baseline + rings + slot table
- *   thread stacks  = (1 + parse + upstream + write threads + 16 JVM threads) x jvm.thread-stack
+ *   thread stacks  = (1 + parse + upstream + write threads + 2 admin threads when admin.listen is set
+ *                     + 16 JVM threads) x jvm.thread-stack
  *   per socket     = 2 x socket.receive-buffer + 2 x socket.send-buffer + 4 KiB
  *   origin sockets = upstream.max-connections, or connections when it is 0 (one per slot)
  *   sockets        = connections + origin sockets + 1 listening socket
@@ -54,6 +55,8 @@ public final class StageSizes {
      * library threads (Chronicle's cleaner, JMX) and compiler threads that a small machine may add.
      */
     public static final int JVM_THREAD_ALLOWANCE = 16;
+    /** Threads of the admin listener when it is on: the JDK HTTP server's dispatcher and its one handler. */
+    public static final int ADMIN_THREADS = 2;
     /**
      * Kernel memory per socket besides its buffers: the TCP socket itself (about 2.3 KiB of slab), its inode,
      * file and dentry, and an epoll entry; rounded up to a page.
@@ -153,10 +156,19 @@ public final class StageSizes {
 
     /**
      * @param config the configuration.
-     * @return Java threads the plan counts stacks for: the stages plus {@value #JVM_THREAD_ALLOWANCE}.
+     * @return Java threads the plan counts stacks for: the stages, the admin listener's when it is on, plus
+     *     {@value #JVM_THREAD_ALLOWANCE}.
      */
     public static int plannedThreads(final WeirConfig config) {
-        return stageThreads(config) + JVM_THREAD_ALLOWANCE;
+        return stageThreads(config) + adminThreads(config) + JVM_THREAD_ALLOWANCE;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return {@value #ADMIN_THREADS} when {@code admin.listen} is set, else 0.
+     */
+    public static int adminThreads(final WeirConfig config) {
+        return config.adminEnabled() ? ADMIN_THREADS : 0;
     }
 
     /**

@@ -54,6 +54,9 @@ public final class WeirConfig {
     private final boolean xForwardedHost;
     private final boolean forwarded;
     private final boolean via;
+    private final String adminHost;
+    private final int adminPort;
+    private final long drainTimeoutMs;
 
     private WeirConfig(final Builder b, final int resolvedRingSize) {
         listenHost = b.listenHost;
@@ -99,6 +102,9 @@ public final class WeirConfig {
         xForwardedHost = b.xForwardedHost;
         forwarded = b.forwarded;
         via = b.via;
+        adminHost = b.adminHost;
+        adminPort = b.adminPort;
+        drainTimeoutMs = b.drainTimeoutMs;
     }
 
     /** @return a builder holding every default. */
@@ -149,6 +155,9 @@ public final class WeirConfig {
         b.xForwardedHost = xForwardedHost;
         b.forwarded = forwarded;
         b.via = via;
+        b.adminHost = adminHost;
+        b.adminPort = adminPort;
+        b.drainTimeoutMs = drainTimeoutMs;
         return b;
     }
 
@@ -376,6 +385,26 @@ public final class WeirConfig {
         return memoryBudgetBytes;
     }
 
+    /** @return host or address of the admin listener, or {@code null} when it is off ({@code admin.listen}). */
+    public String adminHost() {
+        return adminHost;
+    }
+
+    /** @return port of the admin listener; 0 picks a free port; meaningless when it is off ({@code admin.listen}). */
+    public int adminPort() {
+        return adminPort;
+    }
+
+    /** @return {@code true} when {@code admin.listen} names an address. */
+    public boolean adminEnabled() {
+        return adminHost != null;
+    }
+
+    /** @return longest wait for in-flight exchanges after SIGTERM, milliseconds ({@code drain-timeout}). */
+    public long drainTimeoutMs() {
+        return drainTimeoutMs;
+    }
+
     /**
      * Collects values; {@link #build()} validates them.
      * <p>
@@ -428,6 +457,10 @@ public final class WeirConfig {
         private long jvmOverheadBytes = ConfigKeys.DEFAULT_JVM_OVERHEAD_BYTES;
         private boolean lockMemory = ConfigKeys.DEFAULT_MEMORY_LOCK;
         private long memoryBudgetBytes = ConfigKeys.DEFAULT_MEMORY_BUDGET_BYTES;
+        // admin.listen's default is none: off.
+        private String adminHost;
+        private int adminPort;
+        private long drainTimeoutMs = ConfigKeys.DEFAULT_DRAIN_TIMEOUT_MS;
 
         private Builder() {
         }
@@ -670,6 +703,23 @@ public final class WeirConfig {
         /** @param value memory budget bytes; 0 for none. @return this. */
         public Builder memoryBudgetBytes(final long value) {
             this.memoryBudgetBytes = value;
+            return this;
+        }
+
+        /**
+         * @param host host or address of the admin listener, {@code null} for off.
+         * @param port its port, 0 for any free port.
+         * @return this.
+         */
+        public Builder adminListen(final String host, final int port) {
+            this.adminHost = host;
+            this.adminPort = port;
+            return this;
+        }
+
+        /** @param value longest drain after SIGTERM, milliseconds. @return this. */
+        public Builder drainTimeoutMs(final long value) {
+            this.drainTimeoutMs = value;
             return this;
         }
 

@@ -196,7 +196,8 @@ class ConfigLoaderTest {
     void shouldRejectEveryNumericKeyJustOutsideTheBoundsOfItsRow() {
         int checked = 0;
         for (final ConfigKeys.Key key : ConfigKeys.all()) {
-            if (key.rule() == ConfigKeys.Rule.NONE || key.type() == ConfigKeys.Type.HOST_PORT) {
+            if (key.rule() == ConfigKeys.Rule.NONE || key.type() == ConfigKeys.Type.HOST_PORT
+                || key.type() == ConfigKeys.Type.HOST_PORT_OR_NONE) {
                 continue;
             }
             final boolean zeroAllowed = key.rule() != ConfigKeys.Rule.RANGE;
@@ -225,13 +226,45 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldLeaveTheAdminListenerOffUnlessAnAddressIsGiven() {
+        assertFalse(WeirConfig.builder().build().adminEnabled());
+        assertFalse(yaml("admin:\n  listen: none\n").adminEnabled());
+        assertFalse(yaml("admin.listen:\n").adminEnabled());
+        final WeirConfig on = yaml("admin:\n  listen: 127.0.0.1:9901\n");
+        assertTrue(on.adminEnabled());
+        assertEquals("127.0.0.1", on.adminHost());
+        assertEquals(9901, on.adminPort());
+        assertEquals("127.0.0.1:9901", ConfigKeys.find("admin.listen").valueIn(on));
+        assertEquals("none", ConfigKeys.find("admin.listen").valueIn(WeirConfig.builder().build()));
+        assertEquals(0, ConfigLoader.load(null, Map.of("admin.listen", "[::1]:0")).adminPort());
+        assertFalse(ConfigLoader.load(null, Map.of("admin.listen", "none")).adminEnabled());
+    }
+
+    @Test
+    void shouldNameAdminListenWhenItIsNotAnAddress() {
+        assertEquals("admin.listen", rejected("admin.listen: 9901\n").key());
+        assertEquals("admin.listen", rejected("admin.listen: localhost\n").key());
+        assertEquals("admin.listen", rejected("admin.listen: 127.0.0.1:70000\n").key());
+        assertEquals("admin.listen", assertThrows(ConfigException.class,
+            () -> ConfigLoader.load(null, Map.of("admin.listen", "off"))).key());
+    }
+
+    @Test
+    void shouldReadDrainTimeoutAsADuration() {
+        assertEquals(ConfigKeys.DEFAULT_DRAIN_TIMEOUT_MS, WeirConfig.builder().build().drainTimeoutMs());
+        assertEquals(2_000, yaml("drain-timeout: 2s\n").drainTimeoutMs());
+        assertEquals("drain-timeout", rejected("drain-timeout: 30\n").key());
+        assertEquals("drain-timeout", rejected("drain-timeout: 0ms\n").key());
+    }
+
+    @Test
     void shouldRejectNegativeIdleYields() {
         assertEquals("idle-yields", rejected("idle-yields: -1\n").key());
     }
 
     @Test
     void shouldListEveryKeyOnce() {
-        assertEquals(38, ConfigKeys.all().size());
+        assertEquals(40, ConfigKeys.all().size());
         for (final ConfigKeys.Key key : ConfigKeys.all()) {
             assertNotNull(ConfigKeys.find(key.name()));
             assertFalse(key.meaning().isEmpty(), key.name());
