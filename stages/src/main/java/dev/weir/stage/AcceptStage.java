@@ -51,6 +51,7 @@ final class AcceptStage extends SelectorStage {
     private final SelectionKey serverKey;
     private long resumeAcceptNs;
     private boolean acceptPaused;
+    private boolean listenerClosed;
 
     AcceptStage(final Selector selector, final WakeSignal wake, final ServerSocketChannel server,
         final Wiring wiring, final BlockPool parseBlocks, final BlockPool upstreamBlocks, final int sendBufferBytes,
@@ -69,7 +70,10 @@ final class AcceptStage extends SelectorStage {
 
     @Override
     int doOtherWork() {
-        if (acceptPaused && nowNs - resumeAcceptNs >= 0) {
+        if (!listenerClosed && wiring.isDraining()) {
+            closeListener();
+        }
+        if (acceptPaused && nowNs - resumeAcceptNs >= 0 && !listenerClosed) {
             acceptPaused = false;
             serverKey.interestOps(SelectionKey.OP_ACCEPT);
         }
@@ -78,7 +82,22 @@ final class AcceptStage extends SelectorStage {
 
     @Override
     boolean hasPendingWork() {
-        return slots.hasReturns();
+        return slots.hasReturns() || !listenerClosed && wiring.isDraining();
+    }
+
+    /**
+     * The drain began: close the listening socket on this, its owner's, thread. New connections are refused by
+     * the kernel from now on (or, with {@code SO_REUSEPORT}, go to another process on the port); connections
+     * queued but not yet accepted are reset.
+     */
+    private void closeListener() {
+        listenerClosed = true;
+        serverKey.cancel();
+        try {
+            server.close();
+        } catch (final IOException ex) {
+            counters.increment(StageCounters.ERRORS);
+        }
     }
 
     @Override

@@ -51,6 +51,8 @@ final class ParseStage extends SelectorStage {
     private final long bodyTimeoutNs;
     private final long keepAliveTimeoutNs;
     private final long lingerTimeoutNs;
+    /** This thread has seen the drain begin and closed its idle connections; later ones close as they idle. */
+    private boolean drainSeen;
 
     ParseStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
         final Wiring wiring, final BytesStore<?, ?> parseStore, final int blockLength, final ByteBuffer continueView,
@@ -65,6 +67,41 @@ final class ParseStage extends SelectorStage {
         this.bodyTimeoutNs = timeouts.clientBodyNs;
         this.keepAliveTimeoutNs = timeouts.keepAliveNs;
         this.lingerTimeoutNs = timeouts.lingerNs;
+    }
+
+    @Override
+    int doOtherWork() {
+        if (drainSeen || !wiring.isDraining()) {
+            return 0;
+        }
+        drainSeen = true;
+        return closeIdle();
+    }
+
+    @Override
+    boolean hasPendingWork() {
+        return super.hasPendingWork() || !drainSeen && wiring.isDraining();
+    }
+
+    /**
+     * The drain began: close every connection of this thread that waits for a request and has sent none of it,
+     * a keep-alive connection between requests or a new one still silent. Those with part of a head go on: a
+     * request is in flight.
+     *
+     * @return connections closed.
+     */
+    private int closeIdle() {
+        int closed = 0;
+        for (int i = 0; i < owned.length; i++) {
+            if (owned[i]) {
+                final ConnectionSlot slot = wiring.slots.slot(i);
+                if (slot.request.state == ConnectionState.READING_HEAD && slot.request.filled == 0) {
+                    closeAndRelease(slot);
+                    closed++;
+                }
+            }
+        }
+        return closed;
     }
 
     /** @return the interim response written to clients that expect it. */
@@ -206,6 +243,11 @@ final class ParseStage extends SelectorStage {
             store.move(request.base + request.bodyEnd, request.base, leftover);
         }
         request.filled = Math.max(0, leftover);
+        if (!newConnection && request.filled == 0 && drainSeen) {
+            // Draining: a connection that would now idle until its next request is closed instead.
+            closeAndRelease(slot);
+            return;
+        }
         slot.beginExchange();
         if (request.filled > 0) {
             // A pipelined request: its first bytes are here already.

@@ -50,6 +50,9 @@ public final class Pipeline implements AutoCloseable {
     private final List<StageRunner> runners = new ArrayList<>();
     private final List<SelectorStage> stages = new ArrayList<>();
     private final List<UpstreamStage> upstreamStages = new ArrayList<>();
+    private final List<StageView> stageViews = new ArrayList<>();
+    private final List<ExchangeMetrics> exchangeMetrics = new ArrayList<>();
+    private Wiring wiring;
     private SlotPool<ConnectionSlot> slots;
     private BlockPool parseBlocks;
     private BlockPool upstreamBlocks;
@@ -74,6 +77,7 @@ public final class Pipeline implements AutoCloseable {
 
     /**
      * As {@link #start(WeirConfig)}, telling extra observers of every exchange that ends (for tests and tools).
+     * Each thread's {@link ExchangeMetrics} is told first, then the extra observer.
      *
      * @param config    the validated configuration.
      * @param observers makes one observer per parse, upstream and write stage thread; called before any starts.
@@ -130,6 +134,7 @@ public final class Pipeline implements AutoCloseable {
             acceptWake,
             index -> acceptHolder[0].onSlotReturned(index));
         final Wiring wiring = new Wiring(slots, parseRings, upstreamRings, writeRings);
+        this.wiring = wiring;
 
         server = ServerSocketChannel.open();
         server.setOption(StandardSocketOptions.SO_REUSEADDR, Boolean.TRUE);
@@ -144,13 +149,14 @@ public final class Pipeline implements AutoCloseable {
         acceptHolder[0] = new AcceptStage(acceptSelector, acceptWake, server, wiring, parseBlocks, upstreamBlocks,
             c.socketSendBufferBytes(), serviceUnavailable, acceptArena.view(
                 acceptArena.reserve(AcceptStage.DEFAULT_REJECT_DRAIN_BYTES), AcceptStage.DEFAULT_REJECT_DRAIN_BYTES));
-        add(acceptHolder[0]);
+        add(acceptHolder[0], "accept", ConnectionState.OWNER_NONE, 0, 1);
         for (int i = 0; i < c.parseThreads(); i++) {
             final long offset = parseArena.reserve(STAGE_SCRATCH_BYTES);
             final byte[] continueBytes = ParseStage.continueBytes();
             parseArena.store().write(offset, continueBytes, 0, continueBytes.length);
             add(new ParseStage(i, parseSelectors[i], parseWakes[i], parseRings[i], wiring, parseArena.store(),
-                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length), timeouts));
+                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length), timeouts), "parse",
+                ConnectionState.OWNER_PARSE, i, c.parseThreads());
         }
         for (int i = 0; i < c.upstreamThreads(); i++) {
             final long offset = upstreamArena.reserve(STAGE_SCRATCH_BYTES);
@@ -160,21 +166,24 @@ public final class Pipeline implements AutoCloseable {
                 c.upstreamBufferBytes(), c.socketReceiveBufferBytes(), c.socketSendBufferBytes(),
                 upstreamArena.view(offset, STAGE_SCRATCH_BYTES), timeouts);
             upstreamStages.add(stage);
-            add(stage);
+            add(stage, "upstream", ConnectionState.OWNER_UPSTREAM, i, c.upstreamThreads());
         }
         for (int i = 0; i < c.writeThreads(); i++) {
             add(new WriteStage(i, writeSelectors[i], writeWakes[i], writeRings[i], wiring,
-                CannedResponses.viewsFor(writeArena), timeouts));
+                CannedResponses.viewsFor(writeArena), timeouts), "write", ConnectionState.OWNER_WRITE, i,
+                c.writeThreads());
         }
         observe(wiring, ConnectionState.OWNER_PARSE, c.parseThreads(), observers);
         observe(wiring, ConnectionState.OWNER_UPSTREAM, c.upstreamThreads(), observers);
         observe(wiring, ConnectionState.OWNER_WRITE, c.writeThreads(), observers);
     }
 
-    private static void observe(final Wiring wiring, final int owner, final int threads,
+    private void observe(final Wiring wiring, final int owner, final int threads,
         final ExchangeObserver.PerThread observers) {
         for (int thread = 0; thread < threads; thread++) {
-            wiring.observe(owner, thread, observers.create(owner, thread));
+            final ExchangeMetrics metrics = new ExchangeMetrics();
+            exchangeMetrics.add(metrics);
+            wiring.observe(owner, thread, metrics.andThen(observers.create(owner, thread)));
         }
     }
 
@@ -191,9 +200,11 @@ public final class Pipeline implements AutoCloseable {
         return arena.view(offset, bytes.length);
     }
 
-    private void add(final SelectorStage stage) {
+    private void add(final SelectorStage stage, final String name, final int owner, final int thread,
+        final int threads) {
         stage.idleYields(config.idleYields());
         stages.add(stage);
+        stageViews.add(new StageView(stage, name, owner, thread, threads, slots));
         runners.add(new StageRunner(stage));
     }
 
@@ -447,6 +458,46 @@ public final class Pipeline implements AutoCloseable {
             total += stage.wake.wakeups();
         }
         return total;
+    }
+
+    /** @return what each stage thread publishes, accept first, then parse, upstream and write threads. */
+    public List<StageView> stageViews() {
+        return List.copyOf(stageViews);
+    }
+
+    /** @return the metrics observer of every parse, upstream and write thread; sum them for the totals. */
+    public List<ExchangeMetrics> exchangeMetrics() {
+        return List.copyOf(exchangeMetrics);
+    }
+
+    /** @return each upstream thread's origin connection pool, in thread order (thread {@code i} owns pool i). */
+    public List<UpstreamPool> upstreamPools() {
+        final List<UpstreamPool> pools = new ArrayList<>();
+        for (final UpstreamStage stage : upstreamStages) {
+            pools.add(stage.pool());
+        }
+        return pools;
+    }
+
+    /**
+     * Begin the drain: the accept stage closes the listening socket, the parse stages close idle connections,
+     * and every exchange from now on ends with its connection closed (a response not yet begun is sent with
+     * {@code Connection: close}). Wakes every stage so it acts at once; never waits for them. Any thread;
+     * idempotent.
+     */
+    public void drain() {
+        if (wiring == null || wiring.isDraining()) {
+            return;
+        }
+        wiring.startDrain();
+        for (final SelectorStage stage : stages) {
+            stage.wakeUp();
+        }
+    }
+
+    /** @return {@code true} once {@link #drain()} was called. */
+    public boolean isDraining() {
+        return wiring != null && wiring.isDraining();
     }
 
     /** @return the counters of every stage, accept first. */

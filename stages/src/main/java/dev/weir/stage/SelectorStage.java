@@ -76,6 +76,7 @@ abstract class SelectorStage implements Stage {
     @Override
     public int doWork() throws Exception {
         eventsThisTurn = 0;
+        counters.increment(StageCounters.TURNS);
         nowNs = System.nanoTime();
         final int expired = timers.poll(nowNs, onExpiry);
         if (inbox != null) {

@@ -32,7 +32,9 @@ public final class StageCounters {
     static final int RETRIES = 7;
     /** Connections closed with a reset so a truncated response cannot pass for a whole one. */
     static final int RESETS = 8;
-    private static final int COUNT = 9;
+    /** Turns of the stage loop: passes through {@code doWork()}, busy or not. */
+    static final int TURNS = 9;
+    private static final int COUNT = 10;
 
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -112,5 +114,10 @@ public final class StageCounters {
     /** @return connections reset. */
     public long resets() {
         return get(RESETS);
+    }
+
+    /** @return turns of the stage loop. */
+    public long turns() {
+        return get(TURNS);
     }
 }

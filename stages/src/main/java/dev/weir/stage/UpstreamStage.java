@@ -543,8 +543,9 @@ final class UpstreamStage extends SelectorStage {
         }
         final int framing = response.head.framing(request.head.method());
         final boolean decode = toHttp10 && framing == BodyFramer.CHUNKED;
+        // While draining the client is told the connection closes after this response, so it sends no more.
         final boolean keep = request.keepAlive && framing != BodyFramer.UNTIL_CLOSE && !decode
-            && holdsRequest[slot.index] && request.state == ConnectionState.SENT;
+            && holdsRequest[slot.index] && request.state == ConnectionState.SENT && !wiring.isDraining();
         final int connection = keep ? toHttp10 ? ResponseHeadRewriter.CONNECTION_KEEP_ALIVE
             : ResponseHeadRewriter.CONNECTION_NONE : ResponseHeadRewriter.CONNECTION_CLOSE;
         // The common case, an HTTP/1.1 head with nothing hop-by-hop for a kept 1.1 client, is already what the

@@ -34,6 +34,11 @@ final class Wiring {
     final StageRing[] writeRings;
     /** Per owner constant, one observer per stage thread of that owner; set before the stages start. */
     private final ExchangeObserver[][] observers = new ExchangeObserver[ConnectionState.OWNER_WRITE + 1][];
+    /**
+     * Set once, by the control thread, when a drain begins; read by the stages per turn or per exchange end. A
+     * volatile read is a plain load on x86 and allocates nothing.
+     */
+    private volatile boolean draining;
 
     Wiring(final SlotPool<ConnectionSlot> slots, final StageRing[] parseRings, final StageRing[] upstreamRings,
         final StageRing[] writeRings) {
@@ -61,6 +66,16 @@ final class Wiring {
      */
     void observe(final int owner, final int thread, final ExchangeObserver observer) {
         observers[owner][thread] = observer;
+    }
+
+    /** Begin the drain: from now on exchanges end with the connection closed. Any thread, once. */
+    void startDrain() {
+        draining = true;
+    }
+
+    /** @return {@code true} once the drain has begun (a volatile read). */
+    boolean isDraining() {
+        return draining;
     }
 
     /**
@@ -123,7 +138,8 @@ final class Wiring {
      */
     private void finish(final ConnectionSlot slot, final int self) {
         int mode = slot.closeMode();
-        if (mode == ConnectionSlot.CLOSE_NONE && !slot.request.keepAlive) {
+        if (mode == ConnectionSlot.CLOSE_NONE && (!slot.request.keepAlive || draining)) {
+            // While draining no connection is kept: the process is about to stop.
             mode = ConnectionSlot.CLOSE;
         }
         final ExchangeObserver[] mine = observers[self];

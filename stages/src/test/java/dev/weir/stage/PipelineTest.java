@@ -299,6 +299,67 @@ class PipelineTest {
         }
     }
 
+    @Test
+    void shouldCountExchangesByStatusClassAndLatencyOnTheFinishingThreads() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            assertTrue(exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 200 "));
+        }
+        assertTrue(exchange("GET / HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 400 "));
+        awaitIdle(pipeline);
+        final long[] classes = new long[ExchangeMetrics.STATUS_CLASSES];
+        long latencies = 0;
+        long inBuckets = 0;
+        for (final ExchangeMetrics metrics : pipeline.exchangeMetrics()) {
+            for (int c = 0; c < classes.length; c++) {
+                classes[c] += metrics.exchanges(c);
+            }
+            latencies += metrics.latencyCount();
+            for (int b = 0; b <= ExchangeMetrics.BUCKETS; b++) {
+                inBuckets += metrics.bucket(b);
+            }
+            assertTrue(metrics.latencySumNanos() >= 0);
+        }
+        assertArrayEquals(new long[] {0, 0, 5, 0, 1, 0}, classes);
+        assertEquals(6, latencies);
+        assertEquals(6, inBuckets);
+    }
+
+    @Test
+    void shouldCloseIdleConnectionsAndStopAcceptingWhenDraining() throws Exception {
+        try (Socket idle = connect()) {
+            idle.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            final byte[] head = idle.getInputStream().readNBytes("HTTP/1.1 200 OK\r\n".length());
+            assertEquals("HTTP/1.1 200 OK\r\n", new String(head, StandardCharsets.US_ASCII));
+            idle.getInputStream().readNBytes(idle.getInputStream().available());
+            awaitIdleKeepAlive();
+            pipeline.drain();
+            assertTrue(pipeline.isDraining());
+            final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            // Whatever is left of the response, then the end of stream: the idle connection was closed.
+            while (idle.getInputStream().read() >= 0) {
+                assertTrue(System.nanoTime() < deadline, "idle keep-alive connection still open");
+            }
+        }
+        final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            try (Socket accepted = new Socket(InetAddress.getLoopbackAddress(), pipeline.listenAddress().getPort())) {
+                assertTrue(accepted.isConnected() && System.nanoTime() < deadline, "still accepting while draining");
+                Thread.sleep(5);
+            } catch (final java.net.ConnectException expected) {
+                break;
+            }
+        }
+    }
+
+    /** Wait until the one connection's request half is back at the parse stage, waiting for the next request. */
+    private void awaitIdleKeepAlive() throws InterruptedException {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (pipeline.slots().slot(0).request.state != dev.weir.conn.ConnectionState.READING_HEAD
+            && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+    }
+
     private Socket connect() throws IOException {
         final Socket socket = new Socket(InetAddress.getLoopbackAddress(), pipeline.listenAddress().getPort());
         socket.setSoTimeout(5_000);
