@@ -16,10 +16,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import dev.weir.admin.AdminServer;
 import dev.weir.arena.plan.HostMemory;
 import dev.weir.arena.plan.MemoryPlan;
 import dev.weir.config.ConfigException;
 import dev.weir.config.ConfigLoader;
+import dev.weir.config.Durations;
 import dev.weir.config.HostPort;
 import dev.weir.config.JvmFlags;
 import dev.weir.config.PlanBuilder;
@@ -37,7 +39,9 @@ import picocli.CommandLine.Option;
  * until SIGTERM or SIGINT.
  * <p>
  * Exit codes: {@value #EXIT_OK} after {@code --plan}, {@code --print-jvm-flags}, {@code --help} or a clean
- * shutdown; {@value #EXIT_STARTUP_FAILED} when the pipeline fails to start; {@value #EXIT_BAD_CONFIG} for a bad
+ * shutdown (a drain after SIGTERM or SIGINT ends with 0 whether or not every exchange finished within
+ * {@code drain-timeout}); 128 + the signal's number (143, 130) when a second signal cut the drain short;
+ * {@value #EXIT_STARTUP_FAILED} when the pipeline fails to start; {@value #EXIT_BAD_CONFIG} for a bad
  * configuration or command line (one line {@code weir: <key>: <rule>} on stderr); {@value #EXIT_REFUSED} when
  * the plan does not fit the cgroup limit or {@code MemAvailable}, or, when serving, the JVM was not started
  * with the flags the plan derived or its limit on open files is below what the plan needs. All of these
@@ -61,6 +65,8 @@ public final class Weir {
 
     private static final String VERSION = "weir 0.1.0";
     private static final String DEFAULT_CONFIG = "conf/weir.yaml";
+    /** How often the drain checks whether every connection has gone. */
+    private static final long DRAIN_POLL_MS = 10;
 
     /** The command line; picocli fills the fields. */
     @Command(name = "weir", mixinStandardHelpOptions = true, version = VERSION, sortOptions = false,
@@ -225,12 +231,35 @@ public final class Weir {
         } catch (final RuntimeException e) {
             return fail(err, EXIT_STARTUP_FAILED, "startup failed: " + oneLine(String.valueOf(e.getMessage())));
         }
+        AdminServer admin = null;
+        if (config.adminEnabled()) {
+            try {
+                admin = AdminServer.start(config.adminHost(), config.adminPort(), pipeline, plan);
+            } catch (final RuntimeException e) {
+                pipeline.close();
+                return fail(err, EXIT_STARTUP_FAILED, "startup failed: " + oneLine(String.valueOf(e.getMessage())));
+            }
+        }
+        final AdminServer adminServer = admin;
+        // Counted down by the first SIGTERM/SIGINT (drain) or by the shutdown hook (any other way out).
+        final CountDownLatch wake = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            pipeline.close();
+            stop(pipeline, adminServer);
             stopped.countDown();
+            wake.countDown();
         }, "weir-shutdown"));
+        DrainSignals.install(wake::countDown, signal -> {
+            out.println("weir: second signal, exiting now with " + pipeline.slotsInUse() + " connections open");
+            out.flush();
+            Runtime.getRuntime().halt(128 + signal);
+        });
         final InetSocketAddress bound = pipeline.listenAddress();
+        if (adminServer != null) {
+            final InetSocketAddress at = adminServer.address();
+            out.println("weir admin: listening on " + HostPort.format(at.getHostString(), at.getPort())
+                + " (/metrics, /health, /plan)");
+        }
         out.println("weir ready: listening on " + HostPort.format(bound.getHostString(), bound.getPort())
             + ", upstream " + HostPort.format(config.upstreamHost(), config.upstreamPort())
             + ", plan " + MemoryPlan.human(plan.totalBytes()) + " (" + MemoryPlan.human(plan.committedBytes())
@@ -240,17 +269,52 @@ public final class Weir {
             if (statsIntervalS > 0) {
                 final long intervalMs = Math.max(1, Math.round(statsIntervalS * 1000));
                 final long startNs = System.nanoTime();
-                while (!stopped.await(intervalMs, TimeUnit.MILLISECONDS)) {
+                while (!wake.await(intervalMs, TimeUnit.MILLISECONDS)) {
                     out.println(statsLine(pipeline, startNs));
                     out.flush();
                 }
             } else {
-                stopped.await();
+                wake.await();
+            }
+            if (stopped.getCount() > 0) {
+                drain(pipeline, config.drainTimeoutMs(), stopped, out);
+                stop(pipeline, adminServer);
             }
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return EXIT_OK;
+    }
+
+    /**
+     * Drain: {@code /health} answers 503, the listening socket closes, idle connections close, and in-flight
+     * exchanges finish (with {@code Connection: close}) until none is left or {@code drain-timeout} passes.
+     * One line when it starts, one when it ends.
+     */
+    private static void drain(final Pipeline pipeline, final long timeoutMs, final CountDownLatch stopped,
+        final PrintStream out) throws InterruptedException {
+        final long startNs = System.nanoTime();
+        pipeline.drain();
+        out.println("weir draining: stopped accepting, closing idle connections; " + pipeline.slotsInUse()
+            + " connections open, waiting up to " + Durations.format(timeoutMs) + " (drain-timeout)");
+        out.flush();
+        final long deadlineNs = startNs + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (pipeline.slotsInUse() > 0 && deadlineNs - System.nanoTime() > 0) {
+            if (stopped.await(DRAIN_POLL_MS, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        }
+        final int open = pipeline.slotsInUse();
+        out.println("weir drained: " + (open == 0 ? "every exchange finished" : open + " exchanges still open, cut")
+            + " after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs) + " ms; stopping");
+        out.flush();
+    }
+
+    private static void stop(final Pipeline pipeline, final AdminServer admin) {
+        if (admin != null) {
+            admin.close();
+        }
+        pipeline.close();
     }
 
     /**

@@ -4,6 +4,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
+import dev.weir.arena.PoolCounters;
+
 /**
  * The origin connections of one upstream stage thread, with free lists of idle (connected) and disconnected
  * ones, and a FIFO of slots waiting for one.
@@ -13,8 +15,9 @@ import java.util.Arrays;
  * pool is smaller and requests queue; the queue is a doubly linked list over slot indices, so a slot whose
  * queue deadline expires leaves it in O(1), and it cannot overflow (one place per slot).
  * <p>
- * <b>Note:</b> single owner thread. {@link #busy()}, {@link #open()}, {@link #queued()} and {@link #waits()}
- * may be read from any thread (release stores by the owner, acquire loads by readers).
+ * <b>Note:</b> single owner thread. {@link #busy()}, {@link #open()}, {@link #idle()}, {@link #queued()},
+ * {@link #waits()} and {@link #counters()} may be read from any thread (release stores by the owner, acquire
+ * loads by readers).
  */
 public final class UpstreamPool {
 
@@ -23,6 +26,7 @@ public final class UpstreamPool {
     private static final VarHandle OPEN;
     private static final VarHandle QUEUED;
     private static final VarHandle WAITS;
+    private static final VarHandle IDLE;
 
     static {
         try {
@@ -31,6 +35,7 @@ public final class UpstreamPool {
             OPEN = lookup.findVarHandle(UpstreamPool.class, "open", int.class);
             QUEUED = lookup.findVarHandle(UpstreamPool.class, "queued", int.class);
             WAITS = lookup.findVarHandle(UpstreamPool.class, "waits", long.class);
+            IDLE = lookup.findVarHandle(UpstreamPool.class, "idlePublished", int.class);
         } catch (final ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -51,6 +56,10 @@ public final class UpstreamPool {
     private int open;
     private int queued;
     private long waits;
+    /** {@code idleCount} as last published for readers. */
+    private int idlePublished;
+    /** Capacity, connections taken, their high-water mark, and takes that found none free. */
+    private final PoolCounters counters;
 
     /**
      * @param size      connections in this pool.
@@ -65,6 +74,7 @@ public final class UpstreamPool {
             disconnected[i] = size - 1 - i;
         }
         disconnectedCount = size;
+        counters = new PoolCounters(size);
         queueNext = new int[slotCount];
         queuePrev = new int[slotCount];
         inQueue = new boolean[slotCount];
@@ -81,12 +91,15 @@ public final class UpstreamPool {
         final UpstreamConnection connection;
         if (idleCount > 0) {
             connection = connections[idle[--idleCount]];
+            IDLE.setRelease(this, idleCount);
         } else if (disconnectedCount > 0) {
             connection = connections[disconnected[--disconnectedCount]];
         } else {
+            counters.onFailedAcquire();
             return null;
         }
         BUSY.setRelease(this, busy + 1);
+        counters.onAcquire();
         return connection;
     }
 
@@ -98,11 +111,13 @@ public final class UpstreamPool {
     public void release(final UpstreamConnection connection) {
         if (connection.state == UpstreamConnection.IDLE) {
             idle[idleCount++] = connection.index;
+            IDLE.setRelease(this, idleCount);
         } else {
             closeCounted(connection);
             disconnected[disconnectedCount++] = connection.index;
         }
         BUSY.setRelease(this, busy - 1);
+        counters.onRelease();
     }
 
     /**
@@ -114,6 +129,7 @@ public final class UpstreamPool {
         for (int i = 0; i < idleCount; i++) {
             if (idle[i] == connection.index) {
                 idle[i] = idle[--idleCount];
+                IDLE.setRelease(this, idleCount);
                 closeCounted(connection);
                 disconnected[disconnectedCount++] = connection.index;
                 return;
@@ -210,6 +226,16 @@ public final class UpstreamPool {
     /** @return connections with an open socket (serving or idle). */
     public int open() {
         return (int) OPEN.getAcquire(this);
+    }
+
+    /** @return connections open and parked for reuse now. */
+    public int idle() {
+        return (int) IDLE.getAcquire(this);
+    }
+
+    /** @return the pool's counters: capacity, taken now, most taken at once, takes that found none free. */
+    public PoolCounters counters() {
+        return counters;
     }
 
     /** @return slots waiting for a connection now. */

@@ -1,0 +1,139 @@
+package dev.weir.admin;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+
+import dev.weir.arena.plan.MemoryPlan;
+import dev.weir.stage.Pipeline;
+
+/**
+ * The admin listener on {@code admin.listen}: {@code GET /metrics} (Prometheus text format 0.0.4),
+ * {@code GET /health} (200 {@code ready} while serving, 503 {@code draining} once the drain began) and
+ * {@code GET /plan} (the memory plan as JSON). Other paths are 404, other methods 405.
+ * <p>
+ * Served by the JDK's {@code com.sun.net.httpserver} with a one-thread executor named {@value #THREAD_NAME}:
+ * requests are answered one at a time, off every stage thread, and each scrape builds its snapshot there.
+ * <p>
+ * <b>Note:</b> {@link #start} and {@link #close()} from the control thread; handlers run on the admin thread.
+ */
+public final class AdminServer implements AutoCloseable {
+
+    /** The handler thread's name. */
+    public static final String THREAD_NAME = "weir-admin";
+    /** Pending admin connections the kernel queues: scrapers and probes are few. */
+    static final int DEFAULT_BACKLOG = 16;
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private boolean closed;
+
+    private AdminServer(final HttpServer server, final ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /**
+     * Bind and start answering.
+     *
+     * @param host     host or address to bind.
+     * @param port     port, 0 for any free one.
+     * @param pipeline the running pipeline, whose counters are read.
+     * @param plan     its memory plan, for {@code /plan} and {@code weir_plan_bytes}.
+     * @return the running listener.
+     * @throws UncheckedIOException when the address cannot be bound.
+     */
+    public static AdminServer start(final String host, final int port, final Pipeline pipeline,
+        final MemoryPlan plan) {
+        final HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(host, port), DEFAULT_BACKLOG);
+        } catch (final IOException ex) {
+            throw new UncheckedIOException("cannot bind admin.listen " + host + ":" + port + ": " + ex.getMessage(),
+                ex);
+        }
+        final MetricsCollector metrics = new MetricsCollector(pipeline, plan);
+        final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+        final byte[] planJson = (PlanJson.of(plan) + "\n").getBytes(StandardCharsets.UTF_8);
+        server.createContext("/metrics", get(exchange -> {
+            final ByteArrayOutputStream body = new ByteArrayOutputStream(16 * 1024);
+            writer.write(body, metrics.collect());
+            send(exchange, 200, PrometheusTextFormatWriter.CONTENT_TYPE, body.toByteArray());
+        }));
+        server.createContext("/health", get(exchange -> {
+            final boolean draining = pipeline.isDraining();
+            send(exchange, draining ? 503 : 200, "text/plain; charset=utf-8",
+                (draining ? "draining\n" : "ready\n").getBytes(StandardCharsets.US_ASCII));
+        }));
+        server.createContext("/plan", get(exchange -> send(exchange, 200, "application/json", planJson)));
+        server.createContext("/", exchange -> send(exchange, 404, "text/plain; charset=utf-8",
+            "not found: /metrics, /health, /plan\n".getBytes(StandardCharsets.US_ASCII)));
+        final ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
+            final Thread thread = new Thread(task, THREAD_NAME);
+            thread.setDaemon(true);
+            return thread;
+        });
+        server.setExecutor(executor);
+        server.start();
+        return new AdminServer(server, executor);
+    }
+
+    /** @return the bound address (the real port when 0 was asked for). */
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    /** Stop answering at once and end the admin threads; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    /** Answer GET and HEAD with the handler, other methods with 405; exactly the path, else 404. */
+    private static HttpHandler get(final HttpHandler handler) {
+        return exchange -> {
+            final String method = exchange.getRequestMethod();
+            if (!exchange.getRequestURI().getPath().equals(exchange.getHttpContext().getPath())) {
+                send(exchange, 404, "text/plain; charset=utf-8", "not found\n".getBytes(StandardCharsets.US_ASCII));
+            } else if (!"GET".equals(method) && !"HEAD".equals(method)) {
+                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+                send(exchange, 405, "text/plain; charset=utf-8",
+                    "method not allowed\n".getBytes(StandardCharsets.US_ASCII));
+            } else {
+                handler.handle(exchange);
+            }
+        };
+    }
+
+    private static void send(final HttpExchange exchange, final int status, final String contentType,
+        final byte[] body) throws IOException {
+        try (exchange) {
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            if ("HEAD".equals(exchange.getRequestMethod())) {
+                exchange.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+                exchange.sendResponseHeaders(status, -1);
+                return;
+            }
+            exchange.sendResponseHeaders(status, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+}
