@@ -15,7 +15,7 @@ package dev.weir.config;
  *   slot           = 2 KiB + parse.max-headers x 48 B   the request head's field tables grow with the limit
  *   slot table     = connections x slot                                             in the heap
  *   heap needed    = 32 MiB baseline + rings + slot table
- *   thread stacks  = (1 + parse + upstream + write threads + 2 admin threads when admin.listen is set
+ *   thread stacks  = (1 + parse + upstream + write threads + 3 admin threads when admin.listen is set
  *                     + 16 JVM threads) x jvm.thread-stack
  *   per socket     = 2 x socket.receive-buffer + 2 x socket.send-buffer + 4 KiB
  *   origin sockets = upstream.max-connections, or connections when it is 0 (one per slot)
@@ -55,8 +55,11 @@ public final class StageSizes {
      * library threads (Chronicle's cleaner, JMX) and compiler threads that a small machine may add.
      */
     public static final int JVM_THREAD_ALLOWANCE = 16;
-    /** Threads of the admin listener when it is on: the JDK HTTP server's dispatcher and its one handler. */
-    public static final int ADMIN_THREADS = 2;
+    /**
+     * Threads of the admin listener when it is on: the JDK HTTP server's dispatcher, its idle-connection timer
+     * and the one handler thread, {@code weir-admin}.
+     */
+    public static final int ADMIN_THREADS = 3;
     /**
      * Kernel memory per socket besides its buffers: the TCP socket itself (about 2.3 KiB of slab), its inode,
      * file and dentry, and an epoll entry; rounded up to a page.

@@ -483,6 +483,36 @@ public final class ScriptedOrigin implements AutoCloseable {
         }
 
         /**
+         * Reads the whole request, waits until {@code release} opens, then answers 200 with {@code length} bytes
+         * of the pattern and keeps the connection: an exchange held in flight for as long as the test wants.
+         *
+         * @param release opened by the test when the answer may go.
+         * @param length  body bytes.
+         * @return the reply.
+         */
+        public static Reply okWhen(final CountDownLatch release, final long length) {
+            return new Reply() {
+                @Override
+                boolean perform(final ScriptedOrigin origin, final Socket socket, final InputStream in,
+                    final OutputStream out, final Request request) throws IOException {
+                    if (!origin.readBody(in, request, Long.MAX_VALUE)) {
+                        return false;
+                    }
+                    try {
+                        release.await();
+                    } catch (final InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                    writePattern(out, length);
+                    return true;
+                }
+            };
+        }
+
+        /**
          * Reads the whole request, then writes {@code response} exactly as given (head and body, however
          * malformed), then keeps the connection or closes it.
          *

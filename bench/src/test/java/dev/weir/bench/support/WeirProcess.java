@@ -31,6 +31,7 @@ public final class WeirProcess implements AutoCloseable {
     public static final String READY_PREFIX = "weir ready: listening on ";
 
     private static final Pattern READY_PORT = Pattern.compile("^weir ready: listening on [^,]*:(\\d+),");
+    private static final Pattern ADMIN_PORT = Pattern.compile("^weir admin: listening on \\S*:(\\d+) ");
 
     private final Process process;
     private final List<String> lines = new ArrayList<>();
@@ -38,6 +39,7 @@ public final class WeirProcess implements AutoCloseable {
     private final long startNanos;
     private volatile long readyNanos;
     private volatile int port = -1;
+    private volatile int adminPort = -1;
 
     private WeirProcess(final Process process, final long startNanos) {
         this.process = process;
@@ -120,6 +122,10 @@ public final class WeirProcess implements AutoCloseable {
                 synchronized (lines) {
                     lines.add(line);
                 }
+                final Matcher admin = ADMIN_PORT.matcher(line);
+                if (adminPort < 0 && admin.find()) {
+                    adminPort = Integer.parseInt(admin.group(1));
+                }
                 final Matcher ready = READY_PORT.matcher(line);
                 if (port < 0 && ready.find()) {
                     readyNanos = System.nanoTime();
@@ -137,6 +143,25 @@ public final class WeirProcess implements AutoCloseable {
     /** @return the proxy's port, from its ready line. */
     public int port() {
         return port;
+    }
+
+    /** @return the admin listener's port, from its line before "ready"; -1 when it is off. */
+    public int adminPort() {
+        return adminPort;
+    }
+
+    /** Send SIGTERM and return at once (the proxy drains; a second call cuts the drain short). */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /**
+     * @param deadline longest wait.
+     * @return the exit code, or -1 when the process still runs after the deadline.
+     * @throws InterruptedException when interrupted.
+     */
+    public int awaitExit(final Duration deadline) throws InterruptedException {
+        return process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
     }
 
     /** @return the proxy JVM's pid. */
