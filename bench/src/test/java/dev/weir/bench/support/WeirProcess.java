@@ -150,9 +150,12 @@ public final class WeirProcess implements AutoCloseable {
         return adminPort;
     }
 
-    /** Send SIGTERM and return at once (the proxy drains; a second call cuts the drain short). */
+    /**
+     * Send SIGTERM and return at once (the proxy drains; a second call cuts the drain short). Sent through the
+     * process handle: {@code Process.destroy()} would also close the pipes, and the drain's lines would be lost.
+     */
     public void terminate() {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
     /**
