@@ -42,8 +42,10 @@ class EpsilonIT {
     @Test
     void shouldServeKeepAliveRequestsUnderEpsilonWithoutGrowingTheHeap() throws Exception {
         try (DemoOrigin origin = DemoOrigin.start("127.0.0.1", 0, 1);
+            // The metrics observers always count; the admin listener is on too (not scraped: a scrape allocates,
+            // on its own thread, by design).
             WeirProcess weir = WeirProcess.startWithJavaOpts(Duration.ofSeconds(60), EPSILON, "--listen", "127.0.0.1:0",
-                "--upstream", "127.0.0.1:" + origin.port())) {
+                "--upstream", "127.0.0.1:" + origin.port(), "--set", "admin.listen=127.0.0.1:0")) {
             assertEquals(WARM_UP_REQUESTS, load(weir, WARM_UP_REQUESTS).requests());
             final long before = heapUsedBytes(weir.pid());
             final LoadResult measured = load(weir, MEASURED_REQUESTS);
