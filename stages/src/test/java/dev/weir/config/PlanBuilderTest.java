@@ -69,6 +69,16 @@ class PlanBuilderTest {
     }
 
     @Test
+    void shouldCountTheAdminListenersThreadsOnlyWhenItIsOn() {
+        final WeirConfig off = WeirConfig.builder().build();
+        final WeirConfig on = WeirConfig.builder().adminListen("127.0.0.1", 9901).build();
+        assertEquals(StageSizes.threadStacksBytes(off) + StageSizes.ADMIN_THREADS * off.threadStackBytes(),
+            StageSizes.threadStacksBytes(on));
+        assertEquals(PlanBuilder.build(off).totalBytes() + StageSizes.ADMIN_THREADS * off.threadStackBytes(),
+            PlanBuilder.build(on).totalBytes());
+    }
+
+    @Test
     void shouldKeepDefaultPlanLaptopSized() {
         final MemoryPlan plan = PlanBuilder.build(WeirConfig.builder().build());
         // A few hundred MiB at most: the default must start on a laptop. Most of it is the kernel's share of
