@@ -163,6 +163,9 @@ public final class ConfigLoader {
                 if (!(raw instanceof String)) {
                     throw wrongType(key, raw);
                 }
+                if (((String) raw).indexOf(':') < 0) {
+                    throw new ConfigException(name, "must be " + expected(key) + " (got '" + raw + "')");
+                }
                 return HostPort.parse(name, (String) raw);
             case INTEGER:
                 return integer(key, raw, fromText);

@@ -751,6 +751,10 @@ public final class WeirConfig {
                     + Sizes.format(unchecked.maxRequestLineBytes()) + ")");
             }
             checkUpstreamMaxConnections();
+            if (adminHost != null && adminPort != 0 && adminPort == listenPort && adminHost.equals(listenHost)) {
+                throw new ConfigException("admin.listen", "must differ from accept.listen (both "
+                    + HostPort.format(adminHost, adminPort) + ")");
+            }
             final WeirConfig config = new WeirConfig(this, resolvedRingSize);
             final long heapNeeded = StageSizes.heapRequiredBytes(config);
             if (heapBytes < heapNeeded) {

@@ -245,8 +245,11 @@ class ConfigLoaderTest {
         assertEquals("admin.listen", rejected("admin.listen: 9901\n").key());
         assertEquals("admin.listen", rejected("admin.listen: localhost\n").key());
         assertEquals("admin.listen", rejected("admin.listen: 127.0.0.1:70000\n").key());
-        assertEquals("admin.listen", assertThrows(ConfigException.class,
-            () -> ConfigLoader.load(null, Map.of("admin.listen", "off"))).key());
+        final ConfigException off = assertThrows(ConfigException.class,
+            () -> ConfigLoader.load(null, Map.of("admin.listen", "off")));
+        assertEquals("admin.listen", off.key());
+        assertEquals("admin.listen: must be HOST:PORT, e.g. 127.0.0.1:9901, or none (got 'off')", off.getMessage());
+        assertEquals("admin.listen", rejected("accept.listen: 127.0.0.1:8080\nadmin.listen: 127.0.0.1:8080\n").key());
     }
 
     @Test
