@@ -249,11 +249,15 @@ public final class Weir {
             stopped.countDown();
             wake.countDown();
         }, "weir-shutdown"));
-        DrainSignals.install(wake::countDown, signal -> {
+        final boolean drains = DrainSignals.install(wake::countDown, signal -> {
             out.println("weir: second signal, exiting now with " + pipeline.slotsInUse() + " connections open");
             out.flush();
             Runtime.getRuntime().halt(128 + signal);
         });
+        if (!drains) {
+            err.println("weir: this JVM has no sun.misc.Signal: SIGTERM and SIGINT stop Weir without a drain");
+            err.flush();
+        }
         final InetSocketAddress bound = pipeline.listenAddress();
         if (adminServer != null) {
             final InetSocketAddress at = adminServer.address();
