@@ -2,6 +2,7 @@ package dev.weir.admin;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.List;
 
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
@@ -35,7 +36,6 @@ import dev.weir.upstream.UpstreamPool;
 public final class MetricsCollector {
 
     private static final String[] STATUS_CLASS_NAMES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
-    private static final String POOL_OWNER = "weir-accept";
 
     private final Pipeline pipeline;
     private final MemoryPlan plan;
@@ -92,12 +92,16 @@ public final class MetricsCollector {
         final GaugeSnapshot.Builder high = gauge("weir_pool_high_water_mark", "Most units taken at once since start.");
         final CounterSnapshot.Builder failed = counter("weir_pool_failed_acquisitions",
             "Takes that found the pool empty (a 503 for blocks and slots; a queued request for origin connections).");
-        pool(capacity, inUse, high, failed, "parse_blocks", POOL_OWNER, pipeline.parseBlocks().counters());
-        pool(capacity, inUse, high, failed, "upstream_blocks", POOL_OWNER, pipeline.upstreamBlocks().counters());
-        pool(capacity, inUse, high, failed, "slots", POOL_OWNER, pipeline.slots().counters());
+        // The accept thread owns the block pools and the slot table.
+        final String owner = threadsOf("accept").get(0);
+        pool(capacity, inUse, high, failed, "parse_blocks", owner, pipeline.parseBlocks().counters());
+        pool(capacity, inUse, high, failed, "upstream_blocks", owner, pipeline.upstreamBlocks().counters());
+        pool(capacity, inUse, high, failed, "slots", owner, pipeline.slots().counters());
         final List<UpstreamPool> origins = pipeline.upstreamPools();
+        final List<String> upstreamThreads = threadsOf("upstream");
         for (int i = 0; i < origins.size(); i++) {
-            pool(capacity, inUse, high, failed, "origin_connections", "weir-upstream-" + i, origins.get(i).counters());
+            pool(capacity, inUse, high, failed, "origin_connections", upstreamThreads.get(i),
+                origins.get(i).counters());
         }
         all.metricSnapshot(capacity.build()).metricSnapshot(inUse.build()).metricSnapshot(high.build())
             .metricSnapshot(failed.build());
@@ -224,6 +228,16 @@ public final class MetricsCollector {
             all.metricSnapshot(single(counter("weir_stage_allocated_bytes",
                 "Heap bytes the stage threads allocated since start: 0 per request is the promise."), allocated));
         }
+    }
+
+    private List<String> threadsOf(final String stage) {
+        final List<String> threads = new ArrayList<>();
+        for (final StageView view : pipeline.stageViews()) {
+            if (view.stage().equals(stage)) {
+                threads.add(view.thread());
+            }
+        }
+        return threads;
     }
 
     private static GaugeSnapshot.Builder gauge(final String name, final String help) {
