@@ -155,12 +155,23 @@ class MetricsIT {
         assertTrue(metrics.value("weir_gc_collections_total") >= 0);
         assertTrue(metrics.value("weir_stage_allocated_bytes_total") >= 0);
 
+        assertEndpoints(python, admin, plan);
+    }
+
+    /** {@code /health}, {@code /plan} (parsed by Python's json), HEAD, and 404 and 405 off the three paths. */
+    private static void assertEndpoints(final String python, final AdminServer admin, final MemoryPlan plan)
+        throws IOException, InterruptedException {
         assertEquals("ready\n", get(admin, "/health", 200));
         final String planJson = get(admin, "/plan", 200);
         assertTrue(planJson.startsWith("{\"total_bytes\":" + plan.totalBytes() + ",\"committed_bytes\":"
             + plan.committedBytes() + ",\"rows\":["), planJson);
         assertJson(python, planJson, plan);
+        final HttpResponse<String> head = send(admin, HttpRequest.newBuilder(uri(admin, "/health"))
+            .method("HEAD", HttpRequest.BodyPublishers.noBody()));
+        assertEquals(200, head.statusCode());
+        assertEquals("", head.body());
         get(admin, "/nothing", 404);
+        get(admin, "/metrics/more", 404);
         assertEquals(405, send(admin, HttpRequest.newBuilder(uri(admin, "/metrics"))
             .POST(HttpRequest.BodyPublishers.ofString("x"))).statusCode());
     }
