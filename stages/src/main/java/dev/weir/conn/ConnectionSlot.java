@@ -69,6 +69,12 @@ public final class ConnectionSlot {
     public UpstreamConnection origin;
     /** Upstream stage only: the exchange failed or was answered; a half arriving now just ends. */
     public boolean exchangeFailed;
+    /**
+     * Upstream stage only: the index of the upstream server the exchange's origin connection goes to (the last
+     * one, after a retry), or -1 when none was attached; {@code Pipeline.serverAddress(int)} names it. Reset by
+     * {@link #beginExchange()}; read by others only after the exchange ended.
+     */
+    public int server = -1;
 
     /** Halves of the current exchange not yet ended; see {@link #endHalf()}. */
     @SuppressWarnings("unused")
@@ -102,6 +108,7 @@ public final class ConnectionSlot {
         request.beginExchange();
         response.beginExchange();
         exchangeFailed = false;
+        server = -1;
         OPEN_HALVES.setRelease(this, 2);
     }
 
@@ -128,6 +135,7 @@ public final class ConnectionSlot {
         clientAddressLength = 0;
         origin = null;
         exchangeFailed = false;
+        server = -1;
         request.clear();
         response.clear();
         OPEN_HALVES.setRelease(this, 0);
