@@ -27,6 +27,7 @@ import dev.weir.http.RequestPolicy;
 import dev.weir.ring.SlotPool;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
+import dev.weir.upstream.HealthChecker;
 import dev.weir.upstream.UpstreamConnection;
 import dev.weir.upstream.UpstreamPool;
 import dev.weir.upstream.UpstreamServer;
@@ -148,6 +149,11 @@ public final class Pipeline implements AutoCloseable {
                 upstreamRings[i], wiring, pool, upstreams, parseArena.store(), upstreamArena.store(),
                 c.upstreamBufferBytes(), c.socketReceiveBufferBytes(), c.socketSendBufferBytes(),
                 upstreamArena.view(offset, STAGE_SCRATCH_BYTES), timeouts);
+            if (i == 0 && c.healthCheckedServerCount() > 0) {
+                // One thread checks for all: health is shared, and each server needs only one check socket.
+                stage.healthChecker(new HealthChecker(c, upstreams, upstreamSelectors[i], c.socketReceiveBufferBytes(),
+                    c.socketSendBufferBytes(), System.nanoTime()));
+            }
             upstreamStages.add(stage);
             add(stage);
         }
@@ -251,6 +257,12 @@ public final class Pipeline implements AutoCloseable {
      */
     public String serverAddress(final int serverIndex) {
         return serverIndex < 0 ? "-" : upstreams.servers()[serverIndex].address();
+    }
+
+    /** @return active health checks completed since start (read without synchronisation; for tests). */
+    public long healthChecks() {
+        final HealthChecker checker = upstreamStages.isEmpty() ? null : upstreamStages.get(0).healthChecker();
+        return checker == null ? 0 : checker.checks();
     }
 
     /** @return origin connections serving a request now, over every upstream thread. */

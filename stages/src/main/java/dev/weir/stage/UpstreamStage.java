@@ -21,6 +21,7 @@ import dev.weir.http.ResponseHeadRewriter;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
 import dev.weir.upstream.Balancer;
+import dev.weir.upstream.HealthChecker;
 import dev.weir.upstream.UpstreamConnection;
 import dev.weir.upstream.UpstreamGroup;
 import dev.weir.upstream.UpstreamPool;
@@ -60,6 +61,7 @@ final class UpstreamStage extends SelectorStage {
     private final Upstreams upstreams;
     private final UpstreamServer[] servers;
     private final Balancer[] balancers;
+    private HealthChecker healthChecker;
     private final BytesStore<?, ?> parseStore;
     private final BytesStore<?, ?> upstreamStore;
     private final int responseBlockLength;
@@ -113,6 +115,20 @@ final class UpstreamStage extends SelectorStage {
         this.headSent = new boolean[slots];
         this.groupOf = new int[slots];
         this.excludedServer = new int[slots];
+    }
+
+    /**
+     * Run the active health checks on this stage's loop; called before the stage thread starts.
+     *
+     * @param checker the checker, built over this stage's selector.
+     */
+    void healthChecker(final HealthChecker checker) {
+        this.healthChecker = checker;
+    }
+
+    /** @return the active health checker this stage runs, or {@code null}. */
+    HealthChecker healthChecker() {
+        return healthChecker;
     }
 
     /** @return the pool of origin connections this stage owns. */
@@ -184,7 +200,17 @@ final class UpstreamStage extends SelectorStage {
 
     @Override
     int onReady(final SelectionKey key) throws IOException {
-        final UpstreamConnection connection = (UpstreamConnection) key.attachment();
+        final Object attachment = key.attachment();
+        if (attachment instanceof HealthChecker.Probe) {
+            final HealthChecker.Probe probe = (HealthChecker.Probe) attachment;
+            if (key.channel() != probe.channel()) {
+                key.cancel();
+            } else {
+                healthChecker.onReady(probe, nowNs);
+            }
+            return -1;
+        }
+        final UpstreamConnection connection = (UpstreamConnection) attachment;
         if (key.channel() != connection.channel) {
             key.cancel();
             return -1;
@@ -239,7 +265,7 @@ final class UpstreamStage extends SelectorStage {
     @Override
     int doOtherWork() {
         // Serving the queue is a loop here, never a recursion from a release: its depth cannot grow with it.
-        int served = 0;
+        int served = healthChecker == null ? 0 : healthChecker.poll(nowNs);
         while (pool.canServeWaiting()) {
             final int index = pool.peekWaiting();
             pool.dequeue(index);
@@ -985,6 +1011,9 @@ final class UpstreamStage extends SelectorStage {
 
     @Override
     public void onClose() {
+        if (healthChecker != null) {
+            healthChecker.close();
+        }
         for (int i = 0; i < pool.size(); i++) {
             pool.connection(i).close();
         }
