@@ -64,17 +64,13 @@ public final class ConnectionSlot {
     public final RequestHalf request;
     /** The response half. */
     public final ResponseHalf response = new ResponseHalf();
+    /** What the metrics and the access log learn of the current exchange. */
+    public final ExchangeFacts facts = new ExchangeFacts();
 
     /** Upstream stage only: the origin connection serving the exchange, or {@code null}. */
     public UpstreamConnection origin;
     /** Upstream stage only: the exchange failed or was answered; a half arriving now just ends. */
     public boolean exchangeFailed;
-    /**
-     * Upstream stage only: the index of the upstream server the exchange's origin connection goes to (the last
-     * one, after a retry), or -1 when none was attached; {@code Pipeline.serverAddress(int)} names it. Reset by
-     * {@link #beginExchange()}; read by others only after the exchange ended.
-     */
-    public int server = -1;
 
     /** Halves of the current exchange not yet ended; see {@link #endHalf()}. */
     @SuppressWarnings("unused")
@@ -107,8 +103,8 @@ public final class ConnectionSlot {
     public void beginExchange() {
         request.beginExchange();
         response.beginExchange();
+        facts.begin();
         exchangeFailed = false;
-        server = -1;
         OPEN_HALVES.setRelease(this, 2);
     }
 
@@ -135,9 +131,9 @@ public final class ConnectionSlot {
         clientAddressLength = 0;
         origin = null;
         exchangeFailed = false;
-        server = -1;
         request.clear();
         response.clear();
+        facts.begin();
         OPEN_HALVES.setRelease(this, 0);
     }
 }

@@ -21,6 +21,7 @@ import dev.weir.config.StageSizes;
 import dev.weir.config.WeirConfig;
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
+import dev.weir.conn.ExchangeObserver;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.http.CannedResponses;
 import dev.weir.http.RequestPolicy;
@@ -72,11 +73,23 @@ public final class Pipeline implements AutoCloseable {
      * @throws UncheckedIOException when the listening socket cannot be bound.
      */
     public static Pipeline start(final WeirConfig config) {
+        return start(config, ExchangeObserver.PerThread.NONE);
+    }
+
+    /**
+     * As {@link #start(WeirConfig)}, telling extra observers of every exchange that ends (for tests and tools).
+     *
+     * @param config    the validated configuration.
+     * @param observers makes one observer per parse, upstream and write stage thread; called before any starts.
+     * @return the running pipeline.
+     * @throws ConfigException when an upstream server's host cannot be resolved.
+     */
+    public static Pipeline start(final WeirConfig config, final ExchangeObserver.PerThread observers) {
         final Upstreams upstreams = Upstreams.of(config, config.upstreamThreads());
         final Pipeline pipeline = new Pipeline(config);
         pipeline.upstreams = upstreams;
         try {
-            pipeline.build();
+            pipeline.build(observers);
         } catch (final IOException ex) {
             pipeline.close();
             throw new UncheckedIOException("cannot start: " + ex.getMessage(), ex);
@@ -90,7 +103,7 @@ public final class Pipeline implements AutoCloseable {
         return pipeline;
     }
 
-    private void build() throws IOException {
+    private void build(final ExchangeObserver.PerThread observers) throws IOException {
         final WeirConfig c = config;
         // The memory plan states these very sizes: StageSizes is the one place they are computed.
         final Arena acceptArena = commit("accept", StageSizes.acceptArenaBytes(c));
@@ -160,6 +173,16 @@ public final class Pipeline implements AutoCloseable {
         for (int i = 0; i < c.writeThreads(); i++) {
             add(new WriteStage(i, writeSelectors[i], writeWakes[i], writeRings[i], wiring,
                 CannedResponses.viewsFor(writeArena), timeouts));
+        }
+        observe(wiring, ConnectionState.OWNER_PARSE, c.parseThreads(), observers);
+        observe(wiring, ConnectionState.OWNER_UPSTREAM, c.upstreamThreads(), observers);
+        observe(wiring, ConnectionState.OWNER_WRITE, c.writeThreads(), observers);
+    }
+
+    private static void observe(final Wiring wiring, final int owner, final int threads,
+        final ExchangeObserver.PerThread observers) {
+        for (int thread = 0; thread < threads; thread++) {
+            wiring.observe(owner, thread, observers.create(owner, thread));
         }
     }
 
@@ -242,7 +265,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
-     * Every configured upstream server, by index (the index a slot's {@code server} field holds), for metrics:
+     * Every configured upstream server, by index (the index {@code ExchangeFacts.server} holds), for metrics:
      * each reads its health and counters with acquire loads and allocates nothing.
      *
      * @return the servers, an unmodifiable list built at startup.
@@ -252,7 +275,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
-     * @param serverIndex a server index, e.g. a slot's {@code server} field.
+     * @param serverIndex a server index, e.g. {@code ExchangeFacts.server}.
      * @return its address as configured, {@code host:port}, or {@code "-"} for -1 (no server was attached).
      */
     public String serverAddress(final int serverIndex) {

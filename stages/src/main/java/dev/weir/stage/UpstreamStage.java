@@ -362,7 +362,7 @@ final class UpstreamStage extends SelectorStage {
 
     private void attach(final ConnectionSlot slot, final UpstreamConnection connection) {
         slot.origin = connection;
-        slot.server = connection.server;
+        slot.facts.server = connection.server;
         connection.slot = slot.index;
         if (connection.state == UpstreamConnection.IDLE) {
             connection.attach();
@@ -593,10 +593,14 @@ final class UpstreamStage extends SelectorStage {
             headEnd = headStart + response.head.headLength();
             servers[slot.origin.server].onSuccess();
             if (response.head.status() == 101) {
+                slot.facts.status = 101;
+                slot.facts.responseHeadNanos = System.nanoTime();
                 openTunnel(slot, headEnd);
                 return;
             }
             if (response.head.status() >= 200) {
+                slot.facts.status = response.head.status();
+                slot.facts.responseHeadNanos = System.nanoTime();
                 break;
             }
             // An interim (1xx) head: relayed to an HTTP/1.1 client, dropped for an HTTP/1.0 one (RFC 9110 15.2).

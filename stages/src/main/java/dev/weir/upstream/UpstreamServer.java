@@ -69,7 +69,7 @@ public final class UpstreamServer {
     private boolean checkDown;
 
     /**
-     * @param index         the server's index over all groups (the slot's {@code server} field).
+     * @param index         the server's index over all groups ({@code ExchangeFacts.server}).
      * @param group         its group's name.
      * @param address       {@code host:port} as configured.
      * @param socketAddress where to connect.
@@ -87,7 +87,7 @@ public final class UpstreamServer {
         this.cells = new long[(threads + 2) * STRIDE];
     }
 
-    /** @return the server's index over all groups, as in {@code ConnectionSlot.server}. */
+    /** @return the server's index over all groups, as in {@code ExchangeFacts.server}. */
     public int index() {
         return index;
     }

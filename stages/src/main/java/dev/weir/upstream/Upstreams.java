@@ -13,7 +13,7 @@ import dev.weir.config.WeirConfig;
 /**
  * Every upstream group and server of the configuration, and the compiled route table: built once at startup
  * and shared by the upstream threads. Servers are numbered over all groups, in configuration order; that number
- * is {@code ConnectionSlot.server} and {@code UpstreamConnection.server}.
+ * is {@code ExchangeFacts.server} and {@code UpstreamConnection.server}.
  * <p>
  * <b>Note:</b> immutable after construction and thread-safe; the servers' health and counters are shared.
  */
