@@ -823,10 +823,10 @@ final class UpstreamStage extends SelectorStage {
     /**
      * The origin failed (502) or timed out (504). A reused connection that fails before any response byte
      * was most likely closed by the origin while idle: an idempotent request still whole in the parse block is
-     * sent once more on a fresh connection. Any other failure counts against the server (toward its ejection);
-     * an idempotent request that could not connect at all is sent once more to another available server of its
-     * group when the group allows. Otherwise: a canned answer when nothing reached the client yet, else a reset,
-     * so a truncated response is never passed off as complete.
+     * sent once more on a fresh connection, and the server is not blamed. Any other failure counts against the
+     * server (toward its ejection); an idempotent request that could not connect at all is sent once more to
+     * another available server of its group when the group allows. Otherwise: a canned answer when nothing
+     * reached the client yet, else a reset, so a truncated response is never passed off as complete.
      */
     private void originFailed(final ConnectionSlot slot, final int status) {
         counters.increment(StageCounters.ERRORS);
@@ -836,11 +836,14 @@ final class UpstreamStage extends SelectorStage {
         final int index = slot.index;
         final boolean whole = request.replayable && isIdempotent(request.head.method()) && holdsRequest[index]
             && holdsResponse[index] && !response.started;
-        final boolean retry = whole && status == 502 && failed != null && failed.requestsOnSocket > 1
-            && !request.retried && response.filled <= ResponseHeadRewriter.HEAD_ROOM && !response.headParsed;
+        // A reused connection failing before any response byte was most likely closed by the origin while idle:
+        // not the server's fault, so not counted toward its ejection, and an idempotent request is sent again.
+        final boolean closedIdle = status == 502 && failed != null && failed.requestsOnSocket > 1 && !response.started
+            && response.filled <= ResponseHeadRewriter.HEAD_ROOM && !response.headParsed;
+        final boolean retry = whole && closedIdle && !request.retried;
         final int server = failed == null ? -1 : failed.server;
         boolean elsewhere = false;
-        if (server >= 0 && !retry) {
+        if (server >= 0 && !closedIdle) {
             final UpstreamGroup group = upstreams.group(groupOf[index]);
             group.onFailure(servers[server], thread, nowNs);
             // Nothing was sent: the connect itself failed (refused at once, refused later, or timed out).
