@@ -193,7 +193,7 @@ public final class HealthChecker {
         probe.server.onCheck(up);
         probe.state = Probe.IDLE;
         probe.eventNs = nowNs + probe.intervalNs;
-        probe.checks++;
+        probe.checks = probe.checks + 1;
         nextEventNs = Math.min(nextEventNs, probe.eventNs);
     }
 
@@ -232,7 +232,8 @@ public final class HealthChecker {
         int state = IDLE;
         /** When the next check is due (idle), or when the running one times out. */
         long eventNs;
-        long checks;
+        /** Checks completed: written by the owner only, read by tests from other threads. */
+        volatile long checks;
         SocketChannel channel;
         SelectionKey key;
 

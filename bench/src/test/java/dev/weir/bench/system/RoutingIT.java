@@ -101,6 +101,45 @@ class RoutingIT {
     }
 
     @Test
+    void shouldCountEveryServersRequestsOverSeveralUpstreamThreads() throws Exception {
+        final ScriptedOrigin a1 = named("a1");
+        final ScriptedOrigin a2 = named("a2");
+        final Pipeline pipeline = weir.start(builder -> ConfigLoader.readYaml("upstreams:\n  api: {servers: [127.0.0.1:"
+            + a1.port() + ", 127.0.0.1:" + a2.port() + "]}\n", "RoutingIT", builder.upstreamThreads(3)));
+        final int clients = 6;
+        final int requests = 50;
+        final Thread[] threads = new Thread[clients];
+        final java.util.concurrent.ConcurrentLinkedQueue<Throwable> failures =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+        for (int c = 0; c < clients; c++) {
+            threads[c] = new Thread(() -> {
+                try (RawHttp http = new RawHttp(pipeline.listenAddress().getPort())) {
+                    for (int i = 0; i < requests; i++) {
+                        get(http, "any", "/");
+                    }
+                } catch (final Throwable t) {
+                    failures.add(t);
+                }
+            });
+            threads[c].start();
+        }
+        for (final Thread thread : threads) {
+            thread.join();
+        }
+        assertEquals(List.of(), List.copyOf(failures));
+        final List<UpstreamServer> servers = pipeline.upstreamServers();
+        // Each upstream thread balances its own clients: one client per thread alternates, so each server gets half.
+        assertEquals(clients * requests / 2, servers.get(0).requests());
+        assertEquals(clients * requests / 2, servers.get(1).requests());
+        assertEquals(clients * requests / 2, a1.requests());
+        WeirExtension.awaitIdle(pipeline);
+        assertEquals(0, servers.get(0).busyConnections() + servers.get(1).busyConnections());
+        assertEquals(pipeline.upstreamConnectionsOpen(), servers.get(0).openConnections()
+            + servers.get(1).openConnections());
+        assertEquals(servers.get(0).openConnections(), servers.get(0).idleConnections(), "every open one is idle");
+    }
+
+    @Test
     void shouldHonourWeights() throws Exception {
         final ScriptedOrigin heavy = named("heavy");
         final ScriptedOrigin light = named("light");
