@@ -94,6 +94,12 @@ public final class ConfigKeys {
     public static final long DEFAULT_UPSTREAM_HEALTH_INTERVAL_MS = 5_000;
     /** Longest an active health check may take: connect, request and status line. */
     public static final long DEFAULT_UPSTREAM_HEALTH_TIMEOUT_MS = 2_000;
+    /** One failed active check marks a server down (HAProxy's {@code fall} is 3; one reacts at once). */
+    public static final int DEFAULT_UPSTREAM_HEALTH_FALL = 1;
+    /** One passed active check marks a down server up again (HAProxy's {@code rise} is 2). */
+    public static final int DEFAULT_UPSTREAM_HEALTH_RISE = 1;
+    /** Most checks in a row {@code health.fall} and {@code health.rise} may ask for. */
+    public static final int MAX_UPSTREAM_HEALTH_COUNT = 100;
     /** Balance of a group that does not say: smooth weighted round-robin. */
     public static final String DEFAULT_UPSTREAM_BALANCE = "round-robin";
     /** Largest server weight: nginx does not bound it; 1000 keeps the smooth round-robin sums small. */
@@ -480,6 +486,12 @@ public final class ConfigKeys {
             "Longest an active health check may take (connect, request, status line); the group's health.timeout"
                 + " overrides it.",
             (b, v) -> b.upstreamHealthTimeoutMs(v), WeirConfig::upstreamHealthTimeoutMs));
+        k.add(integer("upstream.health.fall", "checks", DEFAULT_UPSTREAM_HEALTH_FALL, 1, MAX_UPSTREAM_HEALTH_COUNT,
+            "Failed active checks in a row that mark a server down; the group's health.fall overrides it.",
+            (b, v) -> b.upstreamHealthFall(v), WeirConfig::upstreamHealthFall).key());
+        k.add(integer("upstream.health.rise", "checks", DEFAULT_UPSTREAM_HEALTH_RISE, 1, MAX_UPSTREAM_HEALTH_COUNT,
+            "Passed active checks in a row that mark a down server up again; the group's health.rise overrides it.",
+            (b, v) -> b.upstreamHealthRise(v), WeirConfig::upstreamHealthRise).key());
         k.add(integer("write.threads", "threads", DEFAULT_WRITE_THREADS, 1, MAX_STAGE_THREADS,
             "Write stage threads.",
             (b, v) -> b.writeThreads(v), WeirConfig::writeThreads).key());

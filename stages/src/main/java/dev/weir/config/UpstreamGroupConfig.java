@@ -21,6 +21,8 @@ import java.util.List;
  *         path: /healthz
  *         interval: 5s             # defaults: upstream.health.interval, upstream.health.timeout
  *         timeout: 2s
+ *         fall: 1                  # failed checks in a row that mark it down (upstream.health.fall)
+ *         rise: 1                  # passed checks in a row that mark it up again (upstream.health.rise)
  * </pre>
  * Values a group does not set are {@link #NOT_SET} until {@link WeirConfig.Builder#build()} resolves them from
  * the flat keys.
@@ -46,6 +48,8 @@ public final class UpstreamGroupConfig {
     private final String healthPath;
     private final long healthIntervalMs;
     private final long healthTimeoutMs;
+    private final long healthFall;
+    private final long healthRise;
 
     /**
      * @param name             group name.
@@ -59,10 +63,13 @@ public final class UpstreamGroupConfig {
      * @param healthPath       the active check's path, or {@code null} for no active check.
      * @param healthIntervalMs time between checks of one server, or {@link #NOT_SET}.
      * @param healthTimeoutMs  longest a check may take, or {@link #NOT_SET}.
+     * @param healthFall       failed checks in a row that mark a server down, or {@link #NOT_SET}.
+     * @param healthRise       passed checks in a row that mark a down server up, or {@link #NOT_SET}.
      */
     public UpstreamGroupConfig(final String name, final List<Server> servers, final int balance,
         final boolean isDefault, final long maxFails, final long failTimeoutMs, final int retry,
-        final String healthPath, final long healthIntervalMs, final long healthTimeoutMs) {
+        final String healthPath, final long healthIntervalMs, final long healthTimeoutMs, final long healthFall,
+        final long healthRise) {
         this.name = name;
         this.servers = List.copyOf(servers);
         this.balance = balance;
@@ -73,6 +80,8 @@ public final class UpstreamGroupConfig {
         this.healthPath = healthPath;
         this.healthIntervalMs = healthIntervalMs;
         this.healthTimeoutMs = healthTimeoutMs;
+        this.healthFall = healthFall;
+        this.healthRise = healthRise;
     }
 
     /**
@@ -84,7 +93,7 @@ public final class UpstreamGroupConfig {
      */
     public static UpstreamGroupConfig shorthand(final String host, final int port) {
         return new UpstreamGroupConfig("default", List.of(new Server(host, port, 1, "upstream.address")),
-            ROUND_ROBIN, true, NOT_SET, NOT_SET, -1, null, NOT_SET, NOT_SET);
+            ROUND_ROBIN, true, NOT_SET, NOT_SET, -1, null, NOT_SET, NOT_SET, NOT_SET, NOT_SET);
     }
 
     /**
@@ -97,7 +106,9 @@ public final class UpstreamGroupConfig {
             failTimeoutMs == NOT_SET ? c.upstreamFailTimeoutMs() : failTimeoutMs,
             retry < 0 ? c.upstreamRetry() ? 1 : 0 : retry, healthPath,
             healthIntervalMs == NOT_SET ? c.upstreamHealthIntervalMs() : healthIntervalMs,
-            healthTimeoutMs == NOT_SET ? c.upstreamHealthTimeoutMs() : healthTimeoutMs);
+            healthTimeoutMs == NOT_SET ? c.upstreamHealthTimeoutMs() : healthTimeoutMs,
+            healthFall == NOT_SET ? c.upstreamHealthFall() : healthFall,
+            healthRise == NOT_SET ? c.upstreamHealthRise() : healthRise);
     }
 
     /** @return the group's name, as in {@code upstreams.NAME}. */
@@ -148,6 +159,16 @@ public final class UpstreamGroupConfig {
     /** @return milliseconds an active check may take before it counts as failed. */
     public long healthTimeoutMs() {
         return healthTimeoutMs;
+    }
+
+    /** @return failed active checks in a row that mark a server down. */
+    public int healthFall() {
+        return (int) healthFall;
+    }
+
+    /** @return passed active checks in a row that mark a down server up again. */
+    public int healthRise() {
+        return (int) healthRise;
     }
 
     /**

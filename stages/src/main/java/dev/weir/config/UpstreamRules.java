@@ -78,6 +78,8 @@ final class UpstreamRules {
         checkDuration(key + ".fail-timeout", group.failTimeoutMs());
         checkDuration(key + ".health.interval", group.healthIntervalMs());
         checkDuration(key + ".health.timeout", group.healthTimeoutMs());
+        checkCount(key + ".health.fall", group.healthFall());
+        checkCount(key + ".health.rise", group.healthRise());
         final String path = group.healthPath();
         if (path != null && !isPath(path)) {
             throw new ConfigException(key + ".health.path", "must start with / and hold no space or control"
@@ -119,6 +121,13 @@ final class UpstreamRules {
         if (name.isEmpty() || !name.chars().allMatch(c -> c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
             || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.')) {
             throw new ConfigException(key, "a group name is letters, digits, '-', '_' or '.'");
+        }
+    }
+
+    private static void checkCount(final String key, final long count) {
+        if (count != UpstreamGroupConfig.NOT_SET && (count < 1 || count > ConfigKeys.MAX_UPSTREAM_HEALTH_COUNT)) {
+            throw new ConfigException(key, "must be from 1 to " + ConfigKeys.MAX_UPSTREAM_HEALTH_COUNT + " (got "
+                + count + ")");
         }
     }
 

@@ -17,7 +17,7 @@ final class UpstreamSections {
 
     private static final String GROUP_KEYS = "servers, balance, default, max-fails, fail-timeout, retry, health";
     private static final String SERVER_KEYS = "address, weight";
-    private static final String HEALTH_KEYS = "path, interval, timeout";
+    private static final String HEALTH_KEYS = "path, interval, timeout, fall, rise";
     private static final String ROUTE_KEYS = "host, path, upstream";
 
     private UpstreamSections() {
@@ -94,6 +94,8 @@ final class UpstreamSections {
         String healthPath = null;
         long healthIntervalMs = UpstreamGroupConfig.NOT_SET;
         long healthTimeoutMs = UpstreamGroupConfig.NOT_SET;
+        long healthFall = UpstreamGroupConfig.NOT_SET;
+        long healthRise = UpstreamGroupConfig.NOT_SET;
         for (final Map.Entry<?, ?> e : map.entrySet()) {
             final String field = String.valueOf(e.getKey());
             final String fieldKey = key + "." + field;
@@ -131,6 +133,12 @@ final class UpstreamSections {
                             case "timeout":
                                 healthTimeoutMs = Durations.parseMs(healthKey, text(healthKey, h.getValue()));
                                 break;
+                            case "fall":
+                                healthFall = integer(healthKey, h.getValue());
+                                break;
+                            case "rise":
+                                healthRise = integer(healthKey, h.getValue());
+                                break;
                             default:
                                 throw unknown(healthKey, HEALTH_KEYS);
                         }
@@ -148,7 +156,7 @@ final class UpstreamSections {
             throw new ConfigException(key + ".servers", "must list at least one server, e.g. [127.0.0.1:9000]");
         }
         return new UpstreamGroupConfig(name, servers, balance, isDefault, maxFails, failTimeoutMs, retry,
-            healthPath, healthIntervalMs, healthTimeoutMs);
+            healthPath, healthIntervalMs, healthTimeoutMs, healthFall, healthRise);
     }
 
     private static List<UpstreamGroupConfig.Server> servers(final String key, final Object raw) {

@@ -38,6 +38,8 @@ public final class WeirConfig {
     private final boolean upstreamRetry;
     private final long upstreamHealthIntervalMs;
     private final long upstreamHealthTimeoutMs;
+    private final int upstreamHealthFall;
+    private final int upstreamHealthRise;
     private final List<UpstreamGroupConfig> configuredGroups;
     private final List<UpstreamGroupConfig> upstreamGroups;
     private final List<RouteConfig> routes;
@@ -91,6 +93,8 @@ public final class WeirConfig {
         upstreamRetry = b.upstreamRetry;
         upstreamHealthIntervalMs = b.upstreamHealthIntervalMs;
         upstreamHealthTimeoutMs = b.upstreamHealthTimeoutMs;
+        upstreamHealthFall = b.upstreamHealthFall;
+        upstreamHealthRise = b.upstreamHealthRise;
         configuredGroups = List.copyOf(b.upstreamGroups);
         routes = List.copyOf(b.routes);
         // Every group with each value set; without upstreams: the one group upstream.address describes.
@@ -158,6 +162,8 @@ public final class WeirConfig {
         b.upstreamRetry = upstreamRetry;
         b.upstreamHealthIntervalMs = upstreamHealthIntervalMs;
         b.upstreamHealthTimeoutMs = upstreamHealthTimeoutMs;
+        b.upstreamHealthFall = upstreamHealthFall;
+        b.upstreamHealthRise = upstreamHealthRise;
         b.upstreamGroups = configuredGroups;
         b.routes = routes;
         b.clientHeadTimeoutMs = clientHeadTimeoutMs;
@@ -344,6 +350,16 @@ public final class WeirConfig {
         return upstreamHealthTimeoutMs;
     }
 
+    /** @return failed active checks in a row that mark a server down ({@code upstream.health.fall}). */
+    public int upstreamHealthFall() {
+        return upstreamHealthFall;
+    }
+
+    /** @return passed active checks in a row that mark a server up ({@code upstream.health.rise}). */
+    public int upstreamHealthRise() {
+        return upstreamHealthRise;
+    }
+
     /**
      * @return every upstream group with every value resolved, in configuration order: the {@code upstreams:}
      *     section, or one group named {@code default} with the server of {@code upstream.address}.
@@ -521,6 +537,8 @@ public final class WeirConfig {
         private boolean upstreamRetry = ConfigKeys.DEFAULT_UPSTREAM_RETRY;
         private long upstreamHealthIntervalMs = ConfigKeys.DEFAULT_UPSTREAM_HEALTH_INTERVAL_MS;
         private long upstreamHealthTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_HEALTH_TIMEOUT_MS;
+        private int upstreamHealthFall = ConfigKeys.DEFAULT_UPSTREAM_HEALTH_FALL;
+        private int upstreamHealthRise = ConfigKeys.DEFAULT_UPSTREAM_HEALTH_RISE;
         private List<UpstreamGroupConfig> upstreamGroups = List.of();
         private List<RouteConfig> routes = List.of();
         private long clientHeadTimeoutMs = ConfigKeys.DEFAULT_CLIENT_HEAD_TIMEOUT_MS;
@@ -702,6 +720,18 @@ public final class WeirConfig {
         /** @param value milliseconds an active check may take. @return this. */
         public Builder upstreamHealthTimeoutMs(final long value) {
             this.upstreamHealthTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value failed active checks in a row that mark a server down. @return this. */
+        public Builder upstreamHealthFall(final int value) {
+            this.upstreamHealthFall = value;
+            return this;
+        }
+
+        /** @param value passed active checks in a row that mark a server up. @return this. */
+        public Builder upstreamHealthRise(final int value) {
+            this.upstreamHealthRise = value;
             return this;
         }
 

@@ -16,8 +16,9 @@ import dev.weir.config.WeirConfig;
 /**
  * The active health check, run on one upstream thread's loop: every {@code health.interval} each server of a
  * group with {@code health.path} gets {@code GET path HTTP/1.1} with its own {@code Host} on a socket of its
- * own; a {@code 2xx} or {@code 3xx} status line within {@code health.timeout} marks it up, anything else (refused,
- * reset, timeout, another status) marks it down ({@link UpstreamServer#onCheck(boolean)}).
+ * own; a {@code 2xx} or {@code 3xx} status line within {@code health.timeout} passes, anything else (refused,
+ * reset, timeout, another status) fails. {@code health.fall} failures in a row mark the server down,
+ * {@code health.rise} passes in a row mark it up again ({@link UpstreamServer#onCheck(boolean)}).
  * <pre>
  *   IDLE --due--&gt; CONNECTING --connected--&gt; SENDING --sent--&gt; READING --status line or end--&gt; IDLE
  *     ^                 |  failure or timeout: down       |                  |
@@ -190,7 +191,7 @@ public final class HealthChecker {
 
     private void finish(final Probe probe, final boolean up, final long nowNs) {
         probe.close();
-        probe.server.onCheck(up);
+        probe.server.onCheck(probe.record(up, probe.server.checkDown()));
         probe.state = Probe.IDLE;
         probe.eventNs = nowNs + probe.intervalNs;
         probe.checks = probe.checks + 1;
@@ -229,6 +230,10 @@ public final class HealthChecker {
         final ByteBuffer response = ByteBuffer.allocateDirect(STATUS_LINE_BYTES);
         final long intervalNs;
         final long timeoutNs;
+        final int fall;
+        final int rise;
+        private int passesInRow;
+        private int failuresInRow;
         int state = IDLE;
         /** When the next check is due (idle), or when the running one times out. */
         long eventNs;
@@ -246,7 +251,28 @@ public final class HealthChecker {
             request.put(bytes).flip();
             this.intervalNs = group.healthIntervalMs() * 1_000_000L;
             this.timeoutNs = group.healthTimeoutMs() * 1_000_000L;
+            this.fall = group.healthFall();
+            this.rise = group.healthRise();
             this.eventNs = nowNs;
+        }
+
+        /**
+         * Count one check's result.
+         *
+         * @param passed {@code true} when the check passed.
+         * @param down   {@code true} when the server is marked down now.
+         * @return {@code true} when the server is to be up: it was up and has not failed {@code fall} checks in a
+         *         row, or it was down and has passed {@code rise} in a row.
+         */
+        boolean record(final boolean passed, final boolean down) {
+            if (passed) {
+                passesInRow++;
+                failuresInRow = 0;
+                return !down || passesInRow >= rise;
+            }
+            failuresInRow++;
+            passesInRow = 0;
+            return !down && failuresInRow < fall;
         }
 
         /** @return the server checked. */

@@ -24,7 +24,7 @@ class UpstreamSectionsTest {
         "    max-fails: 3",
         "    fail-timeout: 30s",
         "    retry: false",
-        "    health: {path: /healthz, interval: 1s}",
+        "    health: {path: /healthz, interval: 1s, rise: 2}",
         "  web:",
         "    default: true",
         "    servers:",
@@ -59,6 +59,8 @@ class UpstreamSectionsTest {
         assertEquals("/healthz", api.healthPath());
         assertEquals(1_000, api.healthIntervalMs());
         assertEquals(ConfigKeys.DEFAULT_UPSTREAM_HEALTH_TIMEOUT_MS, api.healthTimeoutMs(), "from the flat key");
+        assertEquals(2, api.healthRise());
+        assertEquals(ConfigKeys.DEFAULT_UPSTREAM_HEALTH_FALL, api.healthFall(), "from the flat key");
         final UpstreamGroupConfig web = config.upstreamGroups().get(1);
         assertEquals(ConfigKeys.DEFAULT_UPSTREAM_MAX_FAILS, web.maxFails(), "from the flat key");
         assertTrue(web.retry());
@@ -117,6 +119,8 @@ class UpstreamSectionsTest {
             .startsWith("upstreams.api.health.path: must be set"));
         assertTrue(errorOf("upstreams:\n  api:\n    servers: [a:1]\n    health: {path: healthz}\n")
             .startsWith("upstreams.api.health.path: must start with /"));
+        assertEquals("upstreams.api.health.fall: must be from 1 to 100 (got 0)",
+            errorOf("upstreams:\n  api:\n    servers: [a:1]\n    health: {path: /h, fall: 0}\n"));
         assertTrue(errorOf("upstreams: [a:1]\n").startsWith("upstreams: must be a map of group name to group"));
     }
 

@@ -129,9 +129,9 @@ class PipelineTest {
             pipeline.close();
             pipeline = Pipeline.start(config().upstreamGroups(List.of(
                 new UpstreamGroupConfig("both", List.of(one, two), UpstreamGroupConfig.ROUND_ROBIN, false, -1, -1, -1,
-                    null, -1, -1),
+                    null, -1, -1, -1, -1),
                 new UpstreamGroupConfig("fewest", List.of(two, one), UpstreamGroupConfig.LEAST_CONNECTIONS, true, -1,
-                    -1, -1, null, -1, -1)))
+                    -1, -1, null, -1, -1, -1, -1)))
                 .routes(List.of(new RouteConfig("*.example.com", "/size/", "both", "routes[0]"))).build());
             try (Socket socket = connect()) {
                 final byte[][] requests = {

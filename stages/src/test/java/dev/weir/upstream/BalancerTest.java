@@ -27,7 +27,7 @@ class BalancerTest {
             shared[i] = new UpstreamServer(i, "g", "127.0.0.1:" + (9000 + i), null, weights[i], 2);
         }
         final UpstreamGroupConfig config = new UpstreamGroupConfig("g", servers, balance, true, maxFails, 10_000, 1,
-            null, 1_000, 1_000);
+            null, 1_000, 1_000, 1, 1);
         return new UpstreamGroup(config, shared);
     }
 
