@@ -66,12 +66,14 @@ class HealthIT {
         assertFalse(stopped.healthy(), "the stopped server is ejected");
         assertEquals(1, stopped.ejections(), "ejected once: a server left out takes no request to fail");
         assertEquals(1, stopped.failures(), "its connect was refused once");
-        assertEquals(1, stopped.retries(), "the request it refused went to the other server");
+        // The request it refused went to the other server; so did one that met its closed idle connection, if the
+        // proxy had not yet seen that close.
+        assertTrue(stopped.retries() >= 1 && stopped.retries() <= 2, "retries " + stopped.retries());
         assertEquals(25, second.requests(), "it served its turns until it stopped");
         assertEquals(175, first.requests(), "the rest, the retried request included");
         assertTrue(servers.get(0).healthy());
         assertEquals(0, servers.get(0).failures());
-        assertEquals(1, pipeline.retries());
+        assertEquals(stopped.retries(), pipeline.retries());
     }
 
     @Test
