@@ -127,6 +127,43 @@ class HealthIT {
     }
 
     @Test
+    void shouldNotBlameAServerForAReusedConnectionItClosed() throws Exception {
+        // The first origin answers the first request of each connection and resets on the next: to the proxy, a
+        // reused connection that fails before any response byte, as when an origin closes an idle connection.
+        final ScriptedOrigin closing = weir.own(ScriptedOrigin.start((request, index, onConnection) ->
+            onConnection == 0 ? ScriptedOrigin.Reply.raw(OK, true) : ScriptedOrigin.Reply.resetWithoutAnswer()));
+        final ScriptedOrigin other = weir.own(ScriptedOrigin.always(ScriptedOrigin.Reply.raw(OK, true)));
+        final Pipeline pipeline = start("upstreams:\n  g:\n    servers: [127.0.0.1:" + closing.port()
+            + ", 127.0.0.1:" + other.port() + "]\n");
+        try (RawHttp http = new RawHttp(pipeline.listenAddress().getPort())) {
+            for (int i = 0; i < 3; i++) {
+                // GET: the third goes to the first origin's reused connection, fails, and is sent again.
+                http.send("GET /" + i + " HTTP/1.1\r\nHost: any\r\n\r\n");
+                assertEquals(200, http.read(false).status, "GET " + i);
+            }
+        }
+        final UpstreamServer first = pipeline.upstreamServers().get(0);
+        assertEquals(1, pipeline.retries());
+        assertEquals(0, first.failures(), "an idle close is not the server's failure");
+        assertTrue(first.healthy());
+        // POST on a reused connection the origin resets: 502 (never sent twice), and still not a server failure.
+        final String post = "POST /p HTTP/1.1\r\nHost: any\r\nContent-Length: 1\r\n\r\nx";
+        int sent = 0;
+        try (RawHttp http = new RawHttp(pipeline.listenAddress().getPort())) {
+            int status = 0;
+            while (sent < 4 && status != 502) {
+                http.send(post);
+                sent++;
+                status = http.read(false).status;
+            }
+            assertEquals(502, status, "a POST met the reused connection");
+        }
+        assertEquals(0, first.failures());
+        assertEquals(0, first.ejections());
+        assertEquals(sent, closing.requests("POST", "/p") + other.requests("POST", "/p"), "each POST sent once");
+    }
+
+    @Test
     void shouldNeverSendAPostTwice() throws Exception {
         final ScriptedOrigin alive = weir.own(ScriptedOrigin.always(ScriptedOrigin.Reply.raw(OK, true)));
         final Pipeline refusing = start("upstreams:\n  g:\n    servers: [127.0.0.1:" + WeirExtension.deadPort()
