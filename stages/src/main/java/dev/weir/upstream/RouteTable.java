@@ -19,6 +19,8 @@ import dev.weir.config.RouteConfig;
  *             path[i] (a byte prefix; null: any)          group[i]
  *   request:  Host: API.Example.com:8443  -&gt;  "api.example.com" compared without case, the :port ignored
  * </pre>
+ * The request's host is hashed once (lower case); an exact host is compared byte by byte only when its length and
+ * hash agree, so a table of many hosts costs an int comparison per route that cannot match.
  * <p>
  * <b>Note:</b> immutable after construction; {@link #match} allocates nothing and may be called from any thread.
  */
@@ -29,6 +31,7 @@ public final class RouteTable {
     private static final int ANY = 0;
 
     private final byte[][] hosts;
+    private final int[] hostHashes;
     private final int[] hostKinds;
     private final byte[][] paths;
     private final int[] groups;
@@ -37,12 +40,14 @@ public final class RouteTable {
     private RouteTable(final List<Compiled> routes, final int defaultGroup) {
         final int n = routes.size();
         hosts = new byte[n][];
+        hostHashes = new int[n];
         hostKinds = new int[n];
         paths = new byte[n][];
         groups = new int[n];
         for (int i = 0; i < n; i++) {
             final Compiled r = routes.get(i);
             hosts[i] = r.host;
+            hostHashes[i] = r.host == null ? 0 : hash(r.host);
             hostKinds[i] = r.hostKind;
             paths[i] = r.path;
             groups[i] = r.group;
@@ -91,8 +96,10 @@ public final class RouteTable {
     public int match(final BytesStore<?, ?> store, final long hostOffset, final int hostLength,
         final long pathOffset, final int pathLength) {
         final int nameLength = hostLength <= 0 ? 0 : nameLength(store, hostOffset, hostLength);
+        final int hash = hash(store, hostOffset, nameLength);
         for (int i = 0; i < groups.length; i++) {
-            if (hostMatches(i, store, hostOffset, nameLength) && pathMatches(paths[i], store, pathOffset, pathLength)) {
+            if (hostMatches(i, store, hostOffset, nameLength, hash)
+                && pathMatches(paths[i], store, pathOffset, pathLength)) {
                 return groups[i];
             }
         }
@@ -117,11 +124,33 @@ public final class RouteTable {
         return length;
     }
 
-    private boolean hostMatches(final int route, final BytesStore<?, ?> store, final long offset, final int length) {
+    private static int hash(final byte[] lower) {
+        int h = 0;
+        for (final byte b : lower) {
+            h = 31 * h + b;
+        }
+        return h;
+    }
+
+    /** @return the hash of {@link #hash(byte[])} over the bytes in lower case. */
+    private static int hash(final BytesStore<?, ?> store, final long offset, final int length) {
+        int h = 0;
+        for (int i = 0; i < length; i++) {
+            h = 31 * h + toLower(store.readByte(offset + i));
+        }
+        return h;
+    }
+
+    private static int toLower(final byte b) {
+        return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
+    }
+
+    private boolean hostMatches(final int route, final BytesStore<?, ?> store, final long offset, final int length,
+        final int hash) {
         final byte[] host = hosts[route];
         switch (hostKinds[route]) {
             case EXACT:
-                return length == host.length && equalsIgnoreCase(host, store, offset);
+                return length == host.length && hostHashes[route] == hash && equalsIgnoreCase(host, store, offset);
             case SUFFIX:
                 return length > host.length && equalsIgnoreCase(host, store, offset + length - host.length);
             default:
@@ -131,8 +160,7 @@ public final class RouteTable {
 
     private static boolean equalsIgnoreCase(final byte[] lower, final BytesStore<?, ?> store, final long offset) {
         for (int i = 0; i < lower.length; i++) {
-            final byte b = store.readByte(offset + i);
-            if ((b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b) != lower[i]) {
+            if (toLower(store.readByte(offset + i)) != lower[i]) {
                 return false;
             }
         }
