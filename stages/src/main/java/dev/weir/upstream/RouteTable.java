@@ -36,6 +36,7 @@ public final class RouteTable {
     private final byte[][] paths;
     private final int[] groups;
     private final int defaultGroup;
+    private final boolean anyHostRule;
 
     private RouteTable(final List<Compiled> routes, final int defaultGroup) {
         final int n = routes.size();
@@ -53,6 +54,8 @@ public final class RouteTable {
             groups[i] = r.group;
         }
         this.defaultGroup = defaultGroup;
+        // Sorted: a host rule, if any, comes first.
+        this.anyHostRule = n > 0 && hostKinds[0] != ANY;
     }
 
     /**
@@ -95,7 +98,11 @@ public final class RouteTable {
      */
     public int match(final BytesStore<?, ?> store, final long hostOffset, final int hostLength,
         final long pathOffset, final int pathLength) {
-        final int nameLength = hostLength <= 0 ? 0 : nameLength(store, hostOffset, hostLength);
+        if (groups.length == 0) {
+            return defaultGroup;
+        }
+        // Without host rules (only paths), the host is not read at all.
+        final int nameLength = hostLength <= 0 || !anyHostRule ? 0 : nameLength(store, hostOffset, hostLength);
         final int hash = hash(store, hostOffset, nameLength);
         for (int i = 0; i < groups.length; i++) {
             if (hostMatches(i, store, hostOffset, nameLength, hash)
