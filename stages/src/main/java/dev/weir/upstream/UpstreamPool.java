@@ -21,9 +21,9 @@ import java.util.Arrays;
  * pool is smaller and requests queue; the queue is a doubly linked list over slot indices, so a slot whose
  * queue deadline expires leaves it in O(1), and it cannot overflow (one place per slot).
  * <p>
- * <b>Note:</b> single owner thread. {@link #busy()}, {@link #open()}, {@link #queued()} and {@link #waits()}
- * may be read from any thread (release stores by the owner, acquire loads by readers); the per-server counts are
- * published through each {@link UpstreamServer}'s row for this thread.
+ * <b>Note:</b> single owner thread. {@link #busy()}, {@link #open()}, {@link #idle()}, {@link #queued()} and
+ * {@link #waits()} may be read from any thread (release stores by the owner, acquire loads by readers); the
+ * per-server counts are published through each {@link UpstreamServer}'s row for this thread.
  */
 public final class UpstreamPool {
 
@@ -32,6 +32,7 @@ public final class UpstreamPool {
     private static final VarHandle OPEN;
     private static final VarHandle QUEUED;
     private static final VarHandle WAITS;
+    private static final VarHandle IDLE;
 
     static {
         try {
@@ -40,6 +41,7 @@ public final class UpstreamPool {
             OPEN = lookup.findVarHandle(UpstreamPool.class, "open", int.class);
             QUEUED = lookup.findVarHandle(UpstreamPool.class, "queued", int.class);
             WAITS = lookup.findVarHandle(UpstreamPool.class, "waits", long.class);
+            IDLE = lookup.findVarHandle(UpstreamPool.class, "idlePublished", int.class);
         } catch (final ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -67,6 +69,8 @@ public final class UpstreamPool {
     private int open;
     private int queued;
     private long waits;
+    /** {@code idleCount} as last published for readers. */
+    private int idlePublished;
 
     /**
      * A pool for one server (tests).
@@ -200,6 +204,7 @@ public final class UpstreamPool {
         }
         idleHead[server] = c;
         idleCount++;
+        IDLE.setRelease(this, idleCount);
         servers[server].add(thread, UpstreamServer.IDLE, 1);
     }
 
@@ -219,6 +224,7 @@ public final class UpstreamPool {
             idlePrev[next] = prev;
         }
         idleCount--;
+        IDLE.setRelease(this, idleCount);
         servers[server].add(thread, UpstreamServer.IDLE, -1);
     }
 
@@ -245,9 +251,9 @@ public final class UpstreamPool {
         return inFlight;
     }
 
-    /** @return connections parked idle, over every server. */
+    /** @return connections open and parked for reuse now, over every server. */
     public int idle() {
-        return idleCount;
+        return (int) IDLE.getAcquire(this);
     }
 
     /**
