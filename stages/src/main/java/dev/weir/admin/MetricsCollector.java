@@ -18,12 +18,12 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import dev.weir.arena.Arena;
 import dev.weir.arena.PoolCounters;
 import dev.weir.arena.plan.MemoryPlan;
-import dev.weir.config.HostPort;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.stage.ExchangeMetrics;
 import dev.weir.stage.Pipeline;
 import dev.weir.stage.StageView;
 import dev.weir.upstream.UpstreamPool;
+import dev.weir.upstream.UpstreamServer;
 
 /**
  * Builds the Prometheus snapshot of a running pipeline from the counters its stages publish, at scrape time,
@@ -39,7 +39,6 @@ public final class MetricsCollector {
 
     private final Pipeline pipeline;
     private final MemoryPlan plan;
-    private final String upstream;
 
     /**
      * @param pipeline the running pipeline.
@@ -48,7 +47,6 @@ public final class MetricsCollector {
     public MetricsCollector(final Pipeline pipeline, final MemoryPlan plan) {
         this.pipeline = pipeline;
         this.plan = plan;
-        this.upstream = HostPort.format(pipeline.config().upstreamHost(), pipeline.config().upstreamPort());
     }
 
     /** @return every metric, read now. */
@@ -180,35 +178,49 @@ public final class MetricsCollector {
     }
 
     private void upstreams(final MetricSnapshots.Builder all) {
+        final GaugeSnapshot.Builder healthy = gauge("weir_upstream_healthy",
+            "1 while the server takes requests; 0 while ejected after failures or down by the active check.");
         final GaugeSnapshot.Builder open = gauge("weir_upstream_connections_open",
-            "Origin connections with an open socket (serving or idle).");
+            "Connections with an open socket to the server (serving or idle).");
         final GaugeSnapshot.Builder idle = gauge("weir_upstream_connections_idle",
-            "Origin connections open and parked for reuse.");
+            "Connections to the server open and parked for reuse.");
         final GaugeSnapshot.Builder busy = gauge("weir_upstream_connections_busy",
-            "Origin connections serving an exchange (including ones being opened).");
-        final GaugeSnapshot.Builder queued = gauge("weir_upstream_queued",
-            "Requests waiting for an origin connection under upstream.max-connections.");
-        final CounterSnapshot.Builder waits = counter("weir_upstream_waits",
-            "Requests that had to wait for an origin connection.");
+            "Connections serving an exchange with the server: its requests in flight.");
+        final CounterSnapshot.Builder requests = counter("weir_upstream_requests",
+            "Exchanges sent to the server, retries included.");
+        final CounterSnapshot.Builder failures = counter("weir_upstream_failures",
+            "Failures of the server: connect errors, resets, timeouts, malformed responses.");
+        final CounterSnapshot.Builder ejections = counter("weir_upstream_ejections",
+            "Times the server was ejected after failures in a row.");
         final CounterSnapshot.Builder retries = counter("weir_upstream_retries",
-            "Requests sent again on a fresh origin connection after a reused one failed.");
-        final List<UpstreamPool> pools = pipeline.upstreamPools();
-        int thread = 0;
-        for (final StageView stage : pipeline.stageViews()) {
-            if (!"upstream".equals(stage.stage())) {
-                continue;
-            }
-            final UpstreamPool pool = pools.get(thread++);
-            final Labels labels = Labels.of("upstream", upstream, "thread", stage.thread());
-            open.dataPoint(gaugePoint(labels, pool.open()));
-            idle.dataPoint(gaugePoint(labels, pool.idle()));
-            busy.dataPoint(gaugePoint(labels, pool.busy()));
-            queued.dataPoint(gaugePoint(labels, pool.queued()));
-            waits.dataPoint(counterPoint(labels, pool.waits()));
-            retries.dataPoint(counterPoint(labels, stage.counters().retries()));
+            "Requests sent again (here or to another server) because they failed on this one.");
+        for (final UpstreamServer server : pipeline.upstreamServers()) {
+            final Labels labels = Labels.of("group", server.group(), "upstream", server.address());
+            healthy.dataPoint(gaugePoint(labels, server.healthy() ? 1 : 0));
+            open.dataPoint(gaugePoint(labels, server.openConnections()));
+            idle.dataPoint(gaugePoint(labels, server.idleConnections()));
+            busy.dataPoint(gaugePoint(labels, server.busyConnections()));
+            requests.dataPoint(counterPoint(labels, server.requests()));
+            failures.dataPoint(counterPoint(labels, server.failures()));
+            ejections.dataPoint(counterPoint(labels, server.ejections()));
+            retries.dataPoint(counterPoint(labels, server.retries()));
         }
-        all.metricSnapshot(open.build()).metricSnapshot(idle.build()).metricSnapshot(busy.build())
-            .metricSnapshot(queued.build()).metricSnapshot(waits.build()).metricSnapshot(retries.build());
+        all.metricSnapshot(healthy.build()).metricSnapshot(open.build()).metricSnapshot(idle.build())
+            .metricSnapshot(busy.build()).metricSnapshot(requests.build()).metricSnapshot(failures.build())
+            .metricSnapshot(ejections.build()).metricSnapshot(retries.build());
+
+        final GaugeSnapshot.Builder queued = gauge("weir_origin_queued",
+            "Requests waiting for an origin connection of this upstream thread (upstream.max-connections).");
+        final CounterSnapshot.Builder waits = counter("weir_origin_waits",
+            "Requests that had to wait for an origin connection of this upstream thread.");
+        final List<UpstreamPool> pools = pipeline.upstreamPools();
+        final List<String> threads = threadsOf("upstream");
+        for (int i = 0; i < pools.size(); i++) {
+            final Labels labels = Labels.of("thread", threads.get(i));
+            queued.dataPoint(gaugePoint(labels, pools.get(i).queued()));
+            waits.dataPoint(counterPoint(labels, pools.get(i).waits()));
+        }
+        all.metricSnapshot(queued.build()).metricSnapshot(waits.build());
     }
 
     private void jvm(final MetricSnapshots.Builder all) {

@@ -267,7 +267,7 @@ class ConfigLoaderTest {
 
     @Test
     void shouldListEveryKeyOnce() {
-        assertEquals(40, ConfigKeys.all().size());
+        assertEquals(47, ConfigKeys.all().size());
         for (final ConfigKeys.Key key : ConfigKeys.all()) {
             assertNotNull(ConfigKeys.find(key.name()));
             assertFalse(key.meaning().isEmpty(), key.name());

@@ -120,17 +120,24 @@ class MetricsIT {
         assertEquals(1, metrics.value("weir_pool_high_water_mark" + originPool));
         assertEquals(0, metrics.value("weir_pool_failed_acquisitions_total" + originPool));
 
-        // Per upstream: one origin connection served every forwarded request, kept alive between them, until the
-        // garbage answer got it dropped; the late request opened a second one, now open and idle.
-        final String upstream = "{thread=weir-upstream-0,upstream=127.0.0.1:" + origin.port() + "}";
+        // Per server: one origin connection served every forwarded request, kept alive between them, until the
+        // garbage answer (a failure of the server) got it dropped; the late request opened a second one, now open
+        // and idle. A group of one server is never ejected.
+        final String server = "{group=default,upstream=127.0.0.1:" + origin.port() + "}";
         assertEquals(2, origin.connections());
-        assertEquals(pipeline.upstreamConnectionsOpen(), metrics.value("weir_upstream_connections_open" + upstream));
-        assertEquals(1, metrics.value("weir_upstream_connections_open" + upstream));
-        assertEquals(1, metrics.value("weir_upstream_connections_idle" + upstream));
-        assertEquals(0, metrics.value("weir_upstream_connections_busy" + upstream));
-        assertEquals(0, metrics.value("weir_upstream_queued" + upstream));
-        assertEquals(0, metrics.value("weir_upstream_waits_total" + upstream));
-        assertEquals(0, metrics.value("weir_upstream_retries_total" + upstream));
+        final int forwarded = OK_REQUESTS + LATE_OK_REQUESTS + NOT_FOUND_REQUESTS + BAD_GATEWAY_REQUESTS;
+        assertEquals(forwarded, origin.requests());
+        assertEquals(forwarded, metrics.value("weir_upstream_requests_total" + server));
+        assertEquals(BAD_GATEWAY_REQUESTS, metrics.value("weir_upstream_failures_total" + server));
+        assertEquals(0, metrics.value("weir_upstream_ejections_total" + server));
+        assertEquals(0, metrics.value("weir_upstream_retries_total" + server));
+        assertEquals(1, metrics.value("weir_upstream_healthy" + server));
+        assertEquals(pipeline.upstreamConnectionsOpen(), metrics.value("weir_upstream_connections_open" + server));
+        assertEquals(1, metrics.value("weir_upstream_connections_open" + server));
+        assertEquals(1, metrics.value("weir_upstream_connections_idle" + server));
+        assertEquals(0, metrics.value("weir_upstream_connections_busy" + server));
+        assertEquals(0, metrics.value("weir_origin_queued{thread=weir-upstream-0}"));
+        assertEquals(0, metrics.value("weir_origin_waits_total{thread=weir-upstream-0}"));
 
         for (int kind = 0; kind < TimeoutKind.COUNT; kind++) {
             assertEquals(0, metrics.value("weir_timeouts_total{kind=" + TimeoutKind.name(kind) + "}"));
