@@ -21,6 +21,7 @@ import dev.weir.arena.plan.MemoryPlan;
 import dev.weir.bench.support.PrometheusText;
 import dev.weir.bench.support.RawHttp;
 import dev.weir.bench.support.ScriptedOrigin;
+import dev.weir.config.ConfigLoader;
 import dev.weir.config.PlanBuilder;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.stage.Pipeline;
@@ -163,6 +164,41 @@ class MetricsIT {
         assertTrue(metrics.value("weir_stage_allocated_bytes_total") >= 0);
 
         assertEndpoints(python, admin, plan);
+    }
+
+    @Test
+    void shouldReportEachServerOfAGroupUnderItsOwnLabels() throws Exception {
+        final String python = PrometheusText.python();
+        Assumptions.assumeTrue(python != null,
+            "python3 with prometheus_client is not installed (apt-get install python3-prometheus-client)");
+        final ScriptedOrigin first = weir.own(ScriptedOrigin.always(ScriptedOrigin.Reply.ok(10)));
+        final ScriptedOrigin second = weir.own(ScriptedOrigin.always(ScriptedOrigin.Reply.ok(10)));
+        final Pipeline pipeline = weir.start(builder -> ConfigLoader.readYaml("upstreams:\n  api: {servers: [127.0.0.1:"
+            + first.port() + ", 127.0.0.1:" + second.port() + "]}\n", "MetricsIT", builder));
+        final AdminServer admin = weir.own(AdminServer.start("127.0.0.1", 0, pipeline,
+            PlanBuilder.build(pipeline.config())));
+        final int requests = 8;
+        try (RawHttp client = new RawHttp(pipeline.listenAddress().getPort())) {
+            for (int i = 0; i < requests; i++) {
+                client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals(200, client.read(false).status);
+            }
+        }
+        WeirExtension.awaitIdle(pipeline);
+        final PrometheusText metrics = PrometheusText.parse(python, get(admin, "/metrics", 200));
+        double sum = 0;
+        for (final ScriptedOrigin origin : new ScriptedOrigin[] {first, second}) {
+            final String server = "{group=api,upstream=127.0.0.1:" + origin.port() + "}";
+            assertEquals(origin.requests(), metrics.value("weir_upstream_requests_total" + server), server);
+            assertTrue(origin.requests() > 0, "round-robin sends to both: " + server);
+            assertEquals(1, metrics.value("weir_upstream_healthy" + server), server);
+            assertEquals(0, metrics.value("weir_upstream_failures_total" + server), server);
+            assertEquals(origin.openConnections() > 0 ? 1 : 0,
+                metrics.value("weir_upstream_connections_idle" + server), server);
+            sum += metrics.value("weir_upstream_requests_total" + server);
+        }
+        assertEquals(requests, sum);
+        assertEquals(requests, metrics.value("weir_requests_total{status_class=2xx}"));
     }
 
     /** {@code /health}, {@code /plan} (parsed by Python's json), HEAD, and 404 and 405 off the three paths. */
