@@ -138,8 +138,12 @@ final class Wiring {
      */
     private void finish(final ConnectionSlot slot, final int self) {
         int mode = slot.closeMode();
-        if (mode == ConnectionSlot.CLOSE_NONE && (!slot.request.keepAlive || draining)) {
-            // While draining no connection is kept: the process is about to stop.
+        if (mode == ConnectionSlot.CLOSE_NONE && draining) {
+            // While draining no connection is kept: the process is about to stop. A lingering close, because a
+            // keep-alive client may have sent its next request already: closing on unread bytes would reset the
+            // connection and could destroy the response just written in the client's buffer.
+            mode = ConnectionSlot.CLOSE_LINGER;
+        } else if (mode == ConnectionSlot.CLOSE_NONE && !slot.request.keepAlive) {
             mode = ConnectionSlot.CLOSE;
         }
         final ExchangeObserver[] mine = observers[self];

@@ -35,6 +35,8 @@ class DrainIT {
 
     private static final Duration READY = Duration.ofSeconds(60);
     private static final long AWAIT_MS = 10_000;
+    /** Far more than the socket buffers hold: the end of the response is still in flight when the exchange ends. */
+    private static final int SLOW_BODY_BYTES = 4 * 1024 * 1024;
 
     @RegisterExtension
     final WeirExtension weir = new WeirExtension();
@@ -49,7 +51,8 @@ class DrainIT {
     void shouldFinishInFlightExchangesCloseIdleOnesRefuseNewOnesAndExitZero() throws Exception {
         final CountDownLatch release = new CountDownLatch(1);
         final ScriptedOrigin origin = weir.own(ScriptedOrigin.start((request, index, onConnection) ->
-            request.path.equals("/slow") ? ScriptedOrigin.Reply.okWhen(release, 1000) : ScriptedOrigin.Reply.ok(10)));
+            request.path.equals("/slow") ? ScriptedOrigin.Reply.okWhen(release, SLOW_BODY_BYTES)
+                : ScriptedOrigin.Reply.ok(10)));
         try (WeirProcess proxy = start(origin, "20s");
             RawHttp idle = new RawHttp(proxy.port());
             RawHttp inFlight = new RawHttp(proxy.port())) {
@@ -70,12 +73,17 @@ class DrainIT {
             awaitRefused(proxy.port());
             assertTrue(proxy.isAlive(), "exited with an exchange in flight:\n" + proxy.output());
 
+            // A keep-alive client's next request, sent before it learns the connection closes: it lies unread in
+            // the kernel when the exchange ends; the response still arrives whole and ends cleanly, the request
+            // unanswered. (Weir lingers there so the close is no reset; on loopback a plain close passes too, since
+            // the client's queue is read before the reset, so this checks the outcome, not the linger itself.)
+            inFlight.send("GET /fast HTTP/1.1\r\nHost: a\r\n\r\n");
             release.countDown();
             final RawHttp.Response last = inFlight.read(false);
             assertEquals(200, last.status);
             assertEquals("close", last.headers.get("connection"), last.head);
-            assertEquals(1000, last.body.length);
-            assertEquals(0, inFlight.readUntilClose().length);
+            assertEquals(SLOW_BODY_BYTES, last.body.length);
+            assertEquals(0, inFlight.readUntilClose().length, "the next request is not answered, nor reset");
             assertEquals(0, proxy.awaitExit(Duration.ofSeconds(15)), proxy.output());
             assertEquals(1, proxy.linesStartingWith("weir drained: every exchange finished").size(), proxy.output());
         }
