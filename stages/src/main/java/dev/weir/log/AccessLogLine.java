@@ -56,8 +56,8 @@ final class AccessLogLine {
     private static final byte[] CLF_IDENTITY = HttpBytes.ascii(" - - [");
     private static final byte[] CLF_OFFSET = HttpBytes.ascii(" +0000] \"");
     private static final byte[] J_TIME = HttpBytes.ascii("{\"time\":\"");
-    private static final byte[] J_CLIENT = HttpBytes.ascii("Z\",\"client\":\"");
-    private static final byte[] J_METHOD = HttpBytes.ascii("\",\"method\":");
+    private static final byte[] J_CLIENT = HttpBytes.ascii("Z\",\"client\":");
+    private static final byte[] J_METHOD = HttpBytes.ascii(",\"method\":");
     private static final byte[] J_TARGET = HttpBytes.ascii(",\"target\":");
     private static final byte[] J_PROTOCOL = HttpBytes.ascii(",\"protocol\":");
     private static final byte[] J_STATUS = HttpBytes.ascii(",\"status\":");
@@ -154,7 +154,6 @@ final class AccessLogLine {
             p = digits(out, p, Math.floorMod(startMs, 1000), 3);
             p = put(out, p, J_CLIENT);
             p = json(record, client, clientLength, false, out, p);
-            out.putByte(p++, (byte) '"');
             p = put(out, p, J_METHOD);
             p = jsonOrNull(record, method, methodLength, false, out, p);
             p = put(out, p, J_TARGET);

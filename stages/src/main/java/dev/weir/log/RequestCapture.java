@@ -245,6 +245,11 @@ public final class RequestCapture {
         return regions;
     }
 
+    /** @return bytes of one slot's region. */
+    int regionBytes() {
+        return regionBytes;
+    }
+
     /** @return a capture over a heap buffer, for tests. */
     static RequestCapture onHeap(final int slots, final int maxTargetBytes, final boolean headers) {
         return new RequestCapture(new UnsafeBuffer(new byte[slots * regionBytes(maxTargetBytes, headers)]),
