@@ -79,6 +79,7 @@ public final class AccessLog implements AutoCloseable {
     private final List<Producer> producers = new ArrayList<>();
     private final Writer writer;
     private AgentRunner runner;
+    private boolean closed;
 
     AccessLog(final AtomicBuffer ringBuffer, final int ringRecords, final RequestCapture capture,
         final ByteBuffer output, final AccessLogLine line, final int maxLineBytes, final String path)
@@ -181,7 +182,7 @@ public final class AccessLog implements AutoCloseable {
         return producer;
     }
 
-    /** Start the log thread. */
+    /** Start the log thread; once, before {@link #close()}. */
     public void start() {
         runner = new AgentRunner(new BackoffIdleStrategy(10, 5, 1_000, MAX_PARK_NS), this::onError, null, writer);
         AgentRunner.startOnThread(runner);
@@ -247,6 +248,10 @@ public final class AccessLog implements AutoCloseable {
     /** Stop the log thread after it has written every record in the ring; then close the file. Idempotent. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (runner != null) {
             // A write blocked on a pipe nobody reads is interrupted after CLOSE_RETRY_MS; its lines are lost.
             runner.close(CLOSE_RETRY_MS, thread -> { });
