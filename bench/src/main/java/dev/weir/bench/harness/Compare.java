@@ -38,6 +38,8 @@ public final class Compare {
     private static final String NGINX_PACKAGE = "nginx-light";
     private static final String HAPROXY_PACKAGE = "haproxy";
     private static final String WRK_PACKAGE = "wrk";
+    /** How long after its last window the harness waits before counting the access log's lines. */
+    private static final long ACCESS_LOG_SETTLE_MS = 1_000;
 
     private final PrintStream out;
     private List<String> targets = List.of("direct", "weir", Targets.WEIR_LOG, "nginx", "haproxy");
@@ -382,7 +384,11 @@ public final class Compare {
             }
             for (final Target t : live) {
                 if (Targets.WEIR_LOG.equals(t.name)) {
+                    // The load has stopped: let the log thread write its last lines and Weir print a stats line.
+                    Thread.sleep(ACCESS_LOG_SETTLE_MS);
                     out.println(accessLogNote(t, tmp.resolve(Targets.WEIR_LOG_FILE)));
+                    // A full run writes hundreds of MiB of lines; Weir's open file goes when it stops.
+                    Files.deleteIfExists(tmp.resolve(Targets.WEIR_LOG_FILE));
                 }
             }
         } finally {
@@ -429,9 +435,11 @@ public final class Compare {
         if (t.log() != null && Files.exists(t.log())) {
             final List<String> log = Files.readAllLines(t.log(), StandardCharsets.UTF_8);
             for (int i = log.size() - 1; i >= 0; i--) {
-                final int at = log.get(i).indexOf("access_log_records=");
-                if (log.get(i).startsWith("weir stats:") && at >= 0) {
-                    counters = log.get(i).substring(at);
+                final String line = log.get(i);
+                final int at = line.indexOf("access_log_records=");
+                if (line.startsWith("weir stats:") && at >= 0) {
+                    final int end = line.indexOf(" timeout_", at);
+                    counters = line.substring(at, end < 0 ? line.length() : end);
                     break;
                 }
             }
