@@ -73,6 +73,7 @@ public final class PlanBuilder {
         if (c.accessLogOn()) {
             rows.add(new PlanItem(ARENA_LOG, StageSizes.logArenaBytes(c), Kind.COMMITTED,
                 "ring " + c.accessLogRecords() + " records x " + AccessLog.recordSlotBytes(c) + " B + "
+                    + (AccessLog.ringBytes(c) - c.accessLogRecords() * AccessLog.recordSlotBytes(c)) + " B + "
                     + c.connections() + " connections x " + AccessLog.captureBytesPerSlot(c) + " B capture + "
                     + Sizes.format(AccessLog.outputBytes(c)) + " output"));
         }
