@@ -26,7 +26,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.weir.bench.support.RawHttp;
+import dev.weir.bench.support.ScriptedOrigin;
 import dev.weir.bench.support.WeirProcess;
+import dev.weir.config.ConfigLoader;
 import dev.weir.log.AccessLog;
 import dev.weir.stage.Pipeline;
 
@@ -139,6 +141,40 @@ class AccessLogIT {
         assertTrue(Double.parseDouble(durations.group(1)) >= Double.parseDouble(durations.group(2)), ok);
         assertTrue(refused.contains("\"head_ms\":null,\"upstream\":null,"), refused);
         assertTrue(refused.contains("\"method\":\"GET\",\"target\":\"/x\",\"protocol\":\"HTTP/1.1\""), refused);
+    }
+
+    @Test
+    void shouldNameTheServerOfAGroupThatServedEachRequest() throws Exception {
+        final ScriptedOrigin a = weir.own(ScriptedOrigin.always(ScriptedOrigin.Reply.raw(
+            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na", true)));
+        final ScriptedOrigin b = weir.own(ScriptedOrigin.always(ScriptedOrigin.Reply.raw(
+            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb", true)));
+        final Path file = dir.resolve("access.json");
+        final Pipeline p = weir.start(c -> ConfigLoader.readYaml("upstreams:\n  app: {servers: [127.0.0.1:" + a.port()
+            + ", 127.0.0.1:" + b.port() + "]}\n", "AccessLogIT", c.accessLogPath(file.toString())
+            .accessLogFormat("json")));
+        final List<String> servedBy = new ArrayList<>();
+        try (RawHttp http = new RawHttp(p.listenAddress().getPort())) {
+            for (int i = 0; i < 4; i++) {
+                http.send("GET /n" + i + " HTTP/1.1\r\nHost: weir\r\n\r\n");
+                final RawHttp.Response r = http.read(false);
+                assertEquals(200, r.status, r.head);
+                servedBy.add("\"target\":\"/n" + i + "\"" + " 127.0.0.1:" + ("a".equals(r.text()) ? a : b).port());
+            }
+        }
+        await(() -> p.accessLog().written() == 4, "four lines");
+        final List<String> seen = new ArrayList<>();
+        for (final String line : Files.readAllLines(file)) {
+            final Matcher target = Pattern.compile("\"target\":\"[^\"]*\"").matcher(line);
+            final Matcher upstream = Pattern.compile("\"upstream\":\"([^\"]*)\"").matcher(line);
+            assertTrue(target.find() && upstream.find(), line);
+            seen.add(target.group() + " " + upstream.group(1));
+        }
+        Collections.sort(servedBy);
+        Collections.sort(seen);
+        assertEquals(servedBy, seen);
+        assertTrue(seen.stream().anyMatch(l -> l.endsWith(":" + a.port())) && seen.stream()
+            .anyMatch(l -> l.endsWith(":" + b.port())), "both servers served: " + seen);
     }
 
     @Test
