@@ -16,12 +16,16 @@ import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 
 import dev.weir.arena.plan.MemoryPlan;
+import dev.weir.config.ConfigKeys;
+import dev.weir.log.AccessLog;
 import dev.weir.stage.Pipeline;
 
 /**
  * The admin listener on {@code admin.listen}: {@code GET /metrics} (Prometheus text format 0.0.4),
  * {@code GET /health} (200 {@code ready} while serving, 503 {@code draining} once the drain began) and
- * {@code GET /plan} (the memory plan as JSON). Other paths are 404, other methods 405.
+ * {@code GET /plan} (the memory plan as JSON); {@code POST /access-log/reopen} asks the access log to open its
+ * file again after a rotation (202; 404 when the log is off or goes to standard output). Other paths are 404,
+ * other methods 405.
  * <p>
  * Served by the JDK's {@code com.sun.net.httpserver} with a one-thread executor named {@value #THREAD_NAME}:
  * requests are answered one at a time, off every stage thread, and each scrape builds its snapshot there.
@@ -32,6 +36,7 @@ public final class AdminServer implements AutoCloseable {
 
     /** The handler thread's name. */
     public static final String THREAD_NAME = "weir-admin";
+    private static final String TEXT = "text/plain; charset=utf-8";
     /** Pending admin connections the kernel queues: scrapers and probes are few. */
     static final int DEFAULT_BACKLOG = 16;
 
@@ -73,11 +78,21 @@ public final class AdminServer implements AutoCloseable {
         }));
         server.createContext("/health", get(exchange -> {
             final boolean draining = pipeline.isDraining();
-            send(exchange, draining ? 503 : 200, "text/plain; charset=utf-8",
+            send(exchange, draining ? 503 : 200, TEXT,
                 (draining ? "draining\n" : "ready\n").getBytes(StandardCharsets.US_ASCII));
         }));
         server.createContext("/plan", get(exchange -> send(exchange, 200, "application/json", planJson)));
-        server.createContext("/", exchange -> send(exchange, 404, "text/plain; charset=utf-8",
+        server.createContext("/access-log/reopen", only("POST", exchange -> {
+            final AccessLog log = pipeline.accessLog();
+            if (log == null || ConfigKeys.ACCESS_LOG_STDOUT.equals(pipeline.config().accessLogPath())) {
+                send(exchange, 404, TEXT, "the access log is off or written to standard output\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+                return;
+            }
+            log.requestReopen();
+            send(exchange, 202, TEXT, "reopening\n".getBytes(StandardCharsets.US_ASCII));
+        }));
+        server.createContext("/", exchange -> send(exchange, 404, TEXT,
             "not found: /metrics, /health, /plan\n".getBytes(StandardCharsets.US_ASCII)));
         final ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
             final Thread thread = new Thread(task, THREAD_NAME);
@@ -107,14 +122,21 @@ public final class AdminServer implements AutoCloseable {
 
     /** Answer GET and HEAD with the handler, other methods with 405; exactly the path, else 404. */
     private static HttpHandler get(final HttpHandler handler) {
+        return only("GET", handler);
+    }
+
+    /**
+     * Answer one method (GET also HEAD) with the handler, others with 405; exactly the path, else 404.
+     */
+    private static HttpHandler only(final String allowed, final HttpHandler handler) {
+        final boolean get = "GET".equals(allowed);
         return exchange -> {
             final String method = exchange.getRequestMethod();
             if (!exchange.getRequestURI().getPath().equals(exchange.getHttpContext().getPath())) {
-                send(exchange, 404, "text/plain; charset=utf-8", "not found\n".getBytes(StandardCharsets.US_ASCII));
-            } else if (!"GET".equals(method) && !"HEAD".equals(method)) {
-                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                send(exchange, 405, "text/plain; charset=utf-8",
-                    "method not allowed\n".getBytes(StandardCharsets.US_ASCII));
+                send(exchange, 404, TEXT, "not found\n".getBytes(StandardCharsets.US_ASCII));
+            } else if (!allowed.equals(method) && !(get && "HEAD".equals(method))) {
+                exchange.getResponseHeaders().set("Allow", get ? "GET, HEAD" : allowed);
+                send(exchange, 405, TEXT, "method not allowed\n".getBytes(StandardCharsets.US_ASCII));
             } else {
                 handler.handle(exchange);
             }

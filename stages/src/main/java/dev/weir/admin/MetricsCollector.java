@@ -19,6 +19,7 @@ import dev.weir.arena.Arena;
 import dev.weir.arena.PoolCounters;
 import dev.weir.arena.plan.MemoryPlan;
 import dev.weir.conn.TimeoutKind;
+import dev.weir.log.AccessLog;
 import dev.weir.stage.ExchangeMetrics;
 import dev.weir.stage.Pipeline;
 import dev.weir.stage.StageView;
@@ -57,6 +58,7 @@ public final class MetricsCollector {
         exchanges(all);
         totals(all);
         upstreams(all);
+        accessLog(all);
         jvm(all);
         return all.build();
     }
@@ -221,6 +223,22 @@ public final class MetricsCollector {
             waits.dataPoint(counterPoint(labels, pools.get(i).waits()));
         }
         all.metricSnapshot(queued.build()).metricSnapshot(waits.build());
+    }
+
+    private void accessLog(final MetricSnapshots.Builder all) {
+        final AccessLog log = pipeline.accessLog();
+        if (log == null) {
+            return;
+        }
+        all.metricSnapshot(single(counter("weir_access_log_records",
+            "Access log records offered by the stage threads: one per exchange that ended."), log.records()));
+        all.metricSnapshot(single(counter("weir_access_log_dropped",
+            "Access log records dropped because the ring was full (the log thread fell behind)."), log.dropped()));
+        all.metricSnapshot(single(counter("weir_access_log_written", "Access log lines written."), log.written()));
+        all.metricSnapshot(single(counter("weir_access_log_lost",
+            "Access log lines lost because a write failed (disk full, a closed pipe)."), log.lost()));
+        all.metricSnapshot(single(counter("weir_access_log_reopens",
+            "Times the access log file was opened again (SIGHUP or POST /access-log/reopen)."), log.reopens()));
     }
 
     private void jvm(final MetricSnapshots.Builder all) {

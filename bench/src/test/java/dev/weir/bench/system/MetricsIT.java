@@ -45,6 +45,9 @@ class MetricsIT {
     @RegisterExtension
     final WeirExtension weir = new WeirExtension();
 
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+
     @Test
     void shouldExposeCountersThatMatchTheRequestsSentAndParseWithThePrometheusParser() throws Exception {
         final String python = PrometheusText.python();
@@ -199,6 +202,55 @@ class MetricsIT {
         }
         assertEquals(requests, sum);
         assertEquals(requests, metrics.value("weir_requests_total{status_class=2xx}"));
+    }
+
+    @Test
+    void shouldCountAccessLogRecordsAndReopenTheLogOnPost() throws Exception {
+        final String python = PrometheusText.python();
+        Assumptions.assumeTrue(python != null,
+            "python3 with prometheus_client is not installed (apt-get install python3-prometheus-client)");
+        final java.nio.file.Path log = dir.resolve("access.log");
+        final Pipeline pipeline = weir.start(c -> c.accessLogPath(log.toString()));
+        final AdminServer admin = weir.own(AdminServer.start("127.0.0.1", 0, pipeline,
+            PlanBuilder.build(pipeline.config())));
+        final int requests = 3;
+        try (RawHttp client = new RawHttp(pipeline.listenAddress().getPort())) {
+            for (int i = 0; i < requests; i++) {
+                client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals(200, client.read(false).status);
+            }
+        }
+        WeirExtension.awaitIdle(pipeline);
+        ScriptedOrigin.await("3 lines written", () -> pipeline.accessLog().written() == requests, 10_000);
+        final PrometheusText metrics = PrometheusText.parse(python, get(admin, "/metrics", 200));
+        assertEquals(requests, metrics.value("weir_access_log_records_total"));
+        assertEquals(requests, metrics.value("weir_access_log_written_total"));
+        assertEquals(0, metrics.value("weir_access_log_dropped_total"));
+        assertEquals(0, metrics.value("weir_access_log_lost_total"));
+        assertEquals(0, metrics.value("weir_access_log_reopens_total"));
+
+        final java.nio.file.Path rotated = dir.resolve("access.log.1");
+        java.nio.file.Files.move(log, rotated);
+        assertEquals(202, send(admin, HttpRequest.newBuilder(uri(admin, "/access-log/reopen"))
+            .POST(HttpRequest.BodyPublishers.noBody())).statusCode());
+        assertEquals(405, send(admin, HttpRequest.newBuilder(uri(admin, "/access-log/reopen"))).statusCode());
+        ScriptedOrigin.await("the log reopened", () -> pipeline.accessLog().reopens() == 1, 10_000);
+        try (RawHttp client = new RawHttp(pipeline.listenAddress().getPort())) {
+            client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, client.read(false).status);
+        }
+        ScriptedOrigin.await("the next line in the new file", () -> lines(log) == 1, 10_000);
+        assertEquals(requests, lines(rotated));
+        assertEquals(1, PrometheusText.parse(python, get(admin, "/metrics", 200))
+            .value("weir_access_log_reopens_total"));
+    }
+
+    private static long lines(final java.nio.file.Path file) {
+        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(file)) {
+            return lines.count();
+        } catch (final IOException e) {
+            return -1;
+        }
     }
 
     /** {@code /health}, {@code /plan} (parsed by Python's json), HEAD, and 404 and 405 off the three paths. */
