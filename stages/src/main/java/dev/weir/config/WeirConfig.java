@@ -16,6 +16,7 @@ public final class WeirConfig {
     private final String listenHost;
     private final int listenPort;
     private final int acceptBacklog;
+    private final boolean reusePort;
     private final int connections;
     private final int ringSize;
     private final int parseThreads;
@@ -59,6 +60,7 @@ public final class WeirConfig {
         listenHost = b.listenHost;
         listenPort = b.listenPort;
         acceptBacklog = b.acceptBacklog;
+        reusePort = b.reusePort;
         connections = b.connections;
         ringSize = resolvedRingSize;
         parseThreads = b.parseThreads;
@@ -112,6 +114,7 @@ public final class WeirConfig {
         b.listenHost = listenHost;
         b.listenPort = listenPort;
         b.acceptBacklog = acceptBacklog;
+        b.reusePort = reusePort;
         b.connections = connections;
         b.ringSize = ringSize;
         b.parseThreads = parseThreads;
@@ -165,6 +168,14 @@ public final class WeirConfig {
     /** @return listen backlog ({@code accept.backlog}). */
     public int acceptBacklog() {
         return acceptBacklog;
+    }
+
+    /**
+     * @return {@code true} to set {@code SO_REUSEPORT} on the listening socket before binding, so several
+     *     processes share its port ({@code accept.reuse-port}).
+     */
+    public boolean reusePort() {
+        return reusePort;
     }
 
     /** @return connection slots, the most client connections open at once ({@code connections}). */
@@ -391,6 +402,7 @@ public final class WeirConfig {
         private String listenHost = DEFAULT_LISTEN.host();
         private int listenPort = DEFAULT_LISTEN.port();
         private int acceptBacklog = ConfigKeys.DEFAULT_ACCEPT_BACKLOG;
+        private boolean reusePort = ConfigKeys.DEFAULT_ACCEPT_REUSE_PORT;
         private int connections = ConfigKeys.DEFAULT_CONNECTIONS;
         private int ringSize = ConfigKeys.DEFAULT_RING_SIZE;
         private int parseThreads = ConfigKeys.DEFAULT_PARSE_THREADS;
@@ -457,6 +469,12 @@ public final class WeirConfig {
         /** @param value listen backlog. @return this. */
         public Builder acceptBacklog(final int value) {
             this.acceptBacklog = value;
+            return this;
+        }
+
+        /** @param value {@code true} to set {@code SO_REUSEPORT} on the listening socket. @return this. */
+        public Builder reusePort(final boolean value) {
+            this.reusePort = value;
             return this;
         }
 
@@ -701,6 +719,9 @@ public final class WeirConfig {
                     + Sizes.format(unchecked.maxRequestLineBytes()) + ")");
             }
             checkUpstreamMaxConnections();
+            if (reusePort && !ReusePort.SUPPORTED) {
+                throw new ConfigException("accept.reuse-port", ReusePort.UNSUPPORTED);
+            }
             final WeirConfig config = new WeirConfig(this, resolvedRingSize);
             final long heapNeeded = StageSizes.heapRequiredBytes(config);
             if (heapBytes < heapNeeded) {

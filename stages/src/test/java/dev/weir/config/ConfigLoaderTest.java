@@ -225,13 +225,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadReusePortOffByDefaultAndOnWhenSet() {
+        assertFalse(yaml("connections: 100\n").reusePort());
+        assertTrue(yaml("accept:\n  reuse-port: true\n").reusePort(), "Linux has SO_REUSEPORT");
+        assertEquals("accept.reuse-port", rejected("accept.reuse-port: sometimes\n").key());
+    }
+
+    @Test
     void shouldRejectNegativeIdleYields() {
         assertEquals("idle-yields", rejected("idle-yields: -1\n").key());
     }
 
     @Test
     void shouldListEveryKeyOnce() {
-        assertEquals(38, ConfigKeys.all().size());
+        assertEquals(39, ConfigKeys.all().size());
         for (final ConfigKeys.Key key : ConfigKeys.all()) {
             assertNotNull(ConfigKeys.find(key.name()));
             assertFalse(key.meaning().isEmpty(), key.name());
