@@ -64,6 +64,8 @@ public final class ConnectionSlot {
     public final RequestHalf request;
     /** The response half. */
     public final ResponseHalf response = new ResponseHalf();
+    /** What the metrics and the access log learn of the current exchange. */
+    public final ExchangeFacts facts = new ExchangeFacts();
 
     /** Upstream stage only: the origin connection serving the exchange, or {@code null}. */
     public UpstreamConnection origin;
@@ -101,6 +103,7 @@ public final class ConnectionSlot {
     public void beginExchange() {
         request.beginExchange();
         response.beginExchange();
+        facts.begin();
         exchangeFailed = false;
         OPEN_HALVES.setRelease(this, 2);
     }
@@ -130,6 +133,7 @@ public final class ConnectionSlot {
         exchangeFailed = false;
         request.clear();
         response.clear();
+        facts.begin();
         OPEN_HALVES.setRelease(this, 0);
     }
 }

@@ -207,6 +207,10 @@ final class ParseStage extends SelectorStage {
         }
         request.filled = Math.max(0, leftover);
         slot.beginExchange();
+        if (request.filled > 0) {
+            // A pipelined request: its first bytes are here already.
+            slot.facts.started(System.nanoTime());
+        }
         final boolean waitingForNext = !newConnection && request.filled == 0;
         deadline(slot.index, waitingForNext ? keepAliveTimeoutNs : headTimeoutNs,
             waitingForNext ? TimeoutKind.KEEP_ALIVE : TimeoutKind.CLIENT_HEAD);
@@ -234,6 +238,7 @@ final class ParseStage extends SelectorStage {
             return;
         }
         request.filled += n;
+        slot.facts.started(System.nanoTime());
         parse(slot);
     }
 

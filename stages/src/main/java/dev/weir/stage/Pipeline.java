@@ -23,6 +23,7 @@ import dev.weir.config.StageSizes;
 import dev.weir.config.WeirConfig;
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
+import dev.weir.conn.ExchangeObserver;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.http.CannedResponses;
 import dev.weir.http.RequestPolicy;
@@ -70,13 +71,24 @@ public final class Pipeline implements AutoCloseable {
      * @throws UncheckedIOException when the listening socket cannot be bound.
      */
     public static Pipeline start(final WeirConfig config) {
+        return start(config, ExchangeObserver.PerThread.NONE);
+    }
+
+    /**
+     * As {@link #start(WeirConfig)}, telling extra observers of every exchange that ends (for tests and tools).
+     *
+     * @param config    the validated configuration.
+     * @param observers makes one observer per parse, upstream and write stage thread; called before any starts.
+     * @return the running pipeline.
+     */
+    public static Pipeline start(final WeirConfig config, final ExchangeObserver.PerThread observers) {
         final InetSocketAddress origin = new InetSocketAddress(config.upstreamHost(), config.upstreamPort());
         if (origin.isUnresolved()) {
             throw new ConfigException("upstream.address", "cannot resolve host " + config.upstreamHost());
         }
         final Pipeline pipeline = new Pipeline(config);
         try {
-            pipeline.build(origin);
+            pipeline.build(origin, observers);
         } catch (final IOException ex) {
             pipeline.close();
             throw new UncheckedIOException("cannot start: " + ex.getMessage(), ex);
@@ -90,7 +102,8 @@ public final class Pipeline implements AutoCloseable {
         return pipeline;
     }
 
-    private void build(final InetSocketAddress origin) throws IOException {
+    private void build(final InetSocketAddress origin, final ExchangeObserver.PerThread observers)
+        throws IOException {
         final WeirConfig c = config;
         // The memory plan states these very sizes: StageSizes is the one place they are computed.
         final Arena acceptArena = commit("accept", StageSizes.acceptArenaBytes(c));
@@ -159,6 +172,16 @@ public final class Pipeline implements AutoCloseable {
         for (int i = 0; i < c.writeThreads(); i++) {
             add(new WriteStage(i, writeSelectors[i], writeWakes[i], writeRings[i], wiring,
                 CannedResponses.viewsFor(writeArena), timeouts));
+        }
+        observe(wiring, ConnectionState.OWNER_PARSE, c.parseThreads(), observers);
+        observe(wiring, ConnectionState.OWNER_UPSTREAM, c.upstreamThreads(), observers);
+        observe(wiring, ConnectionState.OWNER_WRITE, c.writeThreads(), observers);
+    }
+
+    private static void observe(final Wiring wiring, final int owner, final int threads,
+        final ExchangeObserver.PerThread observers) {
+        for (int thread = 0; thread < threads; thread++) {
+            wiring.observe(owner, thread, observers.create(owner, thread));
         }
     }
 

@@ -292,6 +292,8 @@ final class UpstreamStage extends SelectorStage {
 
     private void attach(final ConnectionSlot slot, final UpstreamConnection connection) {
         slot.origin = connection;
+        // One origin today: server 0. Routing to several names the server the connection is for.
+        slot.facts.server = 0;
         connection.slot = slot.index;
         if (connection.state == UpstreamConnection.IDLE) {
             connection.attach();
@@ -520,10 +522,14 @@ final class UpstreamStage extends SelectorStage {
             }
             headEnd = headStart + response.head.headLength();
             if (response.head.status() == 101) {
+                slot.facts.status = 101;
+                slot.facts.responseHeadNanos = System.nanoTime();
                 openTunnel(slot, headEnd);
                 return;
             }
             if (response.head.status() >= 200) {
+                slot.facts.status = response.head.status();
+                slot.facts.responseHeadNanos = System.nanoTime();
                 break;
             }
             // An interim (1xx) head: relayed to an HTTP/1.1 client, dropped for an HTTP/1.0 one (RFC 9110 15.2).

@@ -3,6 +3,7 @@ package dev.weir.stage;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
+import java.util.Arrays;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import dev.weir.conn.ConnectionMoves;
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
+import dev.weir.conn.ExchangeObserver;
 import dev.weir.ring.SlotPool;
 import dev.weir.ring.StageRing;
 
@@ -30,6 +32,8 @@ final class Wiring {
     final StageRing[] parseRings;
     final StageRing[] upstreamRings;
     final StageRing[] writeRings;
+    /** Per owner constant, one observer per stage thread of that owner; set before the stages start. */
+    private final ExchangeObserver[][] observers = new ExchangeObserver[ConnectionState.OWNER_WRITE + 1][];
 
     Wiring(final SlotPool<ConnectionSlot> slots, final StageRing[] parseRings, final StageRing[] upstreamRings,
         final StageRing[] writeRings) {
@@ -37,6 +41,26 @@ final class Wiring {
         this.parseRings = parseRings;
         this.upstreamRings = upstreamRings;
         this.writeRings = writeRings;
+        observers[ConnectionState.OWNER_PARSE] = none(parseRings.length);
+        observers[ConnectionState.OWNER_UPSTREAM] = none(upstreamRings.length);
+        observers[ConnectionState.OWNER_WRITE] = none(writeRings.length);
+    }
+
+    private static ExchangeObserver[] none(final int threads) {
+        final ExchangeObserver[] none = new ExchangeObserver[threads];
+        Arrays.fill(none, ExchangeObserver.NONE);
+        return none;
+    }
+
+    /**
+     * Tell an observer of the exchanges that a stage thread finishes; before the stages start.
+     *
+     * @param owner    the stage's {@code ConnectionState.OWNER_*} constant.
+     * @param thread   the stage thread's index.
+     * @param observer told of each exchange that thread finishes.
+     */
+    void observe(final int owner, final int thread, final ExchangeObserver observer) {
+        observers[owner][thread] = observer;
     }
 
     /**
@@ -76,7 +100,7 @@ final class Wiring {
     void endRequest(final ConnectionSlot slot, final int self) {
         request(slot, ConnectionState.REQUEST_DONE, self);
         if (slot.endHalf()) {
-            finish(slot);
+            finish(slot, self);
         }
     }
 
@@ -89,16 +113,21 @@ final class Wiring {
     void endResponse(final ConnectionSlot slot, final int self) {
         response(slot, ConnectionState.RESPONSE_DONE, self);
         if (slot.endHalf()) {
-            finish(slot);
+            finish(slot, self);
         }
     }
 
-    /** Both halves ended: keep the connection for the next request, linger, close or reset it. */
-    private void finish(final ConnectionSlot slot) {
+    /**
+     * Both halves ended: tell the finishing thread's observer, then keep the connection for the next request,
+     * linger, close or reset it.
+     */
+    private void finish(final ConnectionSlot slot, final int self) {
         int mode = slot.closeMode();
         if (mode == ConnectionSlot.CLOSE_NONE && !slot.request.keepAlive) {
             mode = ConnectionSlot.CLOSE;
         }
+        final ExchangeObserver[] mine = observers[self];
+        mine[slot.index % mine.length].onExchangeEnd(slot);
         response(slot, ConnectionState.IDLE, ConnectionState.OWNER_NONE);
         switch (mode) {
             case ConnectionSlot.CLOSE_NONE:

@@ -87,7 +87,7 @@ final class WriteStage extends SelectorStage {
         final ResponseHalf response = slot.response;
         final ByteBuffer buffer = response.buffer;
         try {
-            slot.client.write(buffer);
+            slot.facts.bytesSent += slot.client.write(buffer);
         } catch (final IOException ex) {
             clientFailed(slot);
             return;
@@ -109,8 +109,9 @@ final class WriteStage extends SelectorStage {
     private void writeCanned(final ConnectionSlot slot) throws IOException {
         final ResponseHalf response = slot.response;
         final ByteBuffer view = canned.view(response.cannedStatus, response.cannedWritten);
+        slot.facts.status = response.cannedStatus;
         try {
-            slot.client.write(view);
+            slot.facts.bytesSent += slot.client.write(view);
         } catch (final IOException ex) {
             clientFailed(slot);
             return;
