@@ -719,9 +719,8 @@ public final class WeirConfig {
                     + Sizes.format(unchecked.maxRequestLineBytes()) + ")");
             }
             checkUpstreamMaxConnections();
-            if (reusePort && !ReusePort.SUPPORTED) {
-                throw new ConfigException("accept.reuse-port", ReusePort.UNSUPPORTED);
-            }
+            // Asked only when wanted: the probe opens (and closes) a socket channel once per JVM.
+            checkReusePort(reusePort, reusePort && ReusePort.SUPPORTED);
             final WeirConfig config = new WeirConfig(this, resolvedRingSize);
             final long heapNeeded = StageSizes.heapRequiredBytes(config);
             if (heapBytes < heapNeeded) {
@@ -730,6 +729,17 @@ public final class WeirConfig {
                     + Sizes.formatWithUnit(heapBytes) + ")");
             }
             return config;
+        }
+
+        /**
+         * @param wanted    {@code accept.reuse-port}.
+         * @param supported whether the platform has {@code SO_REUSEPORT}.
+         * @throws ConfigException naming {@code accept.reuse-port} when it is wanted and not supported.
+         */
+        static void checkReusePort(final boolean wanted, final boolean supported) {
+            if (wanted && !supported) {
+                throw new ConfigException("accept.reuse-port", ReusePort.UNSUPPORTED);
+            }
         }
 
         /** Rules across keys for {@code upstream.max-connections}; its own bounds are in its row. */

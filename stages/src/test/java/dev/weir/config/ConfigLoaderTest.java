@@ -232,6 +232,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldNameReusePortInOneLineWhereThePlatformLacksIt() {
+        WeirConfig.Builder.checkReusePort(false, false);
+        WeirConfig.Builder.checkReusePort(true, true);
+        final ConfigException e = assertThrows(ConfigException.class,
+            () -> WeirConfig.Builder.checkReusePort(true, false));
+        assertEquals("accept.reuse-port", e.key());
+        assertTrue(e.getMessage().startsWith("accept.reuse-port: SO_REUSEPORT is not supported on this platform ("),
+            e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
     void shouldRejectNegativeIdleYields() {
         assertEquals("idle-yields", rejected("idle-yields: -1\n").key());
     }
