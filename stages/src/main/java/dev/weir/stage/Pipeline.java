@@ -191,9 +191,14 @@ public final class Pipeline implements AutoCloseable {
         try {
             server.bind(new InetSocketAddress(c.listenHost(), c.listenPort()), c.acceptBacklog());
         } catch (final BindException e) {
-            throw new BindException("accept.listen " + address + ": " + e.getMessage() + (c.reusePort()
+            // EADDRINUSE; other bind errors (an address this host lacks, a privileged port) get no hint.
+            final boolean taken = String.valueOf(e.getMessage()).contains("in use");
+            final String hint = !taken ? "" : c.reusePort()
                 ? " (with accept.reuse-port every process on the port must set it, under the same user)"
-                : " (another process holds the port; to share it, set accept.reuse-port: true on every process)"));
+                : " (another process holds the port; to share it, set accept.reuse-port: true on every process)";
+            final BindException named = new BindException("accept.listen " + address + ": " + e.getMessage() + hint);
+            named.initCause(e);
+            throw named;
         }
     }
 
