@@ -25,6 +25,7 @@ import dev.weir.config.JvmFlags;
 import dev.weir.config.PlanBuilder;
 import dev.weir.config.Sizes;
 import dev.weir.config.StageSizes;
+import dev.weir.config.UpstreamGroupConfig;
 import dev.weir.config.WeirConfig;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.stage.Pipeline;
@@ -254,7 +255,7 @@ public final class Weir {
         }, "weir-shutdown"));
         final InetSocketAddress bound = pipeline.listenAddress();
         out.println("weir ready: listening on " + HostPort.format(bound.getHostString(), bound.getPort())
-            + ", upstream " + HostPort.format(config.upstreamHost(), config.upstreamPort())
+            + ", " + upstreamText(config)
             + ", plan " + MemoryPlan.human(plan.totalBytes()) + " (" + MemoryPlan.human(plan.committedBytes())
             + " committed)");
         out.flush();
@@ -273,6 +274,23 @@ public final class Weir {
             Thread.currentThread().interrupt();
         }
         return EXIT_OK;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return {@code upstream HOST:PORT} for the one-group shorthand, else each group with its server count.
+     */
+    static String upstreamText(final WeirConfig config) {
+        if (!config.hasUpstreamsSection()) {
+            return "upstream " + HostPort.format(config.upstreamHost(), config.upstreamPort());
+        }
+        final StringBuilder text = new StringBuilder("upstreams");
+        for (final UpstreamGroupConfig group : config.upstreamGroups()) {
+            text.append(text.length() == "upstreams".length() ? " " : ", ").append(group.name()).append(" (")
+                .append(group.servers().size()).append(group.servers().size() == 1 ? " server" : " servers")
+                .append(group.isDefault() ? ", default)" : ")");
+        }
+        return text.toString();
     }
 
     /**

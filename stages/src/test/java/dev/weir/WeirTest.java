@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.weir.arena.plan.HostMemory;
+import dev.weir.config.ConfigLoader;
 import dev.weir.config.PlanBuilder;
 import dev.weir.config.WeirConfig;
 import dev.weir.conn.TimeoutKind;
@@ -94,6 +95,36 @@ class WeirTest {
         final Result r = run(ROOMY, "--plan", "--config", file.toString());
         assertEquals(Weir.EXIT_OK, r.code, r.err);
         assertTrue(r.out.contains("100 connections x parse.buffer"), r.out);
+    }
+
+    @Test
+    void shouldRejectABadUpstreamsSectionWithOneLineNamingTheKeyBeforeAnythingIsAllocated() throws Exception {
+        final Path file = dir.resolve("weir.yaml");
+        Files.writeString(file, "upstreams:\n  api:\n    servers: [127.0.0.1:9001, '127.0.0.1']\n");
+        final Result r = run(ROOMY, "--plan", "--config", file.toString());
+        assertEquals(Weir.EXIT_BAD_CONFIG, r.code, r.err);
+        assertEquals("", r.out);
+        assertTrue(r.err.startsWith("weir: upstreams.api.servers[1]: must be HOST:PORT"), r.err);
+        assertEquals(1, r.err.split("\n").length, r.err);
+    }
+
+    @Test
+    void shouldCountActiveCheckSocketsInThePlan() throws Exception {
+        final Path file = dir.resolve("weir.yaml");
+        Files.writeString(file, "connections: 100\nupstreams:\n  api:\n    servers: [127.0.0.1:9001, 127.0.0.1:9002]\n"
+            + "    health: {path: /healthz}\n");
+        final Result r = run(ROOMY, "--plan", "--config", file.toString());
+        assertEquals(Weir.EXIT_OK, r.code, r.err);
+        // 100 client + 100 origin + 2 check sockets + the listening socket.
+        assertTrue(r.out.contains("203 sockets x"), r.out);
+    }
+
+    @Test
+    void shouldNameTheGroupsInsteadOfOneUpstreamWhenThereIsASection() {
+        assertEquals("upstream 10.0.0.1:81", Weir.upstreamText(WeirConfig.builder().upstream("10.0.0.1", 81).build()));
+        final WeirConfig two = ConfigLoader.readYaml("upstreams:\n  a: {servers: [h:1, h:2]}\n"
+            + "  b: {default: true, servers: [h:3]}\n", "t", WeirConfig.builder()).build();
+        assertEquals("upstreams a (2 servers), b (1 server, default)", Weir.upstreamText(two));
     }
 
     @ParameterizedTest(name = "{0}")

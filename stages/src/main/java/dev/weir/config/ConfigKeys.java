@@ -87,6 +87,32 @@ public final class ConfigKeys {
     public static final long DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS = 5_000;
     /** One upstream thread. */
     public static final int DEFAULT_UPSTREAM_THREADS = 1;
+    /** A server failing once (connect error, reset, timeout) is ejected: nginx's {@code max_fails=1}. */
+    public static final int DEFAULT_UPSTREAM_MAX_FAILS = 1;
+    /** Most failures in a row a group may wait for before ejecting a server. */
+    public static final int MAX_UPSTREAM_MAX_FAILS = 1000;
+    /** An ejected server is tried again after this: nginx's {@code fail_timeout=10s}. */
+    public static final long DEFAULT_UPSTREAM_FAIL_TIMEOUT_MS = 10_000;
+    /** An idempotent request that could not connect is sent once more, to another server of its group. */
+    public static final boolean DEFAULT_UPSTREAM_RETRY = true;
+    /** Time between active health checks of one server (when its group has {@code health.path}). */
+    public static final long DEFAULT_UPSTREAM_HEALTH_INTERVAL_MS = 5_000;
+    /** Longest an active health check may take: connect, request and status line. */
+    public static final long DEFAULT_UPSTREAM_HEALTH_TIMEOUT_MS = 2_000;
+    /** One failed active check marks a server down (HAProxy's {@code fall} is 3; one reacts at once). */
+    public static final int DEFAULT_UPSTREAM_HEALTH_FALL = 1;
+    /** One passed active check marks a down server up again (HAProxy's {@code rise} is 2). */
+    public static final int DEFAULT_UPSTREAM_HEALTH_RISE = 1;
+    /** Most checks in a row {@code health.fall} and {@code health.rise} may ask for. */
+    public static final int MAX_UPSTREAM_HEALTH_COUNT = 100;
+    /** Balance of a group that does not say: smooth weighted round-robin. */
+    public static final String DEFAULT_UPSTREAM_BALANCE = "round-robin";
+    /** Largest server weight: nginx does not bound it; 1000 keeps the smooth round-robin sums small. */
+    public static final int MAX_UPSTREAM_WEIGHT = 1000;
+    /** Most servers over all groups: each has counters per upstream thread and may have a health socket. */
+    public static final int MAX_UPSTREAM_SERVERS = 1024;
+    /** Most routes: they are matched in order, so a long list costs every request. */
+    public static final int MAX_ROUTES = 1024;
     /** Response buffer per connection: large enough for most heads and a good write size for bodies. */
     public static final int DEFAULT_UPSTREAM_BUFFER_BYTES = 32 * 1024;
     /** One write thread. */
@@ -430,7 +456,7 @@ public final class ConfigKeys {
         maxBody.reader = c -> c.maxBodyBytes() == 0 ? "none" : Sizes.formatWithUnit(c.maxBodyBytes());
         k.add(maxBody.key());
         k.add(hostPort("upstream.address", DEFAULT_UPSTREAM, 1,
-            "The origin every request is forwarded to.",
+            "The origin every request is forwarded to when there is no upstreams: section (a group named default).",
             (b, v) -> b.upstream(v.host(), v.port()), WeirConfig::upstreamHost, WeirConfig::upstreamPort));
         k.add(integer("upstream.threads", "threads", DEFAULT_UPSTREAM_THREADS, 1, MAX_STAGE_THREADS,
             "Upstream stage threads.",
@@ -449,6 +475,32 @@ public final class ConfigKeys {
             "Longest a request waits for an origin connection when upstream.max-connections are busy; then 503"
                 + " with Retry-After.",
             (b, v) -> b.upstreamQueueTimeoutMs(v), WeirConfig::upstreamQueueTimeoutMs));
+        k.add(integer("upstream.max-fails", "failures", DEFAULT_UPSTREAM_MAX_FAILS, 1, MAX_UPSTREAM_MAX_FAILS,
+            "Failures in a row (connect error, reset, timeout, bad response) that eject a server of a group of two"
+                + " or more for upstream.fail-timeout; 0 never ejects. A group's max-fails overrides it.",
+            (b, v) -> b.upstreamMaxFails(v), WeirConfig::upstreamMaxFails)
+            .zero(Rule.ZERO_OR_RANGE, "never eject").key());
+        k.add(duration("upstream.fail-timeout", DEFAULT_UPSTREAM_FAIL_TIMEOUT_MS,
+            "How long an ejected server is left out before it is tried again; a group's fail-timeout overrides it.",
+            (b, v) -> b.upstreamFailTimeoutMs(v), WeirConfig::upstreamFailTimeoutMs));
+        k.add(bool("upstream.retry", DEFAULT_UPSTREAM_RETRY,
+            "Send an idempotent request that could not connect (refused, connect timeout) once more, to another"
+                + " server of its group; a group's retry overrides it.",
+            (b, v) -> b.upstreamRetry(v), WeirConfig::upstreamRetry));
+        k.add(duration("upstream.health.interval", DEFAULT_UPSTREAM_HEALTH_INTERVAL_MS,
+            "Time between active health checks of each server of a group with health.path; the group's"
+                + " health.interval overrides it.",
+            (b, v) -> b.upstreamHealthIntervalMs(v), WeirConfig::upstreamHealthIntervalMs));
+        k.add(duration("upstream.health.timeout", DEFAULT_UPSTREAM_HEALTH_TIMEOUT_MS,
+            "Longest an active health check may take (connect, request, status line); the group's health.timeout"
+                + " overrides it.",
+            (b, v) -> b.upstreamHealthTimeoutMs(v), WeirConfig::upstreamHealthTimeoutMs));
+        k.add(integer("upstream.health.fall", "checks", DEFAULT_UPSTREAM_HEALTH_FALL, 1, MAX_UPSTREAM_HEALTH_COUNT,
+            "Failed active checks in a row that mark a server down; the group's health.fall overrides it.",
+            (b, v) -> b.upstreamHealthFall(v), WeirConfig::upstreamHealthFall).key());
+        k.add(integer("upstream.health.rise", "checks", DEFAULT_UPSTREAM_HEALTH_RISE, 1, MAX_UPSTREAM_HEALTH_COUNT,
+            "Passed active checks in a row that mark a down server up again; the group's health.rise overrides it.",
+            (b, v) -> b.upstreamHealthRise(v), WeirConfig::upstreamHealthRise).key());
         k.add(integer("write.threads", "threads", DEFAULT_WRITE_THREADS, 1, MAX_STAGE_THREADS,
             "Write stage threads.",
             (b, v) -> b.writeThreads(v), WeirConfig::writeThreads).key());

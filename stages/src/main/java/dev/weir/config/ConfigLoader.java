@@ -23,9 +23,18 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * applied after the file, then everything is validated once by {@link WeirConfig.Builder#build()}, and a
  * {@code memory.budget} is applied last by {@link AutoSizer}.
  * <p>
+ * Two top-level sections are structured rather than flat: {@code upstreams:} (a map of group name to group, see
+ * {@link UpstreamGroupConfig}) and {@code routes:} (a list, see {@link RouteConfig}); their errors name the key
+ * the same way, e.g. {@code upstreams.api.servers[1]} or {@code routes[0].upstream}.
+ * <p>
  * <b>Note:</b> stateless and thread-safe; for startup only.
  */
 public final class ConfigLoader {
+
+    /** The structured section of upstream groups. */
+    static final String UPSTREAMS = "upstreams";
+    /** The structured section of routes. */
+    static final String ROUTES = "routes";
 
     private ConfigLoader() {
     }
@@ -129,7 +138,11 @@ public final class ConfigLoader {
             }
             final String name = prefix + e.getKey();
             final ConfigKeys.Key key = ConfigKeys.find(name);
-            if (key != null) {
+            if (UPSTREAMS.equals(name)) {
+                builder.upstreamGroups(UpstreamSections.groups(e.getValue()));
+            } else if (ROUTES.equals(name)) {
+                builder.routes(UpstreamSections.routes(e.getValue()));
+            } else if (key != null) {
                 key.apply(builder, convert(key, e.getValue(), false));
             } else if (ConfigKeys.isSection(name)) {
                 if (!(e.getValue() instanceof Map)) {
@@ -244,7 +257,9 @@ public final class ConfigLoader {
         final String section = dot < 0 ? "" : name.substring(0, dot);
         final String known = ConfigKeys.isSection(section) || section.isEmpty()
             ? ConfigKeys.keysIn(section) : ConfigKeys.keysIn("");
-        return new ConfigException(name, "unknown key (known here: " + known + ")");
+        final String structured = section.isEmpty() || !ConfigKeys.isSection(section) ? ", " + UPSTREAMS + ", " + ROUTES
+            : "";
+        return new ConfigException(name, "unknown key (known here: " + known + structured + ")");
     }
 
     private static String trimDot(final String prefix) {

@@ -18,7 +18,8 @@ package dev.weir.config;
  *   thread stacks  = (1 + parse + upstream + write threads + 16 JVM threads) x jvm.thread-stack
  *   per socket     = 2 x socket.receive-buffer + 2 x socket.send-buffer + 4 KiB
  *   origin sockets = upstream.max-connections, or connections when it is 0 (one per slot)
- *   sockets        = connections + origin sockets + 1 listening socket
+ *   check sockets  = servers of groups with health.path (one active-check socket each)
+ *   sockets        = connections + origin sockets + check sockets + 1 listening socket
  *   descriptors    = sockets + 2 x stage threads (selectors) + 256 (the JVM's own: jars, libraries, pipes)
  * </pre>
  * <p>
@@ -173,10 +174,12 @@ public final class StageSizes {
      * when that is 0.
      *
      * @param config the configuration.
-     * @return sockets open at most: client connections, origin connections and the listening socket.
+     * @return sockets open at most: client connections, origin connections, one active health-check socket per
+     *     checked server and the listening socket.
      */
     public static long socketCount(final WeirConfig config) {
-        return (long) config.connections() + config.upstreamConnections() + LISTENING_SOCKETS;
+        return (long) config.connections() + config.upstreamConnections() + config.healthCheckedServerCount()
+            + LISTENING_SOCKETS;
     }
 
     /**

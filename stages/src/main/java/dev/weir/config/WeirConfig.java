@@ -1,5 +1,6 @@
 package dev.weir.config;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import dev.weir.http.RequestPolicy;
@@ -33,6 +34,16 @@ public final class WeirConfig {
     private final int writeThreads;
     private final int idleYields;
     private final long upstreamQueueTimeoutMs;
+    private final int upstreamMaxFails;
+    private final long upstreamFailTimeoutMs;
+    private final boolean upstreamRetry;
+    private final long upstreamHealthIntervalMs;
+    private final long upstreamHealthTimeoutMs;
+    private final int upstreamHealthFall;
+    private final int upstreamHealthRise;
+    private final List<UpstreamGroupConfig> configuredGroups;
+    private final List<UpstreamGroupConfig> upstreamGroups;
+    private final List<RouteConfig> routes;
     private final long clientHeadTimeoutMs;
     private final long clientBodyTimeoutMs;
     private final long clientSendTimeoutMs;
@@ -79,6 +90,25 @@ public final class WeirConfig {
         writeThreads = b.writeThreads;
         idleYields = b.idleYields;
         upstreamQueueTimeoutMs = b.upstreamQueueTimeoutMs;
+        upstreamMaxFails = b.upstreamMaxFails;
+        upstreamFailTimeoutMs = b.upstreamFailTimeoutMs;
+        upstreamRetry = b.upstreamRetry;
+        upstreamHealthIntervalMs = b.upstreamHealthIntervalMs;
+        upstreamHealthTimeoutMs = b.upstreamHealthTimeoutMs;
+        upstreamHealthFall = b.upstreamHealthFall;
+        upstreamHealthRise = b.upstreamHealthRise;
+        configuredGroups = List.copyOf(b.upstreamGroups);
+        routes = List.copyOf(b.routes);
+        // Every group with each value set; without upstreams: the one group upstream.address describes.
+        final List<UpstreamGroupConfig> resolved = new ArrayList<>();
+        if (configuredGroups.isEmpty()) {
+            resolved.add(UpstreamGroupConfig.shorthand(upstreamHost, upstreamPort).resolve(this));
+        } else {
+            for (final UpstreamGroupConfig group : configuredGroups) {
+                resolved.add(group.resolve(this));
+            }
+        }
+        upstreamGroups = List.copyOf(resolved);
         clientHeadTimeoutMs = b.clientHeadTimeoutMs;
         clientBodyTimeoutMs = b.clientBodyTimeoutMs;
         clientSendTimeoutMs = b.clientSendTimeoutMs;
@@ -130,6 +160,15 @@ public final class WeirConfig {
         b.writeThreads = writeThreads;
         b.idleYields = idleYields;
         b.upstreamQueueTimeoutMs = upstreamQueueTimeoutMs;
+        b.upstreamMaxFails = upstreamMaxFails;
+        b.upstreamFailTimeoutMs = upstreamFailTimeoutMs;
+        b.upstreamRetry = upstreamRetry;
+        b.upstreamHealthIntervalMs = upstreamHealthIntervalMs;
+        b.upstreamHealthTimeoutMs = upstreamHealthTimeoutMs;
+        b.upstreamHealthFall = upstreamHealthFall;
+        b.upstreamHealthRise = upstreamHealthRise;
+        b.upstreamGroups = configuredGroups;
+        b.routes = routes;
         b.clientHeadTimeoutMs = clientHeadTimeoutMs;
         b.clientBodyTimeoutMs = clientBodyTimeoutMs;
         b.clientSendTimeoutMs = clientSendTimeoutMs;
@@ -297,6 +336,89 @@ public final class WeirConfig {
         return upstreamQueueTimeoutMs;
     }
 
+    /** @return failures in a row that eject a server, 0 never ({@code upstream.max-fails}). */
+    public int upstreamMaxFails() {
+        return upstreamMaxFails;
+    }
+
+    /** @return milliseconds an ejected server is left out ({@code upstream.fail-timeout}). */
+    public long upstreamFailTimeoutMs() {
+        return upstreamFailTimeoutMs;
+    }
+
+    /** @return {@code true} to retry a request that could not connect elsewhere ({@code upstream.retry}). */
+    public boolean upstreamRetry() {
+        return upstreamRetry;
+    }
+
+    /** @return milliseconds between active checks of one server ({@code upstream.health.interval}). */
+    public long upstreamHealthIntervalMs() {
+        return upstreamHealthIntervalMs;
+    }
+
+    /** @return milliseconds an active check may take ({@code upstream.health.timeout}). */
+    public long upstreamHealthTimeoutMs() {
+        return upstreamHealthTimeoutMs;
+    }
+
+    /** @return failed active checks in a row that mark a server down ({@code upstream.health.fall}). */
+    public int upstreamHealthFall() {
+        return upstreamHealthFall;
+    }
+
+    /** @return passed active checks in a row that mark a server up ({@code upstream.health.rise}). */
+    public int upstreamHealthRise() {
+        return upstreamHealthRise;
+    }
+
+    /**
+     * @return every upstream group with every value resolved, in configuration order: the {@code upstreams:}
+     *     section, or one group named {@code default} with the server of {@code upstream.address}.
+     */
+    public List<UpstreamGroupConfig> upstreamGroups() {
+        return upstreamGroups;
+    }
+
+    /** @return {@code true} when the groups come from an {@code upstreams:} section, not {@code upstream.address}. */
+    public boolean hasUpstreamsSection() {
+        return !configuredGroups.isEmpty();
+    }
+
+    /** @return the routes, in configuration order; empty when every request goes to the default group. */
+    public List<RouteConfig> routes() {
+        return routes;
+    }
+
+    /** @return the index in {@link #upstreamGroups()} of the group requests no route matches go to. */
+    public int defaultGroup() {
+        for (int i = 0; i < upstreamGroups.size(); i++) {
+            if (upstreamGroups.get(i).isDefault()) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    /** @return servers over every group. */
+    public int upstreamServerCount() {
+        int count = 0;
+        for (final UpstreamGroupConfig group : upstreamGroups) {
+            count += group.servers().size();
+        }
+        return count;
+    }
+
+    /** @return servers of groups with an active health check: each has its own check socket. */
+    public int healthCheckedServerCount() {
+        int count = 0;
+        for (final UpstreamGroupConfig group : upstreamGroups) {
+            if (group.healthPath() != null) {
+                count += group.servers().size();
+            }
+        }
+        return count;
+    }
+
     /** @return longest a request head may take, then 408, milliseconds ({@code timeout.client-head}). */
     public long clientHeadTimeoutMs() {
         return clientHeadTimeoutMs;
@@ -422,6 +544,15 @@ public final class WeirConfig {
         private int writeThreads = ConfigKeys.DEFAULT_WRITE_THREADS;
         private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
         private long upstreamQueueTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS;
+        private int upstreamMaxFails = ConfigKeys.DEFAULT_UPSTREAM_MAX_FAILS;
+        private long upstreamFailTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_FAIL_TIMEOUT_MS;
+        private boolean upstreamRetry = ConfigKeys.DEFAULT_UPSTREAM_RETRY;
+        private long upstreamHealthIntervalMs = ConfigKeys.DEFAULT_UPSTREAM_HEALTH_INTERVAL_MS;
+        private long upstreamHealthTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_HEALTH_TIMEOUT_MS;
+        private int upstreamHealthFall = ConfigKeys.DEFAULT_UPSTREAM_HEALTH_FALL;
+        private int upstreamHealthRise = ConfigKeys.DEFAULT_UPSTREAM_HEALTH_RISE;
+        private List<UpstreamGroupConfig> upstreamGroups = List.of();
+        private List<RouteConfig> routes = List.of();
         private long clientHeadTimeoutMs = ConfigKeys.DEFAULT_CLIENT_HEAD_TIMEOUT_MS;
         private long clientBodyTimeoutMs = ConfigKeys.DEFAULT_CLIENT_BODY_TIMEOUT_MS;
         private long clientSendTimeoutMs = ConfigKeys.DEFAULT_CLIENT_SEND_TIMEOUT_MS;
@@ -580,6 +711,63 @@ public final class WeirConfig {
             return this;
         }
 
+        /** @param value failures in a row that eject a server, 0 never. @return this. */
+        public Builder upstreamMaxFails(final int value) {
+            this.upstreamMaxFails = value;
+            return this;
+        }
+
+        /** @param value milliseconds an ejected server is left out. @return this. */
+        public Builder upstreamFailTimeoutMs(final long value) {
+            this.upstreamFailTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value {@code true} to retry an idempotent request that could not connect. @return this. */
+        public Builder upstreamRetry(final boolean value) {
+            this.upstreamRetry = value;
+            return this;
+        }
+
+        /** @param value milliseconds between active checks of one server. @return this. */
+        public Builder upstreamHealthIntervalMs(final long value) {
+            this.upstreamHealthIntervalMs = value;
+            return this;
+        }
+
+        /** @param value milliseconds an active check may take. @return this. */
+        public Builder upstreamHealthTimeoutMs(final long value) {
+            this.upstreamHealthTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value failed active checks in a row that mark a server down. @return this. */
+        public Builder upstreamHealthFall(final int value) {
+            this.upstreamHealthFall = value;
+            return this;
+        }
+
+        /** @param value passed active checks in a row that mark a server up. @return this. */
+        public Builder upstreamHealthRise(final int value) {
+            this.upstreamHealthRise = value;
+            return this;
+        }
+
+        /**
+         * @param groups the {@code upstreams:} section; empty for the one group of {@code upstream.address}.
+         * @return this.
+         */
+        public Builder upstreamGroups(final List<UpstreamGroupConfig> groups) {
+            this.upstreamGroups = List.copyOf(groups);
+            return this;
+        }
+
+        /** @param value the {@code routes:} list. @return this. */
+        public Builder routes(final List<RouteConfig> value) {
+            this.routes = List.copyOf(value);
+            return this;
+        }
+
         /** @param value longest a request head may take, then 408, milliseconds. @return this. */
         public Builder clientHeadTimeoutMs(final long value) {
             this.clientHeadTimeoutMs = value;
@@ -721,6 +909,7 @@ public final class WeirConfig {
             checkUpstreamMaxConnections();
             // Asked only when wanted: the probe opens (and closes) a socket channel once per JVM.
             checkReusePort(reusePort, reusePort && ReusePort.SUPPORTED);
+            UpstreamRules.check(upstreamGroups, routes);
             final WeirConfig config = new WeirConfig(this, resolvedRingSize);
             final long heapNeeded = StageSizes.heapRequiredBytes(config);
             if (heapBytes < heapNeeded) {

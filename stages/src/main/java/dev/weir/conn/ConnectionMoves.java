@@ -38,6 +38,7 @@ public final class ConnectionMoves {
         {QUEUED, SENDING},                 // an idle origin connection
         {QUEUED, REQUEST_DONE},            // queue timeout (503), or the head could not be forwarded
         {CONNECTING, SENDING},             // connected
+        {CONNECTING, QUEUED},              // connect failed: retry once on another server of the group
         {CONNECTING, REQUEST_DONE},        // connect failed (502) or timed out (504)
         {SENDING, READING_BODY},           // part sent, more body to come from the client
         {SENDING, SENT},                   // the whole request sent

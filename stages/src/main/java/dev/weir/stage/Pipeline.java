@@ -30,8 +30,11 @@ import dev.weir.http.RequestPolicy;
 import dev.weir.ring.SlotPool;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
+import dev.weir.upstream.HealthChecker;
 import dev.weir.upstream.UpstreamConnection;
 import dev.weir.upstream.UpstreamPool;
+import dev.weir.upstream.UpstreamServer;
+import dev.weir.upstream.Upstreams;
 
 /**
  * The running proxy: committed arenas, the connection slot table, the rings and the four stages.
@@ -57,6 +60,7 @@ public final class Pipeline implements AutoCloseable {
     private BlockPool upstreamBlocks;
     private InetSocketAddress listenAddress;
     private ServerSocketChannel server;
+    private Upstreams upstreams;
 
     private Pipeline(final WeirConfig config) {
         this.config = config;
@@ -67,7 +71,7 @@ public final class Pipeline implements AutoCloseable {
      *
      * @param config the validated configuration.
      * @return the running pipeline.
-     * @throws ConfigException when the origin's host cannot be resolved.
+     * @throws ConfigException when an upstream server's host cannot be resolved.
      * @throws UncheckedIOException when the listening socket cannot be bound.
      */
     public static Pipeline start(final WeirConfig config) {
@@ -80,15 +84,14 @@ public final class Pipeline implements AutoCloseable {
      * @param config    the validated configuration.
      * @param observers makes one observer per parse, upstream and write stage thread; called before any starts.
      * @return the running pipeline.
+     * @throws ConfigException when an upstream server's host cannot be resolved.
      */
     public static Pipeline start(final WeirConfig config, final ExchangeObserver.PerThread observers) {
-        final InetSocketAddress origin = new InetSocketAddress(config.upstreamHost(), config.upstreamPort());
-        if (origin.isUnresolved()) {
-            throw new ConfigException("upstream.address", "cannot resolve host " + config.upstreamHost());
-        }
+        final Upstreams upstreams = Upstreams.of(config, config.upstreamThreads());
         final Pipeline pipeline = new Pipeline(config);
+        pipeline.upstreams = upstreams;
         try {
-            pipeline.build(origin, observers);
+            pipeline.build(observers);
         } catch (final IOException ex) {
             pipeline.close();
             throw new UncheckedIOException("cannot start: " + ex.getMessage(), ex);
@@ -102,8 +105,7 @@ public final class Pipeline implements AutoCloseable {
         return pipeline;
     }
 
-    private void build(final InetSocketAddress origin, final ExchangeObserver.PerThread observers)
-        throws IOException {
+    private void build(final ExchangeObserver.PerThread observers) throws IOException {
         final WeirConfig c = config;
         // The memory plan states these very sizes: StageSizes is the one place they are computed.
         final Arena acceptArena = commit("accept", StageSizes.acceptArenaBytes(c));
@@ -161,11 +163,17 @@ public final class Pipeline implements AutoCloseable {
         }
         for (int i = 0; i < c.upstreamThreads(); i++) {
             final long offset = upstreamArena.reserve(STAGE_SCRATCH_BYTES);
-            final UpstreamPool pool = new UpstreamPool(StageSizes.originConnectionsOfThread(c, i), c.connections());
+            final UpstreamPool pool = new UpstreamPool(StageSizes.originConnectionsOfThread(c, i), c.connections(),
+                upstreams.servers(), i);
             final UpstreamStage stage = new UpstreamStage(i, upstreamSelectors[i], upstreamWakes[i],
-                upstreamRings[i], wiring, pool, origin, parseArena.store(), upstreamArena.store(),
+                upstreamRings[i], wiring, pool, upstreams, parseArena.store(), upstreamArena.store(),
                 c.upstreamBufferBytes(), c.socketReceiveBufferBytes(), c.socketSendBufferBytes(),
                 upstreamArena.view(offset, STAGE_SCRATCH_BYTES), timeouts);
+            if (i == 0 && c.healthCheckedServerCount() > 0) {
+                // One thread checks for all: health is shared, and each server needs only one check socket.
+                stage.healthChecker(new HealthChecker(c, upstreams, upstreamSelectors[i], c.socketReceiveBufferBytes(),
+                    c.socketSendBufferBytes(), System.nanoTime()));
+            }
             upstreamStages.add(stage);
             add(stage);
         }
@@ -278,6 +286,30 @@ public final class Pipeline implements AutoCloseable {
     /** @return the upstream arena's block pool. */
     public BlockPool upstreamBlocks() {
         return upstreamBlocks;
+    }
+
+    /**
+     * Every configured upstream server, by index (the index {@code ExchangeFacts.server} holds), for metrics:
+     * each reads its health and counters with acquire loads and allocates nothing.
+     *
+     * @return the servers, an unmodifiable list built at startup.
+     */
+    public List<UpstreamServer> upstreamServers() {
+        return upstreams.serverList();
+    }
+
+    /**
+     * @param serverIndex a server index, e.g. {@code ExchangeFacts.server}.
+     * @return its address as configured, {@code host:port}, or {@code "-"} for -1 (no server was attached).
+     */
+    public String serverAddress(final int serverIndex) {
+        return serverIndex < 0 ? "-" : upstreams.servers()[serverIndex].address();
+    }
+
+    /** @return active health checks completed since start (read without synchronisation; for tests). */
+    public long healthChecks() {
+        final HealthChecker checker = upstreamStages.isEmpty() ? null : upstreamStages.get(0).healthChecker();
+        return checker == null ? 0 : checker.checks();
     }
 
     /** @return origin connections serving a request now, over every upstream thread. */

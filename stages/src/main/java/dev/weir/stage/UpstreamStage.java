@@ -1,7 +1,6 @@
 package dev.weir.stage;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -21,8 +20,13 @@ import dev.weir.http.ResponseHeadParser;
 import dev.weir.http.ResponseHeadRewriter;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
+import dev.weir.upstream.Balancer;
+import dev.weir.upstream.HealthChecker;
 import dev.weir.upstream.UpstreamConnection;
+import dev.weir.upstream.UpstreamGroup;
 import dev.weir.upstream.UpstreamPool;
+import dev.weir.upstream.UpstreamServer;
+import dev.weir.upstream.Upstreams;
 
 /**
  * Talks to the origin, where both halves of an exchange meet: it takes an origin connection for the request
@@ -33,6 +37,11 @@ import dev.weir.upstream.UpstreamPool;
  * <p>
  * A response block is refilled only after the write stage has drained it, and a body part is read from the
  * client only after the previous one went out: that is the backpressure that keeps memory fixed.
+ * <p>
+ * Each new exchange is routed once ({@code RouteTable}: host, then path prefix) to an upstream group, whose
+ * {@link Balancer} (this thread's own) picks an available server; a group with none answers 503 at once. A
+ * failure of a server counts toward its ejection (shared by every upstream thread), and an idempotent request
+ * that could not connect is sent once more to another server of its group.
  * <p>
  * Deadlines, one per slot: the queue wait, the connect, and origin inactivity (nothing read from or written to
  * the origin for {@code timeout.upstream-response} while the exchange waits on it): 503, 504, or a reset when
@@ -48,7 +57,11 @@ final class UpstreamStage extends SelectorStage {
 
     private final Wiring wiring;
     private final UpstreamPool pool;
-    private final InetSocketAddress origin;
+    private final int thread;
+    private final Upstreams upstreams;
+    private final UpstreamServer[] servers;
+    private final Balancer[] balancers;
+    private HealthChecker healthChecker;
     private final BytesStore<?, ?> parseStore;
     private final BytesStore<?, ?> upstreamStore;
     private final int responseBlockLength;
@@ -66,16 +79,26 @@ final class UpstreamStage extends SelectorStage {
     private final boolean[] holdsRequest;
     private final boolean[] holdsResponse;
     private final boolean[] headSent;
+    /** Per slot: the upstream group the exchange was routed to, or -1 before routing. */
+    private final int[] groupOf;
+    /** Per slot: the server a failed connect leaves out of the retry, or -1. */
+    private final int[] excludedServer;
 
     UpstreamStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
-        final Wiring wiring, final UpstreamPool pool, final InetSocketAddress origin,
+        final Wiring wiring, final UpstreamPool pool, final Upstreams upstreams,
         final BytesStore<?, ?> parseStore, final BytesStore<?, ?> upstreamStore, final int responseBlockLength,
         final int receiveBufferBytes, final int sendBufferBytes, final ByteBuffer idleScratch,
         final StageTimeouts timeouts) {
         super("weir-upstream-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
         this.pool = pool;
-        this.origin = origin;
+        this.thread = id;
+        this.upstreams = upstreams;
+        this.servers = upstreams.servers();
+        this.balancers = new Balancer[upstreams.groupCount()];
+        for (int g = 0; g < balancers.length; g++) {
+            balancers[g] = new Balancer(upstreams.group(g));
+        }
         this.parseStore = parseStore;
         this.upstreamStore = upstreamStore;
         this.responseBlockLength = responseBlockLength;
@@ -90,6 +113,22 @@ final class UpstreamStage extends SelectorStage {
         this.holdsRequest = new boolean[slots];
         this.holdsResponse = new boolean[slots];
         this.headSent = new boolean[slots];
+        this.groupOf = new int[slots];
+        this.excludedServer = new int[slots];
+    }
+
+    /**
+     * Run the active health checks on this stage's loop; called before the stage thread starts.
+     *
+     * @param checker the checker, built over this stage's selector.
+     */
+    void healthChecker(final HealthChecker checker) {
+        this.healthChecker = checker;
+    }
+
+    /** @return the active health checker this stage runs, or {@code null}. */
+    HealthChecker healthChecker() {
+        return healthChecker;
     }
 
     /** @return the pool of origin connections this stage owns. */
@@ -144,6 +183,8 @@ final class UpstreamStage extends SelectorStage {
                 // A new exchange: the response half, still IDLE, comes along with the request half.
                 holdsResponse[index] = true;
                 counters.increment(StageCounters.REQUESTS);
+                groupOf[index] = -1;
+                excludedServer[index] = -1;
                 forward(slot);
                 break;
             case ConnectionState.SENDING:
@@ -159,7 +200,17 @@ final class UpstreamStage extends SelectorStage {
 
     @Override
     int onReady(final SelectionKey key) throws IOException {
-        final UpstreamConnection connection = (UpstreamConnection) key.attachment();
+        final Object attachment = key.attachment();
+        if (attachment instanceof HealthChecker.Probe) {
+            final HealthChecker.Probe probe = (HealthChecker.Probe) attachment;
+            if (key.channel() != probe.channel()) {
+                key.cancel();
+            } else {
+                healthChecker.onReady(probe, nowNs);
+            }
+            return -1;
+        }
+        final UpstreamConnection connection = (UpstreamConnection) attachment;
         if (key.channel() != connection.channel) {
             key.cancel();
             return -1;
@@ -214,13 +265,13 @@ final class UpstreamStage extends SelectorStage {
     @Override
     int doOtherWork() {
         // Serving the queue is a loop here, never a recursion from a release: its depth cannot grow with it.
-        int served = 0;
+        int served = healthChecker == null ? 0 : healthChecker.poll(nowNs);
         while (pool.canServeWaiting()) {
             final int index = pool.peekWaiting();
             pool.dequeue(index);
             timers.cancel(index);
             try {
-                attach(wiring.slots.slot(index), pool.tryAcquire());
+                acquire(wiring.slots.slot(index));
             } catch (final RuntimeException ex) {
                 fail(index, ex);
             }
@@ -257,10 +308,29 @@ final class UpstreamStage extends SelectorStage {
             return;
         }
         request.replayable = request.framer.isComplete();
-        final UpstreamConnection connection = pool.tryAcquire();
+        if (groupOf[slot.index] < 0) {
+            final long base = request.base;
+            groupOf[slot.index] = upstreams.routes().match(parseStore, base + head.hostStart(), head.hostLength(),
+                base + head.pathStart(), head.pathLength());
+        }
+        acquire(slot);
+    }
+
+    /**
+     * Pick a server of the slot's group and take a connection to it: attached now, or the slot queues until one
+     * is free. A group with no available server answers 503 at once.
+     */
+    private void acquire(final ConnectionSlot slot) {
+        final int index = slot.index;
+        final int server = balancers[groupOf[index]].pick(nowNs, excludedServer[index], pool.inFlight());
+        if (server == Balancer.NONE) {
+            answerEarly(slot, 503);
+            return;
+        }
+        final UpstreamConnection connection = pool.tryAcquire(server);
         if (connection == null) {
-            pool.enqueue(slot.index);
-            deadline(slot.index, queueTimeoutNs, TimeoutKind.QUEUE);
+            pool.enqueue(index);
+            deadline(index, queueTimeoutNs, TimeoutKind.QUEUE);
             return;
         }
         attach(slot, connection);
@@ -292,8 +362,7 @@ final class UpstreamStage extends SelectorStage {
 
     private void attach(final ConnectionSlot slot, final UpstreamConnection connection) {
         slot.origin = connection;
-        // One origin today: server 0. Routing to several names the server the connection is for.
-        slot.facts.server = 0;
+        slot.facts.server = connection.server;
         connection.slot = slot.index;
         if (connection.state == UpstreamConnection.IDLE) {
             connection.attach();
@@ -305,12 +374,13 @@ final class UpstreamStage extends SelectorStage {
         }
         final boolean connected;
         try {
-            connected = connection.open(selector, origin, receiveBufferBytes, sendBufferBytes);
+            connected = connection.open(selector, servers[connection.server].socketAddress(), receiveBufferBytes,
+                sendBufferBytes);
         } catch (final IOException ex) {
             originFailed(slot, 502);
             return;
         }
-        pool.onOpened();
+        pool.onOpened(connection);
         connection.slot = slot.index;
         if (connected) {
             connection.requestsOnSocket = 1;
@@ -521,6 +591,7 @@ final class UpstreamStage extends SelectorStage {
                 return;
             }
             headEnd = headStart + response.head.headLength();
+            servers[slot.origin.server].onSuccess();
             if (response.head.status() == 101) {
                 slot.facts.status = 101;
                 slot.facts.responseHeadNanos = System.nanoTime();
@@ -752,26 +823,50 @@ final class UpstreamStage extends SelectorStage {
     /**
      * The origin failed (502) or timed out (504). A reused connection that fails before any response byte
      * was most likely closed by the origin while idle: an idempotent request still whole in the parse block is
-     * sent once more on a fresh connection. Otherwise: a canned answer when nothing reached the client yet,
-     * else a reset, so a truncated response is never passed off as complete.
+     * sent once more on a fresh connection, and the server is not blamed. Any other failure counts against the
+     * server (toward its ejection); an idempotent request that could not connect at all is sent once more to
+     * another available server of its group when the group allows. Otherwise: a canned answer when nothing
+     * reached the client yet, else a reset, so a truncated response is never passed off as complete.
      */
     private void originFailed(final ConnectionSlot slot, final int status) {
         counters.increment(StageCounters.ERRORS);
         final UpstreamConnection failed = slot.origin;
         final RequestHalf request = slot.request;
         final ResponseHalf response = slot.response;
-        final boolean retry = status == 502 && failed != null && failed.requestsOnSocket > 1
-            && request.replayable && !request.retried && isIdempotent(request.head.method())
-            && holdsRequest[slot.index] && holdsResponse[slot.index] && !response.started
+        final int index = slot.index;
+        final boolean whole = request.replayable && isIdempotent(request.head.method()) && holdsRequest[index]
+            && holdsResponse[index] && !response.started;
+        // A reused connection failing before any response byte was most likely closed by the origin while idle:
+        // not the server's fault, so not counted toward its ejection, and an idempotent request is sent again.
+        final boolean closedIdle = status == 502 && failed != null && failed.requestsOnSocket > 1 && !response.started
             && response.filled <= ResponseHeadRewriter.HEAD_ROOM && !response.headParsed;
+        final boolean retry = whole && closedIdle && !request.retried;
+        final int server = failed == null ? -1 : failed.server;
+        boolean elsewhere = false;
+        if (server >= 0 && !closedIdle) {
+            final UpstreamGroup group = upstreams.group(groupOf[index]);
+            group.onFailure(servers[server], thread, nowNs);
+            // Nothing was sent: the connect itself failed (refused at once, refused later, or timed out).
+            final boolean connectFailed = request.state == ConnectionState.QUEUED
+                || request.state == ConnectionState.CONNECTING;
+            elsewhere = whole && connectFailed && group.retry() && excludedServer[index] < 0
+                && hasOtherAvailable(group, server);
+        }
         dropOrigin(slot);
-        if (retry) {
+        if (retry || elsewhere) {
             counters.increment(StageCounters.RETRIES);
-            request.retried = true;
+            servers[server].onRetry(thread);
+            if (retry) {
+                request.retried = true;
+            } else {
+                excludedServer[index] = server;
+            }
             if (response.state == ConnectionState.RECEIVING) {
                 moveResponse(slot, ConnectionState.IDLE);
             }
-            moveRequest(slot, ConnectionState.QUEUED);
+            if (request.state != ConnectionState.QUEUED) {
+                moveRequest(slot, ConnectionState.QUEUED);
+            }
             forward(slot);
             return;
         }
@@ -810,6 +905,16 @@ final class UpstreamStage extends SelectorStage {
         slot.request.closeMode = ConnectionSlot.CLOSE_LINGER;
         endRequest(slot);
         moveResponse(slot, ConnectionState.CANNED);
+    }
+
+    private boolean hasOtherAvailable(final UpstreamGroup group, final int failed) {
+        for (int i = 0; i < group.size(); i++) {
+            final UpstreamServer other = group.server(i);
+            if (other.index() != failed && other.isAvailable(nowNs)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isIdempotent(final int method) {
@@ -913,6 +1018,9 @@ final class UpstreamStage extends SelectorStage {
 
     @Override
     public void onClose() {
+        if (healthChecker != null) {
+            healthChecker.close();
+        }
         for (int i = 0; i < pool.size(); i++) {
             pool.connection(i).close();
         }

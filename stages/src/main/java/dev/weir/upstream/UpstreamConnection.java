@@ -39,6 +39,11 @@ public final class UpstreamConnection {
     public SocketChannel channel;
     /** The socket's registration with the owning stage's selector. */
     public SelectionKey key;
+    /**
+     * The server's index (over all groups) the socket is or will be connected to, or -1 while disconnected;
+     * set by the pool.
+     */
+    public int server = -1;
     /** The slot index served, or -1. */
     public int slot = -1;
     /** Requests sent on the current socket: one that failed after the first may have been closed idle. */

@@ -8,13 +8,22 @@ import java.util.Arrays;
  * The origin connections of one upstream stage thread, with free lists of idle (connected) and disconnected
  * ones, and a FIFO of slots waiting for one.
  * <p>
+ * A connection carries the server it is connected to. Idle connections are kept in one list per server, most
+ * recently parked first, so a request reuses a warm connection to the server its balancer chose; when no
+ * connection is disconnected but some are idle to other servers, the one idle longest is closed and reused.
+ * <pre>
+ *   idleHead[server] -&gt; c7 &lt;-&gt; c2 &lt;-&gt; c5 &lt;- idleTail[server]   (linked by idleNext, idlePrev)
+ *   disconnected: c0 c1 c3 ...                                   (a stack)
+ * </pre>
+ * <p>
  * By default the pool holds one connection per slot the thread serves, so a request never waits for a
  * connection held by another client; idle ones are kept for reuse. With {@code upstream.max-connections} the
  * pool is smaller and requests queue; the queue is a doubly linked list over slot indices, so a slot whose
  * queue deadline expires leaves it in O(1), and it cannot overflow (one place per slot).
  * <p>
- * <b>Note:</b> single owner thread. {@link #busy()}, {@link #open()}, {@link #queued()} and {@link #waits()}
- * may be read from any thread (release stores by the owner, acquire loads by readers).
+ * <b>Note:</b> single owner thread. {@link #busy()}, {@link #open()}, {@link #idle()}, {@link #queued()} and
+ * {@link #waits()} may be read from any thread (release stores by the owner, acquire loads by readers); the
+ * per-server counts are published through each {@link UpstreamServer}'s row for this thread.
  */
 public final class UpstreamPool {
 
@@ -23,6 +32,7 @@ public final class UpstreamPool {
     private static final VarHandle OPEN;
     private static final VarHandle QUEUED;
     private static final VarHandle WAITS;
+    private static final VarHandle IDLE;
 
     static {
         try {
@@ -31,14 +41,22 @@ public final class UpstreamPool {
             OPEN = lookup.findVarHandle(UpstreamPool.class, "open", int.class);
             QUEUED = lookup.findVarHandle(UpstreamPool.class, "queued", int.class);
             WAITS = lookup.findVarHandle(UpstreamPool.class, "waits", long.class);
+            IDLE = lookup.findVarHandle(UpstreamPool.class, "idlePublished", int.class);
         } catch (final ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     private final UpstreamConnection[] connections;
-    private final int[] idle;
+    private final UpstreamServer[] servers;
+    private final int thread;
+    private final int[] idleNext;
+    private final int[] idlePrev;
+    private final int[] idleHead;
+    private final int[] idleTail;
+    private final int[] inFlight;
     private int idleCount;
+    private int stealFrom;
     private final int[] disconnected;
     private int disconnectedCount;
     private final int[] queueNext;
@@ -51,14 +69,36 @@ public final class UpstreamPool {
     private int open;
     private int queued;
     private long waits;
+    /** {@code idleCount} as last published for readers. */
+    private int idlePublished;
 
     /**
+     * A pool for one server (tests).
+     *
      * @param size      connections in this pool.
      * @param slotCount the slot table's size: the queue holds slot indices.
      */
     public UpstreamPool(final int size, final int slotCount) {
+        this(size, slotCount, new UpstreamServer[] {new UpstreamServer(0, "default", "-", null, 1, 1)}, 0);
+    }
+
+    /**
+     * @param size      connections in this pool.
+     * @param slotCount the slot table's size: the queue holds slot indices.
+     * @param servers   every server over all groups, by index.
+     * @param thread    the owning upstream thread's number: the row it writes in each server's counters.
+     */
+    public UpstreamPool(final int size, final int slotCount, final UpstreamServer[] servers, final int thread) {
         connections = new UpstreamConnection[size];
-        idle = new int[size];
+        this.servers = servers.clone();
+        this.thread = thread;
+        idleNext = new int[size];
+        idlePrev = new int[size];
+        idleHead = new int[servers.length];
+        idleTail = new int[servers.length];
+        inFlight = new int[servers.length];
+        Arrays.fill(idleHead, NONE);
+        Arrays.fill(idleTail, NONE);
         disconnected = new int[size];
         for (int i = 0; i < size; i++) {
             connections[i] = new UpstreamConnection(i);
@@ -72,34 +112,66 @@ public final class UpstreamPool {
         Arrays.fill(queuePrev, NONE);
     }
 
-    /**
-     * Take a connection for a request: an idle one, else a disconnected one for the caller to open.
-     *
-     * @return the connection, or {@code null} when every one is busy.
-     */
+    /** @return a connection for server 0 (a pool of one server); see {@link #tryAcquire(int)}. */
     public UpstreamConnection tryAcquire() {
+        return tryAcquire(0);
+    }
+
+    /**
+     * Take a connection for a request to a server: an idle one to that server, else a disconnected one for the
+     * caller to open, else the longest idle one to another server, closed here, for the caller to open.
+     *
+     * @param server the chosen server's index.
+     * @return the connection, its {@code server} set, or {@code null} when every one is busy.
+     */
+    public UpstreamConnection tryAcquire(final int server) {
         final UpstreamConnection connection;
-        if (idleCount > 0) {
-            connection = connections[idle[--idleCount]];
+        if (idleHead[server] != NONE) {
+            connection = connections[idleHead[server]];
+            unlinkIdle(connection);
         } else if (disconnectedCount > 0) {
             connection = connections[disconnected[--disconnectedCount]];
+        } else if (idleCount > 0) {
+            connection = connections[idleTail[otherServerWithIdle()]];
+            unlinkIdle(connection);
+            closeCounted(connection);
         } else {
             return null;
         }
+        connection.server = server;
+        inFlight[server]++;
+        servers[server].add(thread, UpstreamServer.BUSY, 1);
+        servers[server].add(thread, UpstreamServer.REQUESTS, 1);
         BUSY.setRelease(this, busy + 1);
         return connection;
     }
 
+    /** @return a server with an idle connection, taken in turn so no one server always loses its own. */
+    private int otherServerWithIdle() {
+        for (int k = 0; k < servers.length; k++) {
+            final int s = (stealFrom + k) % servers.length;
+            if (idleTail[s] != NONE) {
+                stealFrom = (s + 1) % servers.length;
+                return s;
+            }
+        }
+        throw new IllegalStateException("idle count " + idleCount + " but no idle connection");
+    }
+
     /**
-     * Give a connection back: parked ({@code IDLE}) it joins the idle list, otherwise it is closed first.
+     * Give a connection back: parked ({@code IDLE}) it joins its server's idle list, otherwise it is closed first.
      *
-     * @param connection a connection from {@link #tryAcquire()}.
+     * @param connection a connection from {@link #tryAcquire(int)}.
      */
     public void release(final UpstreamConnection connection) {
+        final int server = connection.server;
+        inFlight[server]--;
+        servers[server].add(thread, UpstreamServer.BUSY, -1);
         if (connection.state == UpstreamConnection.IDLE) {
-            idle[idleCount++] = connection.index;
+            linkIdle(connection);
         } else {
             closeCounted(connection);
+            connection.server = NONE;
             disconnected[disconnectedCount++] = connection.index;
         }
         BUSY.setRelease(this, busy - 1);
@@ -111,26 +183,77 @@ public final class UpstreamPool {
      * @param connection an idle connection.
      */
     public void onIdleClosed(final UpstreamConnection connection) {
-        for (int i = 0; i < idleCount; i++) {
-            if (idle[i] == connection.index) {
-                idle[i] = idle[--idleCount];
-                closeCounted(connection);
-                disconnected[disconnectedCount++] = connection.index;
-                return;
-            }
+        if (connection.state != UpstreamConnection.IDLE) {
+            return;
         }
+        unlinkIdle(connection);
+        closeCounted(connection);
+        connection.server = NONE;
+        disconnected[disconnectedCount++] = connection.index;
     }
 
-    /** Count a socket the owner opened with {@link UpstreamConnection#open}. */
-    public void onOpened() {
+    private void linkIdle(final UpstreamConnection connection) {
+        final int c = connection.index;
+        final int server = connection.server;
+        idlePrev[c] = NONE;
+        idleNext[c] = idleHead[server];
+        if (idleHead[server] == NONE) {
+            idleTail[server] = c;
+        } else {
+            idlePrev[idleHead[server]] = c;
+        }
+        idleHead[server] = c;
+        idleCount++;
+        IDLE.setRelease(this, idleCount);
+        servers[server].add(thread, UpstreamServer.IDLE, 1);
+    }
+
+    private void unlinkIdle(final UpstreamConnection connection) {
+        final int c = connection.index;
+        final int server = connection.server;
+        final int next = idleNext[c];
+        final int prev = idlePrev[c];
+        if (prev == NONE) {
+            idleHead[server] = next;
+        } else {
+            idleNext[prev] = next;
+        }
+        if (next == NONE) {
+            idleTail[server] = prev;
+        } else {
+            idlePrev[next] = prev;
+        }
+        idleCount--;
+        IDLE.setRelease(this, idleCount);
+        servers[server].add(thread, UpstreamServer.IDLE, -1);
+    }
+
+    /**
+     * Count a socket the owner opened with {@link UpstreamConnection#open}.
+     *
+     * @param connection the connection, its {@code server} set.
+     */
+    public void onOpened(final UpstreamConnection connection) {
         OPEN.setRelease(this, open + 1);
+        servers[connection.server].add(thread, UpstreamServer.OPEN, 1);
     }
 
     private void closeCounted(final UpstreamConnection connection) {
         if (connection.channel != null) {
             OPEN.setRelease(this, open - 1);
+            servers[connection.server].add(thread, UpstreamServer.OPEN, -1);
         }
         connection.close();
+    }
+
+    /** @return requests in flight on this thread, by server index: what least-connections balances on. */
+    public int[] inFlight() {
+        return inFlight;
+    }
+
+    /** @return connections open and parked for reuse now, over every server. */
+    public int idle() {
+        return (int) IDLE.getAcquire(this);
     }
 
     /**

@@ -20,6 +20,19 @@ class StageSizesTest {
     }
 
     @Test
+    void shouldCountOneActiveCheckSocketPerCheckedServerInSocketsAndDescriptors() {
+        final String yaml = "connections: 100\nupstream: {max-connections: 10}\nupstreams:\n"
+            + "  a: {default: true, servers: [127.0.0.1:1, 127.0.0.1:2, 127.0.0.1:3], health: {path: /h}}\n"
+            + "  b: {servers: [127.0.0.1:4]}\n";
+        final WeirConfig config = ConfigLoader.readYaml(yaml, "t", WeirConfig.builder()).build();
+        // 100 client sockets + 10 origin sockets + 3 check sockets (group a) + the listening socket.
+        assertEquals(114, StageSizes.socketCount(config));
+        assertEquals(114 + 2 * StageSizes.stageThreads(config) + StageSizes.JVM_FD_HEADROOM,
+            StageSizes.fileDescriptorCount(config));
+        assertEquals(114 * StageSizes.kernelBytesPerSocket(config), StageSizes.socketKernelBytes(config));
+    }
+
+    @Test
     void shouldResolveTheRingToTwiceTheSlotsRoundedUpToAPowerOfTwo() {
         assertEquals(2, WeirConfig.builder().connections(1).build().ringSize());
         assertEquals(2048, WeirConfig.builder().connections(1024).build().ringSize());

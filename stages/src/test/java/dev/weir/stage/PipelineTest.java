@@ -15,12 +15,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.weir.config.RouteConfig;
+import dev.weir.config.UpstreamGroupConfig;
 import dev.weir.config.WeirConfig;
 import dev.weir.support.LoopbackOrigin;
 
@@ -115,6 +118,51 @@ class PipelineTest {
             }
             final long perRequest = (pipeline.stageAllocatedBytes() - before) / measured;
             assertEquals(0, perRequest, "bytes allocated per request on the stage threads");
+        }
+    }
+
+    @Test
+    void shouldAllocateNothingPerRoutedAndBalancedRequestOnStageThreads() throws Exception {
+        try (LoopbackOrigin second = LoopbackOrigin.start()) {
+            final UpstreamGroupConfig.Server one = new UpstreamGroupConfig.Server("127.0.0.1", origin.port(), 1, "a0");
+            final UpstreamGroupConfig.Server two = new UpstreamGroupConfig.Server("127.0.0.1", second.port(), 2, "a1");
+            pipeline.close();
+            pipeline = Pipeline.start(config().upstreamGroups(List.of(
+                new UpstreamGroupConfig("both", List.of(one, two), UpstreamGroupConfig.ROUND_ROBIN, false, -1, -1, -1,
+                    null, -1, -1, -1, -1),
+                new UpstreamGroupConfig("fewest", List.of(two, one), UpstreamGroupConfig.LEAST_CONNECTIONS, true, -1,
+                    -1, -1, null, -1, -1, -1, -1)))
+                .routes(List.of(new RouteConfig("*.example.com", "/size/", "both", "routes[0]"))).build());
+            try (Socket socket = connect()) {
+                final byte[][] requests = {
+                    "GET /size/100 HTTP/1.1\r\nHost: A.Example.com:8080\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+                    "GET /size/100 HTTP/1.1\r\nHost: other\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+                };
+                final InputStream in = socket.getInputStream();
+                final int responseLength = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n".length() + 100;
+                long before = 0;
+                for (int i = 0; i < 25_000; i++) {
+                    if (i == 20_000) {
+                        before = pipeline.stageAllocatedBytes();
+                    }
+                    socket.getOutputStream().write(requests[i % 2]);
+                    assertEquals(responseLength, in.readNBytes(responseLength).length, "request " + i);
+                }
+                final long perRequest = (pipeline.stageAllocatedBytes() - before) / 5_000;
+                assertEquals(0, perRequest, "bytes allocated per routed request on the stage threads");
+            }
+            final List<dev.weir.upstream.UpstreamServer> servers = pipeline.upstreamServers();
+            assertEquals(4, servers.size());
+            // "both" sends 1 in 3 of its half to the first origin, 2 in 3 to the second (weights 1, 2); "fewest"
+            // sees no request in flight at each pick, so it takes its servers in turn.
+            assertEquals(12_500 / 3, servers.get(0).requests(), 1);
+            assertEquals(12_500 * 2 / 3, servers.get(1).requests(), 1);
+            assertEquals(6_250, servers.get(2).requests());
+            assertEquals(6_250, servers.get(3).requests());
+            // Each server reuses its own idle connection: one per server, none closed for another server.
+            assertEquals(2, origin.connections(), "connections to the first origin (two servers)");
+            assertEquals(2, second.connections(), "connections to the second origin (two servers)");
+            assertEquals(4, pipeline.upstreamConnectionsOpen());
         }
     }
 
