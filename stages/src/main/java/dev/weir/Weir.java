@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 import dev.weir.arena.plan.HostMemory;
 import dev.weir.arena.plan.MemoryPlan;
 import dev.weir.config.ConfigException;
+import dev.weir.config.ConfigKeys;
 import dev.weir.config.ConfigLoader;
 import dev.weir.config.HostPort;
 import dev.weir.config.JvmFlags;
@@ -28,6 +29,8 @@ import dev.weir.config.StageSizes;
 import dev.weir.config.UpstreamGroupConfig;
 import dev.weir.config.WeirConfig;
 import dev.weir.conn.TimeoutKind;
+import dev.weir.log.AccessLog;
+import dev.weir.log.HangUpSignal;
 import dev.weir.stage.Pipeline;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,7 +38,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The Weir command: reads the configuration, prints and checks the memory plan, starts the pipeline and runs
- * until SIGTERM or SIGINT.
+ * until SIGTERM or SIGINT. With an access log to a file, SIGHUP reopens it (log rotation).
  * <p>
  * Exit codes: {@value #EXIT_OK} after {@code --plan}, {@code --print-jvm-flags}, {@code --help} or a clean
  * shutdown; {@value #EXIT_STARTUP_FAILED} when the pipeline fails to start; {@value #EXIT_BAD_CONFIG} for a bad
@@ -253,6 +256,11 @@ public final class Weir {
             pipeline.close();
             stopped.countDown();
         }, "weir-shutdown"));
+        final AccessLog accessLog = pipeline.accessLog();
+        if (accessLog != null && !ConfigKeys.ACCESS_LOG_STDOUT.equals(config.accessLogPath())
+            && !HangUpSignal.install(accessLog::requestReopen)) {
+            err.println("weir: SIGHUP cannot be handled in this JVM; reopen the access log through the admin listener");
+        }
         final InetSocketAddress bound = pipeline.listenAddress();
         out.println("weir ready: listening on " + HostPort.format(bound.getHostString(), bound.getPort())
             + ", " + upstreamText(config)
@@ -323,6 +331,13 @@ public final class Weir {
             pipeline.wakeups(), pipeline.stageAllocatedBytes(), gcCount, gcTimeMs, pipeline.slotsInUse(),
             pipeline.upstreamConnectionsOpen(), pipeline.upstreamConnectionsBusy(), pipeline.upstreamQueued(),
             pipeline.retries(), pipeline.resets()));
+        final AccessLog accessLog = pipeline.accessLog();
+        if (accessLog != null) {
+            line.append(" access_log_records=").append(accessLog.records())
+                .append(" access_log_written=").append(accessLog.written())
+                .append(" access_log_dropped=").append(accessLog.dropped())
+                .append(" access_log_lost=").append(accessLog.lost());
+        }
         for (int kind = 0; kind < TimeoutKind.COUNT; kind++) {
             line.append(" timeout_").append(TimeoutKind.name(kind)).append('=').append(pipeline.expirations(kind));
         }

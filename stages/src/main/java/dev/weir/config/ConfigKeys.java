@@ -169,6 +169,29 @@ public final class ConfigKeys {
     public static final boolean DEFAULT_MEMORY_LOCK = false;
     /** No budget: sizes come from the keys above. */
     public static final long DEFAULT_MEMORY_BUDGET_BYTES = 0;
+    /** The access log is off: {@code none}. */
+    public static final String DEFAULT_ACCESS_LOG_PATH = "none";
+    /** {@code access-log.path} value that turns the log off. */
+    public static final String ACCESS_LOG_OFF = "none";
+    /** {@code access-log.path} value that writes the log to standard output (a container's log collector). */
+    public static final String ACCESS_LOG_STDOUT = "-";
+    /** The NCSA common format, which every log tool reads. */
+    public static final String DEFAULT_ACCESS_LOG_FORMAT = "common";
+    /**
+     * Records the access log ring holds at least: at 50,000 requests a second, 40 ms of the log thread's absence,
+     * twenty times the longest it sleeps when idle (1 ms).
+     */
+    public static final int DEFAULT_ACCESS_LOG_RECORDS = 2048;
+    /** Fewest access log records: a ring of fewer cannot ride out one write to the file. */
+    public static final int MIN_ACCESS_LOG_RECORDS = 16;
+    /** Most access log records. */
+    public static final int MAX_ACCESS_LOG_RECORDS = 1 << 20;
+    /** Target (and Referer, User-Agent) bytes kept per record: most targets, query strings included, fit. */
+    public static final int DEFAULT_ACCESS_LOG_MAX_TARGET_BYTES = 1024;
+    /** Fewest target bytes kept. */
+    public static final int MIN_ACCESS_LOG_MAX_TARGET_BYTES = 16;
+    /** Most target bytes kept. */
+    public static final int MAX_ACCESS_LOG_MAX_TARGET_BYTES = 64 * 1024;
 
     /** Smallest per-connection buffer: below this a request line and a few headers do not fit. */
     public static final int MIN_BUFFER_BYTES = 1024;
@@ -211,7 +234,11 @@ public final class ConfigKeys {
         /** A duration with a unit, see {@link Durations}. */
         DURATION,
         /** {@code true} or {@code false}. */
-        BOOLEAN
+        BOOLEAN,
+        /** A file path, {@code -} for standard output, or {@code none}. */
+        PATH_OR_NONE,
+        /** One of the words {@link Key#choices()} lists. */
+        CHOICE
     }
 
     /** The rule a key's value must follow on its own; rules across keys are in {@link WeirConfig.Builder}. */
@@ -223,7 +250,9 @@ public final class ConfigKeys {
         /** 0 (see {@link Key#zeroMeans()}), or from {@link Key#min()} to {@link Key#max()}. */
         ZERO_OR_RANGE,
         /** 0 (see {@link Key#zeroMeans()}), or a power of two from {@link Key#min()} to {@link Key#max()}. */
-        ZERO_OR_POWER_OF_TWO
+        ZERO_OR_POWER_OF_TWO,
+        /** A power of two from {@link Key#min()} to {@link Key#max()}. */
+        POWER_OF_TWO
     }
 
     /**
@@ -245,6 +274,7 @@ public final class ConfigKeys {
         private final Function<WeirConfig, String> reader;
         private final ToLongFunction<WeirConfig> number;
         private final Function<WeirConfig, String> host;
+        private final List<String> choices;
 
         private Key(final Row r) {
             this.name = r.name;
@@ -260,6 +290,12 @@ public final class ConfigKeys {
             this.reader = r.reader;
             this.number = r.number;
             this.host = r.host;
+            this.choices = r.choices;
+        }
+
+        /** @return the words a {@link Type#CHOICE} key accepts; empty for other types. */
+        public List<String> choices() {
+            return choices;
         }
 
         /** @return the key as written in YAML, sections joined with dots, e.g. {@code parse.buffer}. */
@@ -341,11 +377,14 @@ public final class ConfigKeys {
                     + host.apply(config) + "')");
             }
             final long value = number.applyAsLong(config);
-            if (value == 0 && rule != Rule.RANGE) {
+            if (value == 0 && (rule == Rule.ZERO_OR_RANGE || rule == Rule.ZERO_OR_POWER_OF_TWO)) {
                 return;
             }
+            if (rule == Rule.POWER_OF_TWO && (value <= 0 || Long.bitCount(value) != 1)) {
+                throw new ConfigException(name, "must be a power of two (got " + value + ")");
+            }
             final String subject = host != null ? "port must be" : "must be";
-            final String orZero = rule == Rule.RANGE ? "" : " 0 (" + zeroMeans + ") or";
+            final String orZero = rule == Rule.RANGE || rule == Rule.POWER_OF_TWO ? "" : " 0 (" + zeroMeans + ") or";
             if (rule == Rule.ZERO_OR_POWER_OF_TWO && (value < 0 || Long.bitCount(value) != 1)) {
                 throw new ConfigException(name, subject + " a power of two, or 0 for " + zeroMeans + " (got "
                     + value + ")");
@@ -392,6 +431,7 @@ public final class ConfigKeys {
         private Function<WeirConfig, String> reader;
         private ToLongFunction<WeirConfig> number;
         private Function<WeirConfig, String> host;
+        private List<String> choices = List.of();
 
         private Row(final String name, final Type type, final String meaning) {
             this.name = name;
@@ -584,10 +624,44 @@ public final class ConfigKeys {
         k.add(bool("forwarded.via", DEFAULT_VIA,
             "Append 1.1 weir to Via (the client's entries kept), as RFC 9110 asks of a gateway.",
             (b, v) -> b.via(v), WeirConfig::via));
+        addAccessLogKeys(k);
         KEYS = Collections.unmodifiableList(k);
     }
 
     private ConfigKeys() {
+    }
+
+    private static void addAccessLogKeys(final List<Key> k) {
+        final Row path = new Row("access-log.path", Type.PATH_OR_NONE,
+            "File the access log is appended to, one line per request; - for standard output; none: no log, and no"
+                + " memory for it.");
+        path.defaultValue = DEFAULT_ACCESS_LOG_PATH;
+        path.rule = Rule.NONE;
+        path.setter = (b, v) -> b.accessLogPath((String) v);
+        path.reader = WeirConfig::accessLogPath;
+        k.add(path.key());
+        final Row format = new Row("access-log.format", Type.CHOICE,
+            "Line format: common (NCSA), combined (NCSA with Referer and User-Agent) or json (one object a line,"
+                + " with durations and the upstream server).");
+        format.defaultValue = DEFAULT_ACCESS_LOG_FORMAT;
+        format.rule = Rule.NONE;
+        format.choices = List.of("common", "combined", "json");
+        format.setter = (b, v) -> b.accessLogFormat((String) v);
+        format.reader = WeirConfig::accessLogFormat;
+        k.add(format.key());
+        final Row records = integer("access-log.records", "records", DEFAULT_ACCESS_LOG_RECORDS,
+            MIN_ACCESS_LOG_RECORDS, MAX_ACCESS_LOG_RECORDS,
+            "Records the ring to the log thread holds at least, a power of two; when it is full a record is dropped"
+                + " and counted.",
+            (b, v) -> b.accessLogRecords(v), WeirConfig::accessLogRecords);
+        records.rule = Rule.POWER_OF_TWO;
+        k.add(records.key());
+        k.add(size("access-log.max-target", DEFAULT_ACCESS_LOG_MAX_TARGET_BYTES, MIN_ACCESS_LOG_MAX_TARGET_BYTES,
+            MAX_ACCESS_LOG_MAX_TARGET_BYTES,
+            "Bytes of the request target kept in a record (and of Referer and User-Agent); longer ones are cut and"
+                + " end in ...",
+            (b, v) -> b.accessLogMaxTargetBytes(intSize("access-log.max-target", v)),
+            WeirConfig::accessLogMaxTargetBytes));
     }
 
     /** @return every key, in the order of {@code conf/weir.yaml} and of validation. */

@@ -195,6 +195,16 @@ public final class ConfigLoader {
                     return Boolean.valueOf((String) raw);
                 }
                 throw wrongType(key, raw);
+            case PATH_OR_NONE:
+                if (!(raw instanceof String) || ((String) raw).isBlank()) {
+                    throw wrongType(key, raw);
+                }
+                return raw;
+            case CHOICE:
+                if (!(raw instanceof String) || !key.choices().contains(raw)) {
+                    throw wrongType(key, raw);
+                }
+                return raw;
             default:
                 throw new IllegalStateException("no conversion for " + key.type());
         }
@@ -247,6 +257,10 @@ public final class ConfigLoader {
                 return "a duration with a unit, e.g. 500ms, 10s, 2m";
             case BOOLEAN:
                 return "true or false";
+            case PATH_OR_NONE:
+                return "a file path, - for standard output, or none";
+            case CHOICE:
+                return "one of " + String.join(", ", key.choices());
             default:
                 return key.type().name();
         }

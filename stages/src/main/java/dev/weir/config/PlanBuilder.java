@@ -6,12 +6,14 @@ import java.util.List;
 import dev.weir.arena.plan.MemoryPlan;
 import dev.weir.arena.plan.PlanItem;
 import dev.weir.arena.plan.PlanItem.Kind;
+import dev.weir.log.AccessLog;
 
 /**
  * Computes the {@link MemoryPlan} of a configuration, from the sizes in {@link StageSizes}, before anything is
  * allocated.
  * <p>
- * Rows, in order: the four stage arenas (committed), the Java heap (committed: {@code -Xms} = {@code -Xmx},
+ * Rows, in order: the four stage arenas and, when the access log is on, its arena (committed), the Java heap
+ * (committed: {@code -Xms} = {@code -Xmx},
  * pre-touched), the rings and the slot table (in heap, not added again), thread stacks, metaspace, code
  * cache, direct memory and the JVM overhead allowance (caps), and the kernel socket buffers (kernel).
  * <p>
@@ -27,6 +29,8 @@ public final class PlanBuilder {
     public static final String ARENA_UPSTREAM = "arena upstream";
     /** Row name of the write stage's arena. */
     public static final String ARENA_WRITE = "arena write";
+    /** Row name of the access log's arena, present only when the log is on. */
+    public static final String ARENA_LOG = "arena log";
     /** Row name of the Java heap. */
     public static final String HEAP = "java heap";
     /** Row name of the ring entries, inside the heap. */
@@ -54,7 +58,7 @@ public final class PlanBuilder {
      * @return its memory plan.
      */
     public static MemoryPlan build(final WeirConfig c) {
-        final List<PlanItem> rows = new ArrayList<>(13);
+        final List<PlanItem> rows = new ArrayList<>(14);
         rows.add(new PlanItem(ARENA_ACCEPT, StageSizes.acceptArenaBytes(c), Kind.COMMITTED,
             "1 thread x 4k scratch (canned 503)"));
         rows.add(new PlanItem(ARENA_PARSE, StageSizes.parseArenaBytes(c), Kind.COMMITTED,
@@ -66,6 +70,13 @@ public final class PlanBuilder {
             + c.upstreamThreads() + " x 4k scratch"));
         rows.add(new PlanItem(ARENA_WRITE, StageSizes.writeArenaBytes(c), Kind.COMMITTED,
             c.writeThreads() + " x 4k scratch (canned responses)"));
+        if (c.accessLogOn()) {
+            rows.add(new PlanItem(ARENA_LOG, StageSizes.logArenaBytes(c), Kind.COMMITTED,
+                "ring " + c.accessLogRecords() + " records x " + AccessLog.recordSlotBytes(c) + " B + "
+                    + (AccessLog.ringBytes(c) - c.accessLogRecords() * AccessLog.recordSlotBytes(c)) + " B + "
+                    + c.connections() + " connections x " + AccessLog.captureBytesPerSlot(c) + " B capture + "
+                    + Sizes.format(AccessLog.outputBytes(c)) + " output"));
+        }
         rows.add(new PlanItem(HEAP, c.heapBytes(), Kind.COMMITTED, "-Xms=-Xmx, pre-touched; needs "
             + MemoryPlan.human(StageSizes.heapRequiredBytes(c)) + ": 32 MiB + rings + slots"));
         rows.add(new PlanItem(RINGS, StageSizes.ringsHeapBytes(c), Kind.IN_HEAP,
@@ -76,7 +87,8 @@ public final class PlanBuilder {
                 StageSizes.SLOT_BASE_HEAP_BYTES) + " + " + c.maxHeaders() + " fields x "
                 + StageSizes.HEAD_HEAP_BYTES_PER_FIELD + " B)"));
         rows.add(new PlanItem(THREAD_STACKS, StageSizes.threadStacksBytes(c), Kind.CAP,
-            "(" + StageSizes.stageThreads(c) + " stage + " + StageSizes.JVM_THREAD_ALLOWANCE + " JVM threads) x -Xss"
+            "(" + StageSizes.stageThreads(c) + " stage + " + (c.accessLogOn() ? "1 log + " : "")
+                + StageSizes.JVM_THREAD_ALLOWANCE + " JVM threads) x -Xss"
                 + Sizes.format(c.threadStackBytes())));
         rows.add(new PlanItem(METASPACE, c.metaspaceBytes(), Kind.CAP, "-XX:MaxMetaspaceSize"));
         rows.add(new PlanItem(CODE_CACHE, c.codeCacheBytes(), Kind.CAP, "-XX:ReservedCodeCacheSize"));

@@ -1,5 +1,7 @@
 package dev.weir.config;
 
+import dev.weir.log.AccessLog;
+
 /**
  * The sizes the pipeline commits and the plan counts, computed in this one place from a {@link WeirConfig}, so
  * that the memory plan and the running pipeline use the very same numbers.
@@ -21,6 +23,12 @@ package dev.weir.config;
  *   check sockets  = servers of groups with health.path (one active-check socket each)
  *   sockets        = connections + origin sockets + check sockets + 1 listening socket
  *   descriptors    = sockets + 2 x stage threads (selectors) + 256 (the JVM's own: jars, libraries, pipes)
+ *                    + 1 access log file
+ *   arena log      = 0 when access-log.path is none, else                           only when the log is on
+ *                    access-log.records x record slot + 768 B ring trailer     (record slot: the largest record
+ *                    + connections x capture region                              and its 8 B header, rounded up
+ *                    + output buffer (64 KiB, or two of the longest lines)      to a power of two)
+ *   log thread     = 1 more thread stack when the log is on
  * </pre>
  * <p>
  * <b>Note:</b> stateless and thread-safe.
@@ -106,6 +114,22 @@ public final class StageSizes {
 
     /**
      * @param config the configuration.
+     * @return bytes of the access log's arena (ring, capture regions, output buffer); 0 when the log is off.
+     */
+    public static long logArenaBytes(final WeirConfig config) {
+        return AccessLog.arenaBytes(config);
+    }
+
+    /**
+     * @param config the configuration.
+     * @return threads besides the stages that Weir starts: the access log's, when it is on.
+     */
+    public static int logThreads(final WeirConfig config) {
+        return config.accessLogOn() ? 1 : 0;
+    }
+
+    /**
+     * @param config the configuration.
      * @return threads of the four stages: one accept thread plus the parse, upstream and write threads.
      */
     public static int stageThreads(final WeirConfig config) {
@@ -154,10 +178,11 @@ public final class StageSizes {
 
     /**
      * @param config the configuration.
-     * @return Java threads the plan counts stacks for: the stages plus {@value #JVM_THREAD_ALLOWANCE}.
+     * @return Java threads the plan counts stacks for: the stages, the access log's, and
+     *     {@value #JVM_THREAD_ALLOWANCE}.
      */
     public static int plannedThreads(final WeirConfig config) {
-        return stageThreads(config) + JVM_THREAD_ALLOWANCE;
+        return stageThreads(config) + logThreads(config) + JVM_THREAD_ALLOWANCE;
     }
 
     /**
@@ -207,7 +232,8 @@ public final class StageSizes {
      *     {@value #JVM_FD_HEADROOM} for the JVM; the soft {@code RLIMIT_NOFILE} must be at least this.
      */
     public static long fileDescriptorCount(final WeirConfig config) {
-        return socketCount(config) + (long) SELECTOR_FDS_PER_STAGE_THREAD * stageThreads(config) + JVM_FD_HEADROOM;
+        return socketCount(config) + (long) SELECTOR_FDS_PER_STAGE_THREAD * stageThreads(config) + JVM_FD_HEADROOM
+            + logThreads(config);
     }
 
     /**
@@ -217,7 +243,8 @@ public final class StageSizes {
     public static String fileDescriptorLine(final WeirConfig config) {
         return "file descriptors: " + fileDescriptorCount(config) + " = " + socketCount(config) + " sockets + "
             + SELECTOR_FDS_PER_STAGE_THREAD * stageThreads(config) + " for " + stageThreads(config)
-            + " stage selectors + " + JVM_FD_HEADROOM + " for the JVM; the soft RLIMIT_NOFILE must be at least this";
+            + " stage selectors + " + JVM_FD_HEADROOM + " for the JVM" + (config.accessLogOn() ? " + 1 access log" : "")
+            + "; the soft RLIMIT_NOFILE must be at least this";
     }
 
     /**

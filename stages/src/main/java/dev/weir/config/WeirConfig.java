@@ -1,9 +1,13 @@
 package dev.weir.config;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 
 import dev.weir.http.RequestPolicy;
+import dev.weir.log.AccessLog;
 
 /**
  * The whole, validated configuration of one Weir process; immutable.
@@ -66,6 +70,10 @@ public final class WeirConfig {
     private final boolean xForwardedHost;
     private final boolean forwarded;
     private final boolean via;
+    private final String accessLogPath;
+    private final String accessLogFormat;
+    private final int accessLogRecords;
+    private final int accessLogMaxTargetBytes;
 
     private WeirConfig(final Builder b, final int resolvedRingSize) {
         listenHost = b.listenHost;
@@ -131,6 +139,10 @@ public final class WeirConfig {
         xForwardedHost = b.xForwardedHost;
         forwarded = b.forwarded;
         via = b.via;
+        accessLogPath = b.accessLogPath;
+        accessLogFormat = b.accessLogFormat;
+        accessLogRecords = b.accessLogRecords;
+        accessLogMaxTargetBytes = b.accessLogMaxTargetBytes;
     }
 
     /** @return a builder holding every default. */
@@ -191,6 +203,10 @@ public final class WeirConfig {
         b.xForwardedHost = xForwardedHost;
         b.forwarded = forwarded;
         b.via = via;
+        b.accessLogPath = accessLogPath;
+        b.accessLogFormat = accessLogFormat;
+        b.accessLogRecords = accessLogRecords;
+        b.accessLogMaxTargetBytes = accessLogMaxTargetBytes;
         return b;
     }
 
@@ -510,6 +526,34 @@ public final class WeirConfig {
     }
 
     /**
+     * @return the access log's file, {@code -} for standard output, or {@code none} when it is off
+     *     ({@code access-log.path}).
+     */
+    public String accessLogPath() {
+        return accessLogPath;
+    }
+
+    /** @return {@code true} when there is an access log: memory, a ring and a thread for it. */
+    public boolean accessLogOn() {
+        return !ConfigKeys.ACCESS_LOG_OFF.equals(accessLogPath);
+    }
+
+    /** @return {@code common}, {@code combined} or {@code json} ({@code access-log.format}). */
+    public String accessLogFormat() {
+        return accessLogFormat;
+    }
+
+    /** @return records the access log ring holds at least, a power of two ({@code access-log.records}). */
+    public int accessLogRecords() {
+        return accessLogRecords;
+    }
+
+    /** @return bytes of the target, Referer and User-Agent kept per record ({@code access-log.max-target}). */
+    public int accessLogMaxTargetBytes() {
+        return accessLogMaxTargetBytes;
+    }
+
+    /**
      * Collects values; {@link #build()} validates them.
      * <p>
      * <b>Note:</b> not thread-safe; for startup and tests.
@@ -517,6 +561,8 @@ public final class WeirConfig {
     public static final class Builder {
         /** {@code parse.max-request-line} not set: 8k, or {@code parse.buffer} when smaller. */
         static final int NOT_SET = -1;
+        /** Largest part of the access log's arena: ring or capture regions, each addressed with ints. */
+        static final long MAX_LOG_REGION_BYTES = 1L << 30;
         private static final HostPort DEFAULT_LISTEN = HostPort.parse("accept.listen", ConfigKeys.DEFAULT_LISTEN);
         private static final HostPort DEFAULT_UPSTREAM =
             HostPort.parse("upstream.address", ConfigKeys.DEFAULT_UPSTREAM);
@@ -571,6 +617,10 @@ public final class WeirConfig {
         private long jvmOverheadBytes = ConfigKeys.DEFAULT_JVM_OVERHEAD_BYTES;
         private boolean lockMemory = ConfigKeys.DEFAULT_MEMORY_LOCK;
         private long memoryBudgetBytes = ConfigKeys.DEFAULT_MEMORY_BUDGET_BYTES;
+        private String accessLogPath = ConfigKeys.DEFAULT_ACCESS_LOG_PATH;
+        private String accessLogFormat = ConfigKeys.DEFAULT_ACCESS_LOG_FORMAT;
+        private int accessLogRecords = ConfigKeys.DEFAULT_ACCESS_LOG_RECORDS;
+        private int accessLogMaxTargetBytes = ConfigKeys.DEFAULT_ACCESS_LOG_MAX_TARGET_BYTES;
 
         private Builder() {
         }
@@ -879,6 +929,30 @@ public final class WeirConfig {
             return this;
         }
 
+        /** @param value the access log's file, {@code -} for standard output, {@code none} for off. @return this. */
+        public Builder accessLogPath(final String value) {
+            this.accessLogPath = value;
+            return this;
+        }
+
+        /** @param value {@code common}, {@code combined} or {@code json}. @return this. */
+        public Builder accessLogFormat(final String value) {
+            this.accessLogFormat = value;
+            return this;
+        }
+
+        /** @param value records the access log ring holds at least, a power of two. @return this. */
+        public Builder accessLogRecords(final int value) {
+            this.accessLogRecords = value;
+            return this;
+        }
+
+        /** @param value bytes of target, Referer and User-Agent kept per record. @return this. */
+        public Builder accessLogMaxTargetBytes(final int value) {
+            this.accessLogMaxTargetBytes = value;
+            return this;
+        }
+
         /**
          * Validate every value and build: first each key against the bounds of its row in {@link ConfigKeys}, in
          * the table's order, then the rules across keys.
@@ -910,7 +984,9 @@ public final class WeirConfig {
             // Asked only when wanted: the probe opens (and closes) a socket channel once per JVM.
             checkReusePort(reusePort, reusePort && ReusePort.SUPPORTED);
             UpstreamRules.check(upstreamGroups, routes);
+            checkAccessLog();
             final WeirConfig config = new WeirConfig(this, resolvedRingSize);
+            checkAccessLogSizes(config);
             final long heapNeeded = StageSizes.heapRequiredBytes(config);
             if (heapBytes < heapNeeded) {
                 throw new ConfigException("jvm.heap", "must be at least " + Sizes.format(roundUpToMib(heapNeeded))
@@ -944,6 +1020,50 @@ public final class WeirConfig {
             if (upstreamMaxConnections > connections) {
                 throw new ConfigException("upstream.max-connections", "must be at most connections (" + connections
                     + "): a slot holds at most one origin connection (got " + upstreamMaxConnections + ")");
+            }
+        }
+
+        /** The access log's path must name a file Weir can create or append to; its format must be known. */
+        private void checkAccessLog() {
+            if (!ConfigKeys.find("access-log.format").choices().contains(accessLogFormat)) {
+                throw new ConfigException("access-log.format", "must be common, combined or json (got '"
+                    + accessLogFormat + "')");
+            }
+            if (accessLogPath == null || accessLogPath.isBlank()) {
+                throw new ConfigException("access-log.path", "must be a file path, - or none (got '" + accessLogPath
+                    + "')");
+            }
+            if (ConfigKeys.ACCESS_LOG_OFF.equals(accessLogPath) || ConfigKeys.ACCESS_LOG_STDOUT.equals(accessLogPath)) {
+                return;
+            }
+            final Path file = Paths.get(accessLogPath).toAbsolutePath();
+            if (Files.isDirectory(file)) {
+                throw new ConfigException("access-log.path", "is a directory, not a file (got " + accessLogPath + ")");
+            }
+            if (Files.exists(file) ? !Files.isWritable(file)
+                : file.getParent() == null || !Files.isDirectory(file.getParent())
+                    || !Files.isWritable(file.getParent())) {
+                throw new ConfigException("access-log.path", "cannot be written: the file, or the directory to"
+                    + " create it in, is missing or read-only (got " + accessLogPath + ")");
+            }
+        }
+
+        /** The log arena's parts are addressed with ints: each must stay within 1 GiB. */
+        private static void checkAccessLogSizes(final WeirConfig config) {
+            if (!config.accessLogOn()) {
+                return;
+            }
+            final long ring = (long) config.accessLogRecords() * AccessLog.recordSlotBytes(config);
+            if (ring > MAX_LOG_REGION_BYTES) {
+                throw new ConfigException("access-log.records", "x " + AccessLog.recordSlotBytes(config)
+                    + " B a record (from access-log.max-target) must be at most 1g (got " + config.accessLogRecords()
+                    + ")");
+            }
+            final long captures = (long) config.connections() * AccessLog.captureBytesPerSlot(config);
+            if (captures > MAX_LOG_REGION_BYTES) {
+                throw new ConfigException("access-log.max-target", "makes connections x "
+                    + AccessLog.captureBytesPerSlot(config) + " B of capture, more than 1g (got "
+                    + Sizes.format(config.accessLogMaxTargetBytes()) + ")");
             }
         }
 

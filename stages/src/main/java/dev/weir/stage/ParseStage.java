@@ -15,6 +15,7 @@ import dev.weir.conn.TimeoutKind;
 import dev.weir.http.HttpBytes;
 import dev.weir.http.ParseStatus;
 import dev.weir.http.RequestHeadParser;
+import dev.weir.log.RequestCapture;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
 
@@ -51,10 +52,11 @@ final class ParseStage extends SelectorStage {
     private final long bodyTimeoutNs;
     private final long keepAliveTimeoutNs;
     private final long lingerTimeoutNs;
+    private final RequestCapture capture;
 
     ParseStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
         final Wiring wiring, final BytesStore<?, ?> parseStore, final int blockLength, final ByteBuffer continueView,
-        final StageTimeouts timeouts) {
+        final StageTimeouts timeouts, final RequestCapture capture) {
         super("weir-parse-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
         this.store = parseStore;
@@ -65,6 +67,7 @@ final class ParseStage extends SelectorStage {
         this.bodyTimeoutNs = timeouts.clientBodyNs;
         this.keepAliveTimeoutNs = timeouts.keepAliveNs;
         this.lingerTimeoutNs = timeouts.lingerNs;
+        this.capture = capture;
     }
 
     /** @return the interim response written to clients that expect it. */
@@ -183,6 +186,8 @@ final class ParseStage extends SelectorStage {
         timers.cancel(slot.index);
         slot.request.closeMode = ConnectionSlot.CLOSE_LINGER;
         slot.response.cannedStatus = status;
+        // Before the exchange can end: what the access log shows of a refused head, as far as it arrived.
+        capture.onHead(slot, slot.request.filled, false);
         // End the request half first: it cannot be the last while this stage still holds the response half.
         wiring.endRequest(slot, SELF);
         wiring.response(slot, ConnectionState.CANNED, SELF);
@@ -258,6 +263,8 @@ final class ParseStage extends SelectorStage {
             return;
         }
         counters.increment(StageCounters.REQUESTS);
+        // While the head is still whole in the block: body bytes may overwrite it before the exchange ends.
+        capture.onHead(slot, request.filled, true);
         request.keepAlive = request.head.isKeepAlive();
         // Weir answers Expect: 100-continue itself (it forwards no Expect), never to an HTTP/1.0 client.
         if (request.head.expectsContinue() && request.head.hasBody() && request.head.version() == 11

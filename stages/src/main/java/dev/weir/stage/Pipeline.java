@@ -27,6 +27,8 @@ import dev.weir.conn.ExchangeObserver;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.http.CannedResponses;
 import dev.weir.http.RequestPolicy;
+import dev.weir.log.AccessLog;
+import dev.weir.log.RequestCapture;
 import dev.weir.ring.SlotPool;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
@@ -61,6 +63,7 @@ public final class Pipeline implements AutoCloseable {
     private InetSocketAddress listenAddress;
     private ServerSocketChannel server;
     private Upstreams upstreams;
+    private AccessLog accessLog;
 
     private Pipeline(final WeirConfig config) {
         this.config = config;
@@ -99,6 +102,9 @@ public final class Pipeline implements AutoCloseable {
             pipeline.close();
             throw ex;
         }
+        if (pipeline.accessLog != null) {
+            pipeline.accessLog.start();
+        }
         for (final StageRunner runner : pipeline.runners) {
             runner.start();
         }
@@ -112,6 +118,10 @@ public final class Pipeline implements AutoCloseable {
         final Arena parseArena = commit("parse", StageSizes.parseArenaBytes(c));
         final Arena upstreamArena = commit("upstream", StageSizes.upstreamArenaBytes(c));
         final Arena writeArena = commit("write", StageSizes.writeArenaBytes(c));
+        if (c.accessLogOn()) {
+            accessLog = AccessLog.open(c, commit("log", StageSizes.logArenaBytes(c)), upstreamServerNames());
+        }
+        final RequestCapture capture = accessLog == null ? RequestCapture.OFF : accessLog.capture();
         parseBlocks = parseArena.carveBlocks("parse", c.parseBufferBytes(), c.connections());
         upstreamBlocks = upstreamArena.carveBlocks("upstream", c.upstreamBufferBytes(), c.connections());
 
@@ -159,7 +169,7 @@ public final class Pipeline implements AutoCloseable {
             final byte[] continueBytes = ParseStage.continueBytes();
             parseArena.store().write(offset, continueBytes, 0, continueBytes.length);
             add(new ParseStage(i, parseSelectors[i], parseWakes[i], parseRings[i], wiring, parseArena.store(),
-                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length), timeouts));
+                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length), timeouts, capture));
         }
         for (int i = 0; i < c.upstreamThreads(); i++) {
             final long offset = upstreamArena.reserve(STAGE_SCRATCH_BYTES);
@@ -181,9 +191,23 @@ public final class Pipeline implements AutoCloseable {
             add(new WriteStage(i, writeSelectors[i], writeWakes[i], writeRings[i], wiring,
                 CannedResponses.viewsFor(writeArena), timeouts));
         }
-        observe(wiring, ConnectionState.OWNER_PARSE, c.parseThreads(), observers);
-        observe(wiring, ConnectionState.OWNER_UPSTREAM, c.upstreamThreads(), observers);
-        observe(wiring, ConnectionState.OWNER_WRITE, c.writeThreads(), observers);
+        final AccessLog log = accessLog;
+        // Allocates: one composed observer per stage thread, at startup.
+        final ExchangeObserver.PerThread all = log == null ? observers
+            : (owner, thread) -> log.observer().andThen(observers.create(owner, thread));
+        observe(wiring, ConnectionState.OWNER_PARSE, c.parseThreads(), all);
+        observe(wiring, ConnectionState.OWNER_UPSTREAM, c.upstreamThreads(), all);
+        observe(wiring, ConnectionState.OWNER_WRITE, c.writeThreads(), all);
+    }
+
+    /** @return the upstream servers' addresses by {@code ExchangeFacts.server} index, for the access log. */
+    private String[] upstreamServerNames() {
+        final UpstreamServer[] servers = upstreams.servers();
+        final String[] names = new String[servers.length];
+        for (int i = 0; i < servers.length; i++) {
+            names[i] = servers[i].address();
+        }
+        return names;
     }
 
     private static void observe(final Wiring wiring, final int owner, final int threads,
@@ -263,7 +287,15 @@ public final class Pipeline implements AutoCloseable {
         return config;
     }
 
-    /** @return the committed arenas: accept, parse, upstream, write. */
+    /**
+     * @return the access log, to read its counters ({@code records}, {@code dropped}, {@code written}) and to ask it
+     *         to reopen its file; {@code null} when {@code access-log.path} is {@code none}.
+     */
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
+    /** @return the committed arenas: accept, parse, upstream, write, and log when the access log is on. */
     public List<Arena> arenas() {
         return List.copyOf(arenas);
     }
@@ -534,6 +566,11 @@ public final class Pipeline implements AutoCloseable {
             for (int i = 0; i < slots.capacity(); i++) {
                 Wiring.closeQuietly(slots.slot(i).client);
             }
+        }
+        if (stopped && accessLog != null) {
+            // After the stages: every record they produced is written before the file closes.
+            accessLog.close();
+            stopped = !accessLog.isRunning();
         }
         if (!stopped) {
             // A stage thread still running may touch its blocks: leak the arenas rather than free them under it.

@@ -250,7 +250,7 @@ class ConfigLoaderTest {
 
     @Test
     void shouldListEveryKeyOnce() {
-        assertEquals(46, ConfigKeys.all().size());
+        assertEquals(50, ConfigKeys.all().size());
         for (final ConfigKeys.Key key : ConfigKeys.all()) {
             assertNotNull(ConfigKeys.find(key.name()));
             assertFalse(key.meaning().isEmpty(), key.name());
@@ -305,5 +305,33 @@ class ConfigLoaderTest {
         assertEquals("parse.max-headers", rejected("parse: {max-headers: 0}\n").key());
         assertEquals("parse.max-headers", rejected("parse: {max-headers: 40000}\n").key());
         assertEquals("parse.max-request-line", rejected("parse: {max-request-line: 16b}\n").key());
+    }
+
+    @Test
+    void shouldReadTheAccessLogSectionAndKeepItOffByDefault() {
+        assertFalse(WeirConfig.builder().build().accessLogOn());
+        final Path file = dir.resolve("access.log");
+        final WeirConfig config = yaml("access-log:\n  path: " + file + "\n  format: json\n  records: 4096\n"
+            + "  max-target: 2k\n");
+        assertTrue(config.accessLogOn());
+        assertEquals(file.toString(), config.accessLogPath());
+        assertEquals("json", config.accessLogFormat());
+        assertEquals(4096, config.accessLogRecords());
+        assertEquals(2048, config.accessLogMaxTargetBytes());
+        assertTrue(yaml("access-log.path: '-'\n").accessLogOn(), "- is standard output");
+    }
+
+    @Test
+    void shouldRefuseAnAccessLogItCannotWriteOrSize() {
+        assertEquals("access-log.format", rejected("access-log.format: apache\n").key());
+        assertEquals("access-log.path", rejected("access-log.path: " + dir.resolve("missing/access.log") + "\n")
+            .key());
+        assertEquals("access-log.path", rejected("access-log.path: " + dir + "\n").key(), "a directory");
+        assertEquals("access-log.path", rejected("access-log.path: 12\n").key(), "not a path");
+        assertEquals("access-log.records", rejected("access-log.records: 3000\n").key(), "not a power of two");
+        assertEquals("access-log.records", rejected("access-log.records: 0\n").key());
+        assertEquals("access-log.max-target", rejected("access-log.max-target: 8b\n").key());
+        assertEquals("access-log.records", rejected("access-log.path: " + dir.resolve("a.log")
+            + "\naccess-log.records: 1048576\naccess-log.max-target: 64k\n").key(), "a ring over 1 GiB");
     }
 }

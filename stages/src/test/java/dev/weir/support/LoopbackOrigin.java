@@ -109,7 +109,8 @@ public final class LoopbackOrigin implements AutoCloseable {
                 final byte[] body = chunked ? readChunked(in) : in.readNBytes((int) Math.max(0, contentLength));
                 final String target = requestLine[1];
                 if (target.startsWith("/size/")) {
-                    final long n = Long.parseLong(target.substring(6));
+                    final int query = target.indexOf('?');
+                    final long n = Long.parseLong(target.substring(6, query < 0 ? target.length() : query));
                     out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + n + "\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
                     if (!"HEAD".equals(requestLine[0])) {

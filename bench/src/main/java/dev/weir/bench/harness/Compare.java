@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The comparison harness behind {@code bench/run}: direct vs Weir vs nginx vs HAProxy, or a sweep of one Weir
@@ -37,9 +38,11 @@ public final class Compare {
     private static final String NGINX_PACKAGE = "nginx-light";
     private static final String HAPROXY_PACKAGE = "haproxy";
     private static final String WRK_PACKAGE = "wrk";
+    /** How long after its last window the harness waits before counting the access log's lines. */
+    private static final long ACCESS_LOG_SETTLE_MS = 1_000;
 
     private final PrintStream out;
-    private List<String> targets = List.of("direct", "weir", "nginx", "haproxy");
+    private List<String> targets = List.of("direct", "weir", Targets.WEIR_LOG, "nginx", "haproxy");
     private List<Integer> sizes = List.of(128, 16384);
     private String mode = "full";
     private int rounds = 5;
@@ -298,6 +301,9 @@ public final class Compare {
                 case "weir":
                     group.add(weirTarget(originPort, pinProxy, tmp, null, null));
                     break;
+                case Targets.WEIR_LOG:
+                    group.add(launcher(Targets.weirLog(weir, originPort, pinProxy, tmp), weir));
+                    break;
                 case Targets.WEIR_BASELINE:
                     group.add(launcher(Targets.weirBaseline(baseline, originPort, pinProxy), baseline));
                     break;
@@ -376,6 +382,15 @@ public final class Compare {
             for (final Row row : byKey.values()) {
                 row.peakRssKib = ProcStats.peakRssKib(row.target.pid());
             }
+            for (final Target t : live) {
+                if (Targets.WEIR_LOG.equals(t.name)) {
+                    // The load has stopped: let the log thread write its last lines and Weir print a stats line.
+                    Thread.sleep(ACCESS_LOG_SETTLE_MS);
+                    out.println(accessLogNote(t, tmp.resolve(Targets.WEIR_LOG_FILE)));
+                    // A full run writes hundreds of MiB of lines; Weir's open file goes when it stops.
+                    Files.deleteIfExists(tmp.resolve(Targets.WEIR_LOG_FILE));
+                }
+            }
         } finally {
             for (final Target t : group) {
                 t.stop();
@@ -401,6 +416,36 @@ public final class Compare {
             JvmStats.apply(before, JvmStats.snapshot(javaPid), s);
         }
         return s;
+    }
+
+    /**
+     * @return one line: the lines in the access log against the records Weir counted (its last stats line), so a
+     *         run shows the log held one line per request or how many it dropped.
+     */
+    static String accessLogNote(final Target t, final Path file) throws IOException {
+        long lines = 0;
+        long bytes = 0;
+        if (Files.exists(file)) {
+            try (Stream<String> all = Files.lines(file, StandardCharsets.ISO_8859_1)) {
+                lines = all.count();
+            }
+            bytes = Files.size(file);
+        }
+        String counters = "no stats line";
+        if (t.log() != null && Files.exists(t.log())) {
+            final List<String> log = Files.readAllLines(t.log(), StandardCharsets.UTF_8);
+            for (int i = log.size() - 1; i >= 0; i--) {
+                final String line = log.get(i);
+                final int at = line.indexOf("access_log_records=");
+                if (line.startsWith("weir stats:") && at >= 0) {
+                    final int end = line.indexOf(" timeout_", at);
+                    counters = line.substring(at, end < 0 ? line.length() : end);
+                    break;
+                }
+            }
+        }
+        return t.name + ": " + lines + " lines in " + file + " (" + bytes / 1024 + " KiB); Weir counted "
+            + counters;
     }
 
     private Map<String, Object> header(final String[] args, final LoadDriver driver, final boolean pinned) {

@@ -80,6 +80,10 @@ final class Report {
         if (rows.stream().anyMatch(r -> Targets.WEIR_BASELINE.equals(r.target.name))) {
             names.add("weir/" + Targets.WEIR_BASELINE);
         }
+        // What the access log costs: the same Weir with and without it, measured side by side.
+        if (rows.stream().anyMatch(r -> Targets.WEIR_LOG.equals(r.target.name))) {
+            names.add(Targets.WEIR_LOG + "/weir");
+        }
         names.addAll(List.of(RATIOS));
         for (final Row r : rows) {
             if (r.target.sweepValue != null && !names.contains(r.target.name + "/direct")) {

@@ -10,12 +10,17 @@ import java.util.List;
 /**
  * Builds the targets: command lines and generated configuration files that make nginx and HAProxy
  * equivalent to Weir (one worker or thread, upstream keep-alive, HTTP/1.1 to the origin, X-Forwarded-For added,
- * no access log).
+ * no access log), and Weir once more with its access log on ({@code weir-log}).
  */
 final class Targets {
 
     static final long PROXY_READY_MS = 15_000;
     static final long WEIR_READY_MS = 60_000;
+
+    /** Name (and {@code --targets} entry) of Weir with its access log on: what logging costs, beside {@code weir}. */
+    static final String WEIR_LOG = "weir-log";
+    /** The file the {@code weir-log} target appends to, in the run's temporary directory. */
+    static final String WEIR_LOG_FILE = "weir-access.log";
 
     /** Name (and {@code --targets} entry) of the second Weir build measured with {@code --baseline PATH}. */
     static final String WEIR_BASELINE = "weir-baseline";
@@ -42,6 +47,17 @@ final class Targets {
             }
         }
         return new Target(name, "weir", value, cmd, WEIR_READY_MS).directory(checkoutOf(weir));
+    }
+
+    /**
+     * The same Weir as {@link #weir} with its access log on, combined format, to a file in {@code tmp} (a real file
+     * on the run's file system, written by Weir's log thread, which is pinned with the proxy).
+     */
+    static Target weirLog(final Path weir, final int originPort, final List<String> pin, final Path tmp) {
+        final List<String> cmd = weirCommand(weir, originPort, pin);
+        cmd.addAll(List.of("--set", "access-log.path=" + tmp.resolve(WEIR_LOG_FILE), "--set",
+            "access-log.format=combined"));
+        return new Target(WEIR_LOG, "weir", null, cmd, WEIR_READY_MS).directory(checkoutOf(weir));
     }
 
     /**

@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.Fork;
     "--add-opens=java.base/java.util=ALL-UNNAMED",
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
     "-Dchronicle.analytics.disable=true",
     "-Dchronicle.announcer.disable=true"
 })

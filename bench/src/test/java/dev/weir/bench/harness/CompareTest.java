@@ -28,7 +28,8 @@ class CompareTest {
         final Path launcher = Files.createDirectories(tmp.resolve("weir-main/bin")).resolve("weir");
         final Map<String, Target> byName = targets("--baseline", launcher.toString());
 
-        assertEquals(List.of("direct", "weir", "weir-baseline", "nginx", "haproxy"), List.copyOf(byName.keySet()));
+        assertEquals(List.of("direct", "weir", "weir-baseline", "weir-log", "nginx", "haproxy"),
+            List.copyOf(byName.keySet()));
         final List<String> baseline = byName.get("weir-baseline").command();
         final List<String> weir = byName.get("weir").command();
         assertEquals(launcher.toString(), baseline.get(0));
@@ -48,7 +49,7 @@ class CompareTest {
 
     @Test
     void shouldLeaveTheBaselineOutWithoutTheOption() throws Exception {
-        assertEquals(List.of("direct", "weir", "nginx", "haproxy"), List.copyOf(targets().keySet()));
+        assertEquals(List.of("direct", "weir", "weir-log", "nginx", "haproxy"), List.copyOf(targets().keySet()));
     }
 
     @Test
@@ -65,6 +66,23 @@ class CompareTest {
 
         assertEquals(1.5, report.ratio("weir/weir-baseline", 128), 1e-9);
         assertTrue(report.table().contains("ratios of median req/s       128 B\nweir/weir-baseline            1.50\n"),
+            report.table());
+    }
+
+    @Test
+    void shouldRunWeirWithItsAccessLogOnBesideWeirAndPutTheirRatioFirst() throws Exception {
+        final Map<String, Target> byName = targets();
+        final List<String> weir = byName.get("weir").command();
+        final List<String> logged = byName.get("weir-log").command();
+        assertEquals(weir, logged.subList(0, weir.size()), "the same Weir, same flags");
+        assertEquals(List.of("--set", "access-log.path=" + tmp.resolve(Targets.WEIR_LOG_FILE), "--set",
+            "access-log.format=combined"), logged.subList(weir.size(), logged.size()));
+        assertEquals("weir", byName.get("weir-log").kind, "its stats lines are read like weir's");
+        final Row plain = row(byName.get("weir"), 400);
+        final Row withLog = row(byName.get("weir-log"), 380);
+        final Report report = new Report(List.of(plain, withLog), Map.of(), List.of(128));
+        assertEquals(0.95, report.ratio("weir-log/weir", 128), 1e-9);
+        assertTrue(report.table().contains("ratios of median req/s       128 B\nweir-log/weir                 0.95\n"),
             report.table());
     }
 

@@ -5,13 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.weir.bench.load.LoadGenerator;
 import dev.weir.bench.load.LoadOptions;
@@ -39,11 +44,31 @@ class EpsilonIT {
     private static final long WARM_UP_REQUESTS = 30_000;
     private static final long MEASURED_REQUESTS = 100_000;
 
+    @TempDir
+    Path dir;
+
     @Test
     void shouldServeKeepAliveRequestsUnderEpsilonWithoutGrowingTheHeap() throws Exception {
+        serveWithoutGrowingTheHeap("");
+    }
+
+    /** The access log's producers (stage threads) and its own thread allocate nothing per request either. */
+    @Test
+    void shouldServeKeepAliveRequestsUnderEpsilonWithTheAccessLogOnWithoutGrowingTheHeap() throws Exception {
+        final Path log = dir.resolve("access.log");
+        serveWithoutGrowingTheHeap(" with the access log", "--set", "access-log.path=" + log,
+            "--set", "access-log.format=json");
+        final long lines = Files.lines(log).count();
+        System.out.printf("weir-it epsilon: %d access log lines%n", lines);
+        assertTrue(lines > 0 && lines <= WARM_UP_REQUESTS + MEASURED_REQUESTS, "lines: " + lines);
+    }
+
+    private void serveWithoutGrowingTheHeap(final String what, final String... extra) throws Exception {
+        final List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0"));
+        args.addAll(List.of(extra));
         try (DemoOrigin origin = DemoOrigin.start("127.0.0.1", 0, 1);
-            WeirProcess weir = WeirProcess.startWithJavaOpts(Duration.ofSeconds(60), EPSILON, "--listen", "127.0.0.1:0",
-                "--upstream", "127.0.0.1:" + origin.port())) {
+            WeirProcess weir = WeirProcess.startWithJavaOpts(Duration.ofSeconds(60), EPSILON,
+                concat(args, "--upstream", "127.0.0.1:" + origin.port()))) {
             assertEquals(WARM_UP_REQUESTS, load(weir, WARM_UP_REQUESTS).requests());
             final long before = heapUsedBytes(weir.pid());
             final LoadResult measured = load(weir, MEASURED_REQUESTS);
@@ -53,13 +78,19 @@ class EpsilonIT {
             assertEquals(0, measured.errors());
             assertTrue(weir.isAlive(), weir.output());
             final long grown = after - before;
-            System.out.printf("weir-it epsilon: heap used %d -> %d bytes over %d requests (%.3f B/request)%n",
-                before, after, MEASURED_REQUESTS, (double) grown / MEASURED_REQUESTS);
+            System.out.printf("weir-it epsilon%s: heap used %d -> %d bytes over %d requests (%.3f B/request)%n",
+                what, before, after, MEASURED_REQUESTS, (double) grown / MEASURED_REQUESTS);
             // The load generator opens its 4 connections again (the JDK's channel and key objects, about 1 KiB
             // each) and jcmd attaches; measured: 3.5 KiB in all. 64 KiB is 0.66 B per request at most.
             assertTrue(grown < 64 * 1024, "heap grew by " + grown + " bytes over " + MEASURED_REQUESTS
                 + " requests under Epsilon");
         }
+    }
+
+    private static String[] concat(final List<String> args, final String... more) {
+        final List<String> all = new ArrayList<>(args);
+        all.addAll(List.of(more));
+        return all.toArray(new String[0]);
     }
 
     private static LoadResult load(final WeirProcess weir, final long requests)
