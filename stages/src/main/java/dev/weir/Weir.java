@@ -84,6 +84,11 @@ public final class Weir {
         @Option(names = "--plan", description = "Print the memory plan and exit, committing nothing.")
         private boolean plan;
 
+        @Option(names = "--format", paramLabel = "FORMAT",
+            description = "With --plan: text (default), k8s (a resources block, requests = limits) or systemd"
+                + " (MemoryMax=, LimitNOFILE= and the other [Service] lines).")
+        private String format = PlanFormat.TEXT;
+
         @Option(names = "--print-jvm-flags", description = "Print the JVM flags derived from the plan and exit.")
         private boolean printJvmFlags;
 
@@ -175,6 +180,12 @@ public final class Weir {
             return EXIT_OK;
         }
 
+        if (!PlanFormat.isKnown(options.format)) {
+            return fail(err, EXIT_BAD_CONFIG, "--format: must be text, k8s or systemd (got '" + options.format + "')");
+        }
+        if (!options.plan && !PlanFormat.TEXT.equals(options.format)) {
+            return fail(err, EXIT_BAD_CONFIG, "--format: goes with --plan, e.g. --plan --format k8s");
+        }
         final Path file = configFile(options);
         final WeirConfig config;
         try {
@@ -188,10 +199,7 @@ public final class Weir {
                 + Sizes.format(config.memoryBudgetBytes()));
 
         if (options.plan) {
-            out.println("weir memory plan (" + source + ")");
-            out.print(plan.render());
-            out.println(StageSizes.fileDescriptorLine(config));
-            out.flush();
+            printPlan(options.format, config, plan, source, out);
             return EXIT_OK;
         }
         final HostMemory memory = host.get();
@@ -225,6 +233,20 @@ public final class Weir {
             return fail(err, EXIT_REFUSED, "refusing to start: " + shortfall);
         }
         return serve(config, plan, out, err, options.statsIntervalS);
+    }
+
+    private static void printPlan(final String format, final WeirConfig config, final MemoryPlan plan,
+        final String source, final PrintStream out) {
+        if (PlanFormat.K8S.equals(format)) {
+            out.print(PlanFormat.k8s(config, plan, source));
+        } else if (PlanFormat.SYSTEMD.equals(format)) {
+            out.print(PlanFormat.systemd(config, plan, source));
+        } else {
+            out.println("weir memory plan (" + source + ")");
+            out.print(plan.render());
+            out.println(StageSizes.fileDescriptorLine(config));
+        }
+        out.flush();
     }
 
     private static int serve(final WeirConfig config, final MemoryPlan plan, final PrintStream out,

@@ -41,6 +41,11 @@ public final class ConfigKeys {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8080";
     /** Pending connections the kernel queues before accept; the common Linux {@code somaxconn}. */
     public static final int DEFAULT_ACCEPT_BACKLOG = 1024;
+    /**
+     * {@code SO_REUSEPORT} off: one process owns its port, and a second one on the same port fails to start
+     * instead of silently taking half of its connections.
+     */
+    public static final boolean DEFAULT_ACCEPT_REUSE_PORT = false;
     /** Connection slots: enough for a busy laptop, small enough that the arenas stay at 48 MiB. */
     public static final int DEFAULT_CONNECTIONS = 1024;
     /**
@@ -469,6 +474,10 @@ public final class ConfigKeys {
         k.add(integer("accept.backlog", "connections", DEFAULT_ACCEPT_BACKLOG, 1, MAX_ACCEPT_BACKLOG,
             "Pending connections the kernel queues before they are accepted.",
             (b, v) -> b.acceptBacklog(v), WeirConfig::acceptBacklog).key());
+        k.add(bool("accept.reuse-port", DEFAULT_ACCEPT_REUSE_PORT,
+            "Set SO_REUSEPORT on the listening socket before binding, so several Weir processes share the port and"
+                + " the kernel spreads new connections across them; every process must set it.",
+            (b, v) -> b.reusePort(v), WeirConfig::reusePort));
         k.add(integer("connections", "slots", DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS,
             "Connection slots: the most client connections open at once; one more is answered 503.",
             (b, v) -> b.connections(v), WeirConfig::connections).key());

@@ -21,6 +21,7 @@ public final class WeirConfig {
     private final String listenHost;
     private final int listenPort;
     private final int acceptBacklog;
+    private final boolean reusePort;
     private final int connections;
     private final int ringSize;
     private final int parseThreads;
@@ -81,6 +82,7 @@ public final class WeirConfig {
         listenHost = b.listenHost;
         listenPort = b.listenPort;
         acceptBacklog = b.acceptBacklog;
+        reusePort = b.reusePort;
         connections = b.connections;
         ringSize = resolvedRingSize;
         parseThreads = b.parseThreads;
@@ -160,6 +162,7 @@ public final class WeirConfig {
         b.listenHost = listenHost;
         b.listenPort = listenPort;
         b.acceptBacklog = acceptBacklog;
+        b.reusePort = reusePort;
         b.connections = connections;
         b.ringSize = ringSize;
         b.parseThreads = parseThreads;
@@ -229,6 +232,14 @@ public final class WeirConfig {
     /** @return listen backlog ({@code accept.backlog}). */
     public int acceptBacklog() {
         return acceptBacklog;
+    }
+
+    /**
+     * @return {@code true} to set {@code SO_REUSEPORT} on the listening socket before binding, so several
+     *     processes share its port ({@code accept.reuse-port}).
+     */
+    public boolean reusePort() {
+        return reusePort;
     }
 
     /** @return connection slots, the most client connections open at once ({@code connections}). */
@@ -588,6 +599,7 @@ public final class WeirConfig {
         private String listenHost = DEFAULT_LISTEN.host();
         private int listenPort = DEFAULT_LISTEN.port();
         private int acceptBacklog = ConfigKeys.DEFAULT_ACCEPT_BACKLOG;
+        private boolean reusePort = ConfigKeys.DEFAULT_ACCEPT_REUSE_PORT;
         private int connections = ConfigKeys.DEFAULT_CONNECTIONS;
         private int ringSize = ConfigKeys.DEFAULT_RING_SIZE;
         private int parseThreads = ConfigKeys.DEFAULT_PARSE_THREADS;
@@ -671,6 +683,12 @@ public final class WeirConfig {
         /** @param value listen backlog. @return this. */
         public Builder acceptBacklog(final int value) {
             this.acceptBacklog = value;
+            return this;
+        }
+
+        /** @param value {@code true} to set {@code SO_REUSEPORT} on the listening socket. @return this. */
+        public Builder reusePort(final boolean value) {
+            this.reusePort = value;
             return this;
         }
 
@@ -1017,6 +1035,8 @@ public final class WeirConfig {
                 throw new ConfigException("admin.listen", "must differ from accept.listen (both "
                     + HostPort.format(adminHost, adminPort) + ")");
             }
+            // Asked only when wanted: the probe opens (and closes) a socket channel once per JVM.
+            checkReusePort(reusePort, reusePort && ReusePort.SUPPORTED);
             UpstreamRules.check(upstreamGroups, routes);
             checkAccessLog();
             final WeirConfig config = new WeirConfig(this, resolvedRingSize);
@@ -1028,6 +1048,17 @@ public final class WeirConfig {
                     + Sizes.formatWithUnit(heapBytes) + ")");
             }
             return config;
+        }
+
+        /**
+         * @param wanted    {@code accept.reuse-port}.
+         * @param supported whether the platform has {@code SO_REUSEPORT}.
+         * @throws ConfigException naming {@code accept.reuse-port} when it is wanted and not supported.
+         */
+        static void checkReusePort(final boolean wanted, final boolean supported) {
+            if (wanted && !supported) {
+                throw new ConfigException("accept.reuse-port", ReusePort.UNSUPPORTED);
+            }
         }
 
         /** Rules across keys for {@code upstream.max-connections}; its own bounds are in its row. */

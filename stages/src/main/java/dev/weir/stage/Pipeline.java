@@ -3,6 +3,7 @@ package dev.weir.stage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import dev.weir.arena.Arena;
 import dev.weir.arena.BlockPool;
 import dev.weir.config.ConfigException;
+import dev.weir.config.HostPort;
 import dev.weir.config.StageSizes;
 import dev.weir.config.WeirConfig;
 import dev.weir.conn.ConnectionSlot;
@@ -150,9 +152,14 @@ public final class Pipeline implements AutoCloseable {
 
         server = ServerSocketChannel.open();
         server.setOption(StandardSocketOptions.SO_REUSEADDR, Boolean.TRUE);
+        if (c.reusePort()) {
+            // Before bind: the kernel then lets every process that set it bind the same address and spreads new
+            // connections across their listening sockets. WeirConfig checked that the platform supports it.
+            server.setOption(StandardSocketOptions.SO_REUSEPORT, Boolean.TRUE);
+        }
         // Set before bind so accepted sockets inherit it and the window scale is negotiated for it.
         server.setOption(StandardSocketOptions.SO_RCVBUF, c.socketReceiveBufferBytes());
-        server.bind(new InetSocketAddress(c.listenHost(), c.listenPort()), c.acceptBacklog());
+        bindListener(c);
         server.configureBlocking(false);
         listenAddress = (InetSocketAddress) server.getLocalAddress();
 
@@ -216,6 +223,23 @@ public final class Pipeline implements AutoCloseable {
             final ExchangeMetrics metrics = new ExchangeMetrics();
             exchangeMetrics.add(metrics);
             wiring.observe(owner, thread, metrics.andThen(observers.create(owner, thread)));
+        }
+    }
+
+    /** Binds the listening socket; a taken port fails with a message naming the key and what to do. */
+    private void bindListener(final WeirConfig c) throws IOException {
+        final String address = HostPort.format(c.listenHost(), c.listenPort());
+        try {
+            server.bind(new InetSocketAddress(c.listenHost(), c.listenPort()), c.acceptBacklog());
+        } catch (final BindException e) {
+            // EADDRINUSE; other bind errors (an address this host lacks, a privileged port) get no hint.
+            final boolean taken = String.valueOf(e.getMessage()).contains("in use");
+            final String hint = !taken ? "" : c.reusePort()
+                ? " (with accept.reuse-port every process on the port must set it, under the same user)"
+                : " (another process holds the port; to share it, set accept.reuse-port: true on every process)";
+            final BindException named = new BindException("accept.listen " + address + ": " + e.getMessage() + hint);
+            named.initCause(e);
+            throw named;
         }
     }
 

@@ -261,13 +261,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadReusePortOffByDefaultAndOnWhenSet() {
+        assertFalse(yaml("connections: 100\n").reusePort());
+        assertTrue(yaml("accept:\n  reuse-port: true\n").reusePort(), "Linux has SO_REUSEPORT");
+        assertEquals("accept.reuse-port", rejected("accept.reuse-port: sometimes\n").key());
+    }
+
+    @Test
+    void shouldNameReusePortInOneLineWhereThePlatformLacksIt() {
+        WeirConfig.Builder.checkReusePort(false, false);
+        WeirConfig.Builder.checkReusePort(true, true);
+        final ConfigException e = assertThrows(ConfigException.class,
+            () -> WeirConfig.Builder.checkReusePort(true, false));
+        assertEquals("accept.reuse-port", e.key());
+        assertTrue(e.getMessage().startsWith("accept.reuse-port: SO_REUSEPORT is not supported on this platform ("),
+            e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
     void shouldRejectNegativeIdleYields() {
         assertEquals("idle-yields", rejected("idle-yields: -1\n").key());
     }
 
     @Test
     void shouldListEveryKeyOnce() {
-        assertEquals(51, ConfigKeys.all().size());
+        assertEquals(52, ConfigKeys.all().size());
         for (final ConfigKeys.Key key : ConfigKeys.all()) {
             assertNotNull(ConfigKeys.find(key.name()));
             assertFalse(key.meaning().isEmpty(), key.name());

@@ -90,6 +90,30 @@ public final class WeirProcess implements AutoCloseable {
      */
     public static WeirProcess startWithJavaOpts(final Duration deadline, final String javaOpts, final String... args)
         throws IOException, InterruptedException {
+        final WeirProcess weir = spawn(javaOpts, args);
+        if (!weir.readyOrExit.await(deadline.toMillis(), TimeUnit.MILLISECONDS) || weir.port < 0) {
+            final boolean exited = weir.process.waitFor(5, TimeUnit.SECONDS);
+            weir.close();
+            throw new AssertionError("bin/weir " + String.join(" ", args) + (exited
+                ? " exited with status " + weir.process.exitValue() + " before ready:\n"
+                : " was not ready within " + deadline.toSeconds() + " s:\n") + weir.output());
+        }
+        return weir;
+    }
+
+    /**
+     * Starts {@code bin/weir ARGS} without waiting for anything, for a run that is expected to fail; see
+     * {@link #awaitExit(Duration)}.
+     *
+     * @param args the command line after {@code bin/weir}.
+     * @return the started process.
+     * @throws IOException when it cannot be started.
+     */
+    public static WeirProcess launch(final String... args) throws IOException {
+        return spawn(null, args);
+    }
+
+    private static WeirProcess spawn(final String javaOpts, final String... args) throws IOException {
         final Path root = root();
         final List<String> command = new ArrayList<>();
         command.add("bash");
@@ -103,16 +127,25 @@ public final class WeirProcess implements AutoCloseable {
         } else {
             builder.environment().put("WEIR_JAVA_OPTS", javaOpts);
         }
-        final long started = System.nanoTime();
-        final WeirProcess weir = new WeirProcess(builder.start(), started);
-        if (!weir.readyOrExit.await(deadline.toMillis(), TimeUnit.MILLISECONDS) || weir.port < 0) {
-            final boolean exited = weir.process.waitFor(5, TimeUnit.SECONDS);
-            weir.close();
-            throw new AssertionError("bin/weir " + String.join(" ", args) + (exited
-                ? " exited with status " + weir.process.exitValue() + " before ready:\n"
-                : " was not ready within " + deadline.toSeconds() + " s:\n") + weir.output());
+        return new WeirProcess(builder.start(), System.nanoTime());
+    }
+
+    /**
+     * Waits for the process to exit and for its output to be read.
+     *
+     * @param deadline how long to wait.
+     * @return the exit status.
+     * @throws InterruptedException when interrupted.
+     * @throws AssertionError with the output when it still runs at the deadline (it is then stopped).
+     */
+    public int awaitExit(final Duration deadline) throws InterruptedException {
+        if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+            close();
+            throw new AssertionError("bin/weir still ran after " + deadline.toSeconds() + " s:\n" + output());
         }
-        return weir;
+        // The reader counts down at end of output, or at the ready line, which a failing run never prints.
+        readyOrExit.await(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        return process.exitValue();
     }
 
     private void readOutput() {
