@@ -36,6 +36,7 @@ public final class WeirProcess implements AutoCloseable {
     private final Process process;
     private final List<String> lines = new ArrayList<>();
     private final CountDownLatch readyOrExit = new CountDownLatch(1);
+    private final CountDownLatch outputRead = new CountDownLatch(1);
     private final long startNanos;
     private volatile long readyNanos;
     private volatile int port = -1;
@@ -130,24 +131,6 @@ public final class WeirProcess implements AutoCloseable {
         return new WeirProcess(builder.start(), System.nanoTime());
     }
 
-    /**
-     * Waits for the process to exit and for its output to be read.
-     *
-     * @param deadline how long to wait.
-     * @return the exit status.
-     * @throws InterruptedException when interrupted.
-     * @throws AssertionError with the output when it still runs at the deadline (it is then stopped).
-     */
-    public int awaitExit(final Duration deadline) throws InterruptedException {
-        if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
-            close();
-            throw new AssertionError("bin/weir still ran after " + deadline.toSeconds() + " s:\n" + output());
-        }
-        // The reader counts down at end of output, or at the ready line, which a failing run never prints.
-        readyOrExit.await(deadline.toMillis(), TimeUnit.MILLISECONDS);
-        return process.exitValue();
-    }
-
     private void readOutput() {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
             StandardCharsets.UTF_8))) {
@@ -170,6 +153,7 @@ public final class WeirProcess implements AutoCloseable {
             // The process is gone; what it printed is kept.
         } finally {
             readyOrExit.countDown();
+            outputRead.countDown();
         }
     }
 
@@ -192,12 +176,19 @@ public final class WeirProcess implements AutoCloseable {
     }
 
     /**
+     * Waits for the process to exit and then for the rest of its output to be read, so {@link #output()} holds
+     * its last lines.
+     *
      * @param deadline longest wait.
      * @return the exit code, or -1 when the process still runs after the deadline.
      * @throws InterruptedException when interrupted.
      */
     public int awaitExit(final Duration deadline) throws InterruptedException {
-        return process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+        if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+            return -1;
+        }
+        outputRead.await(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        return process.exitValue();
     }
 
     /** @return the proxy JVM's pid. */
