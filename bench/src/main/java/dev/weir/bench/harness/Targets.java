@@ -34,7 +34,7 @@ final class Targets {
 
     static Target weir(final Path weir, final int originPort, final List<String> pin, final String key,
         final String value, final boolean yaml, final Path tmp) throws IOException {
-        final List<String> cmd = weirCommand(weir, originPort, pin);
+        final List<String> cmd = withAdmin(weirCommand(weir, originPort, pin));
         String name = "weir";
         if (key != null) {
             name = "weir[" + key + "=" + value + "]";
@@ -54,10 +54,19 @@ final class Targets {
      * on the run's file system, written by Weir's log thread, which is pinned with the proxy).
      */
     static Target weirLog(final Path weir, final int originPort, final List<String> pin, final Path tmp) {
-        final List<String> cmd = weirCommand(weir, originPort, pin);
+        final List<String> cmd = withAdmin(weirCommand(weir, originPort, pin));
         cmd.addAll(List.of("--set", "access-log.path=" + tmp.resolve(WEIR_LOG_FILE), "--set",
             "access-log.format=combined"));
         return new Target(WEIR_LOG, "weir", null, cmd, WEIR_READY_MS).directory(checkoutOf(weir));
+    }
+
+    /**
+     * This build runs as an operator would: its admin listener on (any free loopback port), so the rows measure
+     * Weir with its metrics served. The stages count for the metrics whether or not the listener is on.
+     */
+    private static List<String> withAdmin(final List<String> cmd) {
+        cmd.addAll(List.of("--set", "admin.listen=127.0.0.1:0"));
+        return cmd;
     }
 
     /**
