@@ -62,7 +62,7 @@ public final class JvmFlags {
      * @return the flags, in order.
      */
     public static List<String> of(final WeirConfig c) {
-        final List<String> flags = new ArrayList<>(10);
+        final List<String> flags = new ArrayList<>(11);
         flags.add("-Xms" + Sizes.format(c.heapBytes()));
         flags.add("-Xmx" + Sizes.format(c.heapBytes()));
         flags.add("-XX:+AlwaysPreTouch");
@@ -70,6 +70,8 @@ public final class JvmFlags {
         flags.add("-XX:MaxMetaspaceSize=" + Sizes.format(c.metaspaceBytes()));
         flags.add("-XX:ReservedCodeCacheSize=" + Sizes.format(c.codeCacheBytes()));
         flags.add("-XX:MaxDirectMemorySize=" + Sizes.format(c.directMemoryBytes()));
+        // The selector boxes each ready descriptor: with every one cached, that allocates nothing (StageSizes).
+        flags.add("-XX:AutoBoxCacheMax=" + StageSizes.integerCacheMax(c));
         flags.add("-XX:+UseSerialGC");
         flags.add("-XX:+ExitOnOutOfMemoryError");
         return flags;

@@ -78,7 +78,8 @@ public final class PlanBuilder {
                     + Sizes.format(AccessLog.outputBytes(c)) + " output"));
         }
         rows.add(new PlanItem(HEAP, c.heapBytes(), Kind.COMMITTED, "-Xms=-Xmx, pre-touched; needs "
-            + MemoryPlan.human(StageSizes.heapRequiredBytes(c)) + ": 32 MiB + rings + slots"));
+            + MemoryPlan.human(StageSizes.heapRequiredBytes(c)) + ": 32 MiB + rings + slots + "
+            + MemoryPlan.human(StageSizes.integerCacheHeapBytes(c)) + " boxed descriptors"));
         rows.add(new PlanItem(RINGS, StageSizes.ringsHeapBytes(c), Kind.IN_HEAP,
             StageSizes.ringCount(c) + " rings x " + c.ringSize() + " entries x " + StageSizes.RING_ENTRY_BYTES
                 + " B"));

@@ -58,6 +58,10 @@ public final class StageSizes {
     public static final long HEAD_HEAP_BYTES_PER_FIELD = 48;
     /** Heap for everything else: loaded configuration, startup garbage, JDK and library objects. */
     public static final long HEAP_BASELINE_BYTES = 32L * 1024 * 1024;
+    /** The JDK's own {@code Integer} cache reaches 127. */
+    static final long DEFAULT_INTEGER_CACHE_MAX = 127;
+    /** A cached {@code Integer}: a 16 B object and its 4 B (compressed) reference in the cache array. */
+    static final long INTEGER_CACHE_BYTES_PER_VALUE = 20;
     /**
      * Java threads besides the stages, each with a {@code -Xss} stack: main, Reference Handler, Finalizer,
      * Signal Dispatcher, Common-Cleaner, Notification Thread, Attach Listener, the shutdown hook, and room for
@@ -176,10 +180,33 @@ public final class StageSizes {
 
     /**
      * @param config the configuration.
-     * @return the smallest heap for this configuration: baseline, rings and slot table.
+     * @return the smallest heap for this configuration: baseline, rings, slot table and the boxed descriptors.
      */
     public static long heapRequiredBytes(final WeirConfig config) {
-        return HEAP_BASELINE_BYTES + ringsHeapBytes(config) + slotTableHeapBytes(config);
+        return HEAP_BASELINE_BYTES + ringsHeapBytes(config) + slotTableHeapBytes(config)
+            + integerCacheHeapBytes(config);
+    }
+
+    /**
+     * The highest value {@code Integer.valueOf} keeps ready-made ({@code -XX:AutoBoxCacheMax}): every descriptor
+     * the plan allows. The JDK's epoll selector looks up each ready descriptor in a map keyed by {@code Integer},
+     * which boxes descriptors above 127 (the default cache) on every event: 16 B per ready socket on the stage
+     * threads, measured as 3-7 B per request under {@code bench/run}. Descriptors are numbered from the lowest
+     * free, so none exceeds the count the soft {@code RLIMIT_NOFILE} is checked against.
+     *
+     * @param config the configuration.
+     * @return the value for {@code -XX:AutoBoxCacheMax}.
+     */
+    public static long integerCacheMax(final WeirConfig config) {
+        return Math.max(DEFAULT_INTEGER_CACHE_MAX, fileDescriptorCount(config));
+    }
+
+    /**
+     * @param config the configuration.
+     * @return heap bytes of the {@code Integer} objects and references {@link #integerCacheMax} adds.
+     */
+    public static long integerCacheHeapBytes(final WeirConfig config) {
+        return (integerCacheMax(config) - DEFAULT_INTEGER_CACHE_MAX) * INTEGER_CACHE_BYTES_PER_VALUE;
     }
 
     /**

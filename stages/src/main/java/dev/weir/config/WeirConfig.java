@@ -1044,7 +1044,8 @@ public final class WeirConfig {
             final long heapNeeded = StageSizes.heapRequiredBytes(config);
             if (heapBytes < heapNeeded) {
                 throw new ConfigException("jvm.heap", "must be at least " + Sizes.format(roundUpToMib(heapNeeded))
-                    + " for the baseline, rings and slot table of " + connections + " connections (got "
+                    + " for the baseline, rings, slot table and boxed descriptors of " + connections
+                    + " connections (got "
                     + Sizes.formatWithUnit(heapBytes) + ")");
             }
             return config;

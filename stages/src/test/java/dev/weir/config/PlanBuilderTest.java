@@ -89,7 +89,21 @@ class PlanBuilderTest {
     @Test
     void shouldDeriveJvmFlagsFromThePlan() {
         assertEquals("-Xms64m -Xmx64m -XX:+AlwaysPreTouch -Xss256k -XX:MaxMetaspaceSize=32m"
-            + " -XX:ReservedCodeCacheSize=16m -XX:MaxDirectMemorySize=8m -XX:+UseSerialGC"
+            + " -XX:ReservedCodeCacheSize=16m -XX:MaxDirectMemorySize=8m -XX:AutoBoxCacheMax="
+            + StageSizes.fileDescriptorCount(sample()) + " -XX:+UseSerialGC"
             + " -XX:+ExitOnOutOfMemoryError", String.join(" ", JvmFlags.of(sample())));
+    }
+
+    @Test
+    void shouldCacheABoxForEveryDescriptorAndCountItInTheHeap() {
+        final WeirConfig c = sample();
+        final long descriptors = StageSizes.fileDescriptorCount(c);
+        assertEquals(descriptors, StageSizes.integerCacheMax(c));
+        assertEquals((descriptors - 127) * 20, StageSizes.integerCacheHeapBytes(c));
+        final WeirConfig big = WeirConfig.builder().connections(100_000).upstreamMaxConnections(64)
+            .heapBytes(1024L * 1024 * 1024).build();
+        assertEquals(StageSizes.fileDescriptorCount(big), StageSizes.integerCacheMax(big));
+        assertEquals(true, StageSizes.heapRequiredBytes(big) - StageSizes.integerCacheHeapBytes(big)
+            == StageSizes.HEAP_BASELINE_BYTES + StageSizes.ringsHeapBytes(big) + StageSizes.slotTableHeapBytes(big));
     }
 }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +43,7 @@ class EpsilonIT {
         "-XX:-UseSerialGC -XX:+UnlockExperimentalVMOptions -XX:+UseEpsilonGC -XX:-UseTLAB";
     private static final Pattern USED = Pattern.compile("\\[0x([0-9a-f]+), 0x([0-9a-f]+), 0x([0-9a-f]+)\\)");
     private static final int CONNECTIONS = 4;
+    private static final int IDLE_CLIENTS = 200;
     private static final long WARM_UP_REQUESTS = 30_000;
     private static final long MEASURED_REQUESTS = 100_000;
 
@@ -63,7 +66,40 @@ class EpsilonIT {
         assertTrue(lines > 0 && lines <= WARM_UP_REQUESTS + MEASURED_REQUESTS, "lines: " + lines);
     }
 
+    /**
+     * With many connections open, descriptors are numbered past 127, the JDK's own {@code Integer} cache, and
+     * the epoll selector boxes each ready one: the launcher's {@code -XX:AutoBoxCacheMax} (the plan's descriptor
+     * count) keeps those boxes ready-made. 200 idle clients hold the low numbers, so the measured connections and
+     * their origin connections all get descriptors above 200.
+     */
+    @Test
+    void shouldServeKeepAliveRequestsUnderEpsilonWithDescriptorsNumberedPast127WithoutGrowingTheHeap()
+        throws Exception {
+        final List<Socket> idle = new ArrayList<>();
+        try {
+            serveWithoutGrowingTheHeap(" with descriptors past 127", port -> {
+                for (int i = 0; i < IDLE_CLIENTS; i++) {
+                    idle.add(new Socket(InetAddress.getLoopbackAddress(), port));
+                }
+            }, "--set", "timeout.client-head=10m");
+        } finally {
+            for (final Socket socket : idle) {
+                socket.close();
+            }
+        }
+    }
+
+    /** Something to do once Weir is ready, before the warm-up. */
+    private interface BeforeLoad {
+        void run(int port) throws IOException;
+    }
+
     private void serveWithoutGrowingTheHeap(final String what, final String... extra) throws Exception {
+        serveWithoutGrowingTheHeap(what, port -> { }, extra);
+    }
+
+    private void serveWithoutGrowingTheHeap(final String what, final BeforeLoad beforeLoad, final String... extra)
+        throws Exception {
         // The metrics observers always count; the admin listener is on too (not scraped: a scrape allocates,
         // on its own thread, by design).
         final List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0", "--set",
@@ -72,6 +108,7 @@ class EpsilonIT {
         try (DemoOrigin origin = DemoOrigin.start("127.0.0.1", 0, 1);
             WeirProcess weir = WeirProcess.startWithJavaOpts(Duration.ofSeconds(60), EPSILON,
                 concat(args, "--upstream", "127.0.0.1:" + origin.port()))) {
+            beforeLoad.run(weir.port());
             assertEquals(WARM_UP_REQUESTS, load(weir, WARM_UP_REQUESTS).requests());
             final long before = heapUsedBytes(weir.pid());
             final LoadResult measured = load(weir, MEASURED_REQUESTS);
