@@ -79,6 +79,8 @@ final class UpstreamStage extends SelectorStage {
     private final boolean[] holdsRequest;
     private final boolean[] holdsResponse;
     private final boolean[] headSent;
+    /** Set while {@link #onRequestWriteFailed} reads what the origin sent before failing. */
+    private boolean writeFailed;
     /** Per slot: the upstream group the exchange was routed to, or -1 before routing. */
     private final int[] groupOf;
     /** Per slot: the server a failed connect leaves out of the retry, or -1. */
@@ -462,10 +464,15 @@ final class UpstreamStage extends SelectorStage {
     private void onRequestWriteFailed(final ConnectionSlot slot) {
         final UpstreamConnection connection = slot.origin;
         if (headSent[slot.index] && holdsResponse[slot.index] && slot.response.state == ConnectionState.RECEIVING) {
+            // The failed write may have taken the reset's error, and a read after it then meets a plain end of
+            // stream: that end cannot complete a close-delimited body (onOriginEnd), only a framed answer.
+            writeFailed = true;
             try {
                 readResponse(slot);
             } catch (final IOException ex) {
                 // Nothing more to read: the failure below decides.
+            } finally {
+                writeFailed = false;
             }
         }
         if (slot.origin == connection && connection != null && holdsRequest[slot.index]) {
@@ -811,7 +818,7 @@ final class UpstreamStage extends SelectorStage {
     /** The origin closed its side: the end of a close-delimited body, or a failure. */
     private void onOriginEnd(final ConnectionSlot slot) {
         final ResponseHalf response = slot.response;
-        if (response.headParsed && response.framer.mode() == BodyFramer.UNTIL_CLOSE) {
+        if (response.headParsed && response.framer.mode() == BodyFramer.UNTIL_CLOSE && !writeFailed) {
             response.framer.onSenderClosed();
             handOffPart(slot, response.filled);
             return;
