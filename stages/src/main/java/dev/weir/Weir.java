@@ -68,6 +68,8 @@ public final class Weir {
     public static final int EXIT_REFUSED = 3;
 
     private static final String VERSION = "weir 0.1.0";
+    /** How long a second signal waits for its line to reach stdout before exiting anyway. */
+    private static final long SECOND_SIGNAL_LINE_MS = 200;
     private static final String DEFAULT_CONFIG = "conf/weir.yaml";
     /** How often the drain checks whether every connection has gone. */
     private static final long DRAIN_POLL_MS = 10;
@@ -276,8 +278,19 @@ public final class Weir {
             wake.countDown();
         }, "weir-shutdown"));
         final boolean drains = DrainSignals.install(wake::countDown, signal -> {
-            out.println("weir: second signal, exiting now with " + pipeline.slotsInUse() + " connections open");
-            out.flush();
+            pipeline.resetOpenExchanges();
+            // Say so if stdout takes it, but exit even when a full pipe blocks the line.
+            final Thread say = new Thread(() -> {
+                out.println("weir: second signal, exiting now with " + pipeline.slotsInUse() + " connections open");
+                out.flush();
+            }, "weir-exit-line");
+            say.setDaemon(true);
+            say.start();
+            try {
+                say.join(SECOND_SIGNAL_LINE_MS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             Runtime.getRuntime().halt(128 + signal);
         });
         if (!drains) {

@@ -98,13 +98,37 @@ final class ParseStage extends SelectorStage {
         for (int i = 0; i < owned.length; i++) {
             if (owned[i]) {
                 final ConnectionSlot slot = wiring.slots.slot(i);
-                if (slot.request.state == ConnectionState.READING_HEAD && slot.request.filled == 0) {
-                    closeAndRelease(slot);
+                if (slot.request.state == ConnectionState.READING_HEAD && slot.request.filled == 0
+                    && closeIfSilent(slot)) {
                     closed++;
                 }
             }
         }
         return closed;
+    }
+
+    /**
+     * While draining: read what a connection waiting for a request may have sent already; close it when it sent
+     * nothing. Closing on bytes the kernel holds unread would reset the connection and lose a request the client
+     * had sent; those go on, answered with the connection closed after them.
+     *
+     * @return {@code true} when the connection was closed.
+     */
+    private boolean closeIfSilent(final ConnectionSlot slot) {
+        try {
+            readHead(slot);
+        } catch (final IOException ex) {
+            // The client failed: nothing of a request to lose.
+            if (owned[slot.index]) {
+                closeAndRelease(slot);
+            }
+            return true;
+        }
+        if (owned[slot.index] && slot.request.state == ConnectionState.READING_HEAD && slot.request.filled == 0) {
+            closeAndRelease(slot);
+            return true;
+        }
+        return false;
     }
 
     /** @return the interim response written to clients that expect it. */
@@ -248,21 +272,20 @@ final class ParseStage extends SelectorStage {
             store.move(request.base + request.bodyEnd, request.base, leftover);
         }
         request.filled = Math.max(0, leftover);
-        if (!newConnection && request.filled == 0 && drainSeen) {
-            // Draining: a connection that would now idle until its next request is closed instead.
-            closeAndRelease(slot);
-            return;
-        }
         slot.beginExchange();
         if (request.filled > 0) {
             // A pipelined request: its first bytes are here already.
-            slot.facts.started(System.nanoTime());
+            slot.facts.started(nowNs);
         }
         final boolean waitingForNext = !newConnection && request.filled == 0;
         deadline(slot.index, waitingForNext ? keepAliveTimeoutNs : headTimeoutNs,
             waitingForNext ? TimeoutKind.KEEP_ALIVE : TimeoutKind.CLIENT_HEAD);
         if (request.filled > 0) {
             parse(slot);
+        } else if (drainSeen) {
+            // Draining: a connection that would now wait for a request, new or kept alive, is closed unless it
+            // has sent one already.
+            closeIfSilent(slot);
         } else if (newConnection) {
             // A new client has usually sent its request already: try before waiting for the selector.
             readHead(slot);
@@ -285,7 +308,7 @@ final class ParseStage extends SelectorStage {
             return;
         }
         request.filled += n;
-        slot.facts.started(System.nanoTime());
+        slot.facts.started(nowNs);
         parse(slot);
     }
 

@@ -429,7 +429,7 @@ public final class Pipeline implements AutoCloseable {
         return total;
     }
 
-    /** @return requests sent again on a fresh origin connection after a reused one failed. */
+    /** @return requests sent again: after a reused connection failed, or to another server after a connect failed. */
     public long retries() {
         long total = 0;
         for (final SelectorStage stage : stages) {
@@ -597,6 +597,31 @@ public final class Pipeline implements AutoCloseable {
         return counters;
     }
 
+    /**
+     * Reset every client connection whose exchange is under way: cut short (a drain that timed out, a second
+     * signal, a hard stop), a client must see a reset, never a clean end that could pass a truncated response off
+     * as complete. Any thread; with the stages still running it reads their slot states without synchronisation,
+     * as a last act before the process ends.
+     */
+    public void resetOpenExchanges() {
+        for (int i = 0; i < slots.capacity(); i++) {
+            final ConnectionSlot slot = slots.slot(i);
+            if (isMidExchange(slot)) {
+                Wiring.resetQuietly(slot.client);
+            }
+        }
+    }
+
+    /**
+     * @return {@code true} when the slot's exchange has begun and not ended: more than a head being read, a
+     *         lingering close after a whole answer, or nothing at all.
+     */
+    private static boolean isMidExchange(final ConnectionSlot slot) {
+        final int request = slot.request.state;
+        return slot.response.state != ConnectionState.IDLE || request != ConnectionState.FREE
+            && request != ConnectionState.READING_HEAD && request != ConnectionState.LINGERING;
+    }
+
     /** Stop every stage thread, close every socket and release the arenas. */
     @Override
     public void close() {
@@ -614,6 +639,7 @@ public final class Pipeline implements AutoCloseable {
             }
         }
         if (slots != null) {
+            resetOpenExchanges();
             for (int i = 0; i < slots.capacity(); i++) {
                 Wiring.closeQuietly(slots.slot(i).client);
             }
@@ -621,7 +647,6 @@ public final class Pipeline implements AutoCloseable {
         if (stopped && accessLog != null) {
             // After the stages: every record they produced is written before the file closes.
             accessLog.close();
-            stopped = !accessLog.isRunning();
         }
         if (!stopped) {
             // A stage thread still running may touch its blocks: leak the arenas rather than free them under it.

@@ -103,6 +103,8 @@ class DrainIT {
             final long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - secondNs);
             assertTrue(tookMs < 5_000, "a second SIGTERM took " + tookMs + " ms to end the process");
             assertEquals(1, proxy.linesStartingWith("weir: second signal, exiting now").size(), proxy.output());
+            assertEquals(RawHttp.End.RESET, hanging.readToEnd().kind, "the exchange cut by the second signal is"
+                + " reset, never ended cleanly");
         }
     }
 
@@ -120,7 +122,10 @@ class DrainIT {
             assertTrue(tookMs >= 1_000 && tookMs < 10_000, "exited " + tookMs + " ms after SIGTERM");
             assertEquals(1, proxy.linesStartingWith("weir drained: 1 exchanges still open, cut").size(),
                 proxy.output());
-            assertTrue(hanging.readToEnd().kind != RawHttp.End.TIMEOUT, "the cut client connection is ended");
+            final RawHttp.End end = hanging.readToEnd();
+            assertTrue(end.kind != RawHttp.End.TIMEOUT, "the cut client connection is ended");
+            assertEquals(RawHttp.End.RESET, end.kind, "an exchange cut by the drain's end is reset, never ended"
+                + " cleanly: " + end);
         }
     }
 
