@@ -162,7 +162,8 @@ public final class MetricsCollector {
         }
         all.metricSnapshot(timeouts.build());
         all.metricSnapshot(single(counter("weir_retries",
-            "Requests sent again on a fresh origin connection after a reused one failed."), pipeline.retries()));
+            "Requests sent again: on a fresh connection after a reused one failed, or to another server after a"
+                + " connect failed."), pipeline.retries()));
         all.metricSnapshot(single(counter("weir_resets",
             "Client connections reset so a truncated response could not pass for a whole one."), pipeline.resets()));
         all.metricSnapshot(single(counter("weir_rejected_connections",

@@ -14,11 +14,11 @@ public final class ExchangeFacts {
     /** No upstream server served the exchange (answered by Weir itself). */
     public static final int NO_SERVER = -1;
 
-    /** Parse stage: {@link System#nanoTime()} when the request's first byte was read; 0 before. */
+    /** Parse stage: the turn time ({@link System#nanoTime()}) the request's first byte was read in; 0 before. */
     public long startNanos;
     /** Parse stage: {@link System#currentTimeMillis()} at the same moment, for the access log's time. */
     public long startEpochMillis;
-    /** Upstream stage: {@link System#nanoTime()} when the final response head was parsed; 0 when none was. */
+    /** Upstream stage: the turn time ({@link System#nanoTime()}) the final response head was parsed in; 0: none. */
     public long responseHeadNanos;
     /** Upstream stage: index of the upstream server the request was sent to, or {@link #NO_SERVER}. */
     public int server = NO_SERVER;
@@ -26,6 +26,14 @@ public final class ExchangeFacts {
     public int status;
     /** Write stage: bytes written to the client in this exchange, heads included. */
     public long bytesSent;
+
+    /**
+     * @return the status the client was sent: {@link #status} once any byte reached it, else 0 (the client left,
+     *         or the connection failed, before the answer's first byte went out).
+     */
+    public int statusSent() {
+        return bytesSent > 0 ? status : 0;
+    }
 
     /** Start a new exchange: nothing known yet. */
     public void begin() {

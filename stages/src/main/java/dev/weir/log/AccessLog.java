@@ -11,7 +11,9 @@ import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
@@ -253,6 +255,7 @@ public final class AccessLog implements AutoCloseable {
         }
         closed = true;
         if (runner != null) {
+            awaitWritten();
             // A write blocked on a pipe nobody reads is interrupted after CLOSE_RETRY_MS; its lines are lost.
             runner.close(CLOSE_RETRY_MS, thread -> { });
             runner = null;
@@ -261,10 +264,19 @@ public final class AccessLog implements AutoCloseable {
         }
     }
 
-    /** @return {@code true} while the log thread runs. */
-    public boolean isRunning() {
-        return runner != null && !runner.isClosed();
+    /**
+     * Let the running log thread write what the ring holds (the stages have stopped, so nothing more comes) for
+     * as long as it makes progress: a large ring on a slow disk is written whole, and only a write that makes
+     * none for {@link #CLOSE_RETRY_MS} is interrupted by the close.
+     */
+    private void awaitWritten() {
+        long done = -1;
+        while (written() + lost() < records() - dropped() && written() + lost() != done) {
+            done = written() + lost();
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(CLOSE_RETRY_MS));
+        }
     }
+
 
     /**
      * The observer of one stage thread: copies the exchange's facts, the client address and the capture into a
@@ -311,7 +323,7 @@ public final class AccessLog implements AutoCloseable {
                 buffer.putLong(at + AccessRecord.HEAD_NS_OFFSET,
                     start == 0 || facts.responseHeadNanos == 0 ? -1 : facts.responseHeadNanos - start);
                 buffer.putLong(at + AccessRecord.BYTES_SENT_OFFSET, facts.bytesSent);
-                buffer.putInt(at + AccessRecord.STATUS_OFFSET, facts.status);
+                buffer.putInt(at + AccessRecord.STATUS_OFFSET, facts.statusSent());
                 buffer.putInt(at + AccessRecord.SERVER_OFFSET, facts.server);
                 buffer.putInt(at + AccessRecord.FLAGS_OFFSET,
                     slot.closeMode() == ConnectionSlot.CLOSE_RESET ? AccessRecord.FLAG_RESET : 0);

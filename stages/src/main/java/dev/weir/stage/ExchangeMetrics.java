@@ -4,13 +4,14 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 import dev.weir.conn.ConnectionSlot;
+import dev.weir.conn.ExchangeFacts;
 import dev.weir.conn.ExchangeObserver;
 
 /**
  * The metrics observer of one stage thread: exchanges by status class and a latency histogram with fixed
  * buckets, counted when each exchange ends.
  * <p>
- * Layout of the one {@code long[]}:
+ * Layout of the one {@code long[]}, after a cache line of padding (and followed by another):
  * <pre>
  *   0 .. 5                       exchanges by status class: 0 none (no status sent), 1 1xx ... 5 5xx
  *   6 .. 6+B                     latency buckets, not cumulative: bucket i counts latencies at most
@@ -19,7 +20,8 @@ import dev.weir.conn.ExchangeObserver;
  *   8+B                          their latencies summed, nanoseconds
  * </pre>
  * where B is {@link #BUCKETS}. Latency is the observer's {@link System#nanoTime()} minus
- * {@code facts.startNanos}: from the request's first byte to the end of the exchange.
+ * {@code facts.startNanos}: from the request's first byte to the end of the exchange (not for a WebSocket
+ * tunnel). The status is {@code facts.statusSent()}: none when no byte of an answer reached the client.
  * <p>
  * <b>Note:</b> single writer, the stage thread it was made for, which stores each new value with a release;
  * any thread reads with an acquire (the admin thread, at scrape time). Nothing here allocates, locks or waits.
@@ -42,7 +44,15 @@ public final class ExchangeMetrics implements ExchangeObserver {
     private static final int SUM_NS = COUNT + 1;
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
-    private final long[] values = new long[SUM_NS + 1];
+    /** No latency to count: no request byte was read, or the exchange became a tunnel. */
+    static final long NO_LATENCY = -1;
+    /**
+     * A cache line of longs either side of the counters: the stage threads' instances are allocated one after
+     * another, and each is written on every exchange.
+     */
+    private static final int PAD = 8;
+
+    private final long[] values = new long[PAD + SUM_NS + 1 + PAD];
 
     /**
      * @param bucket 0 to {@link #BUCKETS} - 1.
@@ -62,27 +72,39 @@ public final class ExchangeMetrics implements ExchangeObserver {
 
     @Override
     public void onExchangeEnd(final ConnectionSlot slot) {
-        increment(statusClass(slot.facts.status));
-        final long startNs = slot.facts.startNanos;
-        if (startNs == 0) {
+        final ExchangeFacts facts = slot.facts;
+        final int status = facts.statusSent();
+        // A tunnel's latency would be its whole life, minutes or hours: only request-response exchanges are timed.
+        record(status, facts.startNanos == 0 || status == 101 ? NO_LATENCY
+            : Math.max(0, System.nanoTime() - facts.startNanos));
+    }
+
+    /**
+     * Count one exchange.
+     *
+     * @param status    the status the client was sent, 0 for none.
+     * @param latencyNs from the request's first byte to the end, or {@link #NO_LATENCY}.
+     */
+    void record(final int status, final long latencyNs) {
+        increment(statusClass(status));
+        if (latencyNs == NO_LATENCY) {
             return;
         }
-        final long latencyNs = Math.max(0, System.nanoTime() - startNs);
         int bucket = 0;
         while (bucket < BUCKETS && latencyNs > BUCKET_BOUNDS_NS[bucket]) {
             bucket++;
         }
         increment(BUCKET_BASE + bucket);
         increment(COUNT);
-        ELEMENT.setRelease(values, SUM_NS, values[SUM_NS] + latencyNs);
+        ELEMENT.setRelease(values, PAD + SUM_NS, values[PAD + SUM_NS] + latencyNs);
     }
 
     private void increment(final int index) {
-        ELEMENT.setRelease(values, index, values[index] + 1);
+        ELEMENT.setRelease(values, PAD + index, values[PAD + index] + 1);
     }
 
     private long get(final int index) {
-        return (long) ELEMENT.getAcquire(values, index);
+        return (long) ELEMENT.getAcquire(values, PAD + index);
     }
 
     /**

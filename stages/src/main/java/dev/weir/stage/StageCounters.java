@@ -28,7 +28,7 @@ public final class StageCounters {
     static final int ERRORS = 5;
     /** Exceptions that are not I/O failures: bugs. */
     static final int BUGS = 6;
-    /** Requests sent again on a fresh origin connection after a reused one failed (upstream stage). */
+    /** Requests sent again, after a reused connection or a connect failed (upstream stage). */
     static final int RETRIES = 7;
     /** Connections closed with a reset so a truncated response cannot pass for a whole one. */
     static final int RESETS = 8;

@@ -86,6 +86,19 @@ class AccessLogTest {
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertTrue(log.dropped() > 0, "the ring was full, so the measured calls dropped");
         assertTrue(allocated < 10_000, "bytes allocated by 10,000 records: " + allocated);
+
+        // The claim, copy and commit path: once the log thread has emptied the ring, records fit again.
+        log.start();
+        final long kept = log.records() - log.dropped();
+        await(() -> log.written() == kept, "the ring emptied: " + log.written() + " of " + kept);
+        final long dropped = log.dropped();
+        final long beforeClaims = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 8; i++) {
+            observer.onExchangeEnd(fixture.slot);
+        }
+        final long claimed = threads.getCurrentThreadAllocatedBytes() - beforeClaims;
+        assertEquals(dropped, log.dropped(), "an empty ring of 16 records takes 8");
+        assertEquals(0, claimed, "bytes allocated by 8 records claimed and committed");
     }
 
     @Test

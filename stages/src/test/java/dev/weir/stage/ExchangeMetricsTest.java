@@ -12,11 +12,26 @@ class ExchangeMetricsTest {
     private final ExchangeMetrics metrics = new ExchangeMetrics();
     private final ConnectionSlot slot = new ConnectionSlot(0);
 
-    private void end(final int status, final long agoNanos) {
+    /** An exchange whose answer reached the client (none for status 0) after {@code latencyNanos}, or -1. */
+    private void end(final int status, final long latencyNanos) {
+        metrics.record(status, latencyNanos < 0 ? ExchangeMetrics.NO_LATENCY : latencyNanos);
+    }
+
+    @Test
+    void shouldTakeTheStatusSentAndTimeRequestsButNotTunnels() {
         slot.facts.begin();
-        slot.facts.status = status;
-        slot.facts.startNanos = agoNanos < 0 ? 0 : System.nanoTime() - agoNanos;
+        slot.facts.status = 200;
+        slot.facts.startNanos = System.nanoTime();
         metrics.onExchangeEnd(slot);
+        assertEquals(1, metrics.exchanges(0), "no byte reached the client: no status was sent");
+        slot.facts.bytesSent = 100;
+        metrics.onExchangeEnd(slot);
+        assertEquals(1, metrics.exchanges(2));
+        assertEquals(2, metrics.latencyCount());
+        slot.facts.status = 101;
+        metrics.onExchangeEnd(slot);
+        assertEquals(1, metrics.exchanges(1));
+        assertEquals(2, metrics.latencyCount(), "a tunnel's life is no request latency");
     }
 
     @Test
