@@ -79,8 +79,6 @@ final class UpstreamStage extends SelectorStage {
     private final boolean[] holdsRequest;
     private final boolean[] holdsResponse;
     private final boolean[] headSent;
-    /** Set while {@link #onRequestWriteFailed} reads what the origin sent before failing. */
-    private boolean writeFailed;
     /** Per slot: the upstream group the exchange was routed to, or -1 before routing. */
     private final int[] groupOf;
     /** Per slot: the server a failed connect leaves out of the retry, or -1. */
@@ -233,7 +231,7 @@ final class UpstreamStage extends SelectorStage {
         }
         if ((ready & SelectionKey.OP_READ) != 0 && slot.origin == connection && holdsResponse[slot.index]
             && slot.response.state == ConnectionState.RECEIVING) {
-            readResponse(slot);
+            readResponse(slot, true);
         }
         settle(slot);
         return slot.index;
@@ -465,15 +463,8 @@ final class UpstreamStage extends SelectorStage {
         final UpstreamConnection connection = slot.origin;
         if (headSent[slot.index] && holdsResponse[slot.index] && slot.response.state == ConnectionState.RECEIVING) {
             // The failed write may have taken the reset's error, and a read after it then meets a plain end of
-            // stream: that end cannot complete a close-delimited body (onOriginEnd), only a framed answer.
-            writeFailed = true;
-            try {
-                readResponse(slot);
-            } catch (final IOException ex) {
-                // Nothing more to read: the failure below decides.
-            } finally {
-                writeFailed = false;
-            }
+            // stream: that end cannot complete a close-delimited body, only a framed answer.
+            readResponse(slot, false);
         }
         if (slot.origin == connection && connection != null && holdsRequest[slot.index]) {
             originFailed(slot, 502);
@@ -530,11 +521,11 @@ final class UpstreamStage extends SelectorStage {
             if (response.filled > ResponseHeadRewriter.HEAD_ROOM) {
                 onResponseBytes(slot);
             } else {
-                readResponse(slot);
+                readResponse(slot, true);
             }
         } else {
             response.filled = 0;
-            readResponse(slot);
+            readResponse(slot, true);
         }
         settle(slot);
     }
@@ -553,7 +544,14 @@ final class UpstreamStage extends SelectorStage {
         endResponse(slot);
     }
 
-    private void readResponse(final ConnectionSlot slot) throws IOException {
+    /**
+     * Read what the origin sent and go on with it.
+     *
+     * @param slot         the slot whose response half this stage holds.
+     * @param endCompletes an end of stream may complete a close-delimited body; {@code false} after a failed
+     *                     request write, when the end may stand for a reset the write already reported.
+     */
+    private void readResponse(final ConnectionSlot slot, final boolean endCompletes) {
         final ResponseHalf response = slot.response;
         final ByteBuffer buffer = response.buffer;
         buffer.limit(responseBlockLength).position(response.filled);
@@ -565,7 +563,7 @@ final class UpstreamStage extends SelectorStage {
             return;
         }
         if (n < 0) {
-            onOriginEnd(slot);
+            onOriginEnd(slot, endCompletes);
             return;
         }
         if (n == 0) {
@@ -601,13 +599,13 @@ final class UpstreamStage extends SelectorStage {
             servers[slot.origin.server].onSuccess();
             if (response.head.status() == 101) {
                 slot.facts.status = 101;
-                slot.facts.responseHeadNanos = System.nanoTime();
+                slot.facts.responseHeadNanos = nowNs;
                 openTunnel(slot, headEnd);
                 return;
             }
             if (response.head.status() >= 200) {
                 slot.facts.status = response.head.status();
-                slot.facts.responseHeadNanos = System.nanoTime();
+                slot.facts.responseHeadNanos = nowNs;
                 break;
             }
             // An interim (1xx) head: relayed to an HTTP/1.1 client, dropped for an HTTP/1.0 one (RFC 9110 15.2).
@@ -816,9 +814,9 @@ final class UpstreamStage extends SelectorStage {
     }
 
     /** The origin closed its side: the end of a close-delimited body, or a failure. */
-    private void onOriginEnd(final ConnectionSlot slot) {
+    private void onOriginEnd(final ConnectionSlot slot, final boolean endCompletes) {
         final ResponseHalf response = slot.response;
-        if (response.headParsed && response.framer.mode() == BodyFramer.UNTIL_CLOSE && !writeFailed) {
+        if (endCompletes && response.headParsed && response.framer.mode() == BodyFramer.UNTIL_CLOSE) {
             response.framer.onSenderClosed();
             handOffPart(slot, response.filled);
             return;
