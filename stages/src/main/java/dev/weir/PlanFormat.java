@@ -12,10 +12,10 @@ import dev.weir.config.WeirConfig;
  * {@code bin/weir --plan --format k8s} and {@code --format systemd} print.
  * <p>
  * Memory is the plan total rounded up to a whole MiB, never below the plan (Kubernetes {@code Mi} and systemd
- * {@code M} are both 2^20 bytes). Cores are the stage threads, one each, so a CPU quota never throttles a stage
- * that has work. File descriptors are the plan's count.
+ * {@code M} are both 2^20 bytes). Cores are the stage threads and the access log's thread, one each, so a CPU
+ * quota never throttles a thread that has work. File descriptors are the plan's count.
  * <pre>
- * # weir plan (deploy/weir.yaml): total 539086848 bytes = 514.1 MiB, rounded up to 515Mi; 4 stage threads
+ * # weir plan (built-in defaults): total 539086848 bytes = 514.1 MiB, rounded up to 515Mi; 4 stage threads
  * resources:
  *   requests:
  *     cpu: "4"
@@ -59,7 +59,7 @@ public final class PlanFormat {
      * @return the cores it is given: one per stage thread.
      */
     public static int cores(final WeirConfig config) {
-        return StageSizes.stageThreads(config);
+        return StageSizes.stageThreads(config) + StageSizes.logThreads(config);
     }
 
     /**
@@ -74,14 +74,14 @@ public final class PlanFormat {
     public static String k8s(final WeirConfig config, final MemoryPlan plan, final String source) {
         final String memory = memoryMib(plan) + "Mi";
         final String cpu = "\"" + cores(config) + "\"";
-        return String.format(Locale.ROOT, "# weir plan (%s): total %d bytes = %s, rounded up to %s; %d stage threads,"
+        return String.format(Locale.ROOT, "# weir plan (%s): total %d bytes = %s, rounded up to %s; %d stage threads%s,"
             + " one core each\n"
             + "# requests equal limits for cpu and memory: the pod's QoS class is Guaranteed\n"
             + "resources:\n"
             + "  requests:\n    cpu: %s\n    memory: %s\n"
             + "  limits:\n    cpu: %s\n    memory: %s\n",
-            source, plan.totalBytes(), MemoryPlan.human(plan.totalBytes()), memory, cores(config), cpu, memory, cpu,
-            memory);
+            source, plan.totalBytes(), MemoryPlan.human(plan.totalBytes()), memory, StageSizes.stageThreads(config),
+            config.accessLogOn() ? " and the access log's" : "", cpu, memory, cpu, memory);
     }
 
     /**

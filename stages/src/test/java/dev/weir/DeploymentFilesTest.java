@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -182,6 +184,25 @@ class DeploymentFilesTest {
             kinds.add(String.valueOf(doc.get("kind")));
         }
         assertTrue(kinds.containsAll(List.of("ConfigMap", "Deployment", "Service")), kinds.toString());
+    }
+
+    /** Every {@code docker run --memory} the Dockerfile and the README show holds deploy/weir.yaml's plan. */
+    @Test
+    void shouldShowDockerRunsWithTheMemoryThePlanNeeds() throws IOException {
+        final String printed = weir(planArgs(containerArgs(), PlanFormat.K8S));
+        final Map<String, Object> resources = map(map(yaml().loadFromString(printed)).get("resources"));
+        final String memory = (String) map(resources.get("limits")).get("memory");
+        final String expected = "--memory " + memory.replace("Mi", "m");
+        for (final Path file : List.of(ROOT.resolve("Dockerfile"), ROOT.resolve("README.md"))) {
+            final Matcher m = Pattern.compile("--memory \\d+[a-z]")
+                .matcher(Files.readString(file, StandardCharsets.UTF_8));
+            int found = 0;
+            while (m.find()) {
+                assertEquals(expected, m.group(), file + ": docker run needs the plan's " + memory);
+                found++;
+            }
+            assertTrue(found > 0, file + " shows a docker run with --memory");
+        }
     }
 
     @Test

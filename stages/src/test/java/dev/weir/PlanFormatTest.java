@@ -16,6 +16,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 
 import dev.weir.arena.plan.MemoryPlan;
 import dev.weir.arena.plan.PlanItem;
+import dev.weir.config.ConfigLoader;
 import dev.weir.config.PlanBuilder;
 import dev.weir.config.Sizes;
 import dev.weir.config.StageSizes;
@@ -68,6 +69,10 @@ class PlanFormatTest {
         final WeirConfig threaded = WeirConfig.builder().parseThreads(2).upstreamThreads(3).build();
         assertEquals(7, PlanFormat.cores(threaded));
         assertTrue(PlanFormat.k8s(threaded, PlanBuilder.build(threaded), "x").contains("cpu: \"7\"\n"));
+        // The access log's thread formats and writes every line: it gets a core too.
+        final WeirConfig logging = ConfigLoader.load(null, Map.of("access-log.path", "-"));
+        assertEquals(5, PlanFormat.cores(logging));
+        assertTrue(PlanFormat.k8s(logging, PlanBuilder.build(logging), "x").contains("cpu: \"5\"\n"));
     }
 
     @Test

@@ -474,10 +474,7 @@ public final class ScriptedOrigin implements AutoCloseable {
                     if (!origin.readBody(in, request, Long.MAX_VALUE)) {
                         return false;
                     }
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\n\r\n")
-                        .getBytes(StandardCharsets.ISO_8859_1));
-                    writePattern(out, length);
-                    return true;
+                    return answerOk(out, length);
                 }
             };
         }
@@ -504,10 +501,7 @@ public final class ScriptedOrigin implements AutoCloseable {
                         Thread.currentThread().interrupt();
                         return false;
                     }
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\n\r\n")
-                        .getBytes(StandardCharsets.ISO_8859_1));
-                    writePattern(out, length);
-                    return true;
+                    return answerOk(out, length);
                 }
             };
         }
@@ -738,6 +732,14 @@ public final class ScriptedOrigin implements AutoCloseable {
                     return false;
                 }
             };
+        }
+
+        /** Writes 200 with {@code length} bytes of the pattern; the connection goes on. */
+        private static boolean answerOk(final OutputStream out, final long length) throws IOException {
+            out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+            writePattern(out, length);
+            return true;
         }
 
         private static void writePartialHead(final OutputStream out, final long declaredBytes) throws IOException {
