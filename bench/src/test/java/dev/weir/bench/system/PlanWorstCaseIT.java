@@ -55,7 +55,7 @@ import dev.weir.config.WeirConfig;
  * stands in, which also counts other processes' sockets.
  * <p>
  * Tagged {@code plan}, run with {@code mvn -B -ntp -Pplan -pl bench -am verify -Dtest=none
- * -Dsurefire.failIfNoSpecifiedTests=false} (about a minute a case).
+ * -Dsurefire.failIfNoSpecifiedTests=false} (about a minute a case; 16,000 sockets in the 4000-connection one).
  */
 @Tag("plan")
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
@@ -89,6 +89,11 @@ class PlanWorstCaseIT {
     @Test
     void shouldKeepA512MiBBudgetsWorstCaseWithinItsPlan() throws Exception {
         measure("budget 512m+admin+log", Map.of("memory.budget", "512m"), true);
+    }
+
+    @Test
+    void shouldKeepFourThousandConnectionsWorstCaseWithinTheirPlan() throws Exception {
+        measure("connections 4000+admin+log", Map.of("connections", "4000"), true);
     }
 
     /**
