@@ -158,14 +158,14 @@ public final class ConfigKeys {
     /** {@code -Xss}: stage loops are shallow; half the 1 MiB JVM default. */
     public static final long DEFAULT_THREAD_STACK_BYTES = 512L * 1024;
     /**
-     * Metaspace cap: 13.7 MiB committed (13.3 MiB used) after a warm-up through every code path with the admin
-     * listener and the access log on (PlanWorstCaseIT), plus 75 % for classes only rarer paths load; too low is
-     * an {@code OutOfMemoryError} at class loading, which ends the process.
+     * Metaspace cap: 13.8 MiB committed (13.4 MiB used) at most after a warm-up through every code path with the
+     * admin listener and the access log on (PlanWorstCaseIT), plus 75 % for classes only rarer paths load; too low
+     * is an {@code OutOfMemoryError} at class loading, which ends the process.
      */
     public static final long DEFAULT_METASPACE_BYTES = 24L * 1024 * 1024;
     /**
-     * Code cache cap: 7.8 MiB committed after the warm-up of every code path (PlanWorstCaseIT; 5.4 MiB at most
-     * after 80 s of wrk), doubled; a full cache stops compiling new code, it does not stop the process.
+     * Code cache cap: 7.9 MiB committed at most after the warm-up of every code path (PlanWorstCaseIT; 5.4 MiB
+     * at most after 80 s of wrk), doubled; a full cache stops compiling new code, it does not stop the process.
      */
     public static final long DEFAULT_CODE_CACHE_BYTES = 16L * 1024 * 1024;
     /**
@@ -175,7 +175,7 @@ public final class ConfigKeys {
     public static final long DEFAULT_DIRECT_MEMORY_BYTES = 8L * 1024 * 1024;
     /**
      * The JVM's own resident memory no flag caps: the JVM's and JDK's libraries (file-backed pages), the shared
-     * class archive (12 MiB), the compilers' peak arenas, symbols, GC structures, malloc. 64-70 MiB measured as the
+     * class archive (12 MiB), the compilers' peak arenas, symbols, GC structures, malloc. 59-70 MiB measured as the
      * peak resident set less every other row at the worst case (PlanWorstCaseIT, with native memory tracking on),
      * plus 25 % over the highest for compilations other workloads trigger.
      */

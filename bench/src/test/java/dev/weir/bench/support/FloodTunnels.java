@@ -205,7 +205,12 @@ public final class FloodTunnels implements AutoCloseable {
         }
         for (int n = 1; n > 0; ) {
             filler.clear();
-            n = ch.write(filler);
+            try {
+                n = ch.write(filler);
+            } catch (final IOException e) {
+                throw new IOException("the proxy cut a " + (peer.client ? "client" : "origin") + " side after "
+                    + tunnels + " tunnels opened (a deadline while the fill took long?)", e);
+            }
             if (n > 0) {
                 bytesWritten += n;
                 lastProgressNanos = System.nanoTime();

@@ -108,6 +108,9 @@ class PlanWorstCaseIT {
             final Path config = dir.resolve("weir.yaml");
             Files.writeString(config, String.join("\n",
                 "accept: {listen: 127.0.0.1:0}",
+                // A tunnel stuck on a peer that does not read is cut at these deadlines (10 s by default); filling
+                // thousands of tunnels on a loaded machine takes longer, and the buffers must stay full to be read.
+                "timeout: {client-send: 10m, client-body: 10m, upstream-response: 10m}",
                 "upstreams:",
                 "  demo: {default: true, servers: [127.0.0.1:" + demo.port() + "]}",
                 "  flood: {servers: [127.0.0.1:" + flood.originPort() + "]}",
