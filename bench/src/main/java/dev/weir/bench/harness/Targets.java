@@ -195,6 +195,9 @@ final class Targets {
             "      proxy_set_header Connection \"\";",
             "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
             "      proxy_max_temp_file_size 0;",
+            // Stream request bodies as Weir and HAProxy do, instead of spooling them to temp files (which the
+            // worker, running as nobody under a root harness, may not even be allowed to open).
+            "      proxy_request_buffering off;",
             "    }",
             "  }",
             "}", "");
