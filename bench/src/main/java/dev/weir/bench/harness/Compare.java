@@ -21,11 +21,14 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The comparison harness behind {@code bench/run}: direct vs Weir vs nginx vs HAProxy, or a sweep of one Weir
- * configuration key; prints a table and writes JSON and a PNG plot to the results directory.
+ * The comparison harness behind {@code bench/run}: direct vs Weir vs nginx vs HAProxy in several scenarios, a
+ * sweep of one Weir configuration key, or the overload curve ({@link Overload}); prints a table and writes JSON
+ * and a PNG plot to the results directory.
  * <p>
  * Options: {@code --quick | --full | --tiny}, {@code --targets direct,weir,nginx,haproxy},
- * {@code --sizes 128,16384}, {@code --rounds N}, {@code --duration S}, {@code --warmup S},
+ * {@code --scenarios get128,get16k,get1m,post16k,one} (see {@link Scenario}), {@code --sizes 128,16384} (GET
+ * scenarios), {@code --overload}, {@code --points 10,100,...}, {@code --cores 1|2},
+ * {@code --rounds N}, {@code --duration S}, {@code --warmup S},
  * {@code --connections N}, {@code --loadgen auto|wrk|builtin}, {@code --origin process|inproc},
  * {@code --sweep KEY=v1,v2,...}, {@code --sweep-style flags|yaml}, {@code --weir PATH},
  * {@code --baseline PATH} (another checkout's {@code bin/weir}, measured as target {@code weir-baseline}),
@@ -35,6 +38,10 @@ import java.util.stream.Stream;
  */
 public final class Compare {
 
+    /** The demo origin's heap: 256 MiB for the comparison, 128 MiB plus 256 KiB per connection beyond. */
+    private static final int ORIGIN_MIN_HEAP_MIB = 256;
+    private static final int ORIGIN_BASE_HEAP_MIB = 128;
+    private static final int ORIGIN_CONNECTIONS_PER_MIB = 4;
     private static final String NGINX_PACKAGE = "nginx-light";
     private static final String HAPROXY_PACKAGE = "haproxy";
     private static final String WRK_PACKAGE = "wrk";
@@ -713,6 +720,17 @@ public final class Compare {
         }
     }
 
+    /**
+     * @return the origin's heap ceiling: it pools about 200 KiB of buffers per concurrent connection, and on the
+     *         overload curve a proxy without a connection limit to its upstream (HAProxy, nginx) opens as many as it
+     *         has clients; an origin that runs out of heap would make every proxy look broken.
+     */
+    int originHeapMib() {
+        final int connectionsHeld = overload ? points.stream().mapToInt(Integer::intValue).max().orElse(0)
+            : connections;
+        return Math.max(ORIGIN_MIN_HEAP_MIB, ORIGIN_BASE_HEAP_MIB + connectionsHeld / ORIGIN_CONNECTIONS_PER_MIB);
+    }
+
     private Origin startOrigin(final List<String> pinLoad, final Path tmp) throws IOException {
         if ("inproc".equals(originMode)) {
             final DemoOrigin o = DemoOrigin.start("127.0.0.1", 0, originThreads);
@@ -720,7 +738,8 @@ public final class Compare {
             return new Origin(o.port(), o, null);
         }
         final List<String> cmd = new ArrayList<>(pinLoad);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms64m", "-Xmx256m",
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms64m",
+            "-Xmx" + originHeapMib() + "m",
             "-cp", System.getProperty("java.class.path"), DemoOrigin.class.getName(), "--listen", "127.0.0.1:0",
             "--threads", Integer.toString(originThreads)));
         final Process p = new ProcessBuilder(cmd).redirectError(tmp.resolve("origin.log").toFile()).start();

@@ -23,6 +23,9 @@ final class Report {
     private static final String[] RATIOS = {"weir/nginx", "weir/haproxy", "weir/direct", "nginx/direct",
         "haproxy/direct"};
 
+    /** Medians further apart than this factor are plotted on a log axis. */
+    private static final double LOG_AXIS_SPAN = 20;
+
     private final List<Row> rows;
     private final Map<String, String> unavailable;
     private final List<Scenario> scenarios;
@@ -200,15 +203,38 @@ final class Report {
                 byTarget.computeIfAbsent(r.target.name, k -> new ArrayList<>()).add(r);
             }
         }
+        // 1 MiB answers come a hundred times slower than 128 B ones: on a linear axis their bars vanish. A log axis
+        // needs every bar above zero and cannot draw min-max bars that reach below it, so it goes without them.
+        final double[] medians = rows.stream().filter(r -> !r.samples.isEmpty()).mapToDouble(Row::rpsMedian)
+            .toArray();
+        final boolean log = medians.length > 0 && java.util.Arrays.stream(medians).allMatch(m -> m > 0)
+            && java.util.Arrays.stream(medians).max().getAsDouble()
+                > LOG_AXIS_SPAN * java.util.Arrays.stream(medians).min().getAsDouble();
+        if (log) {
+            chart.getStyler().setYAxisLogarithmic(true);
+            // Bars start at the axis minimum, which XChart otherwise puts at zero.
+            chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(
+                java.util.Arrays.stream(medians).min().getAsDouble()))));
+            chart.setYAxisTitle("requests/s (median over rounds, log scale)");
+        }
         for (final Map.Entry<String, List<Row>> e : byTarget.entrySet()) {
             final List<Double> y = new ArrayList<>();
             final List<Double> err = new ArrayList<>();
             for (final Scenario scenario : scenarios) {
                 final Row row = e.getValue().stream().filter(r -> r.scenario == scenario).findFirst().orElse(null);
-                y.add(row == null ? 0.0 : row.rpsMedian());
+                if (row != null) {
+                    y.add(row.rpsMedian());
+                } else {
+                    // A gap: a log axis has no zero.
+                    y.add(log ? null : Double.valueOf(0));
+                }
                 err.add(row == null ? 0.0 : (row.rpsMax() - row.rpsMin()) / 2);
             }
-            chart.addSeries(e.getKey(), labels, y, err);
+            if (log) {
+                chart.addSeries(e.getKey(), labels, y);
+            } else {
+                chart.addSeries(e.getKey(), labels, y, err);
+            }
         }
         if (byTarget.isEmpty()) {
             chart.addSeries("no data", labels, zeros(labels.size()));

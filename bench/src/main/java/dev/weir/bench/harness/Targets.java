@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * Builds the targets: command lines and generated configuration files that make nginx and HAProxy
- * equivalent to Weir (one worker or thread, upstream keep-alive, HTTP/1.1 to the origin, X-Forwarded-For added,
- * no access log), and Weir once more with its access log on ({@code weir-log}).
+ * equivalent to Weir (as many workers or threads as Weir has stage threads, upstream keep-alive, HTTP/1.1 to the
+ * origin, X-Forwarded-For added, no access log), Weir once more with its access log on ({@code weir-log}), and
+ * two Weir processes sharing a port ({@code weir-reuseport}).
  */
 final class Targets {
 

@@ -194,6 +194,8 @@ class CompareTest {
         assertEquals(List.of(10, 100, 1000, 10000), parsed("--overload", "--quick").points());
         assertEquals(List.of(3, 30), parsed("--overload", "--points", "3,30").points());
         assertArrayEquals(new int[] {1, 5, 2}, parsed("--overload").timing(), "5 s windows after 2 s");
+        assertEquals(2628, parsed("--overload").originHeapMib(), "the origin holds 10 000 connections' buffers");
+        assertEquals(256, parsed().originHeapMib());
         assertEquals(List.of("weir", "weir-reuseport", "nginx", "haproxy"),
             List.copyOf(targets("--overload", "--cores", "2").keySet()));
         assertRefused("--overload does not combine with --sweep", "--overload", "--sweep", "ring-size=2");
@@ -220,6 +222,21 @@ class CompareTest {
             + "\n      \"requestBodyBytes\": 16384,\n      \"bodyBytes\": 28,\n      \"connections\": 50,"), json);
         assertTrue(json.contains("\"weir/nginx\": {\n      \"post16k\": 2.0,\n      \"one\": 0.8\n"), json);
         assertTrue(json.contains("\"proxyCpuMicrosPerRequest\": 15000.0"), "3 s over 200 requests: " + json);
+    }
+
+    @Test
+    void shouldPlotScenariosAHundredTimesApartOnALogAxisWithoutFailing() throws Exception {
+        final Target weir = targets().get("weir");
+        final Scenario get128 = Scenario.parse("get128");
+        final Scenario get1m = Scenario.parse("get1m");
+        for (final long slow : new long[] {300, 0}) {
+            final Report report = new Report(List.of(row(weir, get128, 50, 50_000, 1.0), row(weir, get1m, 50, slow,
+                1.0)), Map.of(), List.of(get128, get1m));
+            final Path png = tmp.resolve("plot-" + slow + ".png");
+            report.plot(png, "scenarios");
+            assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'},
+                java.util.Arrays.copyOf(Files.readAllBytes(png), 4), "a zero bar falls back to a linear axis");
+        }
     }
 
     @Test
