@@ -263,8 +263,8 @@ public final class Compare {
      * Fills what the options left open from the mode ({@code full}, {@code quick}, {@code tiny}), the curve and
      * the cores. The comparison: full 5 rounds x 5 s after 2 s of warm-up per target and scenario (about 12 min
      * with the five default targets and scenarios), quick 3 x 1 s after 1 s per target on its first scenario
-     * only (under 2 min), tiny 1 x 1 s. The
-     * curve: full 5 s windows after 2 s, quick 3 s after 1 s on four points, tiny 1 s on two.
+     * only (under 2 min), tiny 1 x 1 s. The curve: full 5 s windows after 2 s, quick 3 s after 1 s on four
+     * points, tiny 1 s on two.
      */
     private void defaults() {
         final boolean quick = "quick".equals(mode);

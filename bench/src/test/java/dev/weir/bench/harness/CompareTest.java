@@ -290,6 +290,45 @@ class CompareTest {
             4));
     }
 
+    @Test
+    void shouldFillTheOriginsPoolFirstThenWarmUpAndMeasureEachPointInAscendingOrder() throws Exception {
+        final List<String> calls = new java.util.ArrayList<>();
+        final LoadDriver recording = new LoadDriver() {
+            @Override
+            public String name() {
+                return "recording";
+            }
+
+            @Override
+            public int threads() {
+                return 1;
+            }
+
+            @Override
+            public Sample run(final int port, final Scenario scenario, final int connections, final int seconds,
+                final int timeoutSeconds) {
+                calls.add(port + " " + scenario.name + " c" + connections + " " + seconds + "s timeout "
+                    + timeoutSeconds + "s");
+                final Sample s = new Sample();
+                s.seconds = seconds;
+                s.requests = 10L * seconds;
+                s.requestsPerSecond = 10;
+                return s;
+            }
+        };
+        final Overload curve = new Overload(new PrintStream(new ByteArrayOutputStream(), true,
+            StandardCharsets.UTF_8), recording, List.of(1000, 10), 5, 2, 2);
+        curve.run(List.of(Targets.direct()), ORIGIN_PORT, tmp);
+
+        assertEquals(List.of("9 get128 c1000 8s timeout 2s", "9 get128 c10 2s timeout 2s",
+            "9 get128 c10 5s timeout 2s", "9 get128 c1000 2s timeout 2s", "9 get128 c1000 5s timeout 2s"), calls);
+        assertEquals(List.of(10, 1000), curve.curves().get(0).connections);
+        calls.clear();
+        new Overload(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), recording,
+            List.of(999), 1, 0, 2).run(List.of(Targets.direct()), ORIGIN_PORT, tmp);
+        assertEquals(List.of("9 get128 c999 1s timeout 2s"), calls, "no prefill below 1000, no warm-up at 0 s");
+    }
+
     private static void point(final Overload.Curve curve, final int connections, final double good,
         final long non2xx, final long timeouts) {
         final Sample s = new Sample();
