@@ -74,6 +74,11 @@ public final class WakeSignal {
         }
     }
 
+    /** @return {@code true} while the consumer sleeps or is about to (a volatile read); for tests and metrics. */
+    public boolean isSleeping() {
+        return sleeping == 1;
+    }
+
     /** @return wakeups issued (acquire load). */
     public long wakeups() {
         return (long) WAKEUPS.getAcquire(this);

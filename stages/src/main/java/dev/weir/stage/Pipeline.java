@@ -583,6 +583,26 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /** @return the parse stages, for tests in this package. */
+    List<ParseStage> parseStages() {
+        final List<ParseStage> parse = new ArrayList<>();
+        for (final SelectorStage stage : stages) {
+            if (stage instanceof ParseStage) {
+                parse.add((ParseStage) stage);
+            }
+        }
+        return parse;
+    }
+
+    /** @return slots waiting in the parse stages' inboxes, for tests in this package. */
+    long parseInboxPending() {
+        long pending = 0;
+        for (final StageRing ring : wiring.parseRings) {
+            pending += ring.pending();
+        }
+        return pending;
+    }
+
     /** @return {@code true} once {@link #drain()} was called. */
     public boolean isDraining() {
         return wiring != null && wiring.isDraining();
