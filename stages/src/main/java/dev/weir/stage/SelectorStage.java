@@ -146,6 +146,7 @@ abstract class SelectorStage implements Stage {
 
     @Override
     public void onClose() {
+        wake.close();
         try {
             selector.close();
         } catch (final IOException ex) {
@@ -279,6 +280,9 @@ abstract class SelectorStage implements Stage {
     }
 
     private void onReadyKey(final SelectionKey key) {
+        if (wake.onReady(key)) {
+            return;
+        }
         int slot = -1;
         try {
             slot = onReady(key);
