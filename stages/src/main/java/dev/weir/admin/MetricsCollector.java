@@ -167,7 +167,11 @@ public final class MetricsCollector {
         all.metricSnapshot(single(counter("weir_resets",
             "Client connections reset so a truncated response could not pass for a whole one."), pipeline.resets()));
         all.metricSnapshot(single(counter("weir_rejected_connections",
-            "Connections refused with 503 because a slot or block pool was empty."), pipeline.rejectedConnections()));
+            "Connections answered 503 because a slot or block pool was empty: shed from the listen backlog after"
+                + " accept.queue-timeout."), pipeline.rejectedConnections()));
+        all.metricSnapshot(single(counter("weir_accept_pauses",
+            "Times accepting paused because a slot or block pool was empty, leaving new connections in the listen"
+                + " backlog."), pipeline.acceptPauses()));
         all.metricSnapshot(single(counter("weir_errors", "Failures that closed a connection, every stage."),
             pipeline.connectionErrors()));
         all.metricSnapshot(single(counter("weir_bugs", "Unexpected exceptions on the stage threads: bugs."),

@@ -46,6 +46,12 @@ public final class ConfigKeys {
      * instead of silently taking half of its connections.
      */
     public static final boolean DEFAULT_ACCEPT_REUSE_PORT = false;
+    /**
+     * Longest a connection waits in the listen backlog while every slot is taken before the backlog is answered
+     * 503: long enough for keep-alive clients to finish and free slots (a burst passes), short enough that a
+     * waiting client gets an answer before common client timeouts (2 s and up) give up on it.
+     */
+    public static final long DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS = 1_000;
     /** Connection slots: enough for a busy laptop, small enough that the arenas stay at 48 MiB. */
     public static final int DEFAULT_CONNECTIONS = 1024;
     /**
@@ -474,12 +480,17 @@ public final class ConfigKeys {
         k.add(integer("accept.backlog", "connections", DEFAULT_ACCEPT_BACKLOG, 1, MAX_ACCEPT_BACKLOG,
             "Pending connections the kernel queues before they are accepted.",
             (b, v) -> b.acceptBacklog(v), WeirConfig::acceptBacklog).key());
+        k.add(duration("accept.queue-timeout", DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS,
+            "While every slot is taken, new connections wait in the listen backlog; once accepting has been paused"
+                + " this long, the connections waiting there are accepted and answered 503 with Retry-After.",
+            (b, v) -> b.acceptQueueTimeoutMs(v), WeirConfig::acceptQueueTimeoutMs));
         k.add(bool("accept.reuse-port", DEFAULT_ACCEPT_REUSE_PORT,
             "Set SO_REUSEPORT on the listening socket before binding, so several Weir processes share the port and"
                 + " the kernel spreads new connections across them; every process must set it.",
             (b, v) -> b.reusePort(v), WeirConfig::reusePort));
         k.add(integer("connections", "slots", DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS,
-            "Connection slots: the most client connections open at once; one more is answered 503.",
+            "Connection slots: the most client connections open at once; one more waits in the listen backlog"
+                + " (accept.queue-timeout).",
             (b, v) -> b.connections(v), WeirConfig::connections).key());
         k.add(integer("ring-size", "entries", DEFAULT_RING_SIZE, 2, MAX_RING_SIZE,
             "Entries per hand-off ring, a power of two at least 2 x connections; 0 picks the smallest.",

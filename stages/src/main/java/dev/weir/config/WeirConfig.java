@@ -21,6 +21,7 @@ public final class WeirConfig {
     private final String listenHost;
     private final int listenPort;
     private final int acceptBacklog;
+    private final long acceptQueueTimeoutMs;
     private final boolean reusePort;
     private final int connections;
     private final int ringSize;
@@ -82,6 +83,7 @@ public final class WeirConfig {
         listenHost = b.listenHost;
         listenPort = b.listenPort;
         acceptBacklog = b.acceptBacklog;
+        acceptQueueTimeoutMs = b.acceptQueueTimeoutMs;
         reusePort = b.reusePort;
         connections = b.connections;
         ringSize = resolvedRingSize;
@@ -162,6 +164,7 @@ public final class WeirConfig {
         b.listenHost = listenHost;
         b.listenPort = listenPort;
         b.acceptBacklog = acceptBacklog;
+        b.acceptQueueTimeoutMs = acceptQueueTimeoutMs;
         b.reusePort = reusePort;
         b.connections = connections;
         b.ringSize = ringSize;
@@ -232,6 +235,14 @@ public final class WeirConfig {
     /** @return listen backlog ({@code accept.backlog}). */
     public int acceptBacklog() {
         return acceptBacklog;
+    }
+
+    /**
+     * @return longest a connection waits in the listen backlog while every slot is taken, then 503,
+     *     milliseconds ({@code accept.queue-timeout}).
+     */
+    public long acceptQueueTimeoutMs() {
+        return acceptQueueTimeoutMs;
     }
 
     /**
@@ -599,6 +610,7 @@ public final class WeirConfig {
         private String listenHost = DEFAULT_LISTEN.host();
         private int listenPort = DEFAULT_LISTEN.port();
         private int acceptBacklog = ConfigKeys.DEFAULT_ACCEPT_BACKLOG;
+        private long acceptQueueTimeoutMs = ConfigKeys.DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS;
         private boolean reusePort = ConfigKeys.DEFAULT_ACCEPT_REUSE_PORT;
         private int connections = ConfigKeys.DEFAULT_CONNECTIONS;
         private int ringSize = ConfigKeys.DEFAULT_RING_SIZE;
@@ -683,6 +695,12 @@ public final class WeirConfig {
         /** @param value listen backlog. @return this. */
         public Builder acceptBacklog(final int value) {
             this.acceptBacklog = value;
+            return this;
+        }
+
+        /** @param value longest wait in the listen backlog while every slot is taken, ms. @return this. */
+        public Builder acceptQueueTimeoutMs(final long value) {
+            this.acceptQueueTimeoutMs = value;
             return this;
         }
 

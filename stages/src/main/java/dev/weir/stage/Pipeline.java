@@ -12,6 +12,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.LoggerFactory;
 
@@ -167,7 +168,8 @@ public final class Pipeline implements AutoCloseable {
         final StageTimeouts timeouts = StageTimeouts.of(c);
         acceptHolder[0] = new AcceptStage(acceptSelector, acceptWake, server, wiring, parseBlocks, upstreamBlocks,
             c.socketSendBufferBytes(), serviceUnavailable, acceptArena.view(
-                acceptArena.reserve(AcceptStage.DEFAULT_REJECT_DRAIN_BYTES), AcceptStage.DEFAULT_REJECT_DRAIN_BYTES));
+                acceptArena.reserve(AcceptStage.DEFAULT_REJECT_DRAIN_BYTES), AcceptStage.DEFAULT_REJECT_DRAIN_BYTES),
+            TimeUnit.MILLISECONDS.toNanos(c.acceptQueueTimeoutMs()), c.acceptBacklog());
         add(acceptHolder[0], "accept", ConnectionState.OWNER_NONE, 0, 1);
         for (int i = 0; i < c.parseThreads(); i++) {
             final long offset = parseArena.reserve(STAGE_SCRATCH_BYTES);
@@ -465,9 +467,14 @@ public final class Pipeline implements AutoCloseable {
         return queued;
     }
 
-    /** @return connections refused with 503 because a pool was empty. */
+    /** @return connections answered 503 because a pool was empty (shed from the listen backlog). */
     public long rejectedConnections() {
         return stages.isEmpty() ? 0 : stages.get(0).counters().rejected();
+    }
+
+    /** @return times the accept stage stopped accepting because a slot or block pool was empty. */
+    public long acceptPauses() {
+        return stages.isEmpty() ? 0 : stages.get(0).counters().acceptPauses();
     }
 
     /** @return unexpected exceptions in any stage: bugs. */
