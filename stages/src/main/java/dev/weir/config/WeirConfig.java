@@ -22,6 +22,7 @@ public final class WeirConfig {
     private final int listenPort;
     private final int acceptBacklog;
     private final long acceptQueueTimeoutMs;
+    private final long admissionQueueDelayMs;
     private final boolean reusePort;
     private final int connections;
     private final int ringSize;
@@ -84,6 +85,7 @@ public final class WeirConfig {
         listenPort = b.listenPort;
         acceptBacklog = b.acceptBacklog;
         acceptQueueTimeoutMs = b.acceptQueueTimeoutMs;
+        admissionQueueDelayMs = b.admissionQueueDelayMs;
         reusePort = b.reusePort;
         connections = b.connections;
         ringSize = resolvedRingSize;
@@ -165,6 +167,7 @@ public final class WeirConfig {
         b.listenPort = listenPort;
         b.acceptBacklog = acceptBacklog;
         b.acceptQueueTimeoutMs = acceptQueueTimeoutMs;
+        b.admissionQueueDelayMs = admissionQueueDelayMs;
         b.reusePort = reusePort;
         b.connections = connections;
         b.ringSize = ringSize;
@@ -243,6 +246,14 @@ public final class WeirConfig {
      */
     public long acceptQueueTimeoutMs() {
         return acceptQueueTimeoutMs;
+    }
+
+    /**
+     * @return queue delay of the upstream stage's inbox above which new requests are answered 503, milliseconds;
+     *     0 for none ({@code admission.queue-delay}).
+     */
+    public long admissionQueueDelayMs() {
+        return admissionQueueDelayMs;
     }
 
     /**
@@ -611,6 +622,7 @@ public final class WeirConfig {
         private int listenPort = DEFAULT_LISTEN.port();
         private int acceptBacklog = ConfigKeys.DEFAULT_ACCEPT_BACKLOG;
         private long acceptQueueTimeoutMs = ConfigKeys.DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS;
+        private long admissionQueueDelayMs = ConfigKeys.DEFAULT_ADMISSION_QUEUE_DELAY_MS;
         private boolean reusePort = ConfigKeys.DEFAULT_ACCEPT_REUSE_PORT;
         private int connections = ConfigKeys.DEFAULT_CONNECTIONS;
         private int ringSize = ConfigKeys.DEFAULT_RING_SIZE;
@@ -701,6 +713,12 @@ public final class WeirConfig {
         /** @param value longest wait in the listen backlog while every slot is taken, ms. @return this. */
         public Builder acceptQueueTimeoutMs(final long value) {
             this.acceptQueueTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value upstream inbox queue delay above which requests get 503, ms; 0: none. @return this. */
+        public Builder admissionQueueDelayMs(final long value) {
+            this.admissionQueueDelayMs = value;
             return this;
         }
 

@@ -39,7 +39,9 @@ public final class StageCounters {
     static final int TURNS = 9;
     /** Times accepting paused because a slot or block pool was empty (accept stage). */
     static final int ACCEPT_PAUSES = 10;
-    private static final int COUNT = 11;
+    /** Requests answered 503 because the upstream stage's queue delay passed its target (parse stage). */
+    static final int OVERLOADED = 11;
+    private static final int COUNT = 12;
 
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -124,6 +126,11 @@ public final class StageCounters {
     /** @return times accepting paused for want of a slot or block. */
     public long acceptPauses() {
         return get(ACCEPT_PAUSES);
+    }
+
+    /** @return requests answered 503 by admission control. */
+    public long overloaded() {
+        return get(OVERLOADED);
     }
 
     /** @return turns of the stage loop. */

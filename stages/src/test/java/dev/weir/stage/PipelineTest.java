@@ -379,6 +379,28 @@ class PipelineTest {
         }
     }
 
+    @Test
+    void shouldAnswer503WhileTheUpstreamQueueDelayPassesTheTargetAndServeAgainAfter() throws Exception {
+        pipeline.close();
+        final long targetMs = 1_000;
+        pipeline = Pipeline.start(config().admissionQueueDelayMs(targetMs).build());
+        assertTrue(exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 200 "));
+        assertTrue(pipeline.upstreamQueueDelayNs() < Duration.ofMillis(targetMs).toNanos(), "measured, under target");
+        awaitIdle(pipeline);
+        // As the upstream thread does when it takes a request that waited ten targets. Nothing else writes the
+        // gate meanwhile: no request reaches the upstream stage while it is closed.
+        final AdmissionGate gate = pipeline.admissionGates()[0];
+        gate.onRequestTaken(Duration.ofMillis(10 * targetMs).toNanos(), System.nanoTime());
+        final String refused = exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals(new String(dev.weir.http.CannedResponses.bytes(503), StandardCharsets.US_ASCII), refused);
+        assertTrue(refused.contains("\r\nRetry-After: "), refused);
+        assertEquals(1, pipeline.overloadedRequests());
+        assertEquals(0, pipeline.rejectedConnections(), "answered by the parse stage, not shed at accept");
+        awaitCondition(() -> gate.admits(System.nanoTime()), "the gate reopens after one target");
+        assertTrue(exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 200 "), "served again");
+        assertEquals(1, pipeline.overloadedRequests());
+    }
+
     /** Reads one response whose body is the loopback origin's {@code hello\n}. */
     private static String readResponse(final Socket socket) throws IOException {
         final StringBuilder text = new StringBuilder();
