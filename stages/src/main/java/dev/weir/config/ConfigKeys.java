@@ -92,8 +92,8 @@ public final class ConfigKeys {
     /**
      * Queue delay of the upstream stage's inbox above which new requests are answered 503: far above what a full
      * slot table costs to drain in healthy operation (1024 requests at about 20 us of CPU each is 20 ms), so it
-     * fires only when the stage is starved, and high enough that a scheduling hiccup or a collector pause on a
-     * shared host never turns into refused requests.
+     * fires only when the stage is starved; a queue must stand that long for a whole interval as long, so a
+     * scheduling hiccup or a collector pause on a shared host does not turn into refused requests.
      */
     public static final long DEFAULT_ADMISSION_QUEUE_DELAY_MS = 500;
     /** Longest wait for an origin connection when all are busy: long enough to ride out a burst. */
@@ -547,9 +547,9 @@ public final class ConfigKeys {
             (b, v) -> b.upstreamMaxConnections(v), WeirConfig::upstreamMaxConnections)
             .zero(Rule.ZERO_OR_RANGE, "one per connection slot").key());
         final Row admission = new Row("admission.queue-delay", Type.DURATION_OR_NONE,
-            "While requests wait longer than this in the upstream stage's inbox (from the parse stage's hand-off to"
-                + " the upstream stage's turn), new requests are answered 503 with Retry-After instead of queued;"
-                + " none: never.");
+            "When every request of an interval this long waited longer than this in the upstream stage's inbox"
+                + " (from the parse stage's hand-off to the upstream stage's turn), new requests are answered 503"
+                + " with Retry-After instead of queued for the next interval; none: never.");
         admission.unit = "milliseconds";
         admission.defaultValue = Durations.format(DEFAULT_ADMISSION_QUEUE_DELAY_MS);
         admission.rule = Rule.ZERO_OR_RANGE;

@@ -4,17 +4,20 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * Admission control in front of one upstream thread, SEDA's queue-delay rule: while the requests this thread
- * takes from its inbox have waited longer than the target ({@code admission.queue-delay}), the parse stage
- * answers new requests for it 503 from preallocated bytes instead of queueing them behind the delay.
+ * Admission control in front of one upstream thread, SEDA's queue-delay rule with CoDel's test for a standing
+ * queue: while the requests this thread takes from its inbox have all waited longer than the target
+ * ({@code admission.queue-delay}) for a whole target's time, the parse stage answers new requests for it 503 from
+ * preallocated bytes instead of queueing them behind the delay.
  * <p>
  * The delay is the upstream thread's turn clock minus the parse thread's turn clock at the hand-off, carried in
- * the request half: no clock is read for it. One request over the target closes the gate for one target's time;
- * one at or under it opens the gate again. Closed, the gate lets nothing through, so without new measurements it
- * reopens once that time has passed and lets requests through to measure again.
+ * the request half: no clock is read for it. Requests are watched in intervals of one target, each opened by the
+ * first request after the last one ended; the shortest delay in an interval decides. A burst queued behind one
+ * stall (a collector pause, a descheduled thread) is followed by short delays within the interval and refuses
+ * nothing; a queue that stays closes the gate for one target. A request that waited no longer than the target
+ * opens it again; with nothing let through it reopens by itself after that target, and measuring starts over.
  * <pre>
- *   delay taken   &gt; target  -&gt;  closed until now + target
- *   delay taken  &lt;= target  -&gt;  open
+ *   interval of one target ends, shortest delay in it  &gt; target  -&gt;  closed until now + target
+ *   a request with delay &lt;= target                                -&gt;  open
  * </pre>
  * <p>
  * <b>Note:</b> one writer, the upstream thread ({@link #onRequestTaken}); any parse thread reads
@@ -24,6 +27,8 @@ final class AdmissionGate {
 
     /** The closed-until cell while the gate is open. */
     private static final long OPEN = Long.MIN_VALUE;
+    /** {@link #intervalStartNs} when no interval is open. */
+    private static final long NO_INTERVAL = Long.MIN_VALUE;
     private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
     /** Cells of the array: two cache lines (16 longs, 128 B) keep the two read here off their neighbours'. */
     private static final int PAD = 16;
@@ -32,6 +37,9 @@ final class AdmissionGate {
 
     private final long targetNs;
     private final long[] cells = new long[LAST_DELAY + 1 + PAD];
+    /** Upstream thread only: when the current interval began, and the shortest delay seen in it. */
+    private long intervalStartNs = NO_INTERVAL;
+    private long shortestDelayNs;
 
     /** @param targetNs the queue delay above which new requests are refused; 0 for none (always open). */
     AdmissionGate(final long targetNs) {
@@ -49,10 +57,20 @@ final class AdmissionGate {
     void onRequestTaken(final long delayNs, final long nowNs) {
         final long delay = Math.max(0, delayNs);
         CELL.setRelease(cells, LAST_DELAY, delay);
-        if (delay > targetNs) {
-            CELL.setRelease(cells, CLOSED_UNTIL, nowNs + targetNs);
-        } else if (cells[CLOSED_UNTIL] != OPEN) {
+        if (delay <= targetNs && cells[CLOSED_UNTIL] != OPEN) {
             CELL.setRelease(cells, CLOSED_UNTIL, OPEN);
+        }
+        if (intervalStartNs == NO_INTERVAL) {
+            intervalStartNs = nowNs;
+            shortestDelayNs = delay;
+        } else {
+            shortestDelayNs = Math.min(shortestDelayNs, delay);
+        }
+        if (nowNs - intervalStartNs >= targetNs) {
+            if (shortestDelayNs > targetNs) {
+                CELL.setRelease(cells, CLOSED_UNTIL, nowNs + targetNs);
+            }
+            intervalStartNs = NO_INTERVAL;
         }
     }
 
