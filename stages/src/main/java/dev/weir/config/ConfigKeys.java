@@ -46,6 +46,12 @@ public final class ConfigKeys {
      * instead of silently taking half of its connections.
      */
     public static final boolean DEFAULT_ACCEPT_REUSE_PORT = false;
+    /**
+     * Longest a connection waits in the listen backlog while every slot is taken before the backlog is answered
+     * 503: long enough for keep-alive clients to finish and free slots (a burst passes), short enough that a
+     * waiting client gets an answer before common client timeouts (2 s and up) give up on it.
+     */
+    public static final long DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS = 1_000;
     /** Connection slots: enough for a busy laptop, small enough that the arenas stay at 48 MiB. */
     public static final int DEFAULT_CONNECTIONS = 1024;
     /**
@@ -83,6 +89,13 @@ public final class ConfigKeys {
     public static final String DEFAULT_UPSTREAM = "127.0.0.1:9000";
     /** Origin connections open at once; 0 allows one per connection slot, so no request ever queues. */
     public static final int DEFAULT_UPSTREAM_MAX_CONNECTIONS = 0;
+    /**
+     * Queue delay of the upstream stage's inbox above which new requests are answered 503: far above what a full
+     * slot table costs to drain in healthy operation (1024 requests at about 20 us of CPU each is 20 ms), so it
+     * fires only when the stage is starved; a queue must stand that long for a whole interval as long, so a
+     * scheduling hiccup or a collector pause on a shared host does not turn into refused requests.
+     */
+    public static final long DEFAULT_ADMISSION_QUEUE_DELAY_MS = 500;
     /** Longest wait for an origin connection when all are busy: long enough to ride out a burst. */
     public static final long DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS = 5_000;
     /** One upstream thread. */
@@ -157,14 +170,29 @@ public final class ConfigKeys {
     public static final long DEFAULT_HEAP_BYTES = 64L * 1024 * 1024;
     /** {@code -Xss}: stage loops are shallow; half the 1 MiB JVM default. */
     public static final long DEFAULT_THREAD_STACK_BYTES = 512L * 1024;
-    /** Metaspace cap: Weir with Chronicle, Disruptor, picocli and SnakeYAML loads about 20-30 MiB of classes. */
-    public static final long DEFAULT_METASPACE_BYTES = 64L * 1024 * 1024;
-    /** Code cache cap: a small program's hot code fits in a fraction of the JVM's 240 MiB default. */
-    public static final long DEFAULT_CODE_CACHE_BYTES = 48L * 1024 * 1024;
-    /** Direct memory cap: NIO's temporary buffers only; arenas are native memory outside this cap. */
-    public static final long DEFAULT_DIRECT_MEMORY_BYTES = 16L * 1024 * 1024;
-    /** The JVM's own native memory not capped by a flag (GC structures, symbols, VM threads' stacks, malloc). */
-    public static final long DEFAULT_JVM_OVERHEAD_BYTES = 64L * 1024 * 1024;
+    /**
+     * Metaspace cap: 13.8 MiB committed (13.4 MiB used) at most after a warm-up through every code path with the
+     * admin listener and the access log on (PlanWorstCaseIT), plus 75 % for classes only rarer paths load; too low
+     * is an {@code OutOfMemoryError} at class loading, which ends the process.
+     */
+    public static final long DEFAULT_METASPACE_BYTES = 24L * 1024 * 1024;
+    /**
+     * Code cache cap: 7.9 MiB committed at most after the warm-up of every code path (PlanWorstCaseIT; 5.4 MiB
+     * at most after 80 s of wrk), doubled; a full cache stops compiling new code, it does not stop the process.
+     */
+    public static final long DEFAULT_CODE_CACHE_BYTES = 16L * 1024 * 1024;
+    /**
+     * Direct memory cap: NIO's temporary buffers only (the admin listener's writes from heap buffers, at most
+     * tens of KiB a thread); arenas are native memory outside this cap. Under 0.1 MiB measured (PlanWorstCaseIT).
+     */
+    public static final long DEFAULT_DIRECT_MEMORY_BYTES = 8L * 1024 * 1024;
+    /**
+     * The JVM's own resident memory no flag caps: the JVM's and JDK's libraries (file-backed pages), the shared
+     * class archive (12 MiB), the compilers' peak arenas, symbols, GC structures, malloc. 59-70 MiB measured as the
+     * peak resident set less every other row at the worst case (PlanWorstCaseIT, with native memory tracking on),
+     * plus 25 % over the highest for compilations other workloads trigger.
+     */
+    public static final long DEFAULT_JVM_OVERHEAD_BYTES = 88L * 1024 * 1024;
     /** Locking needs {@code CAP_IPC_LOCK} or a large {@code RLIMIT_MEMLOCK}; off so a laptop can start. */
     public static final boolean DEFAULT_MEMORY_LOCK = false;
     /** No budget: sizes come from the keys above. */
@@ -247,6 +275,8 @@ public final class ConfigKeys {
         SIZE_OR_NONE,
         /** A duration with a unit, see {@link Durations}. */
         DURATION,
+        /** A duration with a unit, or {@code none} (held as 0). */
+        DURATION_OR_NONE,
         /** {@code true} or {@code false}. */
         BOOLEAN,
         /** A file path, {@code -} for standard output, or {@code none}. */
@@ -419,6 +449,7 @@ public final class ConfigKeys {
                 case SIZE_OR_NONE:
                     return Sizes.format(value);
                 case DURATION:
+                case DURATION_OR_NONE:
                     return Durations.format(value);
                 default:
                     return Long.toString(value);
@@ -474,12 +505,17 @@ public final class ConfigKeys {
         k.add(integer("accept.backlog", "connections", DEFAULT_ACCEPT_BACKLOG, 1, MAX_ACCEPT_BACKLOG,
             "Pending connections the kernel queues before they are accepted.",
             (b, v) -> b.acceptBacklog(v), WeirConfig::acceptBacklog).key());
+        k.add(duration("accept.queue-timeout", DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS,
+            "While every slot is taken, new connections wait in the listen backlog; once accepting has been paused"
+                + " this long, the connections waiting there are accepted and answered 503 with Retry-After.",
+            (b, v) -> b.acceptQueueTimeoutMs(v), WeirConfig::acceptQueueTimeoutMs));
         k.add(bool("accept.reuse-port", DEFAULT_ACCEPT_REUSE_PORT,
             "Set SO_REUSEPORT on the listening socket before binding, so several Weir processes share the port and"
                 + " the kernel spreads new connections across them; every process must set it.",
             (b, v) -> b.reusePort(v), WeirConfig::reusePort));
         k.add(integer("connections", "slots", DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS,
-            "Connection slots: the most client connections open at once; one more is answered 503.",
+            "Connection slots: the most client connections open at once; one more waits in the listen backlog"
+                + " (accept.queue-timeout).",
             (b, v) -> b.connections(v), WeirConfig::connections).key());
         k.add(integer("ring-size", "entries", DEFAULT_RING_SIZE, 2, MAX_RING_SIZE,
             "Entries per hand-off ring, a power of two at least 2 x connections; 0 picks the smallest.",
@@ -525,6 +561,20 @@ public final class ConfigKeys {
                 + " least upstream.threads and at most connections.",
             (b, v) -> b.upstreamMaxConnections(v), WeirConfig::upstreamMaxConnections)
             .zero(Rule.ZERO_OR_RANGE, "one per connection slot").key());
+        final Row admission = new Row("admission.queue-delay", Type.DURATION_OR_NONE,
+            "When every request of an interval this long waited longer than this in the upstream stage's inbox"
+                + " (from the parse stage's hand-off to the upstream stage's turn), new requests are answered 503"
+                + " with Retry-After instead of queued for the next interval; none: never.");
+        admission.unit = "milliseconds";
+        admission.defaultValue = Durations.format(DEFAULT_ADMISSION_QUEUE_DELAY_MS);
+        admission.rule = Rule.ZERO_OR_RANGE;
+        admission.zeroMeans = "none";
+        admission.min = MIN_DURATION_MS;
+        admission.max = MAX_DURATION_MS;
+        admission.setter = (b, v) -> b.admissionQueueDelayMs((Long) v);
+        admission.number = WeirConfig::admissionQueueDelayMs;
+        admission.reader = c -> c.admissionQueueDelayMs() == 0 ? "none" : Durations.format(c.admissionQueueDelayMs());
+        k.add(admission.key());
         k.add(duration("upstream.queue-timeout", DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS,
             "Longest a request waits for an origin connection when upstream.max-connections are busy; then 503"
                 + " with Retry-After.",
