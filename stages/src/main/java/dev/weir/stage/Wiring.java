@@ -174,7 +174,7 @@ final class Wiring {
         final int from = slot.request.state;
         check(slot, from, ConnectionState.READING_HEAD);
         slot.request.state = ConnectionState.READING_HEAD;
-        final StageRing ring = parseRings[slot.index % parseRings.length];
+        final StageRing ring = parseRings[shard(slot.index, parseRings.length)];
         if (ring.offerWithoutWake(ConnectionSlot.event(slot.index, 0)) != StageRing.OFFERED) {
             throw new IllegalStateException(ring.name() + " full handing off slot " + slot.index + " in "
                 + ConnectionState.name(ConnectionState.READING_HEAD));
