@@ -388,7 +388,7 @@ public final class Weir {
      * read without synchronisation, so a line may lag the stages by a few requests.
      * <pre>
      * weir stats: uptime_ms=N requests=N responses=N errors=N rejected=N wakeups=N stage_allocated_bytes=N
-     *             gc_count=N gc_time_ms=N slots_in_use=N
+     *             gc_count=N gc_time_ms=N slots_in_use=N ... handoffs=N
      * </pre>
      * {@code stage_allocated_bytes} is what the stage threads allocated on the heap since start (-1 when the JVM
      * cannot tell); {@code gc_count} and {@code gc_time_ms} add up every collector since the JVM started.
@@ -407,12 +407,12 @@ public final class Weir {
         final StringBuilder line = new StringBuilder(256);
         line.append(String.format(Locale.ROOT, "weir stats: uptime_ms=%d requests=%d responses=%d errors=%d rejected=%d"
             + " wakeups=%d stage_allocated_bytes=%d gc_count=%d gc_time_ms=%d slots_in_use=%d origin_open=%d"
-            + " origin_busy=%d origin_queued=%d retries=%d resets=%d",
+            + " origin_busy=%d origin_queued=%d retries=%d resets=%d handoffs=%d",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), pipeline.requestsParsed(),
             pipeline.responsesWritten(), pipeline.connectionErrors(), pipeline.rejectedConnections(),
             pipeline.wakeups(), pipeline.stageAllocatedBytes(), gcCount, gcTimeMs, pipeline.slotsInUse(),
             pipeline.upstreamConnectionsOpen(), pipeline.upstreamConnectionsBusy(), pipeline.upstreamQueued(),
-            pipeline.retries(), pipeline.resets()));
+            pipeline.retries(), pipeline.resets(), pipeline.handoffs()));
         final AccessLog accessLog = pipeline.accessLog();
         if (accessLog != null) {
             line.append(" access_log_records=").append(accessLog.records())

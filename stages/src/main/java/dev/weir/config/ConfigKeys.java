@@ -118,6 +118,11 @@ public final class ConfigKeys {
     /** One write thread. */
     public static final int DEFAULT_WRITE_THREADS = 1;
     /**
+     * The upstream stage writes each response part to the client itself when the client takes it whole: no
+     * ring round trip to the write stage per block (bench/run at 1 MiB: see docs/PERFORMANCE.md).
+     */
+    public static final boolean DEFAULT_WRITE_THROUGH = true;
+    /**
      * Yields before an idle stage sleeps in its selector. Stages usually share cores, so a producer often
      * publishes while the consumer yields and then pays no wakeup; two measured best (bench/run, 128 B:
      * CPU per request -15% against sleeping at once; 1, 4 and 10 did no better).
@@ -558,6 +563,11 @@ public final class ConfigKeys {
         k.add(integer("write.threads", "threads", DEFAULT_WRITE_THREADS, 1, MAX_STAGE_THREADS,
             "Write stage threads.",
             (b, v) -> b.writeThreads(v), WeirConfig::writeThreads).key());
+        k.add(bool("write.through", DEFAULT_WRITE_THROUGH,
+            "The upstream stage writes each response part to the client itself when the client takes it whole;"
+                + " a part the client does not take whole, or a canned answer, goes to the write stage. false:"
+                + " every part goes through the write stage.",
+            (b, v) -> b.writeThrough(v), WeirConfig::writeThrough));
         k.add(integer("idle-yields", "yields", DEFAULT_IDLE_YIELDS, 0, MAX_IDLE_YIELDS,
             "Times an idle stage yields its core, checking its inbox, before it sleeps in its selector; 0 sleeps"
                 + " at once.",

@@ -36,6 +36,7 @@ public final class WeirConfig {
     private final int upstreamThreads;
     private final int upstreamBufferBytes;
     private final int writeThreads;
+    private final boolean writeThrough;
     private final int idleYields;
     private final long upstreamQueueTimeoutMs;
     private final int upstreamMaxFails;
@@ -99,6 +100,7 @@ public final class WeirConfig {
         upstreamThreads = b.upstreamThreads;
         upstreamBufferBytes = b.upstreamBufferBytes;
         writeThreads = b.writeThreads;
+        writeThrough = b.writeThrough;
         idleYields = b.idleYields;
         upstreamQueueTimeoutMs = b.upstreamQueueTimeoutMs;
         upstreamMaxFails = b.upstreamMaxFails;
@@ -176,6 +178,7 @@ public final class WeirConfig {
         b.upstreamThreads = upstreamThreads;
         b.upstreamBufferBytes = upstreamBufferBytes;
         b.writeThreads = writeThreads;
+        b.writeThrough = writeThrough;
         b.idleYields = idleYields;
         b.upstreamQueueTimeoutMs = upstreamQueueTimeoutMs;
         b.upstreamMaxFails = upstreamMaxFails;
@@ -349,6 +352,14 @@ public final class WeirConfig {
     /** @return write stage threads ({@code write.threads}). */
     public int writeThreads() {
         return writeThreads;
+    }
+
+    /**
+     * @return {@code true} when the upstream stage writes each response part to the client itself while the
+     *         client takes it whole ({@code write.through}).
+     */
+    public boolean writeThrough() {
+        return writeThrough;
     }
 
     /** @return times an idle stage yields its core before sleeping in its selector ({@code idle-yields}). */
@@ -617,6 +628,7 @@ public final class WeirConfig {
         private int upstreamThreads = ConfigKeys.DEFAULT_UPSTREAM_THREADS;
         private int upstreamBufferBytes = ConfigKeys.DEFAULT_UPSTREAM_BUFFER_BYTES;
         private int writeThreads = ConfigKeys.DEFAULT_WRITE_THREADS;
+        private boolean writeThrough = ConfigKeys.DEFAULT_WRITE_THROUGH;
         private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
         private long upstreamQueueTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS;
         private int upstreamMaxFails = ConfigKeys.DEFAULT_UPSTREAM_MAX_FAILS;
@@ -779,6 +791,12 @@ public final class WeirConfig {
         /** @param value write threads. @return this. */
         public Builder writeThreads(final int value) {
             this.writeThreads = value;
+            return this;
+        }
+
+        /** @param value {@code true} to write response parts through from the upstream stage. @return this. */
+        public Builder writeThrough(final boolean value) {
+            this.writeThrough = value;
             return this;
         }
 

@@ -184,7 +184,7 @@ public final class Pipeline implements AutoCloseable {
             final UpstreamStage stage = new UpstreamStage(i, upstreamSelectors[i], upstreamWakes[i],
                 upstreamRings[i], wiring, pool, upstreams, parseArena.store(), upstreamArena.store(),
                 c.upstreamBufferBytes(), c.socketReceiveBufferBytes(), c.socketSendBufferBytes(),
-                upstreamArena.view(offset, STAGE_SCRATCH_BYTES), timeouts);
+                upstreamArena.view(offset, STAGE_SCRATCH_BYTES), timeouts, c.writeThrough());
             if (i == 0 && c.healthCheckedServerCount() > 0) {
                 // One thread checks for all: health is shared, and each server needs only one check socket.
                 stage.healthChecker(new HealthChecker(c, upstreams, upstreamSelectors[i], c.socketReceiveBufferBytes(),
@@ -523,9 +523,17 @@ public final class Pipeline implements AutoCloseable {
     public long responsesWritten() {
         long total = 0;
         for (final SelectorStage stage : stages) {
-            if (stage instanceof WriteStage) {
-                total += stage.counters().responses();
-            }
+            // The write stage, or the upstream stage when it wrote the last part through.
+            total += stage.counters().responses();
+        }
+        return total;
+    }
+
+    /** @return halves handed from one stage to another through the inbox rings, since start. */
+    public long handoffs() {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            total += stage.counters().handoffs();
         }
         return total;
     }

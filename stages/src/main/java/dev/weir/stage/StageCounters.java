@@ -22,7 +22,7 @@ public final class StageCounters {
     static final int REQUESTS = 2;
     /** Canned answers decided on, by the stage that decided. */
     static final int ERROR_RESPONSES = 3;
-    /** Responses completely written (write stage). */
+    /** Responses completely written (write stage, or upstream stage writing through). */
     static final int RESPONSES = 4;
     /** Failures of a socket or the protocol that closed a connection. */
     static final int ERRORS = 5;
@@ -34,7 +34,9 @@ public final class StageCounters {
     static final int RESETS = 8;
     /** Turns of the stage loop: passes through {@code doWork()}, busy or not. */
     static final int TURNS = 9;
-    private static final int COUNT = 10;
+    /** Halves handed to this stage through its inbox ring. */
+    static final int HANDOFFS = 10;
+    private static final int COUNT = 11;
 
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -119,5 +121,10 @@ public final class StageCounters {
     /** @return turns of the stage loop. */
     public long turns() {
         return get(TURNS);
+    }
+
+    /** @return halves handed to this stage through its inbox ring. */
+    public long handoffs() {
+        return get(HANDOFFS);
     }
 }

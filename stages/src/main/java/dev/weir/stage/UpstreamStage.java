@@ -54,6 +54,11 @@ import dev.weir.upstream.Upstreams;
 final class UpstreamStage extends SelectorStage {
 
     private static final int SELF = ConnectionState.OWNER_UPSTREAM;
+    /**
+     * Most parts of one response written through, each read right after the last, before the stage turns to
+     * its other sockets: one fast origin and client pair must not hold the thread for a whole large body.
+     */
+    static final int DEFAULT_WRITE_THROUGH_PARTS_PER_TURN = 8;
 
     private final Wiring wiring;
     private final UpstreamPool pool;
@@ -71,6 +76,9 @@ final class UpstreamStage extends SelectorStage {
     private final long responseTimeoutNs;
     private final long queueTimeoutNs;
     private final long tunnelIdleTimeoutNs;
+    private final boolean writeThrough;
+    /** Set when a part was written through whole and the response goes on: {@link #readResponse} reads again. */
+    private boolean readAgain;
     private final HeaderRewriter rewriter = new HeaderRewriter();
     private final ResponseHeadParser responseParser = new ResponseHeadParser();
     private final ResponseHeadRewriter headRewriter = new ResponseHeadRewriter();
@@ -88,7 +96,7 @@ final class UpstreamStage extends SelectorStage {
         final Wiring wiring, final UpstreamPool pool, final Upstreams upstreams,
         final BytesStore<?, ?> parseStore, final BytesStore<?, ?> upstreamStore, final int responseBlockLength,
         final int receiveBufferBytes, final int sendBufferBytes, final ByteBuffer idleScratch,
-        final StageTimeouts timeouts) {
+        final StageTimeouts timeouts, final boolean writeThrough) {
         super("weir-upstream-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
         this.pool = pool;
@@ -109,6 +117,7 @@ final class UpstreamStage extends SelectorStage {
         this.responseTimeoutNs = timeouts.upstreamResponseNs;
         this.queueTimeoutNs = timeouts.queueNs;
         this.tunnelIdleTimeoutNs = timeouts.tunnelIdleNs;
+        this.writeThrough = writeThrough;
         final int slots = wiring.slots.capacity();
         this.holdsRequest = new boolean[slots];
         this.holdsResponse = new boolean[slots];
@@ -552,6 +561,19 @@ final class UpstreamStage extends SelectorStage {
      *                     request write, when the end may stand for a reset the write already reported.
      */
     private void readResponse(final ConnectionSlot slot, final boolean endCompletes) {
+        // A loop, not a recursion from the write-through: the stack stays flat however long the body.
+        for (int part = 0; part < DEFAULT_WRITE_THROUGH_PARTS_PER_TURN; part++) {
+            readAgain = false;
+            readResponseOnce(slot, endCompletes);
+            if (!readAgain || slot.origin == null) {
+                return;
+            }
+        }
+        // Left for the next turn, when the selector reports the origin readable again.
+        readAgain = false;
+    }
+
+    private void readResponseOnce(final ConnectionSlot slot, final boolean endCompletes) {
         final ResponseHalf response = slot.response;
         final ByteBuffer buffer = response.buffer;
         buffer.limit(responseBlockLength).position(response.filled);
@@ -774,7 +796,52 @@ final class UpstreamStage extends SelectorStage {
         response.started = true;
         response.buffer.limit(end).position(response.start);
         response.start = 0;
-        moveResponse(slot, ConnectionState.WRITING);
+        if (writeThrough) {
+            writeThrough(slot);
+        } else {
+            moveResponse(slot, ConnectionState.WRITING);
+        }
+    }
+
+    /**
+     * Write the part to the client from here, without blocking: taken whole, the next part is read at once (or
+     * the response ends) with no hand-off; taken in part, the write stage waits for the client to take the rest.
+     */
+    private void writeThrough(final ConnectionSlot slot) {
+        final ResponseHalf response = slot.response;
+        final int written = ResponsePartWriter.write(slot);
+        if (written == ResponsePartWriter.PENDING) {
+            response.clientFull = true;
+            moveResponse(slot, ConnectionState.WRITING);
+            return;
+        }
+        if (written == ResponsePartWriter.FAILED) {
+            onClientFailedWritingThrough(slot);
+            return;
+        }
+        if (response.last) {
+            counters.increment(StageCounters.RESPONSES);
+            endResponse(slot);
+            return;
+        }
+        response.filled = 0;
+        readAgain = true;
+    }
+
+    /**
+     * The client failed on a part written through. With the response still coming the origin connection is
+     * dropped and the client reset, as when it fails at the write stage; after the last part the origin
+     * connection is already back in the pool and only the client is reset.
+     */
+    private void onClientFailedWritingThrough(final ConnectionSlot slot) {
+        if (!slot.response.last) {
+            onClientFailedMidResponse(slot);
+            return;
+        }
+        counters.increment(StageCounters.ERRORS);
+        slot.response.closeMode = ConnectionSlot.CLOSE_RESET;
+        Wiring.wakeClientReader(slot);
+        endResponse(slot);
     }
 
     /**
