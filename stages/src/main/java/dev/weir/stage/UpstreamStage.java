@@ -31,12 +31,14 @@ import dev.weir.upstream.Upstreams;
 /**
  * Talks to the origin, where both halves of an exchange meet: it takes an origin connection for the request
  * half (queueing under {@code upstream.max-connections}), writes the rewritten head and each body part the
- * parse stage reads, and at the same time reads the response into the response half's block and hands each
- * part to the write stage. The two directions flow independently, so an origin that answers while it reads
- * (an echo, an early 413) is relayed at once.
+ * parse stage reads, and at the same time reads the response into the response half's block and writes each
+ * part to the client itself ({@code write.through}): a part the client takes whole is followed at once by the
+ * next read, with no hand-off; a part the client takes only in part goes to the write stage, which waits for
+ * the client. The two directions flow independently, so an origin that answers while it reads (an echo, an
+ * early 413) is relayed at once.
  * <p>
- * A response block is refilled only after the write stage has drained it, and a body part is read from the
- * client only after the previous one went out: that is the backpressure that keeps memory fixed.
+ * A response block is refilled only after the client took its part, and a body part is read from the client
+ * only after the previous one went out: that is the backpressure that keeps memory fixed.
  * <p>
  * Each new exchange is routed once ({@code RouteTable}: host, then path prefix) to an upstream group, whose
  * {@link Balancer} (this thread's own) picks an available server; a group with none answers 503 at once. A
