@@ -44,11 +44,6 @@ public final class ResponseHalf {
     public boolean started;
     /** The part being written is the last of the response. */
     public boolean last;
-    /**
-     * The upstream stage wrote the part through and the client did not take it whole: the write stage waits
-     * for the client at once.
-     */
-    public boolean clientFull;
     /** Status of the canned answer, in {@link ConnectionState#CANNED}. */
     public int cannedStatus;
     /** Bytes of the canned answer written. */
@@ -68,7 +63,6 @@ public final class ResponseHalf {
         carry = 0;
         started = false;
         last = false;
-        clientFull = false;
         cannedStatus = 0;
         cannedWritten = 0;
         closeMode = ConnectionSlot.CLOSE_NONE;

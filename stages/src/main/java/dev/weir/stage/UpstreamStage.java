@@ -813,7 +813,6 @@ final class UpstreamStage extends SelectorStage {
         final ResponseHalf response = slot.response;
         final int written = ResponsePartWriter.write(slot);
         if (written == ResponsePartWriter.PENDING) {
-            response.clientFull = true;
             moveResponse(slot, ConnectionState.WRITING);
             return;
         }

@@ -49,14 +49,9 @@ final class WriteStage extends SelectorStage {
         owned[index] = true;
         switch (slot.response.state) {
             case ConnectionState.WRITING:
-                if (slot.response.clientFull) {
-                    // The upstream stage just wrote through what the client would take: trying again at once
-                    // would only cost a write that takes nothing.
-                    slot.response.clientFull = false;
-                    waitWritable(slot);
-                } else {
-                    writeResponse(slot);
-                }
+                // Also after a part the upstream stage wrote through in part: the client has often taken more
+                // by now (over loopback a send buffer frees as the peer acknowledges), saving a wait for OP_WRITE.
+                writeResponse(slot);
                 break;
             case ConnectionState.CANNED:
                 slot.response.cannedWritten = 0;
