@@ -884,7 +884,11 @@ final class UpstreamStage extends SelectorStage {
     /** The origin closed its side: the end of a close-delimited body, or a failure. */
     private void onOriginEnd(final ConnectionSlot slot, final boolean endCompletes) {
         final ResponseHalf response = slot.response;
-        if (endCompletes && response.headParsed && response.framer.mode() == BodyFramer.UNTIL_CLOSE) {
+        // With the upload unfinished the end may stand for a reset that another call on the socket took (Linux
+        // reports it once): only a tunnel's end, or one after the whole request went out, completes the body.
+        final boolean requestWhole = slot.request.tunnel
+            || holdsRequest[slot.index] && slot.request.state == ConnectionState.SENT;
+        if (endCompletes && requestWhole && response.headParsed && response.framer.mode() == BodyFramer.UNTIL_CLOSE) {
             response.framer.onSenderClosed();
             handOffPart(slot, response.filled);
             return;
