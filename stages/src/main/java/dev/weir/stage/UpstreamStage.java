@@ -62,6 +62,8 @@ final class UpstreamStage extends SelectorStage {
      */
     static final int DEFAULT_WRITE_THROUGH_PARTS_PER_TURN = 8;
 
+    /** This thread's admission gate: told how long each new request waited in the inbox. */
+    private final AdmissionGate admission;
     private final Wiring wiring;
     private final UpstreamPool pool;
     private final int thread;
@@ -98,9 +100,10 @@ final class UpstreamStage extends SelectorStage {
         final Wiring wiring, final UpstreamPool pool, final Upstreams upstreams,
         final BytesStore<?, ?> parseStore, final BytesStore<?, ?> upstreamStore, final int responseBlockLength,
         final int receiveBufferBytes, final int sendBufferBytes, final ByteBuffer idleScratch,
-        final StageTimeouts timeouts, final boolean writeThrough) {
+        final StageTimeouts timeouts, final AdmissionGate admission, final boolean writeThrough) {
         super("weir-upstream-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
+        this.admission = admission;
         this.pool = pool;
         this.thread = id;
         this.upstreams = upstreams;
@@ -192,6 +195,7 @@ final class UpstreamStage extends SelectorStage {
         switch (slot.request.state) {
             case ConnectionState.QUEUED:
                 // A new exchange: the response half, still IDLE, comes along with the request half.
+                admission.onRequestTaken(nowNs - slot.request.queuedNs, nowNs);
                 holdsResponse[index] = true;
                 counters.increment(StageCounters.REQUESTS);
                 groupOf[index] = -1;
