@@ -161,7 +161,8 @@ public final class ConfigKeys {
      * Stack each stage thread (and the access log's) touches before its first turn, so its pages are resident
      * before "ready": HotSpot bangs a page 80 KiB (its shadow zone) below the stack pointer at every compiled
      * method entry, so a thread soon touches its depth plus 80 KiB anyway; 256 KiB covers that and the deepest
-     * path measured (an error logged with its stack trace), at 1.25 MiB for the default five threads.
+     * path measured (an error logged with its stack trace), at 1.25 MiB for the default five threads. When not
+     * set and {@code jvm.thread-stack} is smaller than 384k, as deep as it allows.
      */
     public static final long DEFAULT_STACK_PRETOUCH_BYTES = 256L * 1024;
     /** Smallest pre-touch: one page; none (0) turns it off. */
@@ -620,7 +621,8 @@ public final class ConfigKeys {
             (b, v) -> b.threadStackBytes(v), WeirConfig::threadStackBytes));
         final Row pretouch = new Row("jvm.stack-pretouch", Type.SIZE_OR_NONE,
             "Stack each stage thread and the access log's touch before their first turn, so it is resident before"
-                + " ready; none: off. At most jvm.thread-stack - 128k (the JVM's guard and shadow zones).");
+                + " ready; none: off. At most jvm.thread-stack - 128k (the JVM's guard and shadow zones); when not set"
+                + " and jvm.thread-stack is smaller than 384k, that.");
         pretouch.unit = "bytes";
         pretouch.defaultValue = Sizes.format(DEFAULT_STACK_PRETOUCH_BYTES);
         pretouch.min = MIN_STACK_PRETOUCH_BYTES;

@@ -62,6 +62,7 @@ public final class WeirConfig {
     private final long heapBytes;
     private final long threadStackBytes;
     private final long stackPretouchBytes;
+    private final long stackPretouchSetting;
     private final String affinity;
     private final int[] affinityCpus;
     private final long metaspaceBytes;
@@ -136,7 +137,11 @@ public final class WeirConfig {
         socketSendBufferBytes = b.socketSendBufferBytes;
         heapBytes = b.heapBytes;
         threadStackBytes = b.threadStackBytes;
-        stackPretouchBytes = b.stackPretouchBytes;
+        stackPretouchSetting = b.stackPretouchBytes;
+        // Not set: the default, or as deep as a smaller jvm.thread-stack allows.
+        stackPretouchBytes = b.stackPretouchBytes != Builder.NOT_SET ? b.stackPretouchBytes
+            : Math.max(0, Math.min(ConfigKeys.DEFAULT_STACK_PRETOUCH_BYTES,
+                b.threadStackBytes - ConfigKeys.STACK_PRETOUCH_MARGIN_BYTES));
         affinity = b.affinity;
         affinityCpus = b.affinityCpus;
         metaspaceBytes = b.metaspaceBytes;
@@ -206,7 +211,7 @@ public final class WeirConfig {
         b.socketSendBufferBytes = socketSendBufferBytes;
         b.heapBytes = heapBytes;
         b.threadStackBytes = threadStackBytes;
-        b.stackPretouchBytes = stackPretouchBytes;
+        b.stackPretouchBytes = stackPretouchSetting;
         b.affinity = affinity;
         b.metaspaceBytes = metaspaceBytes;
         b.codeCacheBytes = codeCacheBytes;
@@ -667,7 +672,7 @@ public final class WeirConfig {
         private int socketSendBufferBytes = ConfigKeys.DEFAULT_SOCKET_SEND_BUFFER_BYTES;
         private long heapBytes = ConfigKeys.DEFAULT_HEAP_BYTES;
         private long threadStackBytes = ConfigKeys.DEFAULT_THREAD_STACK_BYTES;
-        private long stackPretouchBytes = ConfigKeys.DEFAULT_STACK_PRETOUCH_BYTES;
+        private long stackPretouchBytes = NOT_SET;
         private String affinity = ConfigKeys.DEFAULT_AFFINITY;
         private int[] affinityCpus = new int[0];
         private long metaspaceBytes = ConfigKeys.DEFAULT_METASPACE_BYTES;
@@ -1110,7 +1115,7 @@ public final class WeirConfig {
         /** Rules across keys for {@code upstream.max-connections}; its own bounds are in its row. */
         private void checkStackPretouch() {
             final long most = threadStackBytes - ConfigKeys.STACK_PRETOUCH_MARGIN_BYTES;
-            if (stackPretouchBytes > most) {
+            if (stackPretouchBytes != NOT_SET && stackPretouchBytes > most) {
                 throw new ConfigException("jvm.stack-pretouch", "must be at most jvm.thread-stack - "
                     + Sizes.format(ConfigKeys.STACK_PRETOUCH_MARGIN_BYTES) + " (" + Sizes.format(Math.max(0, most))
                     + " with jvm.thread-stack " + Sizes.format(threadStackBytes) + "): the JVM's guard and shadow"

@@ -65,8 +65,9 @@ class StackPretouchTest {
         assertEquals(Integer.toString(last), pinned[1]);
         assertEquals(last, preparation.cpuOf(1));
         assertTrue(preparation.describe().startsWith("pinned a cpu " + last + " (tid "), preparation.describe());
-        assertTrue(preparation.describe().matches(".*stacks pre-touched: at least (6[4-9]|[7-9][0-9]) KiB each of 2 threads"),
-            preparation.describe());
+        final String described = preparation.describe();
+        assertTrue(described.matches(".*stacks pre-touched: at least (6[4-9]|[7-9][0-9]) KiB each of 2 threads"),
+            described);
     }
 
     /** @return {@code Cpus_allowed_list} of one thread of this process. */
