@@ -111,12 +111,30 @@ public final class WeirProcess implements AutoCloseable {
      * @throws IOException when it cannot be started.
      */
     public static WeirProcess launch(final String... args) throws IOException {
-        return spawn(null, args);
+        return spawn(null, List.of(), args);
+    }
+
+    /**
+     * Starts {@code WRAPPER... bash bin/weir ARGS} without waiting for anything: a wrapper that execs its command
+     * with other limits or capabilities (e.g. {@code prlimit --memlock=...}, {@code setpriv ...}).
+     *
+     * @param wrapper the wrapping command and its options.
+     * @param args    the command line after {@code bin/weir}.
+     * @return the started process.
+     * @throws IOException when it cannot be started.
+     */
+    public static WeirProcess launchUnder(final List<String> wrapper, final String... args) throws IOException {
+        return spawn(null, wrapper, args);
     }
 
     private static WeirProcess spawn(final String javaOpts, final String... args) throws IOException {
+        return spawn(javaOpts, List.of(), args);
+    }
+
+    private static WeirProcess spawn(final String javaOpts, final List<String> wrapper, final String... args)
+        throws IOException {
         final Path root = root();
-        final List<String> command = new ArrayList<>();
+        final List<String> command = new ArrayList<>(wrapper);
         command.add("bash");
         command.add(root.resolve("bin/weir").toString());
         command.addAll(List.of(args));
