@@ -212,7 +212,7 @@ public final class Weir {
         if (refusal != null) {
             return fail(err, EXIT_REFUSED, "refusing to start: " + refusal);
         }
-        final String lockShortfall = lockShortfall(config, plan);
+        final String lockShortfall = lockShortfall(config, plan, options.printJvmFlags);
         if (lockShortfall != null) {
             return fail(err, EXIT_REFUSED, "refusing to start: " + lockShortfall);
         }
@@ -246,17 +246,25 @@ public final class Weir {
 
     /**
      * Predict a refused {@code memory.lock} before anything is committed: without {@code CAP_IPC_LOCK} the kernel
-     * wants {@code RLIMIT_MEMLOCK} to cover the whole address space, at least what is mapped now plus the plan's
-     * committed part still to come.
+     * wants {@code RLIMIT_MEMLOCK} to cover the whole address space mapped, reserved ranges included. The launcher's
+     * first JVM knows only that it is at least the plan; the serving JVM knows what it maps already, to which the
+     * arenas are still to come.
      *
      * @return the one-line refusal, or {@code null}.
      */
-    private static String lockShortfall(final WeirConfig config, final MemoryPlan plan) {
+    private static String lockShortfall(final WeirConfig config, final MemoryPlan plan, final boolean firstJvm) {
         if (!config.lockMemory()) {
             return null;
         }
-        return MemoryLock.processShortfall(MemoryLock.memlockLimit(), ProcessStatus.canLockWithoutLimit(),
-            Math.max(plan.totalBytes(), ProcessStatus.addressSpaceBytes() + plan.committedBytes()));
+        final long limit = MemoryLock.memlockLimit();
+        final boolean capable = ProcessStatus.canLockWithoutLimit();
+        final String short1 = MemoryLock.processShortfall(limit, capable, plan.totalBytes(), "the plan's total");
+        if (short1 != null || firstJvm) {
+            return short1;
+        }
+        final long mapped = ProcessStatus.addressSpaceBytes();
+        return mapped < 0 ? null : MemoryLock.processShortfall(limit, capable,
+            mapped + plan.committedBytes() - config.heapBytes(), "the address space this JVM maps with the arenas");
     }
 
     private static void printPlan(final String format, final WeirConfig config, final MemoryPlan plan,

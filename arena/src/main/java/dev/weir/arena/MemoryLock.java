@@ -103,15 +103,17 @@ public final class MemoryLock {
      * @param limitBytes    soft RLIMIT_MEMLOCK, as {@link #memlockLimit()} returns it.
      * @param capable       whether the process holds {@code CAP_IPC_LOCK}.
      * @param neededBytes   the address space the process will map, at least (the plan, or more).
+     * @param needed        what {@code neededBytes} is, for the message, e.g. {@code the plan's total}.
      * @return the one-line refusal, or {@code null} when the lock can be expected to succeed (or the limit is
      *     unknown).
      */
-    public static String processShortfall(final long limitBytes, final boolean capable, final long neededBytes) {
+    public static String processShortfall(final long limitBytes, final boolean capable, final long neededBytes,
+        final String needed) {
         if (capable || limitBytes < 0 || limitBytes >= neededBytes) {
             return null;
         }
-        return "memory.lock: RLIMIT_MEMLOCK is " + describeLimit(limitBytes) + ", below the " + (neededBytes >> 20)
-            + " MiB this process will map, and there is no CAP_IPC_LOCK; " + howToAllow(neededBytes);
+        return "memory.lock: RLIMIT_MEMLOCK is " + describeLimit(limitBytes) + ", below " + needed + " ("
+            + (neededBytes >> 20) + " MiB), and there is no CAP_IPC_LOCK; " + howToAllow();
     }
 
     /**
@@ -125,13 +127,12 @@ public final class MemoryLock {
     public static String processFailureMessage(final String reason, final long limitBytes, final long mappedBytes) {
         return "memory.lock: mlockall refused (" + reason + "); RLIMIT_MEMLOCK is " + describeLimit(limitBytes)
             + (mappedBytes < 0 ? "" : " and this process maps " + (mappedBytes >> 20) + " MiB") + "; "
-            + howToAllow(Math.max(0, mappedBytes));
+            + howToAllow();
     }
 
-    private static String howToAllow(final long neededBytes) {
-        return "needs CAP_IPC_LOCK or ulimit -l unlimited" + (neededBytes == 0 ? "" : " (or >= "
-            + ((neededBytes + 1023) >> 10) + " KiB: the kernel counts reserved address space, not only the plan)")
-            + ", or set memory.lock: false";
+    private static String howToAllow() {
+        return "needs CAP_IPC_LOCK or ulimit -l unlimited (the kernel counts all the address space the JVM reserves,"
+            + " not only the plan), or memory.lock: false";
     }
 
     private static String describeLimit(final long limitBytes) {
