@@ -219,6 +219,11 @@ public final class WeirProcess implements AutoCloseable {
         return Duration.ofNanos(readyNanos - startNanos);
     }
 
+    /** @return the time since its ready line. */
+    public Duration sinceReady() {
+        return Duration.ofNanos(System.nanoTime() - readyNanos);
+    }
+
     /** @return everything printed so far, one line each. */
     public String output() {
         synchronized (lines) {
