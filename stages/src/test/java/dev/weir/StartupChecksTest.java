@@ -49,7 +49,7 @@ class StartupChecksTest {
         final String later = StartupChecks.jvmFlagMismatch(PLAN, with(PLAN, "-Xss1m"), 61 * MIB);
         assertTrue(later.startsWith("the JVM was started with -Xss1m but the plan needs -Xss512k"), later);
         final String direct = StartupChecks.jvmFlagMismatch(PLAN, with(PLAN, "-XX:MaxDirectMemorySize=1g"), 61 * MIB);
-        assertTrue(direct.contains("-XX:MaxDirectMemorySize=16m"), direct);
+        assertTrue(direct.contains("-XX:MaxDirectMemorySize=8m"), direct);
         final String touch = StartupChecks.jvmFlagMismatch(PLAN, with(PLAN, "-XX:-AlwaysPreTouch"), 61 * MIB);
         assertTrue(touch.contains("-XX:+AlwaysPreTouch"), touch);
         final String heap = StartupChecks.jvmFlagMismatch(PLAN, PLAN, 128 * MIB);

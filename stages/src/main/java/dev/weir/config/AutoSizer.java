@@ -44,13 +44,25 @@ public final class AutoSizer {
         int tooMany = ConfigKeys.MAX_CONNECTIONS + 1;
         while (tooMany - fits > 1) {
             final int mid = fits + (tooMany - fits) / 2;
-            if (PlanBuilder.build(withConnections(base, mid)).totalBytes() <= budgetBytes) {
+            if (fitsIn(base, mid, budgetBytes)) {
                 fits = mid;
             } else {
                 tooMany = mid;
             }
         }
         return withConnections(base, fits);
+    }
+
+    /**
+     * A count that breaks a per-connection rule (e.g. the access log's capture regions over their cap) is too
+     * many as surely as one whose plan is too large: every rule of that kind grows with the count.
+     */
+    private static boolean fitsIn(final WeirConfig base, final int connections, final long budgetBytes) {
+        try {
+            return PlanBuilder.build(withConnections(base, connections)).totalBytes() <= budgetBytes;
+        } catch (final ConfigException tooMany) {
+            return false;
+        }
     }
 
     /**

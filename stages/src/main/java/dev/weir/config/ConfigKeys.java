@@ -172,14 +172,29 @@ public final class ConfigKeys {
      * and its yellow, red and reserved guard pages (4), with room for the frames that measure the depth.
      */
     public static final long STACK_PRETOUCH_MARGIN_BYTES = 128L * 1024;
-    /** Metaspace cap: Weir with Chronicle, Disruptor, picocli and SnakeYAML loads about 20-30 MiB of classes. */
-    public static final long DEFAULT_METASPACE_BYTES = 64L * 1024 * 1024;
-    /** Code cache cap: a small program's hot code fits in a fraction of the JVM's 240 MiB default. */
-    public static final long DEFAULT_CODE_CACHE_BYTES = 48L * 1024 * 1024;
-    /** Direct memory cap: NIO's temporary buffers only; arenas are native memory outside this cap. */
-    public static final long DEFAULT_DIRECT_MEMORY_BYTES = 16L * 1024 * 1024;
-    /** The JVM's own native memory not capped by a flag (GC structures, symbols, VM threads' stacks, malloc). */
-    public static final long DEFAULT_JVM_OVERHEAD_BYTES = 64L * 1024 * 1024;
+    /**
+     * Metaspace cap: 13.8 MiB committed (13.4 MiB used) at most after a warm-up through every code path with the
+     * admin listener and the access log on (PlanWorstCaseIT), plus 75 % for classes only rarer paths load; too low
+     * is an {@code OutOfMemoryError} at class loading, which ends the process.
+     */
+    public static final long DEFAULT_METASPACE_BYTES = 24L * 1024 * 1024;
+    /**
+     * Code cache cap: 7.9 MiB committed at most after the warm-up of every code path (PlanWorstCaseIT; 5.4 MiB
+     * at most after 80 s of wrk), doubled; a full cache stops compiling new code, it does not stop the process.
+     */
+    public static final long DEFAULT_CODE_CACHE_BYTES = 16L * 1024 * 1024;
+    /**
+     * Direct memory cap: NIO's temporary buffers only (the admin listener's writes from heap buffers, at most
+     * tens of KiB a thread); arenas are native memory outside this cap. Under 0.1 MiB measured (PlanWorstCaseIT).
+     */
+    public static final long DEFAULT_DIRECT_MEMORY_BYTES = 8L * 1024 * 1024;
+    /**
+     * The JVM's own resident memory no flag caps: the JVM's and JDK's libraries (file-backed pages), the shared
+     * class archive (12 MiB), the compilers' peak arenas, symbols, GC structures, malloc. 59-70 MiB measured as the
+     * peak resident set less every other row at the worst case (PlanWorstCaseIT, with native memory tracking on),
+     * plus 25 % over the highest for compilations other workloads trigger.
+     */
+    public static final long DEFAULT_JVM_OVERHEAD_BYTES = 88L * 1024 * 1024;
     /** No pinning: the scheduler places the stage threads. */
     public static final String DEFAULT_AFFINITY = CpuList.NONE;
     /** Locking needs {@code CAP_IPC_LOCK} or a large {@code RLIMIT_MEMLOCK}; off so a laptop can start. */

@@ -104,7 +104,8 @@ public final class PlanBuilder {
         rows.add(new PlanItem(METASPACE, c.metaspaceBytes(), Kind.CAP, "-XX:MaxMetaspaceSize"));
         rows.add(new PlanItem(CODE_CACHE, c.codeCacheBytes(), Kind.CAP, "-XX:ReservedCodeCacheSize"));
         rows.add(new PlanItem(DIRECT_MEMORY, c.directMemoryBytes(), Kind.CAP, "-XX:MaxDirectMemorySize"));
-        rows.add(new PlanItem(JVM_OVERHEAD, c.jvmOverheadBytes(), Kind.CAP, "GC, symbols, VM threads, malloc"));
+        rows.add(new PlanItem(JVM_OVERHEAD, c.jvmOverheadBytes(), Kind.CAP,
+            "libraries, class archive, compilers, GC, symbols, malloc"));
         rows.add(new PlanItem(SOCKET_BUFFERS, StageSizes.socketKernelBytes(c), Kind.KERNEL,
             StageSizes.socketCount(c) + " sockets x (2x" + Sizes.format(c.socketReceiveBufferBytes()) + " rcv + 2x"
                 + Sizes.format(c.socketSendBufferBytes()) + " snd + " + Sizes.format(StageSizes.SOCKET_OVERHEAD_BYTES)

@@ -63,6 +63,14 @@ class AutoSizerTest {
     }
 
     @Test
+    void shouldFitABudgetWithTheAccessLogOnThoughHugeCountsBreakItsCaptureCap() {
+        final WeirConfig config = ConfigLoader.load(null, Map.of("access-log.path", "/tmp/weir-access.log",
+            "access-log.format", "combined", "memory.budget", "512m"));
+        assertTrue(config.connections() > 1, "connections " + config.connections());
+        assertTrue(PlanBuilder.build(config).totalBytes() <= 512 * MIB);
+    }
+
+    @Test
     void shouldRejectBudgetTooSmallForOneConnection() {
         final ConfigException e = assertThrows(ConfigException.class,
             () -> ConfigLoader.load(null, Map.of("memory.budget", "100m")));

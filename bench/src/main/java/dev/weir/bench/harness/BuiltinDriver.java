@@ -9,19 +9,37 @@ import dev.weir.bench.load.LoadResult;
  */
 final class BuiltinDriver implements LoadDriver {
 
+    private final int threads;
+
+    /** @param threads NIO threads of the generator. */
+    BuiltinDriver(final int threads) {
+        this.threads = threads;
+    }
+
     @Override
     public String name() {
         return "builtin";
     }
 
     @Override
-    public Sample run(final int port, final String path, final long bodyBytes, final int connections,
-        final int seconds) throws Exception {
-        final LoadResult r = LoadGenerator.run(new LoadOptions().port(port).path(path).connections(connections)
-            .threads(1).durationMs(seconds * 1000L).expectBodyBytes(bodyBytes).requestTimeoutMs(5_000));
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public Sample run(final int port, final Scenario scenario, final int connections, final int seconds,
+        final int timeoutSeconds) throws Exception {
+        final LoadResult r = LoadGenerator.run(new LoadOptions().port(port).path(scenario.path)
+            .method(scenario.method).requestBodyBytes(scenario.requestBodyBytes).connections(connections)
+            .threads(Math.min(threads, connections)).durationMs(seconds * 1000L)
+            .expectBodyBytes(scenario.responseBodyBytes).requestTimeoutMs(timeoutSeconds * 1000L));
         final Sample s = new Sample();
         s.requests = r.requests();
         s.errors = r.errors();
+        s.statusErrors = r.statusErrors();
+        s.connectErrors = r.connectErrors();
+        s.readErrors = r.ioErrors();
+        s.timeouts = r.timeouts();
         s.seconds = r.seconds();
         s.requestsPerSecond = r.requestsPerSecond();
         s.p50Us = r.percentileMicros(50);

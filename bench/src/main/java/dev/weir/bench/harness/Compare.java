@@ -21,11 +21,14 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The comparison harness behind {@code bench/run}: direct vs Weir vs nginx vs HAProxy, or a sweep of one Weir
- * configuration key; prints a table and writes JSON and a PNG plot to the results directory.
+ * The comparison harness behind {@code bench/run}: direct vs Weir vs nginx vs HAProxy in several scenarios, a
+ * sweep of one Weir configuration key, or the overload curve ({@link Overload}); prints a table and writes JSON
+ * and a PNG plot to the results directory.
  * <p>
  * Options: {@code --quick | --full | --tiny}, {@code --targets direct,weir,nginx,haproxy},
- * {@code --sizes 128,16384}, {@code --rounds N}, {@code --duration S}, {@code --warmup S},
+ * {@code --scenarios get128,get16k,get1m,post16k,one} (see {@link Scenario}), {@code --sizes 128,16384} (GET
+ * scenarios), {@code --overload}, {@code --points 10,100,...}, {@code --cores 1|2},
+ * {@code --rounds N}, {@code --duration S}, {@code --warmup S},
  * {@code --connections N}, {@code --loadgen auto|wrk|builtin}, {@code --origin process|inproc},
  * {@code --sweep KEY=v1,v2,...}, {@code --sweep-style flags|yaml}, {@code --weir PATH},
  * {@code --baseline PATH} (another checkout's {@code bin/weir}, measured as target {@code weir-baseline}),
@@ -35,23 +38,39 @@ import java.util.stream.Stream;
  */
 public final class Compare {
 
+    /** The demo origin's heap: 256 MiB for the comparison, 128 MiB plus 256 KiB per connection beyond. */
+    private static final int ORIGIN_MIN_HEAP_MIB = 256;
+    private static final int ORIGIN_BASE_HEAP_MIB = 128;
+    private static final int ORIGIN_CONNECTIONS_PER_MIB = 4;
     private static final String NGINX_PACKAGE = "nginx-light";
     private static final String HAPROXY_PACKAGE = "haproxy";
     private static final String WRK_PACKAGE = "wrk";
     /** How long after its last window the harness waits before counting the access log's lines. */
     private static final long ACCESS_LOG_SETTLE_MS = 1_000;
 
+    /** The overload curve's offered connections, as asked: 10 to 10 000. */
+    static final List<Integer> OVERLOAD_POINTS = List.of(10, 50, 100, 500, 1000, 2000, 5000, 10000);
+    static final List<Integer> OVERLOAD_POINTS_QUICK = List.of(10, 100, 1000, 10000);
+    static final List<Integer> OVERLOAD_POINTS_TINY = List.of(2, 4);
+    /** wrk's {@code --timeout} in the comparison, where nothing should come near it. */
+    private static final int COMPARE_TIMEOUT_S = 5;
+    /** wrk's {@code --timeout} on the overload curve: a request waiting longer than this counts as lost. */
+    static final int OVERLOAD_TIMEOUT_S = 2;
+
     private final PrintStream out;
-    private List<String> targets = List.of("direct", "weir", Targets.WEIR_LOG, "nginx", "haproxy");
-    private List<Integer> sizes = List.of(128, 16384);
+    private List<String> targets;
+    private List<Scenario> scenarios;
     private String mode = "full";
-    private int rounds = 5;
-    private int durationS = 10;
-    private int warmupS = 3;
+    private int rounds = -1;
+    private int durationS = -1;
+    private int warmupS = -1;
     private int connections = 50;
     private String loadgen = "auto";
     private String originMode = "process";
-    private int originThreads = 1;
+    private int originThreads = -1;
+    private int cores = 1;
+    private boolean overload;
+    private List<Integer> points;
     private String sweepKey;
     private List<String> sweepValues = List.of();
     private boolean sweepYaml;
@@ -121,9 +140,27 @@ public final class Compare {
                     }
                     break;
                 case "--sizes":
-                    sizes = new ArrayList<>();
+                    scenarios = new ArrayList<>();
                     for (final String s : value(args, ++i).split(",")) {
-                        sizes.add(Integer.parseInt(s.trim()));
+                        scenarios.add(Scenario.get(Integer.parseInt(s.trim())));
+                    }
+                    break;
+                case "--scenarios":
+                    scenarios = Scenario.parseList(value(args, ++i));
+                    break;
+                case "--cores":
+                    cores = Integer.parseInt(value(args, ++i));
+                    if (cores != 1 && cores != 2) {
+                        throw new IllegalArgumentException("--cores must be 1 or 2: " + cores);
+                    }
+                    break;
+                case "--overload":
+                    overload = true;
+                    break;
+                case "--points":
+                    points = new ArrayList<>();
+                    for (final String s : value(args, ++i).split(",")) {
+                        points.add(Integer.parseInt(s.trim()));
                     }
                     break;
                 case "--rounds":
@@ -175,8 +212,15 @@ public final class Compare {
                     throw new IllegalArgumentException("unknown option: " + a);
             }
         }
-        if (rounds < 1 || durationS < 1 || warmupS < 0 || connections < 1 || sizes.isEmpty()) {
-            throw new IllegalArgumentException("rounds, duration and connections must be at least 1");
+        defaults();
+        if (rounds < 1 || durationS < 1 || warmupS < 0 || connections < 1 || originThreads < 1) {
+            throw new IllegalArgumentException("rounds, duration, connections and origin threads must be at least 1");
+        }
+        if (points.isEmpty() || points.stream().anyMatch(p -> p < 1)) {
+            throw new IllegalArgumentException("--points needs connection counts of at least 1");
+        }
+        if (overload && sweepKey != null) {
+            throw new IllegalArgumentException("--overload does not combine with --sweep");
         }
         weir = weir != null ? weir : repo.resolve("bin/weir");
         targets = withBaseline(targets);
@@ -209,33 +253,154 @@ public final class Compare {
     private void profile(final String a) {
         if ("--quick".equals(a)) {
             mode = "quick";
-            rounds = 3;
-            durationS = 3;
-            warmupS = 1;
         } else if ("--tiny".equals(a)) {
             mode = "tiny";
-            rounds = 1;
-            durationS = 1;
-            warmupS = 0;
             connections = 4;
-            sizes = List.of(128);
         }
+    }
+
+    /**
+     * Fills what the options left open from the mode ({@code full}, {@code quick}, {@code tiny}), the curve and
+     * the cores. The comparison: full 5 rounds x 5 s after 2 s of warm-up per target and scenario (about 12 min
+     * with the five default targets and scenarios), quick 3 x 1 s after 1 s per target on its first scenario
+     * only (under 2 min), tiny 1 x 1 s. The curve: full 5 s windows after 2 s, quick 3 s after 1 s on four
+     * points, tiny 1 s on two.
+     */
+    private void defaults() {
+        final boolean quick = "quick".equals(mode);
+        final boolean tiny = "tiny".equals(mode);
+        if (rounds < 0) {
+            rounds = tiny || overload ? 1 : quick ? 3 : 5;
+        }
+        if (durationS < 0) {
+            durationS = tiny ? 1 : quick ? (overload ? 3 : 1) : 5;
+        }
+        if (warmupS < 0) {
+            warmupS = tiny ? 0 : quick ? 1 : 2;
+        }
+        if (scenarios == null) {
+            scenarios = tiny ? List.of(Scenario.get(128)) : Scenario.parseList(Scenario.DEFAULT_NAMES);
+        }
+        if (points == null) {
+            points = tiny ? OVERLOAD_POINTS_TINY : quick ? OVERLOAD_POINTS_QUICK : OVERLOAD_POINTS;
+        }
+        if (originThreads < 0) {
+            originThreads = cores;
+        }
+        if (targets == null) {
+            final List<String> t = new ArrayList<>();
+            if (!overload) {
+                t.add("direct");
+            }
+            t.add("weir");
+            if (cores == 2) {
+                t.add(Targets.WEIR_REUSEPORT);
+            } else if (!overload) {
+                t.add(Targets.WEIR_LOG);
+            }
+            t.addAll(List.of("nginx", "haproxy"));
+            targets = t;
+        }
+    }
+
+    /** @return the scenarios a comparison measures, in order. */
+    List<Scenario> scenarios() {
+        return scenarios;
+    }
+
+    /** @return the targets, in measuring order. */
+    List<String> targets() {
+        return targets;
+    }
+
+    /** @return rounds, window seconds and warm-up seconds, as resolved from the mode and the options. */
+    int[] timing() {
+        return new int[] {rounds, durationS, warmupS};
+    }
+
+    /** @return the overload curve's offered connections. */
+    List<Integer> points() {
+        return points;
+    }
+
+    /** @return the demo origin's selector threads. */
+    int originThreads() {
+        return originThreads;
+    }
+
+    /** @return how the proxies run: one core (the comparison's generous limits) or two; the curve's defaults. */
+    Targets.Shape shape() {
+        if (overload) {
+            // Each proxy's own default limits: nginx's worker_connections 1024 (Weir's 1024 slots), HAProxy's
+            // maxconn derived from ulimit -n, Weir's shipped configuration.
+            return new Targets.Shape(cores, 1024, 0);
+        }
+        return cores == 1 ? Targets.COMPARE : new Targets.Shape(cores, Targets.COMPARE.nginxWorkerConnections,
+            Targets.COMPARE.haproxyMaxconn);
+    }
+
+    /** @return the {@code taskset} prefix for the proxies, or empty. */
+    private List<String> pinProxy(final boolean canPin) {
+        return cores == 2 ? allCpus(canPin) : canPin ? List.of("taskset", "-c", "0") : List.of();
+    }
+
+    /** @return the {@code taskset} prefix for wrk and the origin, or empty. */
+    private List<String> pinLoad(final boolean canPin) {
+        return cores == 2 ? allCpus(canPin) : canPin ? List.of("taskset", "-c", "1") : List.of();
+    }
+
+    /**
+     * In the 2-core mode every process may use both CPUs; the harness itself may have been pinned by
+     * {@code bench/run}, and children inherit its affinity, so they are widened explicitly.
+     */
+    private static List<String> allCpus(final boolean canPin) {
+        return canPin ? List.of("taskset", "-c", "0-" + (onlineCpus() - 1)) : List.of();
+    }
+
+    /** @return the line saying how the processes share the CPUs, for the log and the report. */
+    private String placement(final boolean canPin) {
+        if (cores == 2) {
+            return "2-core mode: proxies, the load generator (-t" + cores + ") and the origin ("
+                + originThreads + " threads) all share both CPUs; the load generator takes part of the proxies'"
+                + " cores, so figures are per machine, not per core";
+        }
+        return canPin ? "proxy pinned to CPU 0, load and origin to CPU 1" : "NOT pinned (needs taskset and 2 CPUs)";
     }
 
     private int execute(final String[] args) throws Exception {
         final Path tmp = Files.createTempDirectory("weir-bench-");
         final boolean canPin = pin && onPath("taskset") && onlineCpus() >= 2;
-        final List<String> pinProxy = canPin ? List.of("taskset", "-c", "0") : List.of();
-        final List<String> pinLoad = canPin ? List.of("taskset", "-c", "1") : List.of();
+        final List<String> pinProxy = pinProxy(canPin);
+        final List<String> pinLoad = pinLoad(canPin);
+        final LoadDriver driver = driver(tmp, pinLoad);
+        if (overload) {
+            out.println("weir bench: overload curve, mode " + mode + ", GET 128 B at " + points + " connections, "
+                + durationS + " s windows after " + warmupS + " s warm-up, " + driver.name() + " -t" + cores
+                + " --timeout " + OVERLOAD_TIMEOUT_S + "s, " + placement(canPin));
+            final Origin origin = startOrigin(pinLoad, tmp);
+            try {
+                final Overload curve = new Overload(out, driver, points, durationS, warmupS, OVERLOAD_TIMEOUT_S);
+                if (cores == 2) {
+                    curve.note(placement(canPin));
+                }
+                curve.run(groups(origin.port, pinProxy, tmp).get(0), origin.port, tmp);
+                final Map<String, Object> header = header(args, driver, canPin);
+                header.put("schema", "weir-bench-overload/1");
+                final String stem = "overload-" + stamp();
+                final Path json = curve.write(results, stem, header);
+                out.println("\nwrote " + json + " and " + json.resolveSibling(stem + ".png"));
+                return curve.measuredAny() ? 0 : 1;
+            } finally {
+                origin.close();
+            }
+        }
         out.println("weir bench: mode " + mode + (sweepKey != null ? ", sweep " + sweepKey + "=" + sweepValues : "")
-            + ", " + rounds + " rounds x " + durationS + " s, " + connections + " connections, sizes " + sizes
-            + (canPin ? ", proxy pinned to CPU 0, load and origin to CPU 1"
-                : ", NOT pinned (needs taskset and 2 CPUs)"));
+            + ", " + rounds + " rounds x " + durationS + " s, " + connections + " connections, scenarios "
+            + scenarios + ", " + placement(canPin));
         if (baseline != null) {
             out.println("weir " + weir + " (" + commitOf(weir) + ") vs " + Targets.WEIR_BASELINE + " " + baseline + " ("
                 + commitOf(baseline) + ")");
         }
-        final LoadDriver driver = driver(tmp, pinLoad);
         final Map<String, String> unavailable = new LinkedHashMap<>();
         final List<Row> rows = new ArrayList<>();
         final Origin origin = startOrigin(pinLoad, tmp);
@@ -246,18 +411,25 @@ public final class Compare {
         } finally {
             origin.close();
         }
-        final Report report = new Report(rows, unavailable, sizes);
+        final Report report = new Report(rows, unavailable, scenarios);
+        if (cores == 2) {
+            report.note(placement(canPin));
+        }
         out.println();
         out.print(report.table());
         final Map<String, Object> header = header(args, driver, canPin);
-        final String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        final String stem = (sweepKey == null ? "compare-" : "sweep-" + sweepKey + "-") + stamp;
+        final String stem = (sweepKey == null ? "compare-" : "sweep-" + sweepKey + "-") + stamp();
+        final String where = cores == 2 ? "two shared cores" : "one core each";
         final String title = sweepKey == null ? "Weir " + (baseline == null ? "" : "and its baseline ")
-            + "vs nginx vs HAProxy, one core each (" + driver.name() + ")"
+            + "vs nginx vs HAProxy, " + where + " (" + driver.name() + ")"
             : "Weir sweep of " + sweepKey + " (" + driver.name() + ")";
         final Path json = report.write(results, stem, header, title);
         out.println("\nwrote " + json + " and " + json.resolveSibling(stem + ".png") + " (also latest.json/png)");
         return rows.stream().anyMatch(r -> !r.samples.isEmpty()) ? 0 : 1;
+    }
+
+    private static String stamp() {
+        return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     }
 
     private LoadDriver driver(final Path tmp, final List<String> pinLoad) throws IOException {
@@ -266,12 +438,12 @@ public final class Compare {
             if (!wrk) {
                 throw new IllegalStateException("wrk is not installed: apt-get install " + WRK_PACKAGE);
             }
-            return new WrkDriver(tmp, pinLoad);
+            return new WrkDriver(tmp, pinLoad, cores);
         }
         if ("auto".equals(loadgen)) {
             out.println("wrk not installed (Debian package " + WRK_PACKAGE + "): using the builtin load generator");
         }
-        return new BuiltinDriver();
+        return new BuiltinDriver(cores);
     }
 
     /**
@@ -286,6 +458,7 @@ public final class Compare {
     List<List<Target>> groups(final int originPort, final List<String> pinProxy, final Path tmp)
         throws IOException {
         final List<List<Target>> groups = new ArrayList<>();
+        final Targets.Shape shape = shape();
         if (sweepKey != null) {
             for (final String v : sweepValues) {
                 groups.add(List.of(Targets.direct(), weirTarget(originPort, pinProxy, tmp, sweepKey, v.trim())));
@@ -302,16 +475,20 @@ public final class Compare {
                     group.add(weirTarget(originPort, pinProxy, tmp, null, null));
                     break;
                 case Targets.WEIR_LOG:
-                    group.add(launcher(Targets.weirLog(weir, originPort, pinProxy, tmp), weir));
+                    group.add(launcher(Targets.weirLog(weir, originPort, pinProxy, tmp, shape), weir));
                     break;
                 case Targets.WEIR_BASELINE:
-                    group.add(launcher(Targets.weirBaseline(baseline, originPort, pinProxy), baseline));
+                    group.add(launcher(Targets.weirBaseline(baseline, originPort, pinProxy, shape), baseline));
+                    break;
+                case Targets.WEIR_REUSEPORT:
+                    group.add(launcher(Targets.weirReusePort(weir, originPort, pinProxy), weir));
                     break;
                 case "nginx":
-                    group.add(installed(Targets.nginx(originPort, pinProxy, tmp), "nginx", NGINX_PACKAGE));
+                    group.add(installed(Targets.nginx(originPort, pinProxy, tmp, shape), "nginx", NGINX_PACKAGE));
                     break;
                 case "haproxy":
-                    group.add(installed(Targets.haproxy(originPort, pinProxy, tmp), "haproxy", HAPROXY_PACKAGE));
+                    group.add(installed(Targets.haproxy(originPort, pinProxy, tmp, shape), "haproxy",
+                        HAPROXY_PACKAGE));
                     break;
                 default:
                     throw new IllegalArgumentException("unknown target: " + t);
@@ -323,7 +500,7 @@ public final class Compare {
 
     private Target weirTarget(final int originPort, final List<String> pinProxy, final Path tmp, final String key,
         final String value) throws IOException {
-        return launcher(Targets.weir(weir, originPort, pinProxy, key, value, sweepYaml, tmp), weir);
+        return launcher(Targets.weir(weir, originPort, pinProxy, key, value, sweepYaml, tmp, shape()), weir);
     }
 
     private static Target launcher(final Target t, final Path launcher) {
@@ -341,46 +518,58 @@ public final class Compare {
         return t;
     }
 
+    /**
+     * Starts every target of a group; those that fail are listed as unavailable.
+     *
+     * @return the targets that answered, in the group's order.
+     */
+    List<Target> startAll(final List<Target> group, final int originPort, final Path tmp,
+        final Map<String, String> unavailable) {
+        final List<Target> live = new ArrayList<>();
+        for (final Target t : group) {
+            t.start(originPort, tmp);
+            if (t.available()) {
+                live.add(t);
+                out.println("started " + t.name + " on 127.0.0.1:" + t.port + (t.pid() > 0 ? " pid " + t.pids() : ""));
+            } else if (!unavailable.containsKey(t.name)) {
+                unavailable.put(t.name, t.unavailable);
+                out.println("unavailable: " + t.name + ": " + t.unavailable);
+            }
+        }
+        return live;
+    }
+
     private void measureGroup(final List<Target> group, final int originPort, final LoadDriver driver,
         final Path tmp, final List<Row> rows, final Map<String, String> unavailable) throws Exception {
-        final List<Target> live = new ArrayList<>();
         try {
-            for (final Target t : group) {
-                t.start(originPort, tmp);
-                if (t.available()) {
-                    live.add(t);
-                    out.println("started " + t.name + " on 127.0.0.1:" + t.port + (t.pid() > 0 ? " pid " + t.pid()
-                        : ""));
-                } else if (!unavailable.containsKey(t.name)) {
-                    unavailable.put(t.name, t.unavailable);
-                    out.println("unavailable: " + t.name + ": " + t.unavailable);
-                }
-            }
+            final List<Target> live = startAll(group, originPort, tmp, unavailable);
             final Map<String, Row> byKey = new LinkedHashMap<>();
             for (final Target t : live) {
-                for (final int size : sizes) {
-                    final Row row = new Row(t, size);
-                    byKey.put(t.name + "@" + size, row);
+                for (final Scenario scenario : scenarios) {
+                    final Row row = new Row(t, scenario, scenario.connections(connections));
+                    byKey.put(t.name + "@" + scenario.name, row);
                     rows.add(row);
-                    if (warmupS > 0) {
-                        driver.run(t.port, "/bytes/" + size, size, connections, warmupS);
+                    // Quick mode warms each target up once, on its first scenario; the median over rounds absorbs
+                    // the slower first round of the others.
+                    if (warmupS > 0 && (!"quick".equals(mode) || scenario == scenarios.get(0))) {
+                        driver.run(t.port, scenario, row.connections, warmupS, COMPARE_TIMEOUT_S);
                     }
                 }
             }
             for (int round = 1; round <= rounds; round++) {
-                for (final int size : sizes) {
+                for (final Scenario scenario : scenarios) {
                     for (final Target t : live) {
-                        final Row row = byKey.get(t.name + "@" + size);
-                        final Sample s = measure(t, size, driver);
+                        final Row row = byKey.get(t.name + "@" + scenario.name);
+                        final Sample s = measure(t, scenario, row.connections, durationS, COMPARE_TIMEOUT_S, driver);
                         row.samples.add(s);
                         out.println(String.format(Locale.ROOT,
                             "round %d/%d %-24s %8s %,12.0f req/s  p99 %8.0f us  errors %d", round, rounds, t.name,
-                            Row.sizeLabel(size), s.requestsPerSecond, s.p99Us, s.errors));
+                            scenario.name, s.requestsPerSecond, s.p99Us, s.errors));
                     }
                 }
             }
             for (final Row row : byKey.values()) {
-                row.peakRssKib = ProcStats.peakRssKib(row.target.pid());
+                row.peakRssKib = ProcStats.peakRssKib(row.target.pids());
             }
             for (final Target t : live) {
                 if (Targets.WEIR_LOG.equals(t.name)) {
@@ -398,21 +587,28 @@ public final class Compare {
         }
     }
 
-    private Sample measure(final Target t, final int size, final LoadDriver driver) throws Exception {
-        final long pid = t.pid();
+    /**
+     * Measures one window of one target: the load driver's figures, the proxy's CPU over the window (every process
+     * of the target), its resident set after it, and for Weir its own counters from the stats lines around it.
+     */
+    static Sample measure(final Target t, final Scenario scenario, final int connections, final int seconds,
+        final int timeoutSeconds, final LoadDriver driver) throws Exception {
+        final List<Long> pids = t.pids();
         final boolean weir = "weir".equals(t.kind);
         // Weir's own stats lines (bin/weir --stats-interval) give exact stage allocation and GC count; an older
         // Weir without them falls back to jstat's estimate.
-        final WeirStats.Snapshot statsBefore = weir ? WeirStats.fresh(t.log(), WeirStats.last(t.log())) : null;
-        final long javaPid = weir && statsBefore == null ? JvmStats.javaPid(pid) : -1;
+        final List<WeirStats.Snapshot> statsBefore = weir ? WeirStats.freshAll(t.logs(), null) : null;
+        final boolean hasStats = statsBefore != null && !statsBefore.contains(null);
+        final long javaPid = weir && !hasStats ? JvmStats.javaPid(t.pid()) : -1;
         final JvmStats.Snapshot before = JvmStats.snapshot(javaPid);
-        final double cpuBefore = ProcStats.cpuSeconds(pid);
-        final Sample s = driver.run(t.port, "/bytes/" + size, size, connections, durationS);
-        final double cpuAfter = ProcStats.cpuSeconds(pid);
+        final double cpuBefore = ProcStats.cpuSeconds(pids);
+        final Sample s = driver.run(t.port, scenario, connections, seconds, timeoutSeconds);
+        final double cpuAfter = ProcStats.cpuSeconds(pids);
         if (cpuBefore >= 0 && cpuAfter >= 0) {
             s.cpuSeconds = cpuAfter - cpuBefore;
         }
-        if (statsBefore == null || !WeirStats.apply(statsBefore, WeirStats.fresh(t.log(), statsBefore), s)) {
+        s.rssKib = ProcStats.rssKib(pids);
+        if (!hasStats || !WeirStats.apply(statsBefore, WeirStats.freshAll(t.logs(), statsBefore), s)) {
             JvmStats.apply(before, JvmStats.snapshot(javaPid), s);
         }
         return s;
@@ -461,7 +657,19 @@ public final class Compare {
         settings.put("durationSeconds", durationS);
         settings.put("warmupSeconds", warmupS);
         settings.put("connections", connections);
-        settings.put("bodySizes", new ArrayList<Object>(sizes));
+        final List<Object> names = new ArrayList<>();
+        for (final Scenario scenario : scenarios) {
+            names.add(scenario.name);
+        }
+        settings.put("scenarios", names);
+        settings.put("cores", cores);
+        settings.put("loadGeneratorThreads", driver.threads());
+        settings.put("loadSharesCores", cores == 2 || !pinned);
+        if (overload) {
+            settings.put("points", new ArrayList<Object>(points));
+            settings.put("timeoutSeconds", OVERLOAD_TIMEOUT_S);
+        }
+        settings.put("openFilesLimit", openFilesLimit());
         settings.put("origin", originMode);
         settings.put("originThreads", originThreads);
         settings.put("sweepKey", sweepKey);
@@ -512,6 +720,17 @@ public final class Compare {
         }
     }
 
+    /**
+     * @return the origin's heap ceiling: it pools about 200 KiB of buffers per concurrent connection, and on the
+     *         overload curve a proxy without a connection limit to its upstream (HAProxy, nginx) opens as many as it
+     *         has clients; an origin that runs out of heap would make every proxy look broken.
+     */
+    int originHeapMib() {
+        final int connectionsHeld = overload ? points.stream().mapToInt(Integer::intValue).max().orElse(0)
+            : connections;
+        return Math.max(ORIGIN_MIN_HEAP_MIB, ORIGIN_BASE_HEAP_MIB + connectionsHeld / ORIGIN_CONNECTIONS_PER_MIB);
+    }
+
     private Origin startOrigin(final List<String> pinLoad, final Path tmp) throws IOException {
         if ("inproc".equals(originMode)) {
             final DemoOrigin o = DemoOrigin.start("127.0.0.1", 0, originThreads);
@@ -519,7 +738,8 @@ public final class Compare {
             return new Origin(o.port(), o, null);
         }
         final List<String> cmd = new ArrayList<>(pinLoad);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms64m", "-Xmx256m",
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms64m",
+            "-Xmx" + originHeapMib() + "m",
             "-cp", System.getProperty("java.class.path"), DemoOrigin.class.getName(), "--listen", "127.0.0.1:0",
             "--threads", Integer.toString(originThreads)));
         final Process p = new ProcessBuilder(cmd).redirectError(tmp.resolve("origin.log").toFile()).start();
@@ -576,7 +796,7 @@ public final class Compare {
     }
 
     /** @return CPUs in the machine, not just those this (pinned) process may use. */
-    private static int onlineCpus() {
+    static int onlineCpus() {
         try {
             return (int) Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
                 .filter(l -> l.startsWith("processor")).count();
@@ -596,6 +816,20 @@ public final class Compare {
             // Not Linux: leave the model unknown.
         }
         return "unknown";
+    }
+
+    /** @return this process's soft limit on open files (its children inherit it: wrk needs one per connection). */
+    static long openFilesLimit() {
+        try {
+            for (final String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    return Long.parseLong(line.substring("Max open files".length()).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (final IOException | RuntimeException e) {
+            // Not Linux, or unlimited: unknown.
+        }
+        return -1;
     }
 
     private static String value(final String[] args, final int i) {

@@ -21,9 +21,14 @@ final class ProcStats {
 
     /** @return user + system CPU seconds of the process tree rooted at {@code pid}, or -1. */
     static double cpuSeconds(final long pid) {
+        return cpuSeconds(List.of(pid));
+    }
+
+    /** @return user + system CPU seconds of the process trees rooted at {@code roots}, or -1. */
+    static double cpuSeconds(final List<Long> roots) {
         long ticks = 0;
         boolean any = false;
-        for (final long p : tree(pid)) {
+        for (final long p : trees(roots)) {
             try {
                 final String stat = Files.readString(Path.of("/proc", Long.toString(p), "stat"));
                 final String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -39,13 +44,27 @@ final class ProcStats {
 
     /** @return the sum of VmHWM (peak RSS) in KiB over the process tree rooted at {@code pid}, or -1. */
     static long peakRssKib(final long pid) {
+        return peakRssKib(List.of(pid));
+    }
+
+    /** @return the sum of VmHWM (peak RSS) in KiB over the process trees rooted at {@code roots}, or -1. */
+    static long peakRssKib(final List<Long> roots) {
+        return statusKib(roots, "VmHWM:");
+    }
+
+    /** @return the sum of VmRSS (resident set now) in KiB over the process trees rooted at {@code roots}, or -1. */
+    static long rssKib(final List<Long> roots) {
+        return statusKib(roots, "VmRSS:");
+    }
+
+    private static long statusKib(final List<Long> roots, final String field) {
         long kib = 0;
         boolean any = false;
-        for (final long p : tree(pid)) {
+        for (final long p : trees(roots)) {
             try {
                 for (final String line : Files.readAllLines(Path.of("/proc", Long.toString(p), "status"))) {
-                    if (line.startsWith("VmHWM:")) {
-                        kib += Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+                    if (line.startsWith(field)) {
+                        kib += Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);
                         any = true;
                     }
                 }
@@ -54,6 +73,14 @@ final class ProcStats {
             }
         }
         return any ? kib : -1;
+    }
+
+    private static List<Long> trees(final List<Long> roots) {
+        final List<Long> pids = new ArrayList<>();
+        for (final long root : roots) {
+            pids.addAll(tree(root));
+        }
+        return pids;
     }
 
     /** @return {@code pid} and its living descendants. */

@@ -6,18 +6,21 @@ import java.util.List;
 import java.util.function.ToDoubleFunction;
 
 /**
- * All samples of one target at one body size, and their summary over rounds (medians and spread).
+ * All samples of one target in one scenario, and their summary over rounds (medians and spread).
  */
 final class Row {
 
     final Target target;
-    final int bodyBytes;
+    final Scenario scenario;
+    /** Keep-alive connections the load generator held. */
+    final int connections;
     final List<Sample> samples = new ArrayList<>();
     long peakRssKib = -1;
 
-    Row(final Target target, final int bodyBytes) {
+    Row(final Target target, final Scenario scenario, final int connections) {
         this.target = target;
-        this.bodyBytes = bodyBytes;
+        this.scenario = scenario;
+        this.connections = connections;
     }
 
     double rpsMedian() {
@@ -77,7 +80,7 @@ final class Row {
 
     @Override
     public String toString() {
-        return target.name + " " + sizeLabel(bodyBytes) + " " + Arrays.toString(
+        return target.name + " " + scenario.name + " " + Arrays.toString(
             samples.stream().mapToDouble(s -> s.requestsPerSecond).toArray());
     }
 }

@@ -35,8 +35,11 @@ class Target {
     private Path configTemplate;
     private Path config;
     private Path directory;
-    private Process process;
-    private Path log;
+    private int instances = 1;
+    private String readyMarker;
+    private final List<Process> processes = new ArrayList<>();
+    private final List<Path> logs = new ArrayList<>();
+    private long readyRssKib = -1;
 
     /**
      * @param name           label in reports, e.g. {@code nginx} or {@code weir[ring-size=4096]}.
@@ -78,6 +81,25 @@ class Target {
         return this;
     }
 
+    /**
+     * Runs the command several times on the same port (processes that share it with {@code SO_REUSEPORT}); the
+     * target's CPU and memory are the sums over them.
+     *
+     * @param count  processes, at least 1.
+     * @param marker a line every process prints once it serves (the port answering does not say which one does).
+     * @return this.
+     */
+    Target instances(final int count, final String marker) {
+        this.instances = count;
+        this.readyMarker = marker;
+        return this;
+    }
+
+    /** @return how many processes serve this target. */
+    int instances() {
+        return instances;
+    }
+
     /** @return the working directory set with {@link #directory(Path)}, or null for the harness's own. */
     Path directory() {
         return directory;
@@ -88,9 +110,19 @@ class Target {
         return unavailable == null;
     }
 
-    /** @return the file the process's stdout and stderr go to, or null before start and for direct. */
+    /** @return the file the (first) process's stdout and stderr go to, or null before start and for direct. */
     Path log() {
-        return log;
+        return logs.isEmpty() ? null : logs.get(0);
+    }
+
+    /** @return every process's log, in start order; empty before start and for direct. */
+    List<Path> logs() {
+        return logs;
+    }
+
+    /** @return the resident set (sum of VmRSS) once every process served, KiB, or -1. */
+    long readyRssKib() {
+        return readyRssKib;
     }
 
     /** @return the command line as configured, with {@code {PORT}} not yet replaced; empty for direct. */
@@ -98,9 +130,18 @@ class Target {
         return command;
     }
 
-    /** @return the proxy's pid, or -1 for direct. */
+    /** @return the (first) proxy process's pid, or -1 for direct. */
     long pid() {
-        return process == null ? -1 : process.pid();
+        return processes.isEmpty() ? -1 : processes.get(0).pid();
+    }
+
+    /** @return the pids of every process of this target; empty for direct. */
+    List<Long> pids() {
+        final List<Long> pids = new ArrayList<>();
+        for (final Process p : processes) {
+            pids.add(p.pid());
+        }
+        return pids;
     }
 
     /**
@@ -126,22 +167,23 @@ class Target {
             if (configTemplate != null) {
                 Files.writeString(config, Files.readString(configTemplate).replace("{PORT}", Integer.toString(port)));
             }
-            log = tmp.resolve(name.replaceAll("[^A-Za-z0-9.=-]", "_") + ".log");
-            process = new ProcessBuilder(cmd).directory(directory == null ? null : directory.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(readyTimeoutMs);
-            while (System.nanoTime() - deadline < 0) {
-                if (!process.isAlive()) {
-                    unavailable = "exited with status " + process.exitValue() + ": " + tail(log);
+            logs.clear();
+            for (int i = 0; i < instances; i++) {
+                final Path log = tmp.resolve(name.replaceAll("[^A-Za-z0-9.=-]", "_") + (i == 0 ? "" : "-" + i)
+                    + ".log");
+                logs.add(log);
+                final Process process = new ProcessBuilder(cmd)
+                    .directory(directory == null ? null : directory.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+                processes.add(process);
+                final String failure = awaitReady(process, log);
+                if (failure != null) {
+                    unavailable = failure;
+                    stop();
                     return;
                 }
-                if (answers(port)) {
-                    return;
-                }
-                process.waitFor(READY_POLL_MS, TimeUnit.MILLISECONDS);
             }
-            unavailable = "did not answer GET / with 200 within " + readyTimeoutMs + " ms: " + tail(log);
-            stop();
+            readyRssKib = ProcStats.rssKib(pids());
         } catch (final IOException e) {
             unavailable = "could not start: " + e.getMessage();
         } catch (final InterruptedException e) {
@@ -150,11 +192,31 @@ class Target {
         }
     }
 
-    /** Stops the process tree: SIGTERM, then SIGKILL after 5 s. */
-    void stop() {
-        if (process == null) {
-            return;
+    /** @return null once the process answers (and, with a marker, printed it), else why it is unavailable. */
+    private String awaitReady(final Process process, final Path log) throws IOException, InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(readyTimeoutMs);
+        while (System.nanoTime() - deadline < 0) {
+            if (!process.isAlive()) {
+                return "exited with status " + process.exitValue() + ": " + tail(log);
+            }
+            if (answers(port) && (readyMarker == null
+                || new String(Files.readAllBytes(log), StandardCharsets.ISO_8859_1).contains(readyMarker))) {
+                return null;
+            }
+            process.waitFor(READY_POLL_MS, TimeUnit.MILLISECONDS);
         }
+        return "did not answer GET / with 200 within " + readyTimeoutMs + " ms: " + tail(log);
+    }
+
+    /** Stops every process tree: SIGTERM, then SIGKILL after 5 s. */
+    void stop() {
+        for (final Process p : processes) {
+            stop(p);
+        }
+        processes.clear();
+    }
+
+    private static void stop(final Process process) {
         final List<ProcessHandle> all = new ArrayList<>();
         process.descendants().forEach(all::add);
         process.destroy();
@@ -168,7 +230,6 @@ class Target {
             Thread.currentThread().interrupt();
         }
         all.forEach(ProcessHandle::destroyForcibly);
-        process = null;
     }
 
     /**

@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * Builds the targets: command lines and generated configuration files that make nginx and HAProxy
- * equivalent to Weir (one worker or thread, upstream keep-alive, HTTP/1.1 to the origin, X-Forwarded-For added,
- * no access log), and Weir once more with its access log on ({@code weir-log}).
+ * equivalent to Weir (as many workers or threads as Weir has stage threads, upstream keep-alive, HTTP/1.1 to the
+ * origin, X-Forwarded-For added, no access log), Weir once more with its access log on ({@code weir-log}), and
+ * two Weir processes sharing a port ({@code weir-reuseport}).
  */
 final class Targets {
 
@@ -25,6 +26,39 @@ final class Targets {
     /** Name (and {@code --targets} entry) of the second Weir build measured with {@code --baseline PATH}. */
     static final String WEIR_BASELINE = "weir-baseline";
 
+    /** Name (and {@code --targets} entry) of two single-threaded Weir processes sharing one port. */
+    static final String WEIR_REUSEPORT = "weir-reuseport";
+    /** The line each Weir process prints once it serves. */
+    static final String WEIR_READY_MARKER = "weir ready:";
+
+    /** The configuration a proxy runs with: worker threads (or processes) and connection limits. */
+    static final class Shape {
+        /** nginx {@code worker_processes}, HAProxy {@code nbthread}, Weir's parse/upstream/write threads. */
+        final int threads;
+        /** nginx {@code worker_connections}. */
+        final int nginxWorkerConnections;
+        /** HAProxy {@code maxconn}, or 0 to leave it out (HAProxy then derives it from {@code ulimit -n}). */
+        final int haproxyMaxconn;
+
+        Shape(final int threads, final int nginxWorkerConnections, final int haproxyMaxconn) {
+            this.threads = threads;
+            this.nginxWorkerConnections = nginxWorkerConnections;
+            this.haproxyMaxconn = haproxyMaxconn;
+        }
+
+        /** @return Weir's flags for this many stage threads; none for one (its shipped configuration). */
+        List<String> weirFlags() {
+            if (threads == 1) {
+                return List.of();
+            }
+            return List.of("--set", "parse.threads=" + threads, "--set", "upstream.threads=" + threads, "--set",
+                "write.threads=" + threads);
+        }
+    }
+
+    /** The comparison's shape on one core: limits far above the 50 connections measured. */
+    static final Shape COMPARE = new Shape(1, 4096, 4096);
+
     private Targets() {
     }
 
@@ -33,8 +67,9 @@ final class Targets {
     }
 
     static Target weir(final Path weir, final int originPort, final List<String> pin, final String key,
-        final String value, final boolean yaml, final Path tmp) throws IOException {
+        final String value, final boolean yaml, final Path tmp, final Shape shape) throws IOException {
         final List<String> cmd = withAdmin(weirCommand(weir, originPort, pin));
+        cmd.addAll(shape.weirFlags());
         String name = "weir";
         if (key != null) {
             name = "weir[" + key + "=" + value + "]";
@@ -53,8 +88,10 @@ final class Targets {
      * The same Weir as {@link #weir} with its access log on, combined format, to a file in {@code tmp} (a real file
      * on the run's file system, written by Weir's log thread, which is pinned with the proxy).
      */
-    static Target weirLog(final Path weir, final int originPort, final List<String> pin, final Path tmp) {
+    static Target weirLog(final Path weir, final int originPort, final List<String> pin, final Path tmp,
+        final Shape shape) {
         final List<String> cmd = withAdmin(weirCommand(weir, originPort, pin));
+        cmd.addAll(shape.weirFlags());
         cmd.addAll(List.of("--set", "access-log.path=" + tmp.resolve(WEIR_LOG_FILE), "--set",
             "access-log.format=combined"));
         return new Target(WEIR_LOG, "weir", null, cmd, WEIR_READY_MS).directory(checkoutOf(weir));
@@ -75,9 +112,23 @@ final class Targets {
      *
      * @param launcher the other checkout's {@code bin/weir}.
      */
-    static Target weirBaseline(final Path launcher, final int originPort, final List<String> pin) {
-        return new Target(WEIR_BASELINE, "weir", null, weirCommand(launcher, originPort, pin), WEIR_READY_MS)
-            .directory(checkoutOf(launcher));
+    static Target weirBaseline(final Path launcher, final int originPort, final List<String> pin,
+        final Shape shape) {
+        final List<String> cmd = weirCommand(launcher, originPort, pin);
+        cmd.addAll(shape.weirFlags());
+        return new Target(WEIR_BASELINE, "weir", null, cmd, WEIR_READY_MS).directory(checkoutOf(launcher));
+    }
+
+    /**
+     * Two Weir processes with the shipped (single-threaded) stages on one port, {@code accept.reuse-port=true}:
+     * the kernel spreads connections over them, and nothing is shared between them; the other way for Weir to use
+     * two cores.
+     */
+    static Target weirReusePort(final Path weir, final int originPort, final List<String> pin) {
+        final List<String> cmd = withAdmin(weirCommand(weir, originPort, pin));
+        cmd.addAll(List.of("--set", "accept.reuse-port=true"));
+        return new Target(WEIR_REUSEPORT, "weir", null, cmd, WEIR_READY_MS).directory(checkoutOf(weir))
+            .instances(2, WEIR_READY_MARKER);
     }
 
     /**
@@ -112,16 +163,17 @@ final class Targets {
         return sb.toString();
     }
 
-    static Target nginx(final int originPort, final List<String> pin, final Path tmp) throws IOException {
+    static Target nginx(final int originPort, final List<String> pin, final Path tmp, final Shape shape)
+        throws IOException {
         final Path dir = Files.createDirectories(tmp.resolve("nginx"));
         final Path conf = dir.resolve("nginx.conf");
         final String config = String.join("\n",
-            "# generated by bench/run: one worker, upstream keep-alive, equivalent to Weir",
-            "worker_processes 1;",
+            "# generated by bench/run: upstream keep-alive, equivalent to Weir",
+            "worker_processes " + shape.threads + ";",
             "daemon off;",
             "pid " + dir.resolve("nginx.pid") + ";",
             "error_log " + dir.resolve("error.log") + " warn;",
-            "events { worker_connections 4096; }",
+            "events { worker_connections " + shape.nginxWorkerConnections + "; }",
             "http {",
             "  access_log off;",
             "  keepalive_requests 1000000;",
@@ -144,6 +196,9 @@ final class Targets {
             "      proxy_set_header Connection \"\";",
             "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
             "      proxy_max_temp_file_size 0;",
+            // Stream request bodies as Weir and HAProxy do, instead of spooling them to temp files (which the
+            // worker, running as nobody under a root harness, may not even be allowed to open).
+            "      proxy_request_buffering off;",
             "    }",
             "  }",
             "}", "");
@@ -154,13 +209,14 @@ final class Targets {
         return new Target("nginx", "nginx", null, cmd, PROXY_READY_MS).config(template, conf);
     }
 
-    static Target haproxy(final int originPort, final List<String> pin, final Path tmp) throws IOException {
+    static Target haproxy(final int originPort, final List<String> pin, final Path tmp, final Shape shape)
+        throws IOException {
         final Path conf = tmp.resolve("haproxy.cfg");
         final String config = String.join("\n",
-            "# generated by bench/run: one thread, http mode, keep-alive to the server, equivalent to Weir",
+            "# generated by bench/run: http mode, keep-alive to the server, equivalent to Weir",
             "global",
-            "  nbthread 1",
-            "  maxconn 4096",
+            "  nbthread " + shape.threads,
+            shape.haproxyMaxconn > 0 ? "  maxconn " + shape.haproxyMaxconn : "  # maxconn: HAProxy's default",
             "defaults",
             "  mode http",
             "  option http-keep-alive",

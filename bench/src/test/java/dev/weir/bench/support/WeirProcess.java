@@ -91,7 +91,25 @@ public final class WeirProcess implements AutoCloseable {
      */
     public static WeirProcess startWithJavaOpts(final Duration deadline, final String javaOpts, final String... args)
         throws IOException, InterruptedException {
-        final WeirProcess weir = spawn(javaOpts, args);
+        return startIn(deadline, null, javaOpts, args);
+    }
+
+    /**
+     * Starts {@code bin/weir ARGS} inside a cgroup, from before its first allocation, and waits for its ready
+     * line.
+     *
+     * @param deadline  how long to wait for "ready".
+     * @param procsFile the group's {@code cgroup.procs}, or {@code null} to stay in the test's group.
+     * @param javaOpts  {@code WEIR_JAVA_OPTS} for the proxy's JVM, or {@code null} for none.
+     * @param args      the command line after {@code bin/weir}.
+     * @return the ready process.
+     * @throws IOException when it cannot be started.
+     * @throws InterruptedException when interrupted.
+     * @throws AssertionError with the output when it exits or the deadline passes before "ready".
+     */
+    public static WeirProcess startIn(final Duration deadline, final Path procsFile, final String javaOpts,
+        final String... args) throws IOException, InterruptedException {
+        final WeirProcess weir = spawn(procsFile, javaOpts, List.of(), args);
         if (!weir.readyOrExit.await(deadline.toMillis(), TimeUnit.MILLISECONDS) || weir.port < 0) {
             final boolean exited = weir.process.waitFor(5, TimeUnit.SECONDS);
             weir.close();
@@ -111,7 +129,7 @@ public final class WeirProcess implements AutoCloseable {
      * @throws IOException when it cannot be started.
      */
     public static WeirProcess launch(final String... args) throws IOException {
-        return spawn(null, List.of(), args);
+        return spawn(null, null, List.of(), args);
     }
 
     /**
@@ -124,18 +142,20 @@ public final class WeirProcess implements AutoCloseable {
      * @throws IOException when it cannot be started.
      */
     public static WeirProcess launchUnder(final List<String> wrapper, final String... args) throws IOException {
-        return spawn(null, wrapper, args);
+        return spawn(null, null, wrapper, args);
     }
 
-    private static WeirProcess spawn(final String javaOpts, final String... args) throws IOException {
-        return spawn(javaOpts, List.of(), args);
-    }
-
-    private static WeirProcess spawn(final String javaOpts, final List<String> wrapper, final String... args)
-        throws IOException {
+    private static WeirProcess spawn(final Path procsFile, final String javaOpts, final List<String> wrapper,
+        final String... args) throws IOException {
         final Path root = root();
         final List<String> command = new ArrayList<>(wrapper);
         command.add("bash");
+        if (procsFile != null) {
+            // The shell joins the group, then execs bin/weir, which execs the JVM: every page is charged there.
+            command.add("-c");
+            command.add("echo $$ > \"$0\" && exec bash \"$@\"");
+            command.add(procsFile.toString());
+        }
         command.add(root.resolve("bin/weir").toString());
         command.addAll(List.of(args));
         final ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
