@@ -168,7 +168,17 @@ public final class MetricsCollector {
         all.metricSnapshot(single(counter("weir_resets",
             "Client connections reset so a truncated response could not pass for a whole one."), pipeline.resets()));
         all.metricSnapshot(single(counter("weir_rejected_connections",
-            "Connections refused with 503 because a slot or block pool was empty."), pipeline.rejectedConnections()));
+            "Connections answered 503 because a slot or block pool was empty: shed from the listen backlog after"
+                + " accept.queue-timeout."), pipeline.rejectedConnections()));
+        all.metricSnapshot(single(counter("weir_accept_pauses",
+            "Times accepting paused because a slot or block pool was empty, leaving new connections in the listen"
+                + " backlog."), pipeline.acceptPauses()));
+        all.metricSnapshot(single(counter("weir_overloaded_requests",
+            "Requests answered 503 because requests waited longer than admission.queue-delay in the upstream stage's"
+                + " inbox."), pipeline.overloadedRequests()));
+        all.metricSnapshot(GaugeSnapshot.builder().name("weir_upstream_queue_delay_seconds")
+            .help("How long the last request taken by an upstream thread waited in its inbox, the longest of them.")
+            .dataPoint(gaugePoint(Labels.EMPTY, pipeline.upstreamQueueDelayNs() / 1e9)).build());
         all.metricSnapshot(single(counter("weir_errors", "Failures that closed a connection, every stage."),
             pipeline.connectionErrors()));
         all.metricSnapshot(single(counter("weir_bugs", "Unexpected exceptions on the stage threads: bugs."),

@@ -46,6 +46,12 @@ public final class ConfigKeys {
      * instead of silently taking half of its connections.
      */
     public static final boolean DEFAULT_ACCEPT_REUSE_PORT = false;
+    /**
+     * Longest a connection waits in the listen backlog while every slot is taken before the backlog is answered
+     * 503: long enough for keep-alive clients to finish and free slots (a burst passes), short enough that a
+     * waiting client gets an answer before common client timeouts (2 s and up) give up on it.
+     */
+    public static final long DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS = 1_000;
     /** Connection slots: enough for a busy laptop, small enough that the arenas stay at 48 MiB. */
     public static final int DEFAULT_CONNECTIONS = 1024;
     /**
@@ -83,6 +89,13 @@ public final class ConfigKeys {
     public static final String DEFAULT_UPSTREAM = "127.0.0.1:9000";
     /** Origin connections open at once; 0 allows one per connection slot, so no request ever queues. */
     public static final int DEFAULT_UPSTREAM_MAX_CONNECTIONS = 0;
+    /**
+     * Queue delay of the upstream stage's inbox above which new requests are answered 503: far above what a full
+     * slot table costs to drain in healthy operation (1024 requests at about 20 us of CPU each is 20 ms), so it
+     * fires only when the stage is starved; a queue must stand that long for a whole interval as long, so a
+     * scheduling hiccup or a collector pause on a shared host does not turn into refused requests.
+     */
+    public static final long DEFAULT_ADMISSION_QUEUE_DELAY_MS = 500;
     /** Longest wait for an origin connection when all are busy: long enough to ride out a burst. */
     public static final long DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS = 5_000;
     /** One upstream thread. */
@@ -279,6 +292,8 @@ public final class ConfigKeys {
         SIZE_OR_NONE,
         /** A duration with a unit, see {@link Durations}. */
         DURATION,
+        /** A duration with a unit, or {@code none} (held as 0). */
+        DURATION_OR_NONE,
         /** {@code true} or {@code false}. */
         BOOLEAN,
         /** A CPU list such as {@code 0-3,6}, or {@code none}. */
@@ -453,6 +468,7 @@ public final class ConfigKeys {
                 case SIZE_OR_NONE:
                     return Sizes.format(value);
                 case DURATION:
+                case DURATION_OR_NONE:
                     return Durations.format(value);
                 default:
                     return Long.toString(value);
@@ -508,12 +524,17 @@ public final class ConfigKeys {
         k.add(integer("accept.backlog", "connections", DEFAULT_ACCEPT_BACKLOG, 1, MAX_ACCEPT_BACKLOG,
             "Pending connections the kernel queues before they are accepted.",
             (b, v) -> b.acceptBacklog(v), WeirConfig::acceptBacklog).key());
+        k.add(duration("accept.queue-timeout", DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS,
+            "While every slot is taken, new connections wait in the listen backlog; once accepting has been paused"
+                + " this long, the connections waiting there are accepted and answered 503 with Retry-After.",
+            (b, v) -> b.acceptQueueTimeoutMs(v), WeirConfig::acceptQueueTimeoutMs));
         k.add(bool("accept.reuse-port", DEFAULT_ACCEPT_REUSE_PORT,
             "Set SO_REUSEPORT on the listening socket before binding, so several Weir processes share the port and"
                 + " the kernel spreads new connections across them; every process must set it.",
             (b, v) -> b.reusePort(v), WeirConfig::reusePort));
         k.add(integer("connections", "slots", DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS,
-            "Connection slots: the most client connections open at once; one more is answered 503.",
+            "Connection slots: the most client connections open at once; one more waits in the listen backlog"
+                + " (accept.queue-timeout).",
             (b, v) -> b.connections(v), WeirConfig::connections).key());
         k.add(integer("ring-size", "entries", DEFAULT_RING_SIZE, 2, MAX_RING_SIZE,
             "Entries per hand-off ring, a power of two at least 2 x connections; 0 picks the smallest.",
@@ -559,6 +580,20 @@ public final class ConfigKeys {
                 + " least upstream.threads and at most connections.",
             (b, v) -> b.upstreamMaxConnections(v), WeirConfig::upstreamMaxConnections)
             .zero(Rule.ZERO_OR_RANGE, "one per connection slot").key());
+        final Row admission = new Row("admission.queue-delay", Type.DURATION_OR_NONE,
+            "When every request of an interval this long waited longer than this in the upstream stage's inbox"
+                + " (from the parse stage's hand-off to the upstream stage's turn), new requests are answered 503"
+                + " with Retry-After instead of queued for the next interval; none: never.");
+        admission.unit = "milliseconds";
+        admission.defaultValue = Durations.format(DEFAULT_ADMISSION_QUEUE_DELAY_MS);
+        admission.rule = Rule.ZERO_OR_RANGE;
+        admission.zeroMeans = "none";
+        admission.min = MIN_DURATION_MS;
+        admission.max = MAX_DURATION_MS;
+        admission.setter = (b, v) -> b.admissionQueueDelayMs((Long) v);
+        admission.number = WeirConfig::admissionQueueDelayMs;
+        admission.reader = c -> c.admissionQueueDelayMs() == 0 ? "none" : Durations.format(c.admissionQueueDelayMs());
+        k.add(admission.key());
         k.add(duration("upstream.queue-timeout", DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS,
             "Longest a request waits for an origin connection when upstream.max-connections are busy; then 503"
                 + " with Retry-After.",

@@ -159,7 +159,7 @@ public final class ConfigLoader {
     private static Object convert(final ConfigKeys.Key key, final Object raw, final boolean fromText) {
         final String name = key.name();
         final boolean noneAllowed = key.type() == ConfigKeys.Type.SIZE_OR_NONE
-            || key.type() == ConfigKeys.Type.HOST_PORT_OR_NONE;
+            || key.type() == ConfigKeys.Type.HOST_PORT_OR_NONE || key.type() == ConfigKeys.Type.DURATION_OR_NONE;
         if (raw == null && !noneAllowed) {
             throw new ConfigException(name, "must have a value (" + expected(key) + ")");
         }
@@ -196,6 +196,14 @@ public final class ConfigLoader {
                 }
                 return Sizes.parse(name, (String) raw);
             case DURATION:
+                if (!(raw instanceof String)) {
+                    throw wrongType(key, raw);
+                }
+                return Durations.parseMs(name, (String) raw);
+            case DURATION_OR_NONE:
+                if (raw == null || "none".equals(raw)) {
+                    return 0L;
+                }
                 if (!(raw instanceof String)) {
                     throw wrongType(key, raw);
                 }
@@ -258,7 +266,8 @@ public final class ConfigLoader {
                     + " number is ambiguous (got " + got + ")");
             }
         }
-        if (key.type() == ConfigKeys.Type.DURATION && raw instanceof Number) {
+        if ((key.type() == ConfigKeys.Type.DURATION || key.type() == ConfigKeys.Type.DURATION_OR_NONE)
+            && raw instanceof Number) {
             return new ConfigException(key.name(), "must be a duration with a unit, e.g. 500ms, 10s, 2m; a bare"
                 + " number is ambiguous (got " + got + ")");
         }
@@ -279,6 +288,8 @@ public final class ConfigLoader {
                 return "a size with a unit, e.g. 512m, 2g, or none";
             case DURATION:
                 return "a duration with a unit, e.g. 500ms, 10s, 2m";
+            case DURATION_OR_NONE:
+                return "a duration with a unit, e.g. 500ms, 10s, 2m, or none";
             case BOOLEAN:
                 return "true or false";
             case PATH_OR_NONE:

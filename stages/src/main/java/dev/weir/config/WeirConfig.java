@@ -22,6 +22,8 @@ public final class WeirConfig {
     private final String listenHost;
     private final int listenPort;
     private final int acceptBacklog;
+    private final long acceptQueueTimeoutMs;
+    private final long admissionQueueDelayMs;
     private final boolean reusePort;
     private final int connections;
     private final int ringSize;
@@ -87,6 +89,8 @@ public final class WeirConfig {
         listenHost = b.listenHost;
         listenPort = b.listenPort;
         acceptBacklog = b.acceptBacklog;
+        acceptQueueTimeoutMs = b.acceptQueueTimeoutMs;
+        admissionQueueDelayMs = b.admissionQueueDelayMs;
         reusePort = b.reusePort;
         connections = b.connections;
         ringSize = resolvedRingSize;
@@ -174,6 +178,8 @@ public final class WeirConfig {
         b.listenHost = listenHost;
         b.listenPort = listenPort;
         b.acceptBacklog = acceptBacklog;
+        b.acceptQueueTimeoutMs = acceptQueueTimeoutMs;
+        b.admissionQueueDelayMs = admissionQueueDelayMs;
         b.reusePort = reusePort;
         b.connections = connections;
         b.ringSize = ringSize;
@@ -246,6 +252,22 @@ public final class WeirConfig {
     /** @return listen backlog ({@code accept.backlog}). */
     public int acceptBacklog() {
         return acceptBacklog;
+    }
+
+    /**
+     * @return longest a connection waits in the listen backlog while every slot is taken, then 503,
+     *     milliseconds ({@code accept.queue-timeout}).
+     */
+    public long acceptQueueTimeoutMs() {
+        return acceptQueueTimeoutMs;
+    }
+
+    /**
+     * @return queue delay of the upstream stage's inbox above which new requests are answered 503, milliseconds;
+     *     0 for none ({@code admission.queue-delay}).
+     */
+    public long admissionQueueDelayMs() {
+        return admissionQueueDelayMs;
     }
 
     /**
@@ -631,6 +653,8 @@ public final class WeirConfig {
         private String listenHost = DEFAULT_LISTEN.host();
         private int listenPort = DEFAULT_LISTEN.port();
         private int acceptBacklog = ConfigKeys.DEFAULT_ACCEPT_BACKLOG;
+        private long acceptQueueTimeoutMs = ConfigKeys.DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS;
+        private long admissionQueueDelayMs = ConfigKeys.DEFAULT_ADMISSION_QUEUE_DELAY_MS;
         private boolean reusePort = ConfigKeys.DEFAULT_ACCEPT_REUSE_PORT;
         private int connections = ConfigKeys.DEFAULT_CONNECTIONS;
         private int ringSize = ConfigKeys.DEFAULT_RING_SIZE;
@@ -718,6 +742,18 @@ public final class WeirConfig {
         /** @param value listen backlog. @return this. */
         public Builder acceptBacklog(final int value) {
             this.acceptBacklog = value;
+            return this;
+        }
+
+        /** @param value longest wait in the listen backlog while every slot is taken, ms. @return this. */
+        public Builder acceptQueueTimeoutMs(final long value) {
+            this.acceptQueueTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value upstream inbox queue delay above which requests get 503, ms; 0: none. @return this. */
+        public Builder admissionQueueDelayMs(final long value) {
+            this.admissionQueueDelayMs = value;
             return this;
         }
 

@@ -53,14 +53,17 @@ final class ParseStage extends SelectorStage {
     private final long keepAliveTimeoutNs;
     private final long lingerTimeoutNs;
     private final RequestCapture capture;
+    /** Each upstream thread's admission gate, by upstream thread index. */
+    private final AdmissionGate[] admission;
     /** This thread has seen the drain begin and closed its idle connections; later ones close as they idle. */
     private boolean drainSeen;
 
     ParseStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
         final Wiring wiring, final BytesStore<?, ?> parseStore, final int blockLength, final ByteBuffer continueView,
-        final StageTimeouts timeouts, final RequestCapture capture) {
+        final StageTimeouts timeouts, final RequestCapture capture, final AdmissionGate[] admission) {
         super("weir-parse-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
+        this.admission = admission;
         this.store = parseStore;
         this.blockLength = blockLength;
         this.continueView = continueView;
@@ -328,6 +331,12 @@ final class ParseStage extends SelectorStage {
             return;
         }
         counters.increment(StageCounters.REQUESTS);
+        if (!admission[Wiring.shard(slot.index, admission.length)].admits(nowNs)) {
+            // Requests wait too long at the upstream stage: answer now rather than queue behind them.
+            counters.increment(StageCounters.OVERLOADED);
+            answer(slot, 503);
+            return;
+        }
         // While the head is still whole in the block: body bytes may overwrite it before the exchange ends.
         capture.onHead(slot, request.filled, true);
         request.keepAlive = request.head.isKeepAlive();
@@ -339,6 +348,7 @@ final class ParseStage extends SelectorStage {
                 return;
             }
         }
+        request.queuedNs = nowNs;
         handOn(slot, ConnectionState.QUEUED);
     }
 

@@ -12,6 +12,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,7 @@ public final class Pipeline implements AutoCloseable {
     private AccessLog accessLog;
     private ThreadPreparation preparation;
     private int lockFlags;
+    private AdmissionGate[] admission = new AdmissionGate[0];
 
     private Pipeline(final WeirConfig config) {
         this.config = config;
@@ -212,16 +214,22 @@ public final class Pipeline implements AutoCloseable {
 
         final ByteBuffer serviceUnavailable = cannedView(acceptArena, 503);
         final StageTimeouts timeouts = StageTimeouts.of(c);
+        admission = new AdmissionGate[c.upstreamThreads()];
+        for (int i = 0; i < admission.length; i++) {
+            admission[i] = new AdmissionGate(TimeUnit.MILLISECONDS.toNanos(c.admissionQueueDelayMs()));
+        }
         acceptHolder[0] = new AcceptStage(acceptSelector, acceptWake, server, wiring, parseBlocks, upstreamBlocks,
             c.socketSendBufferBytes(), serviceUnavailable, acceptArena.view(
-                acceptArena.reserve(AcceptStage.DEFAULT_REJECT_DRAIN_BYTES), AcceptStage.DEFAULT_REJECT_DRAIN_BYTES));
+                acceptArena.reserve(AcceptStage.DEFAULT_REJECT_DRAIN_BYTES), AcceptStage.DEFAULT_REJECT_DRAIN_BYTES),
+            TimeUnit.MILLISECONDS.toNanos(c.acceptQueueTimeoutMs()), c.acceptBacklog());
         add(acceptHolder[0], "accept", ConnectionState.OWNER_NONE, 0, 1);
         for (int i = 0; i < c.parseThreads(); i++) {
             final long offset = parseArena.reserve(STAGE_SCRATCH_BYTES);
             final byte[] continueBytes = ParseStage.continueBytes();
             parseArena.store().write(offset, continueBytes, 0, continueBytes.length);
             add(new ParseStage(i, parseSelectors[i], parseWakes[i], parseRings[i], wiring, parseArena.store(),
-                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length), timeouts, capture), "parse",
+                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length), timeouts, capture, admission),
+                "parse",
                 ConnectionState.OWNER_PARSE, i, c.parseThreads());
         }
         for (int i = 0; i < c.upstreamThreads(); i++) {
@@ -231,7 +239,7 @@ public final class Pipeline implements AutoCloseable {
             final UpstreamStage stage = new UpstreamStage(i, upstreamSelectors[i], upstreamWakes[i],
                 upstreamRings[i], wiring, pool, upstreams, parseArena.store(), upstreamArena.store(),
                 c.upstreamBufferBytes(), c.socketReceiveBufferBytes(), c.socketSendBufferBytes(),
-                upstreamArena.view(offset, STAGE_SCRATCH_BYTES), timeouts);
+                upstreamArena.view(offset, STAGE_SCRATCH_BYTES), timeouts, admission[i]);
             if (i == 0 && c.healthCheckedServerCount() > 0) {
                 // One thread checks for all: health is shared, and each server needs only one check socket.
                 stage.healthChecker(new HealthChecker(c, upstreams, upstreamSelectors[i], c.socketReceiveBufferBytes(),
@@ -515,9 +523,37 @@ public final class Pipeline implements AutoCloseable {
         return queued;
     }
 
-    /** @return connections refused with 503 because a pool was empty. */
+    /** @return connections answered 503 because a pool was empty (shed from the listen backlog). */
     public long rejectedConnections() {
         return stages.isEmpty() ? 0 : stages.get(0).counters().rejected();
+    }
+
+    /** @return requests answered 503 because the upstream stage's queue delay passed admission.queue-delay. */
+    public long overloadedRequests() {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            total += stage.counters().overloaded();
+        }
+        return total;
+    }
+
+    /** @return the longest of the upstream threads' last measured inbox queue delays, nanoseconds. */
+    public long upstreamQueueDelayNs() {
+        long delay = 0;
+        for (final AdmissionGate gate : admission) {
+            delay = Math.max(delay, gate.lastDelayNs());
+        }
+        return delay;
+    }
+
+    /** @return each upstream thread's admission gate, by thread; for tests. */
+    AdmissionGate[] admissionGates() {
+        return admission.clone();
+    }
+
+    /** @return times the accept stage stopped accepting because a slot or block pool was empty. */
+    public long acceptPauses() {
+        return stages.isEmpty() ? 0 : stages.get(0).counters().acceptPauses();
     }
 
     /** @return unexpected exceptions in any stage: bugs. */

@@ -55,6 +55,8 @@ final class UpstreamStage extends SelectorStage {
 
     private static final int SELF = ConnectionState.OWNER_UPSTREAM;
 
+    /** This thread's admission gate: told how long each new request waited in the inbox. */
+    private final AdmissionGate admission;
     private final Wiring wiring;
     private final UpstreamPool pool;
     private final int thread;
@@ -88,9 +90,10 @@ final class UpstreamStage extends SelectorStage {
         final Wiring wiring, final UpstreamPool pool, final Upstreams upstreams,
         final BytesStore<?, ?> parseStore, final BytesStore<?, ?> upstreamStore, final int responseBlockLength,
         final int receiveBufferBytes, final int sendBufferBytes, final ByteBuffer idleScratch,
-        final StageTimeouts timeouts) {
+        final StageTimeouts timeouts, final AdmissionGate admission) {
         super("weir-upstream-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
+        this.admission = admission;
         this.pool = pool;
         this.thread = id;
         this.upstreams = upstreams;
@@ -181,6 +184,7 @@ final class UpstreamStage extends SelectorStage {
         switch (slot.request.state) {
             case ConnectionState.QUEUED:
                 // A new exchange: the response half, still IDLE, comes along with the request half.
+                admission.onRequestTaken(nowNs - slot.request.queuedNs, nowNs);
                 holdsResponse[index] = true;
                 counters.increment(StageCounters.REQUESTS);
                 groupOf[index] = -1;

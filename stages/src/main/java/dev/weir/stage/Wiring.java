@@ -217,6 +217,17 @@ final class Wiring {
         }
     }
 
+    /**
+     * The one sharding rule: which thread of a stage serves a slot.
+     *
+     * @param slotIndex the slot.
+     * @param threads   the stage's thread count.
+     * @return the thread index.
+     */
+    static int shard(final int slotIndex, final int threads) {
+        return slotIndex % threads;
+    }
+
     private static void check(final ConnectionSlot slot, final int from, final int to) {
         if (!ConnectionMoves.isLegal(from, to)) {
             throw new IllegalStateException("slot " + slot.index + ": illegal move " + ConnectionState.name(from)
@@ -231,7 +242,7 @@ final class Wiring {
         }
         final StageRing[] rings = owner == ConnectionState.OWNER_PARSE ? parseRings
             : owner == ConnectionState.OWNER_UPSTREAM ? upstreamRings : writeRings;
-        final StageRing ring = rings[slot.index % rings.length];
+        final StageRing ring = rings[shard(slot.index, rings.length)];
         if (ring.offer(ConnectionSlot.event(slot.index, half)) != StageRing.OFFERED) {
             // Cannot happen while each half is in at most one ring and rings hold two entries per slot.
             throw new IllegalStateException(ring.name() + " full handing off slot " + slot.index + " in "
