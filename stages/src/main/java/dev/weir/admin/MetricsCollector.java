@@ -17,6 +17,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 import dev.weir.arena.Arena;
 import dev.weir.arena.PoolCounters;
+import dev.weir.arena.ProcessStatus;
 import dev.weir.arena.plan.MemoryPlan;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.log.AccessLog;
@@ -188,6 +189,10 @@ public final class MetricsCollector {
         all.metricSnapshot(gauge("weir_plan_bytes", "The memory plan: total, and the part committed at startup.")
             .dataPoint(gaugePoint(Labels.of("kind", "total"), plan.totalBytes()))
             .dataPoint(gaugePoint(Labels.of("kind", "committed"), plan.committedBytes())).build());
+        all.metricSnapshot(gauge("weir_process_resident_bytes",
+            "Resident set of the process (VmRSS) now and its peak since start (VmHWM); -1 when unknown.")
+            .dataPoint(gaugePoint(Labels.of("kind", "current"), ProcessStatus.residentBytes()))
+            .dataPoint(gaugePoint(Labels.of("kind", "peak"), ProcessStatus.residentPeakBytes())).build());
     }
 
     private void upstreams(final MetricSnapshots.Builder all) {

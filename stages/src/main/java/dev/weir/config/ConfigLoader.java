@@ -226,6 +226,15 @@ public final class ConfigLoader {
                     throw wrongType(key, raw);
                 }
                 return raw;
+            case CPU_LIST:
+                // YAML reads a lone CPU, affinity: 1, as a number.
+                if (raw instanceof Integer) {
+                    return raw.toString();
+                }
+                if (!(raw instanceof String) || ((String) raw).isBlank()) {
+                    throw wrongType(key, raw);
+                }
+                return ((String) raw).trim();
             default:
                 throw new IllegalStateException("no conversion for " + key.type());
         }
@@ -287,6 +296,8 @@ public final class ConfigLoader {
                 return "a file path, - for standard output, or none";
             case CHOICE:
                 return "one of " + String.join(", ", key.choices());
+            case CPU_LIST:
+                return "a CPU list like 0-3,6, or none";
             default:
                 return key.type().name();
         }

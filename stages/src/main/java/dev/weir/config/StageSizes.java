@@ -231,6 +231,15 @@ public final class StageSizes {
 
     /**
      * @param config the configuration.
+     * @return stack bytes committed before "ready": {@code jvm.stack-pretouch} on each stage thread and the access
+     *     log's; part of {@link #threadStacksBytes}.
+     */
+    public static long pretouchedStackBytes(final WeirConfig config) {
+        return (long) (stageThreads(config) + logThreads(config)) * config.stackPretouchBytes();
+    }
+
+    /**
+     * @param config the configuration.
      * @return the cap on thread stack bytes.
      */
     public static long threadStacksBytes(final WeirConfig config) {

@@ -6,6 +6,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.weir.arena.ProcessStatus;
 import dev.weir.http.RequestPolicy;
 import dev.weir.log.AccessLog;
 
@@ -38,6 +39,7 @@ public final class WeirConfig {
     private final int upstreamThreads;
     private final int upstreamBufferBytes;
     private final int writeThreads;
+    private final boolean writeThrough;
     private final int idleYields;
     private final long upstreamQueueTimeoutMs;
     private final int upstreamMaxFails;
@@ -62,6 +64,10 @@ public final class WeirConfig {
     private final int socketSendBufferBytes;
     private final long heapBytes;
     private final long threadStackBytes;
+    private final long stackPretouchBytes;
+    private final long stackPretouchSetting;
+    private final String affinity;
+    private final int[] affinityCpus;
     private final long metaspaceBytes;
     private final long codeCacheBytes;
     private final long directMemoryBytes;
@@ -103,6 +109,7 @@ public final class WeirConfig {
         upstreamThreads = b.upstreamThreads;
         upstreamBufferBytes = b.upstreamBufferBytes;
         writeThreads = b.writeThreads;
+        writeThrough = b.writeThrough;
         idleYields = b.idleYields;
         upstreamQueueTimeoutMs = b.upstreamQueueTimeoutMs;
         upstreamMaxFails = b.upstreamMaxFails;
@@ -136,6 +143,13 @@ public final class WeirConfig {
         socketSendBufferBytes = b.socketSendBufferBytes;
         heapBytes = b.heapBytes;
         threadStackBytes = b.threadStackBytes;
+        stackPretouchSetting = b.stackPretouchBytes;
+        // Not set: the default, or as deep as a smaller jvm.thread-stack allows.
+        stackPretouchBytes = b.stackPretouchBytes != Builder.NOT_SET ? b.stackPretouchBytes
+            : Math.max(0, Math.min(ConfigKeys.DEFAULT_STACK_PRETOUCH_BYTES,
+                b.threadStackBytes - ConfigKeys.STACK_PRETOUCH_MARGIN_BYTES));
+        affinity = b.affinity;
+        affinityCpus = b.affinityCpus;
         metaspaceBytes = b.metaspaceBytes;
         codeCacheBytes = b.codeCacheBytes;
         directMemoryBytes = b.directMemoryBytes;
@@ -182,6 +196,7 @@ public final class WeirConfig {
         b.upstreamThreads = upstreamThreads;
         b.upstreamBufferBytes = upstreamBufferBytes;
         b.writeThreads = writeThreads;
+        b.writeThrough = writeThrough;
         b.idleYields = idleYields;
         b.upstreamQueueTimeoutMs = upstreamQueueTimeoutMs;
         b.upstreamMaxFails = upstreamMaxFails;
@@ -205,6 +220,8 @@ public final class WeirConfig {
         b.socketSendBufferBytes = socketSendBufferBytes;
         b.heapBytes = heapBytes;
         b.threadStackBytes = threadStackBytes;
+        b.stackPretouchBytes = stackPretouchSetting;
+        b.affinity = affinity;
         b.metaspaceBytes = metaspaceBytes;
         b.codeCacheBytes = codeCacheBytes;
         b.directMemoryBytes = directMemoryBytes;
@@ -373,6 +390,14 @@ public final class WeirConfig {
         return writeThreads;
     }
 
+    /**
+     * @return {@code true} when the upstream stage writes each response part to the client itself while the
+     *         client takes it whole ({@code write.through}).
+     */
+    public boolean writeThrough() {
+        return writeThrough;
+    }
+
     /** @return times an idle stage yields its core before sleeping in its selector ({@code idle-yields}). */
     public int idleYields() {
         return idleYields;
@@ -526,6 +551,24 @@ public final class WeirConfig {
         return threadStackBytes;
     }
 
+    /** @return stack each stage thread touches before its first turn, bytes; 0 for off ({@code jvm.stack-pretouch}). */
+    public long stackPretouchBytes() {
+        return stackPretouchBytes;
+    }
+
+    /** @return the CPU list stage threads are pinned to, as written, or {@code none} ({@code affinity}). */
+    public String affinity() {
+        return affinity;
+    }
+
+    /**
+     * @return the CPUs of {@link #affinity()} in the order written (ranges expanded); empty when not pinned. A
+     *     copy: startup only.
+     */
+    public int[] affinityCpus() {
+        return affinityCpus.clone();
+    }
+
     /** @return metaspace cap, bytes ({@code jvm.metaspace}). */
     public long metaspaceBytes() {
         return metaspaceBytes;
@@ -546,7 +589,7 @@ public final class WeirConfig {
         return jvmOverheadBytes;
     }
 
-    /** @return {@code true} to mlock every arena ({@code memory.lock}). */
+    /** @return {@code true} to lock the whole process in RAM before ready ({@code memory.lock}). */
     public boolean lockMemory() {
         return lockMemory;
     }
@@ -641,6 +684,7 @@ public final class WeirConfig {
         private int upstreamThreads = ConfigKeys.DEFAULT_UPSTREAM_THREADS;
         private int upstreamBufferBytes = ConfigKeys.DEFAULT_UPSTREAM_BUFFER_BYTES;
         private int writeThreads = ConfigKeys.DEFAULT_WRITE_THREADS;
+        private boolean writeThrough = ConfigKeys.DEFAULT_WRITE_THROUGH;
         private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
         private long upstreamQueueTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS;
         private int upstreamMaxFails = ConfigKeys.DEFAULT_UPSTREAM_MAX_FAILS;
@@ -664,6 +708,9 @@ public final class WeirConfig {
         private int socketSendBufferBytes = ConfigKeys.DEFAULT_SOCKET_SEND_BUFFER_BYTES;
         private long heapBytes = ConfigKeys.DEFAULT_HEAP_BYTES;
         private long threadStackBytes = ConfigKeys.DEFAULT_THREAD_STACK_BYTES;
+        private long stackPretouchBytes = NOT_SET;
+        private String affinity = ConfigKeys.DEFAULT_AFFINITY;
+        private int[] affinityCpus = new int[0];
         private long metaspaceBytes = ConfigKeys.DEFAULT_METASPACE_BYTES;
         private long codeCacheBytes = ConfigKeys.DEFAULT_CODE_CACHE_BYTES;
         private long directMemoryBytes = ConfigKeys.DEFAULT_DIRECT_MEMORY_BYTES;
@@ -818,6 +865,12 @@ public final class WeirConfig {
             return this;
         }
 
+        /** @param value {@code true} to write response parts through from the upstream stage. @return this. */
+        public Builder writeThrough(final boolean value) {
+            this.writeThrough = value;
+            return this;
+        }
+
         /** @param value yields before an idle stage sleeps, 0 to sleep at once. @return this. */
         public Builder idleYields(final int value) {
             this.idleYields = value;
@@ -962,6 +1015,18 @@ public final class WeirConfig {
             return this;
         }
 
+        /** @param value stack bytes each stage thread touches before its first turn; 0 for off. @return this. */
+        public Builder stackPretouchBytes(final long value) {
+            this.stackPretouchBytes = value;
+            return this;
+        }
+
+        /** @param value a CPU list such as {@code 0-3,6}, or {@code none}. @return this. */
+        public Builder affinity(final String value) {
+            this.affinity = value;
+            return this;
+        }
+
         /** @param value metaspace cap bytes. @return this. */
         public Builder metaspaceBytes(final long value) {
             this.metaspaceBytes = value;
@@ -1067,6 +1132,9 @@ public final class WeirConfig {
                     + Sizes.format(unchecked.maxRequestLineBytes()) + ")");
             }
             checkUpstreamMaxConnections();
+            checkStackPretouch();
+            affinityCpus = CpuList.parse("affinity", affinity);
+            CpuList.checkAllowed("affinity", affinityCpus, ProcessStatus.allowedCpuList());
             if (adminHost != null && adminPort != 0 && adminPort == listenPort && adminHost.equals(listenHost)) {
                 throw new ConfigException("admin.listen", "must differ from accept.listen (both "
                     + HostPort.format(adminHost, adminPort) + ")");
@@ -1099,6 +1167,16 @@ public final class WeirConfig {
         }
 
         /** Rules across keys for {@code upstream.max-connections}; its own bounds are in its row. */
+        private void checkStackPretouch() {
+            final long most = threadStackBytes - ConfigKeys.STACK_PRETOUCH_MARGIN_BYTES;
+            if (stackPretouchBytes != NOT_SET && stackPretouchBytes > most) {
+                throw new ConfigException("jvm.stack-pretouch", "must be at most jvm.thread-stack - "
+                    + Sizes.format(ConfigKeys.STACK_PRETOUCH_MARGIN_BYTES) + " (" + Sizes.format(Math.max(0, most))
+                    + " with jvm.thread-stack " + Sizes.format(threadStackBytes) + "): the JVM's guard and shadow"
+                    + " zones need the rest (got " + Sizes.format(stackPretouchBytes) + ")");
+            }
+        }
+
         private void checkUpstreamMaxConnections() {
             if (upstreamMaxConnections == 0) {
                 return;

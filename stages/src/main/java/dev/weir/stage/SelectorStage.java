@@ -255,6 +255,7 @@ abstract class SelectorStage implements Stage {
 
     private boolean onInboxEvent(final HandoffEvent event, final long sequence, final boolean endOfBatch) {
         eventsThisTurn++;
+        counters.increment(StageCounters.HANDOFFS);
         final int slot = event.slot() >>> 1;
         try {
             onSlot(slot, (event.slot() & ConnectionSlot.RESPONSE_HALF) != 0);

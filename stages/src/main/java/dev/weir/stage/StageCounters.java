@@ -25,7 +25,7 @@ public final class StageCounters {
     static final int REQUESTS = 2;
     /** Canned answers decided on, by the stage that decided. */
     static final int ERROR_RESPONSES = 3;
-    /** Responses completely written (write stage). */
+    /** Responses completely written (write stage, or upstream stage writing through). */
     static final int RESPONSES = 4;
     /** Failures of a socket or the protocol that closed a connection. */
     static final int ERRORS = 5;
@@ -41,7 +41,9 @@ public final class StageCounters {
     static final int ACCEPT_PAUSES = 10;
     /** Requests answered 503 because the upstream stage's queue delay passed its target (parse stage). */
     static final int OVERLOADED = 11;
-    private static final int COUNT = 12;
+    /** Halves handed to this stage through its inbox ring. */
+    static final int HANDOFFS = 12;
+    private static final int COUNT = 13;
 
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -136,5 +138,10 @@ public final class StageCounters {
     /** @return turns of the stage loop. */
     public long turns() {
         return get(TURNS);
+    }
+
+    /** @return halves handed to this stage through its inbox ring. */
+    public long handoffs() {
+        return get(HANDOFFS);
     }
 }
