@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import dev.weir.admin.AdminServer;
+import dev.weir.arena.MemoryLock;
+import dev.weir.arena.ProcessStatus;
 import dev.weir.arena.plan.HostMemory;
 import dev.weir.arena.plan.MemoryPlan;
 import dev.weir.config.ConfigException;
@@ -101,7 +103,8 @@ public final class Weir {
         @Option(names = "--heap", paramLabel = "SIZE", description = "Java heap, e.g. 256m (jvm.heap).")
         private String heap;
 
-        @Option(names = "--lock-memory", description = "mlock every arena (memory.lock).")
+        @Option(names = "--lock-memory",
+            description = "Lock the whole process in RAM (mlockall) just before ready (memory.lock).")
         private boolean lockMemory;
 
         @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Listen address (accept.listen).")
@@ -209,6 +212,10 @@ public final class Weir {
         if (refusal != null) {
             return fail(err, EXIT_REFUSED, "refusing to start: " + refusal);
         }
+        final String lockShortfall = lockShortfall(config, plan, options.printJvmFlags);
+        if (lockShortfall != null) {
+            return fail(err, EXIT_REFUSED, "refusing to start: " + lockShortfall);
+        }
         if (options.printJvmFlags) {
             out.println(String.join(" ", JvmFlags.of(config)));
             out.flush();
@@ -235,6 +242,29 @@ public final class Weir {
             return fail(err, EXIT_REFUSED, "refusing to start: " + shortfall);
         }
         return serve(config, plan, out, err, options.statsIntervalS);
+    }
+
+    /**
+     * Predict a refused {@code memory.lock} before anything is committed: without {@code CAP_IPC_LOCK} the kernel
+     * wants {@code RLIMIT_MEMLOCK} to cover the whole address space mapped, reserved ranges included. The launcher's
+     * first JVM knows only that it is at least the plan; the serving JVM knows what it maps already, to which the
+     * arenas are still to come.
+     *
+     * @return the one-line refusal, or {@code null}.
+     */
+    private static String lockShortfall(final WeirConfig config, final MemoryPlan plan, final boolean firstJvm) {
+        if (!config.lockMemory()) {
+            return null;
+        }
+        final long limit = MemoryLock.memlockLimit();
+        final boolean capable = ProcessStatus.canLockWithoutLimit();
+        final String short1 = MemoryLock.processShortfall(limit, capable, plan.totalBytes(), "the plan's total");
+        if (short1 != null || firstJvm) {
+            return short1;
+        }
+        final long mapped = ProcessStatus.addressSpaceBytes();
+        return mapped < 0 ? null : MemoryLock.processShortfall(limit, capable,
+            mapped + plan.committedBytes() - config.heapBytes(), "the address space this JVM maps with the arenas");
     }
 
     private static void printPlan(final String format, final WeirConfig config, final MemoryPlan plan,
@@ -269,6 +299,10 @@ public final class Weir {
             }
         }
         final AdminServer adminServer = admin;
+        out.println("weir threads: " + pipeline.describeThreads());
+        if (pipeline.lockFlags() != 0) {
+            out.println("weir memory: process locked in RAM (mlockall " + lockFlagNames(pipeline.lockFlags()) + ")");
+        }
         // Counted down by the first SIGTERM/SIGINT (drain) or by the shutdown hook (any other way out).
         final CountDownLatch wake = new CountDownLatch(1);
         final CountDownLatch stopped = new CountDownLatch(1);
@@ -312,7 +346,7 @@ public final class Weir {
         out.println("weir ready: listening on " + HostPort.format(bound.getHostString(), bound.getPort())
             + ", " + upstreamText(config)
             + ", plan " + MemoryPlan.human(plan.totalBytes()) + " (" + MemoryPlan.human(plan.committedBytes())
-            + " committed)");
+            + " committed), resident " + residentText(ProcessStatus.residentBytes()));
         out.flush();
         try {
             if (statsIntervalS > 0) {
@@ -366,6 +400,24 @@ public final class Weir {
         pipeline.close();
     }
 
+    private static String residentText(final long bytes) {
+        return bytes < 0 ? "unknown" : MemoryPlan.human(bytes);
+    }
+
+    private static String lockFlagNames(final int flags) {
+        final StringBuilder names = new StringBuilder();
+        if ((flags & MemoryLock.MCL_CURRENT) != 0) {
+            names.append("MCL_CURRENT");
+        }
+        if ((flags & MemoryLock.MCL_FUTURE) != 0) {
+            names.append(names.length() == 0 ? "" : "|").append("MCL_FUTURE");
+        }
+        if ((flags & MemoryLock.MCL_ONFAULT) != 0) {
+            names.append(names.length() == 0 ? "" : "|").append("MCL_ONFAULT");
+        }
+        return names.toString();
+    }
+
     /**
      * @param config the configuration.
      * @return {@code upstream HOST:PORT} for the one-group shorthand, else each group with its server count.
@@ -387,11 +439,14 @@ public final class Weir {
      * One line of counters, built on the calling (main) thread, never on a stage thread: stage counters are
      * read without synchronisation, so a line may lag the stages by a few requests.
      * <pre>
-     * weir stats: uptime_ms=N requests=N responses=N errors=N rejected=N wakeups=N stage_allocated_bytes=N
-     *             gc_count=N gc_time_ms=N slots_in_use=N
+     * weir stats: uptime_ms=N requests=N responses=N errors=N rejected=N accept_pauses=N overloaded=N
+     *             queue_delay_us=N wakeups=N stage_allocated_bytes=N gc_count=N gc_time_ms=N slots_in_use=N
+     *             ... handoffs=N ... rss_kib=N hwm_kib=N
      * </pre>
      * {@code stage_allocated_bytes} is what the stage threads allocated on the heap since start (-1 when the JVM
-     * cannot tell); {@code gc_count} and {@code gc_time_ms} add up every collector since the JVM started.
+     * cannot tell); {@code gc_count} and {@code gc_time_ms} add up every collector since the JVM started;
+     * {@code rss_kib} and {@code hwm_kib} are the resident set now and its peak ({@code VmRSS}, {@code VmHWM}; -1
+     * when unknown), so growth after "ready" shows.
      *
      * @param pipeline the running pipeline.
      * @param startNs  {@link System#nanoTime()} at ready.
@@ -406,13 +461,16 @@ public final class Weir {
         }
         final StringBuilder line = new StringBuilder(256);
         line.append(String.format(Locale.ROOT, "weir stats: uptime_ms=%d requests=%d responses=%d errors=%d rejected=%d"
-            + " wakeups=%d stage_allocated_bytes=%d gc_count=%d gc_time_ms=%d slots_in_use=%d origin_open=%d"
-            + " origin_busy=%d origin_queued=%d retries=%d resets=%d",
+            + " accept_pauses=%d overloaded=%d queue_delay_us=%d wakeups=%d stage_allocated_bytes=%d gc_count=%d"
+            + " gc_time_ms=%d slots_in_use=%d origin_open=%d origin_busy=%d origin_queued=%d retries=%d resets=%d"
+            + " handoffs=%d",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), pipeline.requestsParsed(),
             pipeline.responsesWritten(), pipeline.connectionErrors(), pipeline.rejectedConnections(),
-            pipeline.wakeups(), pipeline.stageAllocatedBytes(), gcCount, gcTimeMs, pipeline.slotsInUse(),
+            pipeline.acceptPauses(), pipeline.overloadedRequests(),
+            TimeUnit.NANOSECONDS.toMicros(pipeline.upstreamQueueDelayNs()), pipeline.wakeups(),
+            pipeline.stageAllocatedBytes(), gcCount, gcTimeMs, pipeline.slotsInUse(),
             pipeline.upstreamConnectionsOpen(), pipeline.upstreamConnectionsBusy(), pipeline.upstreamQueued(),
-            pipeline.retries(), pipeline.resets()));
+            pipeline.retries(), pipeline.resets(), pipeline.handoffs()));
         final AccessLog accessLog = pipeline.accessLog();
         if (accessLog != null) {
             line.append(" access_log_records=").append(accessLog.records())
@@ -423,7 +481,13 @@ public final class Weir {
         for (int kind = 0; kind < TimeoutKind.COUNT; kind++) {
             line.append(" timeout_").append(TimeoutKind.name(kind)).append('=').append(pipeline.expirations(kind));
         }
+        line.append(" rss_kib=").append(kib(ProcessStatus.residentBytes()))
+            .append(" hwm_kib=").append(kib(ProcessStatus.residentPeakBytes()));
         return line.toString();
+    }
+
+    private static long kib(final long bytes) {
+        return bytes < 0 ? -1 : bytes >> 10;
     }
 
     private static Path configFile(final Options options) {

@@ -2,6 +2,7 @@ package dev.weir.arena;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -33,6 +34,27 @@ class MemoryLockTest {
         assertTrue(message.contains("ulimit -l"), message);
         assertTrue(message.contains("CAP_IPC_LOCK"), message);
         assertFalse(message.contains("\n"), message);
+    }
+
+    @Test
+    void shouldPredictARefusedProcessLockOnlyWithoutTheCapabilityAndBelowTheNeed() {
+        final long need = 600L << 20;
+        assertNull(MemoryLock.processShortfall(8 << 20, true, need, "the plan's total"));
+        assertNull(MemoryLock.processShortfall(-1, false, need, "the plan's total"));
+        assertNull(MemoryLock.processShortfall(-2, false, need, "the plan's total"));
+        assertNull(MemoryLock.processShortfall(need, false, need, "the plan's total"));
+        final String message = MemoryLock.processShortfall(8 << 20, false, need, "the plan's total");
+        assertEquals("memory.lock: RLIMIT_MEMLOCK is 8192 KiB, below the plan's total (600 MiB), and there is no"
+            + " CAP_IPC_LOCK; needs CAP_IPC_LOCK or ulimit -l unlimited (the kernel counts all the address space the"
+            + " JVM reserves, not only the plan), or memory.lock: false", message);
+    }
+
+    @Test
+    void shouldNameMemoryLockTheLimitAndTheAddressSpaceWhenTheProcessLockIsRefused() {
+        final String message = MemoryLock.processFailureMessage("ENOMEM", 64 << 10, 1400L << 20);
+        assertTrue(message.startsWith("memory.lock: mlockall refused (ENOMEM); RLIMIT_MEMLOCK is 64 KiB and this"
+            + " process maps 1400 MiB; needs CAP_IPC_LOCK or ulimit -l unlimited"), message);
+        assertFalse(message.contains("\n"));
     }
 
     @Test

@@ -110,6 +110,19 @@ public final class SlotPool<S> {
     }
 
     /**
+     * Owner thread: whether {@link #tryAcquire()} would find a slot now, first taking back any released ones.
+     * Counts nothing: asking is not a failed acquisition.
+     *
+     * @return {@code true} when a slot is free.
+     */
+    public boolean hasFree() {
+        if (freeCount == 0) {
+            drainReturns();
+        }
+        return freeCount > 0;
+    }
+
+    /**
      * Any thread: give a slot back. The owner takes it into its free list on its next drain.
      *
      * @param slot the index of a slot acquired from this pool and no longer used by the caller.

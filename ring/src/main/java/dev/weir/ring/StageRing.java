@@ -53,6 +53,25 @@ public final class StageRing {
      * @return {@link #OFFERED}, or {@link #RING_FULL} when the sizing invariant was broken.
      */
     public int offer(final int slot) {
+        final int result = offerWithoutWake(slot);
+        if (result == OFFERED) {
+            consumerWake.signal();
+        }
+        return result;
+    }
+
+    /**
+     * Hand a slot to this ring's consumer without waking it: for a hand-off the consumer will be woken for
+     * anyway (its socket's readiness), or one followed by {@link #wakeConsumer()} once the producer knows.
+     * A consumer that is not asleep still sees the slot on its next turn.
+     * <p>
+     * <b>Note:</b> the claim is a full fence (a CAS on the cursor), so a volatile read after this call is
+     * ordered after the publish: the Dekker pair a producer needs to decide on a late {@link #wakeConsumer()}.
+     *
+     * @param slot the slot index.
+     * @return {@link #OFFERED}, or {@link #RING_FULL} when the sizing invariant was broken.
+     */
+    public int offerWithoutWake(final int slot) {
         final long sequence;
         try {
             sequence = ring.tryNext();
@@ -62,8 +81,12 @@ public final class StageRing {
         }
         ring.get(sequence).slot(slot);
         ring.publish(sequence);
-        consumerWake.signal();
         return OFFERED;
+    }
+
+    /** Wake the consumer if it sleeps or is about to; after {@link #offerWithoutWake(int)}. */
+    public void wakeConsumer() {
+        consumerWake.signal();
     }
 
     /**

@@ -1,7 +1,12 @@
 package dev.weir.ring;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 
 /**
@@ -48,11 +53,59 @@ public final class WakeSignal {
     private long q7;
 
     private final Selector selector;
+    private final Pipe pipe;
+    private final SelectionKey pipeKey;
+    /** The byte a producer writes; guarded by itself, since two producers may each win a wakeup. */
+    private final ByteBuffer wakeByte = ByteBuffer.allocateDirect(1);
+    /** Consumer only. */
+    private final ByteBuffer drained = ByteBuffer.allocateDirect(64);
     private long wakeups;
 
-    /** @param selector the consumer stage's selector. */
+    /**
+     * Opens the wake pipe and registers its reading end with the consumer's selector, attached to this signal.
+     *
+     * @param selector the consumer stage's selector.
+     */
     public WakeSignal(final Selector selector) {
         this.selector = selector;
+        try {
+            pipe = Pipe.open();
+            pipe.sink().configureBlocking(false);
+            pipe.source().configureBlocking(false);
+            pipeKey = pipe.source().register(selector, SelectionKey.OP_READ, this);
+        } catch (final IOException ex) {
+            throw new UncheckedIOException("wake pipe", ex);
+        }
+    }
+
+    /**
+     * Consumer: a ready key of its selector; drains the wake pipe when it is this signal's.
+     *
+     * @param key a ready key.
+     * @return {@code true} when the key was the wake pipe's, so no socket of the stage's.
+     */
+    public boolean onReady(final SelectionKey key) {
+        if (key != pipeKey) {
+            return false;
+        }
+        drained.clear();
+        try {
+            // One read: bytes left over keep the key ready, and the next select drains them.
+            pipe.source().read(drained);
+        } catch (final IOException ignored) {
+            // A pipe does not fail while both ends are open.
+        }
+        return true;
+    }
+
+    /** Close the wake pipe; at shutdown, after the consumer stopped. */
+    public void close() {
+        try {
+            pipe.sink().close();
+            pipe.source().close();
+        } catch (final IOException ignored) {
+            // Best effort at shutdown.
+        }
     }
 
     /** Consumer: about to block; check the rings once more after this call. */
@@ -68,9 +121,30 @@ public final class WakeSignal {
     /** Producer: wake the consumer if it sleeps or is about to. */
     public void signal() {
         if (sleeping == 1 && SLEEPING.compareAndSet(this, 1, 0)) {
-            selector.wakeup();
+            wakePipe();
             // Several producers may each win a wakeup: an atomic add, paid only beside a wakeup system call.
             WAKEUPS.getAndAdd(this, 1L);
+        }
+    }
+
+    /** @return {@code true} while the consumer sleeps or is about to (a volatile read); for tests and metrics. */
+    public boolean isSleeping() {
+        return sleeping == 1;
+    }
+
+    /**
+     * A byte down the pipe instead of {@link Selector#wakeup()}: the JDK's wakeup writes its eventfd while
+     * holding a lock the woken selector takes next, so on a shared core the woken consumer preempts the
+     * producer inside that lock, blocks on it (a futex wait and wake) and switches back and forth twice more.
+     */
+    private void wakePipe() {
+        synchronized (wakeByte) {
+            wakeByte.clear();
+            try {
+                pipe.sink().write(wakeByte);
+            } catch (final IOException ex) {
+                selector.wakeup();
+            }
         }
     }
 

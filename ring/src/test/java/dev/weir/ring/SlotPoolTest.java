@@ -79,6 +79,22 @@ class SlotPoolTest {
     }
 
     @Test
+    void shouldTellWhetherASlotIsFreeTakingBackReturnsWithoutCountingAFailure() {
+        final SlotPool<String> pool = pool(CAPACITY, CAPACITY);
+        for (int i = 0; i < CAPACITY; i++) {
+            assertTrue(pool.hasFree());
+            pool.tryAcquire();
+        }
+        assertFalse(pool.hasFree());
+        assertEquals(0, pool.failedAcquisitions(), "asking is not a failed acquisition");
+        pool.release(1);
+        assertEquals(0, returnCount);
+        assertTrue(pool.hasFree(), "a released slot counts once taken back");
+        assertEquals(1, returnCount, "taken back, and the listener told, by asking");
+        assertEquals(1, pool.tryAcquire());
+    }
+
+    @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void shouldGiveBackASlotReleasedOnAnotherThreadAfterTellingTheListenerOnTheAcquiringThread() throws Exception {
         final SlotPool<String> pool = pool(CAPACITY, CAPACITY);

@@ -17,6 +17,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 import dev.weir.arena.Arena;
 import dev.weir.arena.PoolCounters;
+import dev.weir.arena.ProcessStatus;
 import dev.weir.arena.plan.MemoryPlan;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.log.AccessLog;
@@ -167,7 +168,17 @@ public final class MetricsCollector {
         all.metricSnapshot(single(counter("weir_resets",
             "Client connections reset so a truncated response could not pass for a whole one."), pipeline.resets()));
         all.metricSnapshot(single(counter("weir_rejected_connections",
-            "Connections refused with 503 because a slot or block pool was empty."), pipeline.rejectedConnections()));
+            "Connections answered 503 because a slot or block pool was empty: shed from the listen backlog after"
+                + " accept.queue-timeout."), pipeline.rejectedConnections()));
+        all.metricSnapshot(single(counter("weir_accept_pauses",
+            "Times accepting paused because a slot or block pool was empty, leaving new connections in the listen"
+                + " backlog."), pipeline.acceptPauses()));
+        all.metricSnapshot(single(counter("weir_overloaded_requests",
+            "Requests answered 503 because requests waited longer than admission.queue-delay in the upstream stage's"
+                + " inbox."), pipeline.overloadedRequests()));
+        all.metricSnapshot(GaugeSnapshot.builder().name("weir_upstream_queue_delay_seconds")
+            .help("How long the last request taken by an upstream thread waited in its inbox, the longest of them.")
+            .dataPoint(gaugePoint(Labels.EMPTY, pipeline.upstreamQueueDelayNs() / 1e9)).build());
         all.metricSnapshot(single(counter("weir_errors", "Failures that closed a connection, every stage."),
             pipeline.connectionErrors()));
         all.metricSnapshot(single(counter("weir_bugs", "Unexpected exceptions on the stage threads: bugs."),
@@ -178,6 +189,10 @@ public final class MetricsCollector {
         all.metricSnapshot(gauge("weir_plan_bytes", "The memory plan: total, and the part committed at startup.")
             .dataPoint(gaugePoint(Labels.of("kind", "total"), plan.totalBytes()))
             .dataPoint(gaugePoint(Labels.of("kind", "committed"), plan.committedBytes())).build());
+        all.metricSnapshot(gauge("weir_process_resident_bytes",
+            "Resident set of the process (VmRSS) now and its peak since start (VmHWM); -1 when unknown.")
+            .dataPoint(gaugePoint(Labels.of("kind", "current"), ProcessStatus.residentBytes()))
+            .dataPoint(gaugePoint(Labels.of("kind", "peak"), ProcessStatus.residentPeakBytes())).build());
     }
 
     private void upstreams(final MetricSnapshots.Builder all) {

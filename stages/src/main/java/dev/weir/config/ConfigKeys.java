@@ -46,6 +46,12 @@ public final class ConfigKeys {
      * instead of silently taking half of its connections.
      */
     public static final boolean DEFAULT_ACCEPT_REUSE_PORT = false;
+    /**
+     * Longest a connection waits in the listen backlog while every slot is taken before the backlog is answered
+     * 503: long enough for keep-alive clients to finish and free slots (a burst passes), short enough that a
+     * waiting client gets an answer before common client timeouts (2 s and up) give up on it.
+     */
+    public static final long DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS = 1_000;
     /** Connection slots: enough for a busy laptop, small enough that the arenas stay at 48 MiB. */
     public static final int DEFAULT_CONNECTIONS = 1024;
     /**
@@ -83,6 +89,13 @@ public final class ConfigKeys {
     public static final String DEFAULT_UPSTREAM = "127.0.0.1:9000";
     /** Origin connections open at once; 0 allows one per connection slot, so no request ever queues. */
     public static final int DEFAULT_UPSTREAM_MAX_CONNECTIONS = 0;
+    /**
+     * Queue delay of the upstream stage's inbox above which new requests are answered 503: far above what a full
+     * slot table costs to drain in healthy operation (1024 requests at about 20 us of CPU each is 20 ms), so it
+     * fires only when the stage is starved; a queue must stand that long for a whole interval as long, so a
+     * scheduling hiccup or a collector pause on a shared host does not turn into refused requests.
+     */
+    public static final long DEFAULT_ADMISSION_QUEUE_DELAY_MS = 500;
     /** Longest wait for an origin connection when all are busy: long enough to ride out a burst. */
     public static final long DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS = 5_000;
     /** One upstream thread. */
@@ -117,6 +130,11 @@ public final class ConfigKeys {
     public static final int DEFAULT_UPSTREAM_BUFFER_BYTES = 32 * 1024;
     /** One write thread. */
     public static final int DEFAULT_WRITE_THREADS = 1;
+    /**
+     * The upstream stage writes each response part to the client itself when the client takes it whole: no
+     * ring round trip to the write stage per block (bench/run at 1 MiB: see docs/PERFORMANCE.md).
+     */
+    public static final boolean DEFAULT_WRITE_THROUGH = true;
     /**
      * Yields before an idle stage sleeps in its selector. Stages usually share cores, so a producer often
      * publishes while the consumer yields and then pays no wakeup; two measured best (bench/run, 128 B:
@@ -158,6 +176,21 @@ public final class ConfigKeys {
     /** {@code -Xss}: stage loops are shallow; half the 1 MiB JVM default. */
     public static final long DEFAULT_THREAD_STACK_BYTES = 512L * 1024;
     /**
+     * Stack each stage thread (and the access log's) touches before its first turn, so its pages are resident
+     * before "ready": HotSpot bangs a page 80 KiB (its shadow zone) below the stack pointer at every compiled
+     * method entry, so a thread soon touches its depth plus 80 KiB anyway; 256 KiB covers that and the deepest
+     * path measured (an error logged with its stack trace), at 1.25 MiB for the default five threads. When not
+     * set and {@code jvm.thread-stack} is smaller than 384k, as deep as it allows.
+     */
+    public static final long DEFAULT_STACK_PRETOUCH_BYTES = 256L * 1024;
+    /** Smallest pre-touch: one page; none (0) turns it off. */
+    public static final long MIN_STACK_PRETOUCH_BYTES = 4L * 1024;
+    /**
+     * Stack left untouched below the pre-touched depth: HotSpot's shadow zone (20 pages, banged while touching)
+     * and its yellow, red and reserved guard pages (4), with room for the frames that measure the depth.
+     */
+    public static final long STACK_PRETOUCH_MARGIN_BYTES = 128L * 1024;
+    /**
      * Metaspace cap: 13.8 MiB committed (13.4 MiB used) at most after a warm-up through every code path with the
      * admin listener and the access log on (PlanWorstCaseIT), plus 75 % for classes only rarer paths load; too low
      * is an {@code OutOfMemoryError} at class loading, which ends the process.
@@ -180,6 +213,8 @@ public final class ConfigKeys {
      * plus 25 % over the highest for compilations other workloads trigger.
      */
     public static final long DEFAULT_JVM_OVERHEAD_BYTES = 88L * 1024 * 1024;
+    /** No pinning: the scheduler places the stage threads. */
+    public static final String DEFAULT_AFFINITY = CpuList.NONE;
     /** Locking needs {@code CAP_IPC_LOCK} or a large {@code RLIMIT_MEMLOCK}; off so a laptop can start. */
     public static final boolean DEFAULT_MEMORY_LOCK = false;
     /** No budget: sizes come from the keys above. */
@@ -262,8 +297,12 @@ public final class ConfigKeys {
         SIZE_OR_NONE,
         /** A duration with a unit, see {@link Durations}. */
         DURATION,
+        /** A duration with a unit, or {@code none} (held as 0). */
+        DURATION_OR_NONE,
         /** {@code true} or {@code false}. */
         BOOLEAN,
+        /** A CPU list such as {@code 0-3,6}, or {@code none}. */
+        CPU_LIST,
         /** A file path, {@code -} for standard output, or {@code none}. */
         PATH_OR_NONE,
         /** One of the words {@link Key#choices()} lists. */
@@ -434,6 +473,7 @@ public final class ConfigKeys {
                 case SIZE_OR_NONE:
                     return Sizes.format(value);
                 case DURATION:
+                case DURATION_OR_NONE:
                     return Durations.format(value);
                 default:
                     return Long.toString(value);
@@ -489,12 +529,17 @@ public final class ConfigKeys {
         k.add(integer("accept.backlog", "connections", DEFAULT_ACCEPT_BACKLOG, 1, MAX_ACCEPT_BACKLOG,
             "Pending connections the kernel queues before they are accepted.",
             (b, v) -> b.acceptBacklog(v), WeirConfig::acceptBacklog).key());
+        k.add(duration("accept.queue-timeout", DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS,
+            "While every slot is taken, new connections wait in the listen backlog; once accepting has been paused"
+                + " this long, the connections waiting there are accepted and answered 503 with Retry-After.",
+            (b, v) -> b.acceptQueueTimeoutMs(v), WeirConfig::acceptQueueTimeoutMs));
         k.add(bool("accept.reuse-port", DEFAULT_ACCEPT_REUSE_PORT,
             "Set SO_REUSEPORT on the listening socket before binding, so several Weir processes share the port and"
                 + " the kernel spreads new connections across them; every process must set it.",
             (b, v) -> b.reusePort(v), WeirConfig::reusePort));
         k.add(integer("connections", "slots", DEFAULT_CONNECTIONS, 1, MAX_CONNECTIONS,
-            "Connection slots: the most client connections open at once; one more is answered 503.",
+            "Connection slots: the most client connections open at once; one more waits in the listen backlog"
+                + " (accept.queue-timeout).",
             (b, v) -> b.connections(v), WeirConfig::connections).key());
         k.add(integer("ring-size", "entries", DEFAULT_RING_SIZE, 2, MAX_RING_SIZE,
             "Entries per hand-off ring, a power of two at least 2 x connections; 0 picks the smallest.",
@@ -540,6 +585,20 @@ public final class ConfigKeys {
                 + " least upstream.threads and at most connections.",
             (b, v) -> b.upstreamMaxConnections(v), WeirConfig::upstreamMaxConnections)
             .zero(Rule.ZERO_OR_RANGE, "one per connection slot").key());
+        final Row admission = new Row("admission.queue-delay", Type.DURATION_OR_NONE,
+            "When every request of an interval this long waited longer than this in the upstream stage's inbox"
+                + " (from the parse stage's hand-off to the upstream stage's turn), new requests are answered 503"
+                + " with Retry-After instead of queued for the next interval; none: never.");
+        admission.unit = "milliseconds";
+        admission.defaultValue = Durations.format(DEFAULT_ADMISSION_QUEUE_DELAY_MS);
+        admission.rule = Rule.ZERO_OR_RANGE;
+        admission.zeroMeans = "none";
+        admission.min = MIN_DURATION_MS;
+        admission.max = MAX_DURATION_MS;
+        admission.setter = (b, v) -> b.admissionQueueDelayMs((Long) v);
+        admission.number = WeirConfig::admissionQueueDelayMs;
+        admission.reader = c -> c.admissionQueueDelayMs() == 0 ? "none" : Durations.format(c.admissionQueueDelayMs());
+        k.add(admission.key());
         k.add(duration("upstream.queue-timeout", DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS,
             "Longest a request waits for an origin connection when upstream.max-connections are busy; then 503"
                 + " with Retry-After.",
@@ -573,6 +632,11 @@ public final class ConfigKeys {
         k.add(integer("write.threads", "threads", DEFAULT_WRITE_THREADS, 1, MAX_STAGE_THREADS,
             "Write stage threads.",
             (b, v) -> b.writeThreads(v), WeirConfig::writeThreads).key());
+        k.add(bool("write.through", DEFAULT_WRITE_THROUGH,
+            "The upstream stage writes each response part to the client itself when the client takes it whole;"
+                + " a part the client does not take whole, or a canned answer, goes to the write stage. false:"
+                + " every part goes through the write stage.",
+            (b, v) -> b.writeThrough(v), WeirConfig::writeThrough));
         k.add(integer("idle-yields", "yields", DEFAULT_IDLE_YIELDS, 0, MAX_IDLE_YIELDS,
             "Times an idle stage yields its core, checking its inbox, before it sleeps in its selector; 0 sleeps"
                 + " at once.",
@@ -615,6 +679,18 @@ public final class ConfigKeys {
         k.add(size("jvm.thread-stack", DEFAULT_THREAD_STACK_BYTES, MIN_THREAD_STACK_BYTES, MAX_BUFFER_BYTES,
             "Stack per Java thread, -Xss.",
             (b, v) -> b.threadStackBytes(v), WeirConfig::threadStackBytes));
+        final Row pretouch = new Row("jvm.stack-pretouch", Type.SIZE_OR_NONE,
+            "Stack each stage thread and the access log's touch before their first turn, so it is resident before"
+                + " ready; none: off. At most jvm.thread-stack - 128k (the JVM's guard and shadow zones); when not set"
+                + " and jvm.thread-stack is smaller than 384k, that.");
+        pretouch.unit = "bytes";
+        pretouch.defaultValue = Sizes.format(DEFAULT_STACK_PRETOUCH_BYTES);
+        pretouch.min = MIN_STACK_PRETOUCH_BYTES;
+        pretouch.max = MAX_BUFFER_BYTES;
+        pretouch.setter = (b, v) -> b.stackPretouchBytes((Long) v);
+        pretouch.reader = c -> c.stackPretouchBytes() == 0 ? "none" : Sizes.formatWithUnit(c.stackPretouchBytes());
+        pretouch.number = WeirConfig::stackPretouchBytes;
+        k.add(pretouch.zero(Rule.ZERO_OR_RANGE, "none, off").key());
         k.add(size("jvm.metaspace", DEFAULT_METASPACE_BYTES, MIN_METASPACE_BYTES, Long.MAX_VALUE,
             "Metaspace cap, -XX:MaxMetaspaceSize.",
             (b, v) -> b.metaspaceBytes(v), WeirConfig::metaspaceBytes));
@@ -628,7 +704,8 @@ public final class ConfigKeys {
             "Allowance for the JVM's own native memory no flag caps: GC structures, symbols, VM thread stacks.",
             (b, v) -> b.jvmOverheadBytes(v), WeirConfig::jvmOverheadBytes));
         k.add(bool("memory.lock", DEFAULT_MEMORY_LOCK,
-            "mlock every arena after committing it; needs CAP_IPC_LOCK or a large RLIMIT_MEMLOCK.",
+            "Lock the whole process in RAM (mlockall) once everything is committed, just before ready; needs"
+                + " CAP_IPC_LOCK or RLIMIT_MEMLOCK unlimited (checked before anything is committed).",
             (b, v) -> b.lockMemory(v), WeirConfig::lockMemory));
         final Row budget = new Row("memory.budget", Type.SIZE_OR_NONE,
             "Total memory to plan for: connections (and the heap if needed) are derived to use most of it.");
@@ -664,6 +741,14 @@ public final class ConfigKeys {
         admin.number = WeirConfig::adminPort;
         admin.host = WeirConfig::adminHost;
         k.add(admin.key());
+        final Row affinity = new Row("affinity", Type.CPU_LIST,
+            "CPUs to pin the stage threads to, one CPU each, round-robin over the list in the order accept, parse-0..,"
+                + " upstream-0.., write-0.., then the access log's; e.g. 0-3,6. none: not pinned.");
+        affinity.defaultValue = DEFAULT_AFFINITY;
+        affinity.rule = Rule.NONE;
+        affinity.setter = (b, v) -> b.affinity((String) v);
+        affinity.reader = WeirConfig::affinity;
+        k.add(affinity.key());
         k.add(duration("drain-timeout", DEFAULT_DRAIN_TIMEOUT_MS,
             "After SIGTERM or SIGINT, longest Weir waits for in-flight exchanges before it stops anyway.",
             (b, v) -> b.drainTimeoutMs(v), WeirConfig::drainTimeoutMs));

@@ -159,7 +159,7 @@ public final class ConfigLoader {
     private static Object convert(final ConfigKeys.Key key, final Object raw, final boolean fromText) {
         final String name = key.name();
         final boolean noneAllowed = key.type() == ConfigKeys.Type.SIZE_OR_NONE
-            || key.type() == ConfigKeys.Type.HOST_PORT_OR_NONE;
+            || key.type() == ConfigKeys.Type.HOST_PORT_OR_NONE || key.type() == ConfigKeys.Type.DURATION_OR_NONE;
         if (raw == null && !noneAllowed) {
             throw new ConfigException(name, "must have a value (" + expected(key) + ")");
         }
@@ -200,6 +200,14 @@ public final class ConfigLoader {
                     throw wrongType(key, raw);
                 }
                 return Durations.parseMs(name, (String) raw);
+            case DURATION_OR_NONE:
+                if (raw == null || "none".equals(raw)) {
+                    return 0L;
+                }
+                if (!(raw instanceof String)) {
+                    throw wrongType(key, raw);
+                }
+                return Durations.parseMs(name, (String) raw);
             case BOOLEAN:
                 if (raw instanceof Boolean) {
                     return raw;
@@ -218,6 +226,15 @@ public final class ConfigLoader {
                     throw wrongType(key, raw);
                 }
                 return raw;
+            case CPU_LIST:
+                // YAML reads a lone CPU, affinity: 1, as a number.
+                if (raw instanceof Integer) {
+                    return raw.toString();
+                }
+                if (!(raw instanceof String) || ((String) raw).isBlank()) {
+                    throw wrongType(key, raw);
+                }
+                return ((String) raw).trim();
             default:
                 throw new IllegalStateException("no conversion for " + key.type());
         }
@@ -249,7 +266,8 @@ public final class ConfigLoader {
                     + " number is ambiguous (got " + got + ")");
             }
         }
-        if (key.type() == ConfigKeys.Type.DURATION && raw instanceof Number) {
+        if ((key.type() == ConfigKeys.Type.DURATION || key.type() == ConfigKeys.Type.DURATION_OR_NONE)
+            && raw instanceof Number) {
             return new ConfigException(key.name(), "must be a duration with a unit, e.g. 500ms, 10s, 2m; a bare"
                 + " number is ambiguous (got " + got + ")");
         }
@@ -270,12 +288,16 @@ public final class ConfigLoader {
                 return "a size with a unit, e.g. 512m, 2g, or none";
             case DURATION:
                 return "a duration with a unit, e.g. 500ms, 10s, 2m";
+            case DURATION_OR_NONE:
+                return "a duration with a unit, e.g. 500ms, 10s, 2m, or none";
             case BOOLEAN:
                 return "true or false";
             case PATH_OR_NONE:
                 return "a file path, - for standard output, or none";
             case CHOICE:
                 return "one of " + String.join(", ", key.choices());
+            case CPU_LIST:
+                return "a CPU list like 0-3,6, or none";
             default:
                 return key.type().name();
         }

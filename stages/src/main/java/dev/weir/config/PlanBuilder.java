@@ -14,7 +14,8 @@ import dev.weir.log.AccessLog;
  * <p>
  * Rows, in order: the four stage arenas and, when the access log is on, its arena (committed), the Java heap
  * (committed: {@code -Xms} = {@code -Xmx},
- * pre-touched), the rings and the slot table (in heap, not added again), thread stacks, metaspace, code
+ * pre-touched), the rings and the slot table (in heap, not added again), the stage threads' stacks to
+ * {@code jvm.stack-pretouch} (committed), the rest of the thread stacks, metaspace, code
  * cache, direct memory and the JVM overhead allowance (caps), and the kernel socket buffers (kernel).
  * <p>
  * <b>Note:</b> stateless and thread-safe.
@@ -37,7 +38,9 @@ public final class PlanBuilder {
     public static final String RINGS = "  rings";
     /** Row name of the slot table, inside the heap. */
     public static final String SLOTS = "  slot table";
-    /** Row name of the thread stacks. */
+    /** Row name of the stage threads' stacks touched before "ready", present when {@code jvm.stack-pretouch} is on. */
+    public static final String STACKS_TOUCHED = "stacks touched";
+    /** Row name of the thread stacks, the part not pre-touched. */
     public static final String THREAD_STACKS = "thread stacks";
     /** Row name of the metaspace cap. */
     public static final String METASPACE = "metaspace";
@@ -87,11 +90,17 @@ public final class PlanBuilder {
             c.connections() + " slots x " + StageSizes.slotHeapBytes(c) + " B (" + Sizes.format(
                 StageSizes.SLOT_BASE_HEAP_BYTES) + " + " + c.maxHeaders() + " fields x "
                 + StageSizes.HEAD_HEAP_BYTES_PER_FIELD + " B)"));
-        rows.add(new PlanItem(THREAD_STACKS, StageSizes.threadStacksBytes(c), Kind.CAP,
+        final long touched = StageSizes.pretouchedStackBytes(c);
+        if (touched > 0) {
+            rows.add(new PlanItem(STACKS_TOUCHED, touched, Kind.COMMITTED, (StageSizes.stageThreads(c)
+                + StageSizes.logThreads(c)) + " threads x jvm.stack-pretouch " + Sizes.format(c.stackPretouchBytes())
+                + ", part of -Xss"));
+        }
+        rows.add(new PlanItem(THREAD_STACKS, StageSizes.threadStacksBytes(c) - touched, Kind.CAP,
             "(" + StageSizes.stageThreads(c) + " stage + " + (c.accessLogOn() ? "1 log + " : "")
                 + (c.adminEnabled() ? StageSizes.ADMIN_THREADS + " admin + " : "") + StageSizes.JVM_THREAD_ALLOWANCE
-                + " JVM threads) x -Xss"
-                + Sizes.format(c.threadStackBytes())));
+                + " JVM threads) x -Xss" + Sizes.format(c.threadStackBytes())
+                + (touched > 0 ? " - pre-touched" : "")));
         rows.add(new PlanItem(METASPACE, c.metaspaceBytes(), Kind.CAP, "-XX:MaxMetaspaceSize"));
         rows.add(new PlanItem(CODE_CACHE, c.codeCacheBytes(), Kind.CAP, "-XX:ReservedCodeCacheSize"));
         rows.add(new PlanItem(DIRECT_MEMORY, c.directMemoryBytes(), Kind.CAP, "-XX:MaxDirectMemorySize"));

@@ -23,7 +23,7 @@ import dev.weir.log.AccessLog;
  *   origin sockets = upstream.max-connections, or connections when it is 0 (one per slot)
  *   check sockets  = servers of groups with health.path (one active-check socket each)
  *   sockets        = connections + origin sockets + check sockets + 1 listening socket
- *   descriptors    = sockets + 2 x stage threads (selectors) + 256 (the JVM's own: jars, libraries, pipes)
+ *   descriptors    = sockets + 4 x stage threads (selectors, wake pipes) + 256 (the JVM's own: jars, libraries, pipes)
  *                    + 1 access log file
  *   arena log      = 0 when access-log.path is none, else                           only when the log is on
  *                    access-log.records x record slot + 768 B ring trailer     (record slot: the largest record
@@ -81,8 +81,11 @@ public final class StageSizes {
     /** Sockets that are neither client nor upstream connections: the listening socket. */
     public static final int LISTENING_SOCKETS = 1;
 
-    /** File descriptors per stage thread besides sockets: its selector's epoll descriptor and wakeup. */
-    public static final int SELECTOR_FDS_PER_STAGE_THREAD = 2;
+    /**
+     * File descriptors per stage thread besides sockets: its selector's epoll descriptor and wakeup, and the
+     * two ends of the pipe producers wake it through ({@code WakeSignal}).
+     */
+    public static final int SELECTOR_FDS_PER_STAGE_THREAD = 4;
     /** File descriptors the JVM itself holds: jars on the classpath, native libraries, std streams, pipes. */
     public static final int JVM_FD_HEADROOM = 256;
 
@@ -224,6 +227,15 @@ public final class StageSizes {
      */
     public static int adminThreads(final WeirConfig config) {
         return config.adminEnabled() ? ADMIN_THREADS : 0;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return stack bytes committed before "ready": {@code jvm.stack-pretouch} on each stage thread and the access
+     *     log's; part of {@link #threadStacksBytes}.
+     */
+    public static long pretouchedStackBytes(final WeirConfig config) {
+        return (long) (stageThreads(config) + logThreads(config)) * config.stackPretouchBytes();
     }
 
     /**

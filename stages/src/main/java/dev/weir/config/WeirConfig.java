@@ -6,6 +6,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.weir.arena.ProcessStatus;
 import dev.weir.http.RequestPolicy;
 import dev.weir.log.AccessLog;
 
@@ -21,6 +22,8 @@ public final class WeirConfig {
     private final String listenHost;
     private final int listenPort;
     private final int acceptBacklog;
+    private final long acceptQueueTimeoutMs;
+    private final long admissionQueueDelayMs;
     private final boolean reusePort;
     private final int connections;
     private final int ringSize;
@@ -36,6 +39,7 @@ public final class WeirConfig {
     private final int upstreamThreads;
     private final int upstreamBufferBytes;
     private final int writeThreads;
+    private final boolean writeThrough;
     private final int idleYields;
     private final long upstreamQueueTimeoutMs;
     private final int upstreamMaxFails;
@@ -60,6 +64,10 @@ public final class WeirConfig {
     private final int socketSendBufferBytes;
     private final long heapBytes;
     private final long threadStackBytes;
+    private final long stackPretouchBytes;
+    private final long stackPretouchSetting;
+    private final String affinity;
+    private final int[] affinityCpus;
     private final long metaspaceBytes;
     private final long codeCacheBytes;
     private final long directMemoryBytes;
@@ -82,6 +90,8 @@ public final class WeirConfig {
         listenHost = b.listenHost;
         listenPort = b.listenPort;
         acceptBacklog = b.acceptBacklog;
+        acceptQueueTimeoutMs = b.acceptQueueTimeoutMs;
+        admissionQueueDelayMs = b.admissionQueueDelayMs;
         reusePort = b.reusePort;
         connections = b.connections;
         ringSize = resolvedRingSize;
@@ -99,6 +109,7 @@ public final class WeirConfig {
         upstreamThreads = b.upstreamThreads;
         upstreamBufferBytes = b.upstreamBufferBytes;
         writeThreads = b.writeThreads;
+        writeThrough = b.writeThrough;
         idleYields = b.idleYields;
         upstreamQueueTimeoutMs = b.upstreamQueueTimeoutMs;
         upstreamMaxFails = b.upstreamMaxFails;
@@ -132,6 +143,13 @@ public final class WeirConfig {
         socketSendBufferBytes = b.socketSendBufferBytes;
         heapBytes = b.heapBytes;
         threadStackBytes = b.threadStackBytes;
+        stackPretouchSetting = b.stackPretouchBytes;
+        // Not set: the default, or as deep as a smaller jvm.thread-stack allows.
+        stackPretouchBytes = b.stackPretouchBytes != Builder.NOT_SET ? b.stackPretouchBytes
+            : Math.max(0, Math.min(ConfigKeys.DEFAULT_STACK_PRETOUCH_BYTES,
+                b.threadStackBytes - ConfigKeys.STACK_PRETOUCH_MARGIN_BYTES));
+        affinity = b.affinity;
+        affinityCpus = b.affinityCpus;
         metaspaceBytes = b.metaspaceBytes;
         codeCacheBytes = b.codeCacheBytes;
         directMemoryBytes = b.directMemoryBytes;
@@ -162,6 +180,8 @@ public final class WeirConfig {
         b.listenHost = listenHost;
         b.listenPort = listenPort;
         b.acceptBacklog = acceptBacklog;
+        b.acceptQueueTimeoutMs = acceptQueueTimeoutMs;
+        b.admissionQueueDelayMs = admissionQueueDelayMs;
         b.reusePort = reusePort;
         b.connections = connections;
         b.ringSize = ringSize;
@@ -176,6 +196,7 @@ public final class WeirConfig {
         b.upstreamThreads = upstreamThreads;
         b.upstreamBufferBytes = upstreamBufferBytes;
         b.writeThreads = writeThreads;
+        b.writeThrough = writeThrough;
         b.idleYields = idleYields;
         b.upstreamQueueTimeoutMs = upstreamQueueTimeoutMs;
         b.upstreamMaxFails = upstreamMaxFails;
@@ -199,6 +220,8 @@ public final class WeirConfig {
         b.socketSendBufferBytes = socketSendBufferBytes;
         b.heapBytes = heapBytes;
         b.threadStackBytes = threadStackBytes;
+        b.stackPretouchBytes = stackPretouchSetting;
+        b.affinity = affinity;
         b.metaspaceBytes = metaspaceBytes;
         b.codeCacheBytes = codeCacheBytes;
         b.directMemoryBytes = directMemoryBytes;
@@ -232,6 +255,22 @@ public final class WeirConfig {
     /** @return listen backlog ({@code accept.backlog}). */
     public int acceptBacklog() {
         return acceptBacklog;
+    }
+
+    /**
+     * @return longest a connection waits in the listen backlog while every slot is taken, then 503,
+     *     milliseconds ({@code accept.queue-timeout}).
+     */
+    public long acceptQueueTimeoutMs() {
+        return acceptQueueTimeoutMs;
+    }
+
+    /**
+     * @return queue delay of the upstream stage's inbox above which new requests are answered 503, milliseconds;
+     *     0 for none ({@code admission.queue-delay}).
+     */
+    public long admissionQueueDelayMs() {
+        return admissionQueueDelayMs;
     }
 
     /**
@@ -349,6 +388,14 @@ public final class WeirConfig {
     /** @return write stage threads ({@code write.threads}). */
     public int writeThreads() {
         return writeThreads;
+    }
+
+    /**
+     * @return {@code true} when the upstream stage writes each response part to the client itself while the
+     *         client takes it whole ({@code write.through}).
+     */
+    public boolean writeThrough() {
+        return writeThrough;
     }
 
     /** @return times an idle stage yields its core before sleeping in its selector ({@code idle-yields}). */
@@ -504,6 +551,24 @@ public final class WeirConfig {
         return threadStackBytes;
     }
 
+    /** @return stack each stage thread touches before its first turn, bytes; 0 for off ({@code jvm.stack-pretouch}). */
+    public long stackPretouchBytes() {
+        return stackPretouchBytes;
+    }
+
+    /** @return the CPU list stage threads are pinned to, as written, or {@code none} ({@code affinity}). */
+    public String affinity() {
+        return affinity;
+    }
+
+    /**
+     * @return the CPUs of {@link #affinity()} in the order written (ranges expanded); empty when not pinned. A
+     *     copy: startup only.
+     */
+    public int[] affinityCpus() {
+        return affinityCpus.clone();
+    }
+
     /** @return metaspace cap, bytes ({@code jvm.metaspace}). */
     public long metaspaceBytes() {
         return metaspaceBytes;
@@ -524,7 +589,7 @@ public final class WeirConfig {
         return jvmOverheadBytes;
     }
 
-    /** @return {@code true} to mlock every arena ({@code memory.lock}). */
+    /** @return {@code true} to lock the whole process in RAM before ready ({@code memory.lock}). */
     public boolean lockMemory() {
         return lockMemory;
     }
@@ -599,6 +664,8 @@ public final class WeirConfig {
         private String listenHost = DEFAULT_LISTEN.host();
         private int listenPort = DEFAULT_LISTEN.port();
         private int acceptBacklog = ConfigKeys.DEFAULT_ACCEPT_BACKLOG;
+        private long acceptQueueTimeoutMs = ConfigKeys.DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS;
+        private long admissionQueueDelayMs = ConfigKeys.DEFAULT_ADMISSION_QUEUE_DELAY_MS;
         private boolean reusePort = ConfigKeys.DEFAULT_ACCEPT_REUSE_PORT;
         private int connections = ConfigKeys.DEFAULT_CONNECTIONS;
         private int ringSize = ConfigKeys.DEFAULT_RING_SIZE;
@@ -617,6 +684,7 @@ public final class WeirConfig {
         private int upstreamThreads = ConfigKeys.DEFAULT_UPSTREAM_THREADS;
         private int upstreamBufferBytes = ConfigKeys.DEFAULT_UPSTREAM_BUFFER_BYTES;
         private int writeThreads = ConfigKeys.DEFAULT_WRITE_THREADS;
+        private boolean writeThrough = ConfigKeys.DEFAULT_WRITE_THROUGH;
         private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
         private long upstreamQueueTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS;
         private int upstreamMaxFails = ConfigKeys.DEFAULT_UPSTREAM_MAX_FAILS;
@@ -640,6 +708,9 @@ public final class WeirConfig {
         private int socketSendBufferBytes = ConfigKeys.DEFAULT_SOCKET_SEND_BUFFER_BYTES;
         private long heapBytes = ConfigKeys.DEFAULT_HEAP_BYTES;
         private long threadStackBytes = ConfigKeys.DEFAULT_THREAD_STACK_BYTES;
+        private long stackPretouchBytes = NOT_SET;
+        private String affinity = ConfigKeys.DEFAULT_AFFINITY;
+        private int[] affinityCpus = new int[0];
         private long metaspaceBytes = ConfigKeys.DEFAULT_METASPACE_BYTES;
         private long codeCacheBytes = ConfigKeys.DEFAULT_CODE_CACHE_BYTES;
         private long directMemoryBytes = ConfigKeys.DEFAULT_DIRECT_MEMORY_BYTES;
@@ -683,6 +754,18 @@ public final class WeirConfig {
         /** @param value listen backlog. @return this. */
         public Builder acceptBacklog(final int value) {
             this.acceptBacklog = value;
+            return this;
+        }
+
+        /** @param value longest wait in the listen backlog while every slot is taken, ms. @return this. */
+        public Builder acceptQueueTimeoutMs(final long value) {
+            this.acceptQueueTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value upstream inbox queue delay above which requests get 503, ms; 0: none. @return this. */
+        public Builder admissionQueueDelayMs(final long value) {
+            this.admissionQueueDelayMs = value;
             return this;
         }
 
@@ -779,6 +862,12 @@ public final class WeirConfig {
         /** @param value write threads. @return this. */
         public Builder writeThreads(final int value) {
             this.writeThreads = value;
+            return this;
+        }
+
+        /** @param value {@code true} to write response parts through from the upstream stage. @return this. */
+        public Builder writeThrough(final boolean value) {
+            this.writeThrough = value;
             return this;
         }
 
@@ -926,6 +1015,18 @@ public final class WeirConfig {
             return this;
         }
 
+        /** @param value stack bytes each stage thread touches before its first turn; 0 for off. @return this. */
+        public Builder stackPretouchBytes(final long value) {
+            this.stackPretouchBytes = value;
+            return this;
+        }
+
+        /** @param value a CPU list such as {@code 0-3,6}, or {@code none}. @return this. */
+        public Builder affinity(final String value) {
+            this.affinity = value;
+            return this;
+        }
+
         /** @param value metaspace cap bytes. @return this. */
         public Builder metaspaceBytes(final long value) {
             this.metaspaceBytes = value;
@@ -1031,6 +1132,9 @@ public final class WeirConfig {
                     + Sizes.format(unchecked.maxRequestLineBytes()) + ")");
             }
             checkUpstreamMaxConnections();
+            checkStackPretouch();
+            affinityCpus = CpuList.parse("affinity", affinity);
+            CpuList.checkAllowed("affinity", affinityCpus, ProcessStatus.allowedCpuList());
             if (adminHost != null && adminPort != 0 && adminPort == listenPort && adminHost.equals(listenHost)) {
                 throw new ConfigException("admin.listen", "must differ from accept.listen (both "
                     + HostPort.format(adminHost, adminPort) + ")");
@@ -1063,6 +1167,16 @@ public final class WeirConfig {
         }
 
         /** Rules across keys for {@code upstream.max-connections}; its own bounds are in its row. */
+        private void checkStackPretouch() {
+            final long most = threadStackBytes - ConfigKeys.STACK_PRETOUCH_MARGIN_BYTES;
+            if (stackPretouchBytes != NOT_SET && stackPretouchBytes > most) {
+                throw new ConfigException("jvm.stack-pretouch", "must be at most jvm.thread-stack - "
+                    + Sizes.format(ConfigKeys.STACK_PRETOUCH_MARGIN_BYTES) + " (" + Sizes.format(Math.max(0, most))
+                    + " with jvm.thread-stack " + Sizes.format(threadStackBytes) + "): the JVM's guard and shadow"
+                    + " zones need the rest (got " + Sizes.format(stackPretouchBytes) + ")");
+            }
+        }
+
         private void checkUpstreamMaxConnections() {
             if (upstreamMaxConnections == 0) {
                 return;

@@ -58,10 +58,12 @@ public final class ConnectionMoves {
         // Response half.
         {IDLE, RECEIVING},                 // forwarded head fully sent: read the origin
         {IDLE, CANNED},                    // bad head, timeout or no origin: answer from preallocated bytes
-        {RECEIVING, WRITING},              // a part read
+        {RECEIVING, WRITING},              // a part the client did not take whole, an interim head,
+                                           // or write.through off
         {RECEIVING, CANNED},               // origin failed or timed out before any response byte
         {RECEIVING, IDLE},                 // retry on a fresh origin connection
-        {RECEIVING, RESPONSE_DONE},        // origin failed mid-response (client reset), or exchange aborted
+        {RECEIVING, RESPONSE_DONE},        // last part written through (or the client failed on it), origin failed
+                                           // mid-response (client reset), or exchange aborted
         {WRITING, RECEIVING},              // part written, read the next
         {WRITING, RESPONSE_DONE},          // last part written, or client failed on it
         {WRITING, ABORTING_RESPONSE},      // client failed or stalled with the origin still attached

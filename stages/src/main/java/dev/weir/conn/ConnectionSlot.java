@@ -54,6 +54,13 @@ public final class ConnectionSlot {
     public SocketChannel client;
     /** The client's registration with its parse stage's selector, made on the first read. */
     public SelectionKey parseKey;
+    /**
+     * Written by the parse stage only, read by whoever finishes an exchange: the parse stage has switched the
+     * client's read interest off, so the client's next bytes would not wake it. A keep-alive hand-off back to
+     * parse skips the selector wakeup only while this is {@code false} (volatile on both sides: the finisher
+     * reads it after publishing, the parse stage sets it before it next checks its inbox).
+     */
+    public volatile boolean clientReadPaused;
     /** The client's registration with its write stage's selector, made on the first blocked write. */
     public SelectionKey writeKey;
     /** The client's address as ASCII text. */
@@ -127,6 +134,7 @@ public final class ConnectionSlot {
     public void clear() {
         client = null;
         parseKey = null;
+        clientReadPaused = false;
         writeKey = null;
         clientAddressLength = 0;
         origin = null;

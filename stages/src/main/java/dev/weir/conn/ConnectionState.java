@@ -34,7 +34,7 @@ public final class ConnectionState {
 
     /** Response half: no exchange, or not yet forwarded; it goes wherever the request half goes. */
     public static final int IDLE = 10;
-    /** Response half, upstream: reading the origin into the upstream block. */
+    /** Response half, upstream: reading the origin into the upstream block, and writing parts through. */
     public static final int RECEIVING = 11;
     /** Response half, write: writing a part of the upstream block to the client. */
     public static final int WRITING = 12;

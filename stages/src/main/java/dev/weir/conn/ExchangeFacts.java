@@ -5,9 +5,10 @@ package dev.weir.conn;
  * goes and read once, when it ends, by {@link ExchangeObserver}s.
  * <p>
  * <b>Note:</b> each field has one writer, the owner of the half it describes: the parse stage (request half)
- * writes the start, the upstream stage the server and the relayed status, the write stage the canned status
- * and the bytes sent. The observer runs on the thread that ended the second half, after both owners' last
- * writes ({@link ConnectionSlot#endHalf()} orders them).
+ * writes the start, the upstream stage the server and the relayed status, the write stage the canned status,
+ * and whichever of the upstream and write stages holds the response half the bytes sent. The observer runs on
+ * the thread that ended the second half, after both owners' last writes ({@link ConnectionSlot#endHalf()}
+ * orders them).
  */
 public final class ExchangeFacts {
 
@@ -24,7 +25,7 @@ public final class ExchangeFacts {
     public int server = NO_SERVER;
     /** The status the client was sent: the origin's (upstream stage) or a canned one (write stage); 0 none. */
     public int status;
-    /** Write stage: bytes written to the client in this exchange, heads included. */
+    /** Response half's owner (upstream stage writing through, or write stage): bytes written to the client. */
     public long bytesSent;
 
     /**

@@ -50,6 +50,11 @@ public final class RequestHalf {
     public boolean tunnel;
     /** Why the half is {@link ConnectionState#ABORTING_REQUEST}: 408 for a stalled body, 0 for a client gone. */
     public int abortStatus;
+    /**
+     * The parse stage's turn clock when it handed the parsed head to the upstream stage ({@code QUEUED}); the
+     * upstream stage subtracts it from its own turn clock to know how long requests wait in its inbox.
+     */
+    public long queuedNs;
 
     /** A half under {@link RequestPolicy#DEFAULTS}. */
     public RequestHalf() {

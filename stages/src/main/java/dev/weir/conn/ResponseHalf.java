@@ -28,9 +28,9 @@ public final class ResponseHalf {
     public long base;
     /** Bytes received into the block. */
     public int filled;
-    /** Start of the part handed to the write stage: the rebuilt head's start for the first part, else 0. */
+    /** Start of the part for the client: the rebuilt head's start for the first part, else 0. */
     public int start;
-    /** End of the part handed to the write stage. */
+    /** End of the part for the client. */
     public int end;
     /** Bytes after an interim head that begin the next head, carried over once the interim head is written. */
     public int carry;
@@ -40,9 +40,9 @@ public final class ResponseHalf {
     public boolean headParsed;
     /** Frames the response body. */
     public final BodyFramer framer = new BodyFramer();
-    /** Some of the response went to the write stage: an error can no longer be answered, only reset. */
+    /** Some of the response went toward the client: an error can no longer be answered, only reset. */
     public boolean started;
-    /** The part in the write stage is the last of the response. */
+    /** The part being written is the last of the response. */
     public boolean last;
     /** Status of the canned answer, in {@link ConnectionState#CANNED}. */
     public int cannedStatus;

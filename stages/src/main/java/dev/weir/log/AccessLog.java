@@ -186,6 +186,17 @@ public final class AccessLog implements AutoCloseable {
 
     /** Start the log thread; once, before {@link #close()}. */
     public void start() {
+        start(null);
+    }
+
+    /**
+     * Start the log thread; once, before {@link #close()}.
+     *
+     * @param onStart run on the log thread before its first turn (e.g. touch its stack, pin it); {@code null} for
+     *                nothing. It must not throw.
+     */
+    public void start(final Runnable onStart) {
+        writer.onStart = onStart;
         runner = new AgentRunner(new BackoffIdleStrategy(10, 5, 1_000, MAX_PARK_NS), this::onError, null, writer);
         AgentRunner.startOnThread(runner);
     }
@@ -370,6 +381,8 @@ public final class AccessLog implements AutoCloseable {
         }
 
         final AtomicBoolean reopen = new AtomicBoolean();
+        /** Set before the thread starts, run on it first. */
+        Runnable onStart;
         private final RingBuffer ring;
         private final ByteBuffer view;
         private final UnsafeBuffer out;
@@ -415,6 +428,13 @@ public final class AccessLog implements AutoCloseable {
         @Override
         public String roleName() {
             return THREAD_NAME;
+        }
+
+        @Override
+        public void onStart() {
+            if (onStart != null) {
+                onStart.run();
+            }
         }
 
         @Override

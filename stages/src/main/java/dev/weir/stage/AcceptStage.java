@@ -18,8 +18,15 @@ import dev.weir.ring.SlotPool;
 import dev.weir.ring.WakeSignal;
 
 /**
- * Accepts client connections and binds each to a free slot with a parse block and an upstream block; when a
- * pool is empty it answers a preallocated 503 and closes, so overload is shed, never queued.
+ * Accepts client connections and binds each to a free slot with a parse block and an upstream block.
+ * <p>
+ * It accepts only what it can seat: when a pool is empty it stops accepting and leaves new connections in the
+ * kernel's listen backlog ({@code accept.backlog}; the kernel refuses what does not fit), and accepts again as
+ * soon as a slot comes back. Once accepting has been paused for {@code accept.queue-timeout} it sheds: it
+ * accepts at most a backlog's worth of waiting connections, seats any a returned slot can take and answers the
+ * rest a preallocated 503, then pauses again. A waiting client so gets a slot or a 503 within about the queue
+ * timeout, and shedding costs at most about one backlog of connections per queue timeout, whatever the offered
+ * load.
  * <p>
  * It also owns the slot and block pools: slots come back to it through the slot pool's return ring, and it
  * releases their blocks before they are reused, so every pool has one owner thread.
@@ -39,6 +46,8 @@ final class AcceptStage extends SelectorStage {
     static final int DEFAULT_REJECT_DRAIN_READS = 8;
     /** Bytes of the accept arena each such read takes. */
     static final int DEFAULT_REJECT_DRAIN_BYTES = 2048;
+    /** {@link #waitingSinceNs} when no connection can be waiting in the backlog for want of a slot. */
+    private static final long NOT_WAITING = Long.MIN_VALUE;
 
     private final ServerSocketChannel server;
     private final Wiring wiring;
@@ -49,13 +58,30 @@ final class AcceptStage extends SelectorStage {
     private final ByteBuffer serviceUnavailable;
     private final ByteBuffer drain;
     private final SelectionKey serverKey;
+    private final long queueTimeoutNs;
+    private final int shedPerRound;
     private long resumeAcceptNs;
+    /** Backing off after a failed {@code accept}. */
     private boolean acceptPaused;
+    /** Not accepting because a pool is empty; new connections wait in the listen backlog. */
+    private boolean poolPaused;
+    /**
+     * Start of the current wait in the backlog: the first pause since {@code accept} last found the backlog
+     * empty, or the end of the last shed round; {@link #NOT_WAITING} when nothing may wait.
+     */
+    private long waitingSinceNs = NOT_WAITING;
+    /** Connections a shed round may still answer 503; 0 when no round is on. */
+    private int shedLeft;
     private boolean listenerClosed;
 
+    /**
+     * @param queueTimeoutNs longest a connection waits in the backlog for a slot ({@code accept.queue-timeout}).
+     * @param shedPerRound   most connections one shed round answers 503: the backlog ({@code accept.backlog}).
+     */
     AcceptStage(final Selector selector, final WakeSignal wake, final ServerSocketChannel server,
         final Wiring wiring, final BlockPool parseBlocks, final BlockPool upstreamBlocks, final int sendBufferBytes,
-        final ByteBuffer serviceUnavailable, final ByteBuffer drain) throws IOException {
+        final ByteBuffer serviceUnavailable, final ByteBuffer drain, final long queueTimeoutNs,
+        final int shedPerRound) throws IOException {
         super("weir-accept", selector, wake, null, 0);
         this.server = server;
         this.wiring = wiring;
@@ -65,6 +91,8 @@ final class AcceptStage extends SelectorStage {
         this.sendBufferBytes = sendBufferBytes;
         this.serviceUnavailable = serviceUnavailable;
         this.drain = drain;
+        this.queueTimeoutNs = queueTimeoutNs;
+        this.shedPerRound = shedPerRound;
         this.serverKey = server.register(selector, SelectionKey.OP_ACCEPT);
     }
 
@@ -73,11 +101,43 @@ final class AcceptStage extends SelectorStage {
         if (!listenerClosed && wiring.isDraining()) {
             closeListener();
         }
-        if (acceptPaused && nowNs - resumeAcceptNs >= 0 && !listenerClosed) {
+        final boolean returned = slots.drainReturns();
+        if (listenerClosed) {
+            return returned ? 1 : 0;
+        }
+        boolean resume = false;
+        if (acceptPaused && nowNs - resumeAcceptNs >= 0) {
             acceptPaused = false;
+            resume = true;
+        }
+        if (poolPaused && (hasRoom() || nowNs - waitingSinceNs >= queueTimeoutNs)) {
+            // A slot came back (the accept stage owns the returns, so it knows at once), or the wait is over.
+            poolPaused = false;
+            shedLeft = hasRoom() ? 0 : shedPerRound;
+            resume = true;
+        }
+        if (resume && !acceptPaused && !poolPaused) {
             serverKey.interestOps(SelectionKey.OP_ACCEPT);
         }
-        return slots.drainReturns() ? 1 : 0;
+        return returned || resume ? 1 : 0;
+    }
+
+    /** @return {@code true} when a new connection would get a slot and both blocks. */
+    private boolean hasRoom() {
+        return slots.hasFree() && parseBlocks.available() > 0 && upstreamBlocks.available() > 0;
+    }
+
+    /**
+     * Stop accepting for want of a slot: new connections wait in the listen backlog until a slot returns or the
+     * queue timeout passes.
+     */
+    private void pauseForPools() {
+        counters.increment(StageCounters.ACCEPT_PAUSES);
+        poolPaused = true;
+        serverKey.interestOps(0);
+        if (waitingSinceNs == NOT_WAITING) {
+            waitingSinceNs = nowNs;
+        }
     }
 
     @Override
@@ -113,6 +173,10 @@ final class AcceptStage extends SelectorStage {
     @Override
     int onReady(final SelectionKey key) {
         for (int i = 0; i < DEFAULT_ACCEPT_BATCH; i++) {
+            if (shedLeft == 0 && !hasRoom()) {
+                pauseForPools();
+                break;
+            }
             final SocketChannel client;
             try {
                 // Allocates: the JDK creates a SocketChannel (and later SelectionKeys) per accepted connection;
@@ -127,14 +191,21 @@ final class AcceptStage extends SelectorStage {
                 break;
             }
             if (client == null) {
+                // The backlog is empty: nobody waits, so a later pause starts a new wait.
+                waitingSinceNs = NOT_WAITING;
+                shedLeft = 0;
                 break;
             }
-            onAccepted(client);
+            if (!onAccepted(client) && shedLeft > 0 && --shedLeft == 0) {
+                // The round answered a backlog's worth; those arriving meanwhile wait a full timeout again.
+                waitingSinceNs = nowNs;
+            }
         }
         return -1;
     }
 
-    private void onAccepted(final SocketChannel client) {
+    /** @return {@code false} when the connection was answered 503 (or failed) instead of seated. */
+    private boolean onAccepted(final SocketChannel client) {
         try {
             client.configureBlocking(false);
             client.setOption(StandardSocketOptions.TCP_NODELAY, Boolean.TRUE);
@@ -142,12 +213,12 @@ final class AcceptStage extends SelectorStage {
         } catch (final IOException ex) {
             counters.increment(StageCounters.ERRORS);
             Wiring.closeQuietly(client);
-            return;
+            return false;
         }
         final int index = slots.tryAcquire();
         if (index == SlotPool.NO_SLOT) {
             reject(client);
-            return;
+            return false;
         }
         final int requestBlock = parseBlocks.tryAcquire();
         final int responseBlock = requestBlock == BlockPool.NO_BLOCK ? BlockPool.NO_BLOCK
@@ -158,7 +229,7 @@ final class AcceptStage extends SelectorStage {
             }
             slots.release(index);
             reject(client);
-            return;
+            return false;
         }
         counters.increment(StageCounters.ACCEPTED);
         final ConnectionSlot slot = slots.slot(index);
@@ -172,11 +243,13 @@ final class AcceptStage extends SelectorStage {
         slot.response.base = upstreamBlocks.offset(responseBlock);
         recordAddress(slot, client);
         wiring.request(slot, ConnectionState.READING_HEAD, ConnectionState.OWNER_NONE);
+        return true;
     }
 
     /**
-     * Answer 503 from the preallocated bytes and close; best effort, never blocks. Without a slot there is no
-     * lingering read, so the request bytes that have already arrived are read and dropped before the close:
+     * Answer 503 (with {@code Retry-After}) from the preallocated bytes and close; best effort, never blocks.
+     * Without a slot there is no lingering read, so the request bytes that have already arrived are read and
+     * dropped before the close:
      * closing with them unread would reset the connection, and the client could lose the 503.
      */
     private void reject(final SocketChannel client) {

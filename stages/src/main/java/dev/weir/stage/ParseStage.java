@@ -53,14 +53,17 @@ final class ParseStage extends SelectorStage {
     private final long keepAliveTimeoutNs;
     private final long lingerTimeoutNs;
     private final RequestCapture capture;
+    /** Each upstream thread's admission gate, by upstream thread index. */
+    private final AdmissionGate[] admission;
     /** This thread has seen the drain begin and closed its idle connections; later ones close as they idle. */
     private boolean drainSeen;
 
     ParseStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
         final Wiring wiring, final BytesStore<?, ?> parseStore, final int blockLength, final ByteBuffer continueView,
-        final StageTimeouts timeouts, final RequestCapture capture) {
+        final StageTimeouts timeouts, final RequestCapture capture, final AdmissionGate[] admission) {
         super("weir-parse-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
+        this.admission = admission;
         this.store = parseStore;
         this.blockLength = blockLength;
         this.continueView = continueView;
@@ -167,9 +170,11 @@ final class ParseStage extends SelectorStage {
         if (slot == null) {
             return -1;
         }
-        if (!owned[slot.index]) {
-            // Bytes or an end of stream while another stage owns the half: wait until it is handed back.
-            pause(key);
+        if (!owned[slot.index] && !(drainInbox() && owned[slot.index])) {
+            // Bytes or an end of stream while another stage owns the half: wait until it is handed back. A
+            // keep-alive hand-off does not wake this stage, so the half may be in the inbox already: the drain
+            // above takes it, and the bytes that woke the stage are read at once.
+            pause(slot);
             return -1;
         }
         switch (slot.request.state) {
@@ -183,7 +188,7 @@ final class ParseStage extends SelectorStage {
                 readLinger(slot);
                 break;
             default:
-                pause(key);
+                pause(slot);
                 break;
         }
         return slot.index;
@@ -214,17 +219,25 @@ final class ParseStage extends SelectorStage {
         }
     }
 
-    private static void pause(final SelectionKey key) {
+    private static void pause(final ConnectionSlot slot) {
         try {
-            key.interestOps(0);
+            slot.parseKey.interestOps(0);
         } catch (final CancelledKeyException ex) {
             // Another stage closed the client meanwhile; the key is gone with it.
+            return;
         }
+        // Set before this stage next checks its inbox: a keep-alive hand-off that misses it finds the slot there.
+        slot.clientReadPaused = true;
     }
 
-    private static void watch(final SelectionKey key) {
+    private static void watch(final ConnectionSlot slot) {
+        final SelectionKey key = slot.parseKey;
         if (key.interestOps() != SelectionKey.OP_READ) {
             key.interestOps(SelectionKey.OP_READ);
+        }
+        if (slot.clientReadPaused) {
+            // After the interest is back: the client's bytes wake this stage again.
+            slot.clientReadPaused = false;
         }
     }
 
@@ -257,7 +270,7 @@ final class ParseStage extends SelectorStage {
     /** The client failed mid-body: the upstream stage drops the origin connection and ends the exchange. */
     private void abort(final ConnectionSlot slot, final int status) {
         slot.request.abortStatus = status;
-        pause(slot.parseKey);
+        pause(slot);
         handOn(slot, ConnectionState.ABORTING_REQUEST);
     }
 
@@ -290,7 +303,7 @@ final class ParseStage extends SelectorStage {
             // A new client has usually sent its request already: try before waiting for the selector.
             readHead(slot);
         } else {
-            watch(slot.parseKey);
+            watch(slot);
         }
     }
 
@@ -304,7 +317,7 @@ final class ParseStage extends SelectorStage {
             return;
         }
         if (n == 0) {
-            watch(slot.parseKey);
+            watch(slot);
             return;
         }
         request.filled += n;
@@ -320,7 +333,7 @@ final class ParseStage extends SelectorStage {
                 // The next request has begun but not ended: from now on its head has the head deadline.
                 deadline(slot.index, headTimeoutNs, TimeoutKind.CLIENT_HEAD);
             }
-            watch(slot.parseKey);
+            watch(slot);
             return;
         }
         if (status != ParseStatus.COMPLETE) {
@@ -328,6 +341,12 @@ final class ParseStage extends SelectorStage {
             return;
         }
         counters.increment(StageCounters.REQUESTS);
+        if (!admission[Wiring.shard(slot.index, admission.length)].admits(nowNs)) {
+            // Requests wait too long at the upstream stage: answer now rather than queue behind them.
+            counters.increment(StageCounters.OVERLOADED);
+            answer(slot, 503);
+            return;
+        }
         // While the head is still whole in the block: body bytes may overwrite it before the exchange ends.
         capture.onHead(slot, request.filled, true);
         request.keepAlive = request.head.isKeepAlive();
@@ -339,6 +358,7 @@ final class ParseStage extends SelectorStage {
                 return;
             }
         }
+        request.queuedNs = nowNs;
         handOn(slot, ConnectionState.QUEUED);
     }
 
@@ -359,7 +379,7 @@ final class ParseStage extends SelectorStage {
             return;
         }
         if (n == 0) {
-            watch(slot.parseKey);
+            watch(slot);
             return;
         }
         request.filled += n;
@@ -392,7 +412,7 @@ final class ParseStage extends SelectorStage {
                 break;
             }
         }
-        watch(slot.parseKey);
+        watch(slot);
     }
 
     /**

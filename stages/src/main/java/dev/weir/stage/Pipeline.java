@@ -12,11 +12,13 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.LoggerFactory;
 
 import dev.weir.arena.Arena;
 import dev.weir.arena.BlockPool;
+import dev.weir.arena.MemoryLock;
 import dev.weir.config.ConfigException;
 import dev.weir.config.HostPort;
 import dev.weir.config.StageSizes;
@@ -51,6 +53,8 @@ import dev.weir.upstream.Upstreams;
 public final class Pipeline implements AutoCloseable {
 
     private static final int STAGE_SCRATCH_BYTES = (int) StageSizes.STAGE_SCRATCH_BYTES;
+    /** Longest the stage threads may take to touch their stacks and pin themselves before "ready". */
+    private static final long PREPARE_TIMEOUT_MS = 10_000;
 
     private final WeirConfig config;
     private final List<Arena> arenas = new ArrayList<>();
@@ -67,13 +71,18 @@ public final class Pipeline implements AutoCloseable {
     private ServerSocketChannel server;
     private Upstreams upstreams;
     private AccessLog accessLog;
+    private ThreadPreparation preparation;
+    private int lockFlags;
+    private AdmissionGate[] admission = new AdmissionGate[0];
 
     private Pipeline(final WeirConfig config) {
         this.config = config;
     }
 
     /**
-     * Commit every arena, build slots and rings, bind the listening socket and start the stages.
+     * Commit every arena, build slots and rings, bind the listening socket and start the stages; each stage thread
+     * touches its stack ({@code jvm.stack-pretouch}) and pins itself ({@code affinity}) before its first turn, and
+     * this returns once all have. With {@code memory.lock}, the whole process is then locked in RAM.
      *
      * @param config the validated configuration.
      * @return the running pipeline.
@@ -106,13 +115,53 @@ public final class Pipeline implements AutoCloseable {
             pipeline.close();
             throw ex;
         }
-        if (pipeline.accessLog != null) {
-            pipeline.accessLog.start();
-        }
-        for (final StageRunner runner : pipeline.runners) {
-            runner.start();
+        try {
+            pipeline.startThreads();
+        } catch (final RuntimeException ex) {
+            pipeline.close();
+            throw ex;
         }
         return pipeline;
+    }
+
+    /**
+     * Start the log and stage threads, wait until each has touched its stack and pinned itself, then, with
+     * {@code memory.lock}, lock the process: everything is committed by then.
+     */
+    private void startThreads() {
+        final int threads = runners.size() + (accessLog == null ? 0 : 1);
+        final String[] names = new String[threads];
+        for (int i = 0; i < runners.size(); i++) {
+            names[i] = runners.get(i).stage().roleName();
+        }
+        if (accessLog != null) {
+            names[threads - 1] = AccessLog.THREAD_NAME;
+        }
+        // Set before any thread starts, which publishes it to them.
+        preparation = new ThreadPreparation(config.stackPretouchBytes(), config.affinityCpus(), names);
+        if (accessLog != null) {
+            accessLog.start(() -> preparation.prepare(threads - 1));
+        }
+        for (final StageRunner runner : runners) {
+            runner.start();
+        }
+        preparation.await(PREPARE_TIMEOUT_MS);
+        if (config.lockMemory()) {
+            lockFlags = MemoryLock.lockProcess();
+        }
+    }
+
+    /** @return one line: where each stage thread runs and how much of its stack was touched before "ready". */
+    public String describeThreads() {
+        return preparation == null ? "not started" : preparation.describe();
+    }
+
+    /**
+     * @return the {@code mlockall} flags the kernel accepted ({@link MemoryLock#MCL_CURRENT} and the others), or 0
+     *     when {@code memory.lock} is off.
+     */
+    public int lockFlags() {
+        return lockFlags;
     }
 
     private void build(final ExchangeObserver.PerThread observers) throws IOException {
@@ -165,16 +214,22 @@ public final class Pipeline implements AutoCloseable {
 
         final ByteBuffer serviceUnavailable = cannedView(acceptArena, 503);
         final StageTimeouts timeouts = StageTimeouts.of(c);
+        admission = new AdmissionGate[c.upstreamThreads()];
+        for (int i = 0; i < admission.length; i++) {
+            admission[i] = new AdmissionGate(TimeUnit.MILLISECONDS.toNanos(c.admissionQueueDelayMs()));
+        }
         acceptHolder[0] = new AcceptStage(acceptSelector, acceptWake, server, wiring, parseBlocks, upstreamBlocks,
             c.socketSendBufferBytes(), serviceUnavailable, acceptArena.view(
-                acceptArena.reserve(AcceptStage.DEFAULT_REJECT_DRAIN_BYTES), AcceptStage.DEFAULT_REJECT_DRAIN_BYTES));
+                acceptArena.reserve(AcceptStage.DEFAULT_REJECT_DRAIN_BYTES), AcceptStage.DEFAULT_REJECT_DRAIN_BYTES),
+            TimeUnit.MILLISECONDS.toNanos(c.acceptQueueTimeoutMs()), c.acceptBacklog());
         add(acceptHolder[0], "accept", ConnectionState.OWNER_NONE, 0, 1);
         for (int i = 0; i < c.parseThreads(); i++) {
             final long offset = parseArena.reserve(STAGE_SCRATCH_BYTES);
             final byte[] continueBytes = ParseStage.continueBytes();
             parseArena.store().write(offset, continueBytes, 0, continueBytes.length);
             add(new ParseStage(i, parseSelectors[i], parseWakes[i], parseRings[i], wiring, parseArena.store(),
-                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length), timeouts, capture), "parse",
+                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length), timeouts, capture, admission),
+                "parse",
                 ConnectionState.OWNER_PARSE, i, c.parseThreads());
         }
         for (int i = 0; i < c.upstreamThreads(); i++) {
@@ -184,7 +239,7 @@ public final class Pipeline implements AutoCloseable {
             final UpstreamStage stage = new UpstreamStage(i, upstreamSelectors[i], upstreamWakes[i],
                 upstreamRings[i], wiring, pool, upstreams, parseArena.store(), upstreamArena.store(),
                 c.upstreamBufferBytes(), c.socketReceiveBufferBytes(), c.socketSendBufferBytes(),
-                upstreamArena.view(offset, STAGE_SCRATCH_BYTES), timeouts);
+                upstreamArena.view(offset, STAGE_SCRATCH_BYTES), timeouts, admission[i], c.writeThrough());
             if (i == 0 && c.healthCheckedServerCount() > 0) {
                 // One thread checks for all: health is shared, and each server needs only one check socket.
                 stage.healthChecker(new HealthChecker(c, upstreams, upstreamSelectors[i], c.socketReceiveBufferBytes(),
@@ -244,7 +299,8 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private Arena commit(final String name, final long bytes) {
-        final Arena arena = Arena.commit(name, bytes, config.lockMemory());
+        // Never locked one by one: memory.lock locks the whole process once everything is committed.
+        final Arena arena = Arena.commit(name, bytes, false);
         arenas.add(arena);
         return arena;
     }
@@ -261,7 +317,9 @@ public final class Pipeline implements AutoCloseable {
         stage.idleYields(config.idleYields());
         stages.add(stage);
         stageViews.add(new StageView(stage, name, owner, thread, threads, slots));
-        runners.add(new StageRunner(stage));
+        final int order = runners.size();
+        // Allocates: the start callback of each stage thread, at startup.
+        runners.add(new StageRunner(stage, () -> preparation.prepare(order)));
     }
 
     private static Selector[] selectors(final int count) throws IOException {
@@ -465,9 +523,37 @@ public final class Pipeline implements AutoCloseable {
         return queued;
     }
 
-    /** @return connections refused with 503 because a pool was empty. */
+    /** @return connections answered 503 because a pool was empty (shed from the listen backlog). */
     public long rejectedConnections() {
         return stages.isEmpty() ? 0 : stages.get(0).counters().rejected();
+    }
+
+    /** @return requests answered 503 because the upstream stage's queue delay passed admission.queue-delay. */
+    public long overloadedRequests() {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            total += stage.counters().overloaded();
+        }
+        return total;
+    }
+
+    /** @return the longest of the upstream threads' last measured inbox queue delays, nanoseconds. */
+    public long upstreamQueueDelayNs() {
+        long delay = 0;
+        for (final AdmissionGate gate : admission) {
+            delay = Math.max(delay, gate.lastDelayNs());
+        }
+        return delay;
+    }
+
+    /** @return each upstream thread's admission gate, by thread; for tests. */
+    AdmissionGate[] admissionGates() {
+        return admission.clone();
+    }
+
+    /** @return times the accept stage stopped accepting because a slot or block pool was empty. */
+    public long acceptPauses() {
+        return stages.isEmpty() ? 0 : stages.get(0).counters().acceptPauses();
     }
 
     /** @return unexpected exceptions in any stage: bugs. */
@@ -523,9 +609,17 @@ public final class Pipeline implements AutoCloseable {
     public long responsesWritten() {
         long total = 0;
         for (final SelectorStage stage : stages) {
-            if (stage instanceof WriteStage) {
-                total += stage.counters().responses();
-            }
+            // The write stage, or the upstream stage when it wrote the last part through.
+            total += stage.counters().responses();
+        }
+        return total;
+    }
+
+    /** @return halves handed from one stage to another through the inbox rings, since start. */
+    public long handoffs() {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            total += stage.counters().handoffs();
         }
         return total;
     }
@@ -581,6 +675,26 @@ public final class Pipeline implements AutoCloseable {
         for (final SelectorStage stage : stages) {
             stage.wakeUp();
         }
+    }
+
+    /** @return the parse stages, for tests in this package. */
+    List<ParseStage> parseStages() {
+        final List<ParseStage> parse = new ArrayList<>();
+        for (final SelectorStage stage : stages) {
+            if (stage instanceof ParseStage) {
+                parse.add((ParseStage) stage);
+            }
+        }
+        return parse;
+    }
+
+    /** @return slots waiting in the parse stages' inboxes, for tests in this package. */
+    long parseInboxPending() {
+        long pending = 0;
+        for (final StageRing ring : wiring.parseRings) {
+            pending += ring.pending();
+        }
+        return pending;
     }
 
     /** @return {@code true} once {@link #drain()} was called. */

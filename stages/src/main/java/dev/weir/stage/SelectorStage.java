@@ -61,6 +61,8 @@ abstract class SelectorStage implements Stage {
      * Set by the pipeline before the stage thread starts.
      */
     private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
+    /** Longest idle sleep; only tests change it, to prove a stage is woken rather than timed out. */
+    private volatile long idleSelectTimeoutMs = DEFAULT_IDLE_SELECT_TIMEOUT_MS;
     private int eventsThisTurn;
 
     SelectorStage(final String roleName, final Selector selector, final WakeSignal wake, final StageRing inbox,
@@ -110,7 +112,7 @@ abstract class SelectorStage implements Stage {
         try {
             if (!hasPendingWork()) {
                 selector.select(onReadyKeyAfterSleep, timers.scheduled() > 0 ? DEFAULT_TIMER_SELECT_TIMEOUT_MS
-                    : DEFAULT_IDLE_SELECT_TIMEOUT_MS);
+                    : idleSelectTimeoutMs);
             }
         } finally {
             wake.awake();
@@ -122,6 +124,21 @@ abstract class SelectorStage implements Stage {
         this.idleYields = yields;
     }
 
+    /** @param timeoutMs longest idle sleep in the selector; for tests, from any thread. */
+    void idleSelectTimeoutMs(final long timeoutMs) {
+        this.idleSelectTimeoutMs = timeoutMs;
+    }
+
+    /** @return {@code true} while the stage sleeps in its selector or is about to; any thread. */
+    boolean isSleeping() {
+        return wake.isSleeping();
+    }
+
+    /** @return selector wakeups producers paid to end this stage's sleeps. */
+    long wakeups() {
+        return wake.wakeups();
+    }
+
     @Override
     public void wakeUp() {
         selector.wakeup();
@@ -129,6 +146,7 @@ abstract class SelectorStage implements Stage {
 
     @Override
     public void onClose() {
+        wake.close();
         try {
             selector.close();
         } catch (final IOException ex) {
@@ -149,6 +167,24 @@ abstract class SelectorStage implements Stage {
     /** @return work done besides the inbox and the selector, e.g. draining returned slots. */
     int doOtherWork() {
         return 0;
+    }
+
+    /**
+     * Take what waits in the inbox now, between ready keys: for a key whose slot may have been handed to this
+     * stage without a wakeup.
+     *
+     * @return {@code true} when at least one event was handled.
+     */
+    final boolean drainInbox() {
+        if (inbox == null || !inbox.hasPending()) {
+            return false;
+        }
+        try {
+            return inbox.poll(onInboxEvent);
+        } catch (final Exception ex) {
+            // The handler catches everything it throws; nothing else in the poll throws.
+            throw new IllegalStateException(roleName + ": inbox poll failed", ex);
+        }
     }
 
     /** @return {@code true} when there is work the selector would not wake the stage for. */
@@ -219,6 +255,7 @@ abstract class SelectorStage implements Stage {
 
     private boolean onInboxEvent(final HandoffEvent event, final long sequence, final boolean endOfBatch) {
         eventsThisTurn++;
+        counters.increment(StageCounters.HANDOFFS);
         final int slot = event.slot() >>> 1;
         try {
             onSlot(slot, (event.slot() & ConnectionSlot.RESPONSE_HALF) != 0);
@@ -244,6 +281,9 @@ abstract class SelectorStage implements Stage {
     }
 
     private void onReadyKey(final SelectionKey key) {
+        if (wake.onReady(key)) {
+            return;
+        }
         int slot = -1;
         try {
             slot = onReady(key);

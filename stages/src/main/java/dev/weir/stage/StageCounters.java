@@ -16,13 +16,16 @@ public final class StageCounters {
 
     /** Connections accepted (accept stage). */
     static final int ACCEPTED = 0;
-    /** Connections refused with 503 because a slot or block pool was empty (accept stage). */
+    /**
+     * Connections answered 503 because a slot or block pool was empty: those shed from the listen backlog after
+     * {@code accept.queue-timeout} (accept stage).
+     */
     static final int REJECTED = 1;
     /** Request heads parsed (parse stage) or requests forwarded (upstream stage). */
     static final int REQUESTS = 2;
     /** Canned answers decided on, by the stage that decided. */
     static final int ERROR_RESPONSES = 3;
-    /** Responses completely written (write stage). */
+    /** Responses completely written (write stage, or upstream stage writing through). */
     static final int RESPONSES = 4;
     /** Failures of a socket or the protocol that closed a connection. */
     static final int ERRORS = 5;
@@ -34,7 +37,13 @@ public final class StageCounters {
     static final int RESETS = 8;
     /** Turns of the stage loop: passes through {@code doWork()}, busy or not. */
     static final int TURNS = 9;
-    private static final int COUNT = 10;
+    /** Times accepting paused because a slot or block pool was empty (accept stage). */
+    static final int ACCEPT_PAUSES = 10;
+    /** Requests answered 503 because the upstream stage's queue delay passed its target (parse stage). */
+    static final int OVERLOADED = 11;
+    /** Halves handed to this stage through its inbox ring. */
+    static final int HANDOFFS = 12;
+    private static final int COUNT = 13;
 
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -116,8 +125,23 @@ public final class StageCounters {
         return get(RESETS);
     }
 
+    /** @return times accepting paused for want of a slot or block. */
+    public long acceptPauses() {
+        return get(ACCEPT_PAUSES);
+    }
+
+    /** @return requests answered 503 by admission control. */
+    public long overloaded() {
+        return get(OVERLOADED);
+    }
+
     /** @return turns of the stage loop. */
     public long turns() {
         return get(TURNS);
+    }
+
+    /** @return halves handed to this stage through its inbox ring. */
+    public long handoffs() {
+        return get(HANDOFFS);
     }
 }

@@ -30,13 +30,24 @@ public final class StageRunner implements AutoCloseable {
 
     private final Stage stage;
     private final Thread thread;
+    private final Runnable onStart;
     private volatile boolean running = true;
     // Written only by the stage thread (release store), read by others with an acquire load.
     private long errors;
 
     /** @param stage the stage to run. */
     public StageRunner(final Stage stage) {
+        this(stage, null);
+    }
+
+    /**
+     * @param stage   the stage to run.
+     * @param onStart run on the stage thread before its first turn (e.g. touch its stack, pin it); {@code null} for
+     *                nothing. It must not throw.
+     */
+    public StageRunner(final Stage stage, final Runnable onStart) {
         this.stage = stage;
+        this.onStart = onStart;
         this.thread = new Thread(this::run, stage.roleName());
     }
 
@@ -46,6 +57,9 @@ public final class StageRunner implements AutoCloseable {
     }
 
     private void run() {
+        if (onStart != null) {
+            onStart.run();
+        }
         while (running) {
             try {
                 if (stage.doWork() == 0 && running) {

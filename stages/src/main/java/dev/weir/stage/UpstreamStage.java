@@ -31,12 +31,14 @@ import dev.weir.upstream.Upstreams;
 /**
  * Talks to the origin, where both halves of an exchange meet: it takes an origin connection for the request
  * half (queueing under {@code upstream.max-connections}), writes the rewritten head and each body part the
- * parse stage reads, and at the same time reads the response into the response half's block and hands each
- * part to the write stage. The two directions flow independently, so an origin that answers while it reads
- * (an echo, an early 413) is relayed at once.
+ * parse stage reads, and at the same time reads the response into the response half's block and writes each
+ * part to the client itself ({@code write.through}): a part the client takes whole is followed at once by the
+ * next read, with no hand-off; a part the client takes only in part goes to the write stage, which waits for
+ * the client. The two directions flow independently, so an origin that answers while it reads (an echo, an
+ * early 413) is relayed at once.
  * <p>
- * A response block is refilled only after the write stage has drained it, and a body part is read from the
- * client only after the previous one went out: that is the backpressure that keeps memory fixed.
+ * A response block is refilled only after the client took its part, and a body part is read from the client
+ * only after the previous one went out: that is the backpressure that keeps memory fixed.
  * <p>
  * Each new exchange is routed once ({@code RouteTable}: host, then path prefix) to an upstream group, whose
  * {@link Balancer} (this thread's own) picks an available server; a group with none answers 503 at once. A
@@ -54,7 +56,14 @@ import dev.weir.upstream.Upstreams;
 final class UpstreamStage extends SelectorStage {
 
     private static final int SELF = ConnectionState.OWNER_UPSTREAM;
+    /**
+     * Most parts of one response written through, each read right after the last, before the stage turns to
+     * its other sockets: one fast origin and client pair must not hold the thread for a whole large body.
+     */
+    static final int DEFAULT_WRITE_THROUGH_PARTS_PER_TURN = 8;
 
+    /** This thread's admission gate: told how long each new request waited in the inbox. */
+    private final AdmissionGate admission;
     private final Wiring wiring;
     private final UpstreamPool pool;
     private final int thread;
@@ -71,6 +80,9 @@ final class UpstreamStage extends SelectorStage {
     private final long responseTimeoutNs;
     private final long queueTimeoutNs;
     private final long tunnelIdleTimeoutNs;
+    private final boolean writeThrough;
+    /** Set when a part was written through whole and the response goes on: {@link #readResponse} reads again. */
+    private boolean readAgain;
     private final HeaderRewriter rewriter = new HeaderRewriter();
     private final ResponseHeadParser responseParser = new ResponseHeadParser();
     private final ResponseHeadRewriter headRewriter = new ResponseHeadRewriter();
@@ -88,9 +100,10 @@ final class UpstreamStage extends SelectorStage {
         final Wiring wiring, final UpstreamPool pool, final Upstreams upstreams,
         final BytesStore<?, ?> parseStore, final BytesStore<?, ?> upstreamStore, final int responseBlockLength,
         final int receiveBufferBytes, final int sendBufferBytes, final ByteBuffer idleScratch,
-        final StageTimeouts timeouts) {
+        final StageTimeouts timeouts, final AdmissionGate admission, final boolean writeThrough) {
         super("weir-upstream-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
+        this.admission = admission;
         this.pool = pool;
         this.thread = id;
         this.upstreams = upstreams;
@@ -109,6 +122,7 @@ final class UpstreamStage extends SelectorStage {
         this.responseTimeoutNs = timeouts.upstreamResponseNs;
         this.queueTimeoutNs = timeouts.queueNs;
         this.tunnelIdleTimeoutNs = timeouts.tunnelIdleNs;
+        this.writeThrough = writeThrough;
         final int slots = wiring.slots.capacity();
         this.holdsRequest = new boolean[slots];
         this.holdsResponse = new boolean[slots];
@@ -181,6 +195,7 @@ final class UpstreamStage extends SelectorStage {
         switch (slot.request.state) {
             case ConnectionState.QUEUED:
                 // A new exchange: the response half, still IDLE, comes along with the request half.
+                admission.onRequestTaken(nowNs - slot.request.queuedNs, nowNs);
                 holdsResponse[index] = true;
                 counters.increment(StageCounters.REQUESTS);
                 groupOf[index] = -1;
@@ -552,6 +567,19 @@ final class UpstreamStage extends SelectorStage {
      *                     request write, when the end may stand for a reset the write already reported.
      */
     private void readResponse(final ConnectionSlot slot, final boolean endCompletes) {
+        // A loop, not a recursion from the write-through: the stack stays flat however long the body.
+        for (int part = 0; part < DEFAULT_WRITE_THROUGH_PARTS_PER_TURN; part++) {
+            readAgain = false;
+            readResponseOnce(slot, endCompletes);
+            if (!readAgain || slot.origin == null) {
+                return;
+            }
+        }
+        // Left for the next turn, when the selector reports the origin readable again.
+        readAgain = false;
+    }
+
+    private void readResponseOnce(final ConnectionSlot slot, final boolean endCompletes) {
         final ResponseHalf response = slot.response;
         final ByteBuffer buffer = response.buffer;
         buffer.limit(responseBlockLength).position(response.filled);
@@ -774,7 +802,51 @@ final class UpstreamStage extends SelectorStage {
         response.started = true;
         response.buffer.limit(end).position(response.start);
         response.start = 0;
-        moveResponse(slot, ConnectionState.WRITING);
+        if (writeThrough) {
+            writeThrough(slot);
+        } else {
+            moveResponse(slot, ConnectionState.WRITING);
+        }
+    }
+
+    /**
+     * Write the part to the client from here, without blocking: taken whole, the next part is read at once (or
+     * the response ends) with no hand-off; taken in part, the write stage waits for the client to take the rest.
+     */
+    private void writeThrough(final ConnectionSlot slot) {
+        final ResponseHalf response = slot.response;
+        final int written = ResponsePartWriter.write(slot);
+        if (written == ResponsePartWriter.PENDING) {
+            moveResponse(slot, ConnectionState.WRITING);
+            return;
+        }
+        if (written == ResponsePartWriter.FAILED) {
+            onClientFailedWritingThrough(slot);
+            return;
+        }
+        if (response.last) {
+            counters.increment(StageCounters.RESPONSES);
+            endResponse(slot);
+            return;
+        }
+        response.filled = 0;
+        readAgain = true;
+    }
+
+    /**
+     * The client failed on a part written through. With the response still coming the origin connection is
+     * dropped and the client reset, as when it fails at the write stage; after the last part the origin
+     * connection is already back in the pool and only the client is reset.
+     */
+    private void onClientFailedWritingThrough(final ConnectionSlot slot) {
+        if (!slot.response.last) {
+            onClientFailedMidResponse(slot);
+            return;
+        }
+        counters.increment(StageCounters.ERRORS);
+        slot.response.closeMode = ConnectionSlot.CLOSE_RESET;
+        Wiring.wakeClientReader(slot);
+        endResponse(slot);
     }
 
     /**
@@ -816,7 +888,11 @@ final class UpstreamStage extends SelectorStage {
     /** The origin closed its side: the end of a close-delimited body, or a failure. */
     private void onOriginEnd(final ConnectionSlot slot, final boolean endCompletes) {
         final ResponseHalf response = slot.response;
-        if (endCompletes && response.headParsed && response.framer.mode() == BodyFramer.UNTIL_CLOSE) {
+        // With the upload unfinished the end may stand for a reset that another call on the socket took (Linux
+        // reports it once): only a tunnel's end, or one after the whole request went out, completes the body.
+        final boolean requestWhole = slot.request.tunnel
+            || holdsRequest[slot.index] && slot.request.state == ConnectionState.SENT;
+        if (endCompletes && requestWhole && response.headParsed && response.framer.mode() == BodyFramer.UNTIL_CLOSE) {
             response.framer.onSenderClosed();
             handOffPart(slot, response.filled);
             return;

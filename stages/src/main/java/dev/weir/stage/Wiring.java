@@ -151,7 +151,7 @@ final class Wiring {
         response(slot, ConnectionState.IDLE, ConnectionState.OWNER_NONE);
         switch (mode) {
             case ConnectionSlot.CLOSE_NONE:
-                request(slot, ConnectionState.READING_HEAD, ConnectionState.OWNER_NONE);
+                nextRequest(slot);
                 break;
             case ConnectionSlot.CLOSE_LINGER:
                 request(slot, ConnectionState.LINGERING, ConnectionState.OWNER_NONE);
@@ -159,6 +159,30 @@ final class Wiring {
             default:
                 closeAndRelease(slot, mode == ConnectionSlot.CLOSE_RESET);
                 break;
+        }
+    }
+
+    /**
+     * Keep-alive: hand the request half back to its parse stage for the next head, paying a selector wakeup
+     * only when the parse stage needs one. Its client's read interest normally stays registered, so the
+     * client's next bytes wake the parse stage through its own selector, which then finds the slot in its
+     * inbox; a parse stage asleep meanwhile takes the slot, and starts its keep-alive deadline, at its next
+     * turn, at most one idle select timeout later. Bytes of the next request already in the block, or a
+     * paused read interest, make the hand-off wake it as any other.
+     */
+    private void nextRequest(final ConnectionSlot slot) {
+        final int from = slot.request.state;
+        check(slot, from, ConnectionState.READING_HEAD);
+        slot.request.state = ConnectionState.READING_HEAD;
+        final StageRing ring = parseRings[shard(slot.index, parseRings.length)];
+        if (ring.offerWithoutWake(ConnectionSlot.event(slot.index, 0)) != StageRing.OFFERED) {
+            throw new IllegalStateException(ring.name() + " full handing off slot " + slot.index + " in "
+                + ConnectionState.name(ConnectionState.READING_HEAD));
+        }
+        // Read after the publish: either the parse stage pauses the interest later and then checks its inbox
+        // before it sleeps, or this read sees the pause and wakes it.
+        if (slot.request.filled > slot.request.bodyEnd || slot.clientReadPaused) {
+            ring.wakeConsumer();
         }
     }
 
@@ -217,6 +241,17 @@ final class Wiring {
         }
     }
 
+    /**
+     * The one sharding rule: which thread of a stage serves a slot.
+     *
+     * @param slotIndex the slot.
+     * @param threads   the stage's thread count.
+     * @return the thread index.
+     */
+    static int shard(final int slotIndex, final int threads) {
+        return slotIndex % threads;
+    }
+
     private static void check(final ConnectionSlot slot, final int from, final int to) {
         if (!ConnectionMoves.isLegal(from, to)) {
             throw new IllegalStateException("slot " + slot.index + ": illegal move " + ConnectionState.name(from)
@@ -231,7 +266,7 @@ final class Wiring {
         }
         final StageRing[] rings = owner == ConnectionState.OWNER_PARSE ? parseRings
             : owner == ConnectionState.OWNER_UPSTREAM ? upstreamRings : writeRings;
-        final StageRing ring = rings[slot.index % rings.length];
+        final StageRing ring = rings[shard(slot.index, rings.length)];
         if (ring.offer(ConnectionSlot.event(slot.index, half)) != StageRing.OFFERED) {
             // Cannot happen while each half is in at most one ring and rings hold two entries per slot.
             throw new IllegalStateException(ring.name() + " full handing off slot " + slot.index + " in "

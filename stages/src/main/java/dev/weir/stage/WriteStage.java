@@ -14,9 +14,11 @@ import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
 
 /**
- * Writes the response half to clients: each part the upstream stage read, and canned answers. When a client
- * reads slowly the half waits here, and the upstream stage reads nothing more for it; a client that takes
- * nothing for {@code timeout.client-send} is reset and its origin connection freed.
+ * Writes the response half to clients when the upstream stage could not: canned answers, interim heads, parts a
+ * client did not take whole when the upstream stage wrote them through, and every part with
+ * {@code write.through} off. When a client reads slowly the half waits here, and the upstream stage reads
+ * nothing more for it; a client that takes nothing for {@code timeout.client-send} is reset and its origin
+ * connection freed.
  * <p>
  * After a part the half goes back to the upstream stage for the next one; after the last part, or a canned
  * answer, it ends, which finishes the exchange if the request half has ended too.
@@ -47,6 +49,8 @@ final class WriteStage extends SelectorStage {
         owned[index] = true;
         switch (slot.response.state) {
             case ConnectionState.WRITING:
+                // Also after a part the upstream stage wrote through in part: the client has often taken more
+                // by now (over loopback a send buffer frees as the peer acknowledges), saving a wait for OP_WRITE.
                 writeResponse(slot);
                 break;
             case ConnectionState.CANNED:
@@ -85,14 +89,12 @@ final class WriteStage extends SelectorStage {
 
     private void writeResponse(final ConnectionSlot slot) throws IOException {
         final ResponseHalf response = slot.response;
-        final ByteBuffer buffer = response.buffer;
-        try {
-            slot.facts.bytesSent += slot.client.write(buffer);
-        } catch (final IOException ex) {
+        final int written = ResponsePartWriter.write(slot);
+        if (written == ResponsePartWriter.FAILED) {
             clientFailed(slot);
             return;
         }
-        if (buffer.hasRemaining()) {
+        if (written == ResponsePartWriter.PENDING) {
             waitWritable(slot);
             return;
         }

@@ -216,7 +216,8 @@ class ConfigLoaderTest {
 
     private static void assertRejected(final ConfigKeys.Key key, final long value) {
         final String text = key.type() == ConfigKeys.Type.INTEGER ? Long.toString(value)
-            : key.type() == ConfigKeys.Type.DURATION ? value + "ms" : value + "b";
+            : key.type() == ConfigKeys.Type.DURATION || key.type() == ConfigKeys.Type.DURATION_OR_NONE ? value + "ms"
+            : value + "b";
         final WeirConfig.Builder builder = WeirConfig.builder();
         final ConfigException e = assertThrows(ConfigException.class, () -> {
             ConfigLoader.set(builder, key.name(), text);
@@ -286,7 +287,7 @@ class ConfigLoaderTest {
 
     @Test
     void shouldListEveryKeyOnce() {
-        assertEquals(52, ConfigKeys.all().size());
+        assertEquals(57, ConfigKeys.all().size());
         for (final ConfigKeys.Key key : ConfigKeys.all()) {
             assertNotNull(ConfigKeys.find(key.name()));
             assertFalse(key.meaning().isEmpty(), key.name());

@@ -40,7 +40,8 @@ class PlanBuilderTest {
         // arena upstream  100 connections x 16 KiB + 2 x 4 KiB            =   1,646,592
         // arena write     1 thread x 4 KiB scratch                        =       4,096
         // java heap       64 MiB                                          =  67,108,864
-        // thread stacks   (1 accept + 1 parse + 2 upstream + 1 write + 16 JVM) = 21 x 256 KiB = 5,505,024
+        // stacks touched  (1 accept + 1 parse + 2 upstream + 1 write) = 5 x (256 KiB - 128 KiB) =   655,360
+        // thread stacks   (5 stage + 16 JVM) = 21 x 256 KiB - 655,360 = 5,505,024 - 655,360 = 4,849,664
         // metaspace       32 MiB                                          =  33,554,432
         // code cache      16 MiB                                          =  16,777,216
         // direct memory   8 MiB                                           =   8,388,608
@@ -57,7 +58,8 @@ class PlanBuilderTest {
         assertEquals(1_646_592, plan.row(PlanBuilder.ARENA_UPSTREAM).bytes());
         assertEquals(4_096, plan.row(PlanBuilder.ARENA_WRITE).bytes());
         assertEquals(67_108_864, plan.row(PlanBuilder.HEAP).bytes());
-        assertEquals(5_505_024, plan.row(PlanBuilder.THREAD_STACKS).bytes());
+        assertEquals(655_360, plan.row(PlanBuilder.STACKS_TOUCHED).bytes());
+        assertEquals(4_849_664, plan.row(PlanBuilder.THREAD_STACKS).bytes());
         assertEquals(4_091_904, plan.row(PlanBuilder.SOCKET_BUFFERS).bytes());
         assertEquals(40_960, plan.row(PlanBuilder.RINGS).bytes());
         assertEquals(684_800, plan.row(PlanBuilder.SLOTS).bytes());
@@ -65,7 +67,7 @@ class PlanBuilderTest {
         assertEquals(PlanItem.Kind.KERNEL, plan.row(PlanBuilder.SOCKET_BUFFERS).kind());
 
         assertEquals(171_458_560L, plan.totalBytes());
-        assertEquals(4_096 + 823_296 + 1_646_592 + 4_096 + 67_108_864L, plan.committedBytes());
+        assertEquals(4_096 + 823_296 + 1_646_592 + 4_096 + 67_108_864L + 655_360, plan.committedBytes());
     }
 
     @Test

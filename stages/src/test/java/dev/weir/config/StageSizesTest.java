@@ -27,7 +27,8 @@ class StageSizesTest {
         final WeirConfig config = ConfigLoader.readYaml(yaml, "t", WeirConfig.builder()).build();
         // 100 client sockets + 10 origin sockets + 3 check sockets (group a) + the listening socket.
         assertEquals(114, StageSizes.socketCount(config));
-        assertEquals(114 + 2 * StageSizes.stageThreads(config) + StageSizes.JVM_FD_HEADROOM,
+        // Per stage thread: the selector's epoll and eventfd descriptors and the wake pipe's two ends.
+        assertEquals(114 + 4 * StageSizes.stageThreads(config) + StageSizes.JVM_FD_HEADROOM,
             StageSizes.fileDescriptorCount(config));
         assertEquals(114 * StageSizes.kernelBytesPerSocket(config), StageSizes.socketKernelBytes(config));
     }

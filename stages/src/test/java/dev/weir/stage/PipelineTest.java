@@ -208,8 +208,9 @@ class PipelineTest {
     @Test
     void shouldShardConnectionsAcrossSeveralThreadsPerStage() throws Exception {
         pipeline.close();
+        // Without write-through every part goes through a write thread, so each of them is exercised.
         pipeline = Pipeline.start(config().parseThreads(2).upstreamThreads(2).writeThreads(3).upstreamMaxConnections(5)
-            .build());
+            .writeThrough(false).build());
         final int clients = 12;
         final Thread[] threads = new Thread[clients];
         final java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
@@ -326,15 +327,104 @@ class PipelineTest {
     }
 
     @Test
-    void shouldAnswer503WhenSlotsAreExhausted() throws Exception {
+    void shouldLeaveANewConnectionInTheBacklogWhileSlotsAreExhaustedAndSeatItOnceOneReturns() throws Exception {
         pipeline.close();
-        pipeline = Pipeline.start(config().connections(2).upstreamMaxConnections(2).build());
-        try (Socket a = connect(); Socket b = connect(); Socket c = connect()) {
-            final String response = new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-            assertTrue(response.startsWith("HTTP/1.1 503 "), response);
-            assertTrue(a.isConnected() && b.isConnected());
+        // A queue timeout far beyond the test's own: the waiting connection can only be seated, never shed.
+        pipeline = Pipeline.start(config().connections(2).upstreamMaxConnections(2).acceptQueueTimeoutMs(120_000)
+            .build());
+        final byte[] request = "GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        try (Socket a = connect(); Socket b = connect()) {
+            for (final Socket held : new Socket[] {a, b}) {
+                held.getOutputStream().write(request);
+                assertTrue(readResponse(held).startsWith("HTTP/1.1 200 "), "a served connection holds its slot");
+            }
+            try (Socket c = connect()) {
+                c.getOutputStream().write(request);
+                awaitCondition(() -> pipeline.acceptPauses() > 0, "accepting paused");
+                assertEquals(2, pipeline.stageCounters().get(0).accepted(), "the third connection waits unaccepted");
+                assertEquals(0, pipeline.rejectedConnections());
+                assertEquals(0, c.getInputStream().available(), "no answer while it waits");
+                a.shutdownOutput(); // the client leaves: its slot returns
+                assertTrue(readResponse(c).startsWith("HTTP/1.1 200 "), "seated once a slot returned");
+            }
         }
-        assertEquals(1, pipeline.rejectedConnections());
+        assertEquals(0, pipeline.rejectedConnections(), "nothing was shed");
+        assertEquals(3, pipeline.stageCounters().get(0).accepted());
+    }
+
+    @Test
+    void shouldAnswer503WithRetryAfterToAConnectionLeftInTheBacklogPastTheQueueTimeout() throws Exception {
+        pipeline.close();
+        final long queueTimeoutMs = 300;
+        pipeline = Pipeline.start(config().connections(1).upstreamMaxConnections(1)
+            .acceptQueueTimeoutMs(queueTimeoutMs).build());
+        final byte[] request = "GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        try (Socket held = connect()) {
+            held.getOutputStream().write(request);
+            assertTrue(readResponse(held).startsWith("HTTP/1.1 200 "));
+            final long start = System.nanoTime();
+            try (Socket waiting = connect()) {
+                waiting.getOutputStream().write(request);
+                // The whole 503, then an end of stream (readAllBytes returns only at EOF; the socket times out).
+                final String response = new String(waiting.getInputStream().readAllBytes(),
+                    StandardCharsets.US_ASCII);
+                final long waitedMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
+                assertEquals(new String(dev.weir.http.CannedResponses.bytes(503), StandardCharsets.US_ASCII),
+                    response);
+                assertTrue(response.contains("\r\nRetry-After: "), response);
+                assertTrue(waitedMs >= queueTimeoutMs - 20, "answered after " + waitedMs + " ms, before the timeout");
+            }
+            assertEquals(1, pipeline.rejectedConnections());
+            held.getOutputStream().write(request);
+            assertTrue(readResponse(held).startsWith("HTTP/1.1 200 "), "the seated connection is unharmed");
+        }
+    }
+
+    @Test
+    void shouldAnswer503WhileTheUpstreamQueueDelayPassesTheTargetAndServeAgainAfter() throws Exception {
+        pipeline.close();
+        final long targetMs = 1_000;
+        pipeline = Pipeline.start(config().admissionQueueDelayMs(targetMs).build());
+        // As the upstream thread does when every request of an interval waited ten targets. Nothing else writes
+        // the gate meanwhile: no request has been sent yet, and none reaches the upstream stage while it is closed.
+        final AdmissionGate gate = pipeline.admissionGates()[0];
+        final long waitedNs = Duration.ofMillis(10 * targetMs).toNanos();
+        final long now = System.nanoTime();
+        gate.onRequestTaken(waitedNs, now - Duration.ofMillis(targetMs).toNanos());
+        gate.onRequestTaken(waitedNs, now);
+        final String refused = exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals(new String(dev.weir.http.CannedResponses.bytes(503), StandardCharsets.US_ASCII), refused);
+        assertTrue(refused.contains("\r\nRetry-After: "), refused);
+        assertEquals(1, pipeline.overloadedRequests());
+        assertEquals(0, pipeline.rejectedConnections(), "answered by the parse stage, not shed at accept");
+        awaitCondition(() -> gate.admits(System.nanoTime()), "the gate reopens after one target");
+        assertTrue(exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 200 "), "served again");
+        assertEquals(1, pipeline.overloadedRequests());
+        assertTrue(pipeline.upstreamQueueDelayNs() < Duration.ofMillis(targetMs).toNanos(),
+            "the request served was measured, under the target");
+    }
+
+    /** Reads one response whose body is the loopback origin's {@code hello\n}. */
+    private static String readResponse(final Socket socket) throws IOException {
+        final StringBuilder text = new StringBuilder();
+        final InputStream in = socket.getInputStream();
+        while (!text.toString().endsWith("\r\n\r\nhello\n")) {
+            final int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            text.append((char) b);
+        }
+        return text.toString();
+    }
+
+    private static void awaitCondition(final java.util.function.BooleanSupplier condition, final String what)
+        throws InterruptedException {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
+            Thread.sleep(1);
+        }
     }
 
     @Test

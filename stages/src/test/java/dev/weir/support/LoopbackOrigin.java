@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,6 +29,9 @@ public final class LoopbackOrigin implements AutoCloseable {
     private final Thread acceptor;
     private final List<Socket> sockets = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger connections = new AtomicInteger();
+    /** Requests for {@code /held} received and not yet released, each waiting for a permit. */
+    private final AtomicInteger held = new AtomicInteger();
+    private final Semaphore releases = new Semaphore(0);
 
     private LoopbackOrigin() throws IOException {
         server = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
@@ -57,6 +61,16 @@ public final class LoopbackOrigin implements AutoCloseable {
     /** @return connections accepted so far. */
     public int connections() {
         return connections.get();
+    }
+
+    /** @return requests for {@code /held} received and waiting for {@link #releaseHeld()}. */
+    public int heldRequests() {
+        return held.get();
+    }
+
+    /** Let one request for {@code /held} be answered, now or when it arrives. */
+    public void releaseHeld() {
+        releases.release();
     }
 
     /**
@@ -125,6 +139,12 @@ public final class LoopbackOrigin implements AutoCloseable {
                     }
                 } else if (target.equals("/head")) {
                     respond(out, head.getBytes(StandardCharsets.ISO_8859_1));
+                } else if (target.equals("/held")) {
+                    // Answered only when the test releases it: the proxy holds the exchange open meanwhile.
+                    held.incrementAndGet();
+                    releases.acquireUninterruptibly();
+                    held.decrementAndGet();
+                    respond(out, "held\n".getBytes(StandardCharsets.US_ASCII));
                 } else if (target.equals("/close")) {
                     return;
                 } else {

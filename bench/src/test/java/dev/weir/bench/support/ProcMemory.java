@@ -34,8 +34,30 @@ public final class ProcMemory {
         return field(pid, "VmHWM:");
     }
 
+    /**
+     * @param pid a process id.
+     * @return bytes of its address space the kernel counts as locked ({@code VmLck}: whole locked mappings).
+     * @throws IOException when the process is gone.
+     */
+    public static long lockedMappingBytes(final long pid) throws IOException {
+        return field(pid, "VmLck:");
+    }
+
+    /**
+     * @param pid a process id.
+     * @return its resident bytes in locked mappings ({@code Locked} of {@code smaps_rollup}; shared pages
+     *     counted proportionally, as in {@code Pss}).
+     * @throws IOException when the process is gone or the kernel has no {@code smaps_rollup} (before 4.14).
+     */
+    public static long lockedResidentBytes(final long pid) throws IOException {
+        return field(Paths.get("/proc", Long.toString(pid), "smaps_rollup"), "Locked:");
+    }
+
     private static long field(final long pid, final String name) throws IOException {
-        final Path status = Paths.get("/proc", Long.toString(pid), "status");
+        return field(Paths.get("/proc", Long.toString(pid), "status"), name);
+    }
+
+    private static long field(final Path status, final String name) throws IOException {
         for (final String line : Files.readAllLines(status)) {
             if (line.startsWith(name)) {
                 final String value = line.substring(name.length()).trim();

@@ -109,7 +109,7 @@ public final class WeirProcess implements AutoCloseable {
      */
     public static WeirProcess startIn(final Duration deadline, final Path procsFile, final String javaOpts,
         final String... args) throws IOException, InterruptedException {
-        final WeirProcess weir = spawn(procsFile, javaOpts, args);
+        final WeirProcess weir = spawn(procsFile, javaOpts, List.of(), args);
         if (!weir.readyOrExit.await(deadline.toMillis(), TimeUnit.MILLISECONDS) || weir.port < 0) {
             final boolean exited = weir.process.waitFor(5, TimeUnit.SECONDS);
             weir.close();
@@ -129,13 +129,26 @@ public final class WeirProcess implements AutoCloseable {
      * @throws IOException when it cannot be started.
      */
     public static WeirProcess launch(final String... args) throws IOException {
-        return spawn(null, null, args);
+        return spawn(null, null, List.of(), args);
     }
 
-    private static WeirProcess spawn(final Path procsFile, final String javaOpts, final String... args)
-        throws IOException {
+    /**
+     * Starts {@code WRAPPER... bash bin/weir ARGS} without waiting for anything: a wrapper that execs its command
+     * with other limits or capabilities (e.g. {@code prlimit --memlock=...}, {@code setpriv ...}).
+     *
+     * @param wrapper the wrapping command and its options.
+     * @param args    the command line after {@code bin/weir}.
+     * @return the started process.
+     * @throws IOException when it cannot be started.
+     */
+    public static WeirProcess launchUnder(final List<String> wrapper, final String... args) throws IOException {
+        return spawn(null, null, wrapper, args);
+    }
+
+    private static WeirProcess spawn(final Path procsFile, final String javaOpts, final List<String> wrapper,
+        final String... args) throws IOException {
         final Path root = root();
-        final List<String> command = new ArrayList<>();
+        final List<String> command = new ArrayList<>(wrapper);
         command.add("bash");
         if (procsFile != null) {
             // The shell joins the group, then execs bin/weir, which execs the JVM: every page is charged there.
@@ -224,6 +237,11 @@ public final class WeirProcess implements AutoCloseable {
     /** @return the time from starting {@code bin/weir} to its ready line. */
     public Duration timeToReady() {
         return Duration.ofNanos(readyNanos - startNanos);
+    }
+
+    /** @return the time since its ready line. */
+    public Duration sinceReady() {
+        return Duration.ofNanos(System.nanoTime() - readyNanos);
     }
 
     /** @return everything printed so far, one line each. */

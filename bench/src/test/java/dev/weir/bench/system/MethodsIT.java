@@ -254,8 +254,9 @@ class MethodsIT {
     }
 
     @Test
-    void shouldAnswer503WhenEverySlotIsTakenAndServeAgainOnceOneIsFree() throws Exception {
-        final Pipeline pipeline = weir.start(config -> config.connections(2));
+    void shouldAnswer503AfterTheQueueTimeoutWhenEverySlotIsTakenAndServeAgainOnceOneIsFree() throws Exception {
+        // The third connection waits in the listen backlog for a slot, then is shed after the queue timeout.
+        final Pipeline pipeline = weir.start(config -> config.connections(2).acceptQueueTimeoutMs(200));
         final int port = pipeline.listenAddress().getPort();
         try (RawHttp a = new RawHttp(port); RawHttp b = new RawHttp(port)) {
             for (final RawHttp held : new RawHttp[] {a, b}) {
