@@ -90,6 +90,13 @@ final class UpstreamStage extends SelectorStage {
     private final ByteBuffer idleScratch;
     private final boolean[] holdsRequest;
     private final boolean[] holdsResponse;
+    /**
+     * Set when a client did not take a part written through whole: the rest of that response goes through the
+     * write stage. A client whose send buffer is full only just after the read takes the next part whole a
+     * hand-off later, while a part written at once would be partial again and cost an {@code OP_WRITE} wait:
+     * measured at 1 MiB, writing through after a partial write cost about 12 % of requests/s.
+     */
+    private final boolean[] sendBufferBound;
     private final boolean[] headSent;
     /** Per slot: the upstream group the exchange was routed to, or -1 before routing. */
     private final int[] groupOf;
@@ -126,6 +133,7 @@ final class UpstreamStage extends SelectorStage {
         final int slots = wiring.slots.capacity();
         this.holdsRequest = new boolean[slots];
         this.holdsResponse = new boolean[slots];
+        this.sendBufferBound = new boolean[slots];
         this.headSent = new boolean[slots];
         this.groupOf = new int[slots];
         this.excludedServer = new int[slots];
@@ -199,6 +207,7 @@ final class UpstreamStage extends SelectorStage {
                 holdsResponse[index] = true;
                 counters.increment(StageCounters.REQUESTS);
                 groupOf[index] = -1;
+                sendBufferBound[index] = false;
                 excludedServer[index] = -1;
                 forward(slot);
                 break;
@@ -802,7 +811,7 @@ final class UpstreamStage extends SelectorStage {
         response.started = true;
         response.buffer.limit(end).position(response.start);
         response.start = 0;
-        if (writeThrough) {
+        if (writeThrough && !sendBufferBound[slot.index]) {
             writeThrough(slot);
         } else {
             moveResponse(slot, ConnectionState.WRITING);
@@ -817,6 +826,7 @@ final class UpstreamStage extends SelectorStage {
         final ResponseHalf response = slot.response;
         final int written = ResponsePartWriter.write(slot);
         if (written == ResponsePartWriter.PENDING) {
+            sendBufferBound[slot.index] = true;
             moveResponse(slot, ConnectionState.WRITING);
             return;
         }

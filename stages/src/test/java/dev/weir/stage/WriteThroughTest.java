@@ -86,9 +86,16 @@ class WriteThroughTest {
             socket.connect(pipeline.listenAddress(), 5_000);
             socket.setSoTimeout(10_000);
             exchangeReadingLate(socket);
+            // The rest of a response whose client was full goes through the write stage; the next responses
+            // on the connection are written through again.
+            final long handedOver = writeStage().handoffs();
+            for (int i = 0; i < 20; i++) {
+                exchange(socket, 100 + i);
+            }
+            assertEquals(handedOver, writeStage().handoffs(), "small parts handed to the write stage afterwards");
         }
         PipelineTest.awaitIdle(pipeline);
-        assertEquals(1, pipeline.responsesWritten(), "the response completed");
+        assertEquals(21, pipeline.responsesWritten(), "the responses completed");
     }
 
     @Test
