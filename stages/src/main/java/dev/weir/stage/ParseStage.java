@@ -170,12 +170,19 @@ final class ParseStage extends SelectorStage {
         if (slot == null) {
             return -1;
         }
-        if (!owned[slot.index] && !(drainInbox() && owned[slot.index])) {
+        if (!owned[slot.index]) {
             // Bytes or an end of stream while another stage owns the half: wait until it is handed back. A
             // keep-alive hand-off does not wake this stage, so the half may be in the inbox already: the drain
-            // above takes it, and the bytes that woke the stage are read at once.
-            pause(slot);
-            return -1;
+            // takes it, and the bytes that woke the stage are read at once.
+            final boolean handedBack = drainInbox() && owned[slot.index];
+            if (key.channel() != slot.client || slot.parseKey != key) {
+                // The drain closed the slot, or gave it to a new connection: this readiness is a closed socket's.
+                return -1;
+            }
+            if (!handedBack) {
+                pause(slot);
+                return -1;
+            }
         }
         switch (slot.request.state) {
             case ConnectionState.READING_HEAD:
