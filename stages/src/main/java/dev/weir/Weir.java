@@ -467,7 +467,7 @@ public final class Weir {
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), pipeline.requestsParsed(),
             pipeline.responsesWritten(), pipeline.connectionErrors(), pipeline.rejectedConnections(),
             pipeline.acceptPauses(), pipeline.overloadedRequests(),
-            TimeUnit.NANOSECONDS.toMicros(pipeline.upstreamQueueDelayNs()), pipeline.wakeups(),
+            TimeUnit.NANOSECONDS.toMicros(pipeline.queueDelayNs()), pipeline.wakeups(),
             pipeline.stageAllocatedBytes(), gcCount, gcTimeMs, pipeline.slotsInUse(),
             pipeline.upstreamConnectionsOpen(), pipeline.upstreamConnectionsBusy(), pipeline.upstreamQueued(),
             pipeline.retries(), pipeline.resets(), pipeline.handoffs()));

@@ -19,6 +19,7 @@ import dev.weir.arena.Arena;
 import dev.weir.arena.PoolCounters;
 import dev.weir.arena.ProcessStatus;
 import dev.weir.arena.plan.MemoryPlan;
+import dev.weir.conn.ConnectionState;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.log.AccessLog;
 import dev.weir.stage.ExchangeMetrics;
@@ -36,6 +37,12 @@ import dev.weir.upstream.UpstreamServer;
  * stage's last release store before the read.
  */
 public final class MetricsCollector {
+
+    /** The stages with an admission gate in front, and their label. */
+    private static final int[] GATED_OWNERS = {
+        ConnectionState.OWNER_PARSE, ConnectionState.OWNER_UPSTREAM, ConnectionState.OWNER_WRITE,
+    };
+    private static final String[] GATED_STAGES = {"parse", "upstream", "write"};
 
     private static final String[] STATUS_CLASS_NAMES = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
 
@@ -173,12 +180,20 @@ public final class MetricsCollector {
         all.metricSnapshot(single(counter("weir_accept_pauses",
             "Times accepting paused because a slot or block pool was empty, leaving new connections in the listen"
                 + " backlog."), pipeline.acceptPauses()));
-        all.metricSnapshot(single(counter("weir_overloaded_requests",
-            "Requests answered 503 because requests waited longer than admission.queue-delay in the upstream stage's"
-                + " inbox."), pipeline.overloadedRequests()));
-        all.metricSnapshot(GaugeSnapshot.builder().name("weir_upstream_queue_delay_seconds")
-            .help("How long the last request taken by an upstream thread waited in its inbox, the longest of them.")
-            .dataPoint(gaugePoint(Labels.EMPTY, pipeline.upstreamQueueDelayNs() / 1e9)).build());
+        final CounterSnapshot.Builder overloaded = counter("weir_overloaded_requests",
+            "Work answered 503 because the admission gate in front of a stage was closed (its inbox delay passed"
+                + " admission.queue-delay, or its thread stalled): new connections for parse, new requests for"
+                + " upstream and write.");
+        final GaugeSnapshot.Builder delay = gauge("weir_stage_queue_delay_seconds",
+            "How long the last hand-off a stage thread's gate measured waited in its inbox, the longest of the"
+                + " stage's threads.");
+        for (int i = 0; i < GATED_OWNERS.length; i++) {
+            final Labels stage = Labels.of("stage", GATED_STAGES[i]);
+            overloaded.dataPoint(counterPoint(stage, pipeline.overloadedRequests(GATED_OWNERS[i])));
+            delay.dataPoint(gaugePoint(stage, pipeline.queueDelayNs(GATED_OWNERS[i]) / 1e9));
+        }
+        all.metricSnapshot(overloaded.build());
+        all.metricSnapshot(delay.build());
         all.metricSnapshot(single(counter("weir_errors", "Failures that closed a connection, every stage."),
             pipeline.connectionErrors()));
         all.metricSnapshot(single(counter("weir_bugs", "Unexpected exceptions on the stage threads: bugs."),

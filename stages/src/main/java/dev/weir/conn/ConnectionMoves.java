@@ -58,6 +58,7 @@ public final class ConnectionMoves {
         // Response half.
         {IDLE, RECEIVING},                 // forwarded head fully sent: read the origin
         {IDLE, CANNED},                    // bad head, timeout or no origin: answer from preallocated bytes
+        {IDLE, RESPONSE_DONE},             // refused by an admission gate: the parse stage wrote the 503 itself
         {RECEIVING, WRITING},              // a part the client did not take whole, an interim head,
                                            // or write.through off
         {RECEIVING, CANNED},               // origin failed or timed out before any response byte

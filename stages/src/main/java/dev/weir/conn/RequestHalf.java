@@ -51,8 +51,9 @@ public final class RequestHalf {
     /** Why the half is {@link ConnectionState#ABORTING_REQUEST}: 408 for a stalled body, 0 for a client gone. */
     public int abortStatus;
     /**
-     * The parse stage's turn clock when it handed the parsed head to the upstream stage ({@code QUEUED}); the
-     * upstream stage subtracts it from its own turn clock to know how long requests wait in its inbox.
+     * The producer's turn clock at a measured hand-off: the accept stage's when it hands a new connection to the
+     * parse stage, the parse stage's when it hands the parsed head to the upstream stage ({@code QUEUED}). The
+     * consumer subtracts it from its own turn clock to know how long hand-offs wait in its inbox.
      */
     public long queuedNs;
 

@@ -50,6 +50,11 @@ public final class ResponseHalf {
     public int cannedWritten;
     /** How this half wants the connection to end: a {@code ConnectionSlot.CLOSE_*} constant. */
     public int closeMode;
+    /**
+     * The producer's turn clock when it handed the half to the write stage ({@code WRITING} or {@code CANNED});
+     * the write stage subtracts it from its own turn clock to know how long halves wait in its inbox.
+     */
+    public long queuedNs;
 
     /** Prepare for a new exchange. */
     public void beginExchange() {

@@ -58,6 +58,8 @@ final class AcceptStage extends SelectorStage {
     private final ByteBuffer serviceUnavailable;
     private final ByteBuffer drain;
     private final SelectionKey serverKey;
+    /** Each parse thread's admission gate, by parse thread index. */
+    private final AdmissionGate[] parseGates;
     private final long queueTimeoutNs;
     private final int shedPerRound;
     private long resumeAcceptNs;
@@ -77,11 +79,13 @@ final class AcceptStage extends SelectorStage {
     /**
      * @param queueTimeoutNs longest a connection waits in the backlog for a slot ({@code accept.queue-timeout}).
      * @param shedPerRound   most connections one shed round answers 503: the backlog ({@code accept.backlog}).
+     * @param parseGates     each parse thread's admission gate: while a slot's thread's is closed, a new
+     *                       connection for it is answered 503 here instead of seated.
      */
     AcceptStage(final Selector selector, final WakeSignal wake, final ServerSocketChannel server,
         final Wiring wiring, final BlockPool parseBlocks, final BlockPool upstreamBlocks, final int sendBufferBytes,
         final ByteBuffer serviceUnavailable, final ByteBuffer drain, final long queueTimeoutNs,
-        final int shedPerRound) throws IOException {
+        final int shedPerRound, final AdmissionGate[] parseGates) throws IOException {
         super("weir-accept", selector, wake, null, 0);
         this.server = server;
         this.wiring = wiring;
@@ -93,6 +97,7 @@ final class AcceptStage extends SelectorStage {
         this.drain = drain;
         this.queueTimeoutNs = queueTimeoutNs;
         this.shedPerRound = shedPerRound;
+        this.parseGates = parseGates;
         this.serverKey = server.register(selector, SelectionKey.OP_ACCEPT);
     }
 
@@ -217,6 +222,15 @@ final class AcceptStage extends SelectorStage {
         }
         final int index = slots.tryAcquire();
         if (index == SlotPool.NO_SLOT) {
+            counters.increment(StageCounters.REJECTED);
+            reject(client);
+            return false;
+        }
+        if (!parseGates[Wiring.shard(index, parseGates.length)].admits(nowNs)) {
+            // New connections wait too long for the parse thread this slot belongs to: answer now, before any of
+            // its work. The slot goes straight back, unused.
+            slots.release(index);
+            counters.increment(StageCounters.OVERLOADED);
             reject(client);
             return false;
         }
@@ -228,6 +242,7 @@ final class AcceptStage extends SelectorStage {
                 parseBlocks.release(requestBlock);
             }
             slots.release(index);
+            counters.increment(StageCounters.REJECTED);
             reject(client);
             return false;
         }
@@ -242,6 +257,8 @@ final class AcceptStage extends SelectorStage {
         slot.response.buffer = upstreamBlocks.buffer(responseBlock);
         slot.response.base = upstreamBlocks.offset(responseBlock);
         recordAddress(slot, client);
+        // For the parse thread's admission gate: how long the connection then waits in its inbox.
+        slot.request.queuedNs = nowNs;
         wiring.request(slot, ConnectionState.READING_HEAD, ConnectionState.OWNER_NONE);
         return true;
     }
@@ -253,7 +270,6 @@ final class AcceptStage extends SelectorStage {
      * closing with them unread would reset the connection, and the client could lose the 503.
      */
     private void reject(final SocketChannel client) {
-        counters.increment(StageCounters.REJECTED);
         try {
             serviceUnavailable.clear();
             client.write(serviceUnavailable);

@@ -2,59 +2,100 @@ package dev.weir.stage;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+
+import dev.weir.ring.WakeSignal;
 
 /**
- * Admission control in front of one upstream thread, SEDA's queue-delay rule with CoDel's test for a standing
- * queue: while the requests this thread takes from its inbox have all waited longer than the target
- * ({@code admission.queue-delay}) for a whole target's time, the parse stage answers new requests for it 503 from
- * preallocated bytes instead of queueing them behind the delay.
+ * Admission control in front of one stage thread, SEDA's queue-delay rule with CoDel's test for a standing
+ * queue: while the hand-offs this thread takes from its inbox have all waited longer than the target
+ * ({@code admission.queue-delay}) for a whole target's time, or while the thread has not begun a turn for a
+ * target although it is not asleep, the stage before it refuses new work for it with a preallocated 503 instead
+ * of queueing it behind the delay. Which work is refused, and by whom, depends on the stage (see
+ * docs/ARCHITECTURE.md, "Overload"): new connections at accept for a parse thread, new requests at parse for an
+ * upstream or a write thread.
  * <p>
- * The delay is the upstream thread's turn clock minus the parse thread's turn clock at the hand-off, carried in
- * the request half: no clock is read for it. Requests are watched in intervals of one target, each opened by the
- * first request after the last one ended; the shortest delay in an interval decides. A burst queued behind one
- * stall (a collector pause, a descheduled thread) is followed by short delays within the interval and refuses
- * nothing; a queue that stays closes the gate for one target. A request that waited no longer than the target
- * opens it again; with nothing let through it reopens by itself after that target, and measuring starts over.
+ * The delay is this thread's turn clock minus the producer's turn clock at the hand-off, carried in the slot: no
+ * clock is read for it. Hand-offs are watched in intervals of one target, each opened by the first one after the
+ * last interval ended; the shortest delay in an interval decides. A burst queued behind one stall (a collector
+ * pause, a descheduled thread) is followed by short delays within the interval and refuses nothing; a queue that
+ * stays closes the gate for one target. A hand-off that waited no longer than the target opens it again; with
+ * nothing let through it reopens by itself after that target, and measuring starts over.
+ * <p>
+ * Delays are measured only when the thread takes something, so a thread stuck in one turn (a blocking call, a
+ * thread descheduled for long) would never close its gate. Its heartbeat covers that: the thread publishes its
+ * turn clock when the last one published is a quarter target old. A thread that is not asleep in its selector
+ * (its {@link WakeSignal}; a producer's hand-off wakes one that is) and whose heartbeat is older than the target
+ * plus its longest sleep (a thread just woken has not turned yet) is stalled: the gate is closed until it turns.
  * <pre>
  *   interval of one target ends, shortest delay in it  &gt; target  -&gt;  closed until now + target
- *   a request with delay &lt;= target                                -&gt;  open
+ *   a hand-off with delay &lt;= target                              -&gt;  open
+ *   awake, heartbeat older than target + longest sleep          -&gt;  closed until the thread turns
  * </pre>
  * <p>
- * <b>Note:</b> one writer, the upstream thread ({@link #onRequestTaken}); any parse thread reads
- * ({@link #admits}); metrics read {@link #lastDelayNs()}. Release stores and acquire loads, nothing allocated.
+ * <b>Note:</b> one writer, the gated stage thread ({@link #onTaken}, {@link #onTurn}); any producer thread reads
+ * ({@link #admits}); metrics read {@link #lastDelayNs()}. The two cells producers read are written at most once
+ * per quarter target (and on the rare close or open), so a producer's read almost always hits its own cache; the
+ * wake flag it reads is the one its hand-off reads next anyway; the last delay, written per hand-off, sits on its
+ * own line. Release stores and acquire loads, nothing allocated.
  */
 final class AdmissionGate {
 
     /** The closed-until cell while the gate is open. */
     private static final long OPEN = Long.MIN_VALUE;
+    /** The heartbeat cell before the thread's first turn. */
+    private static final long NOT_STARTED = Long.MIN_VALUE;
     /** {@link #intervalStartNs} when no interval is open. */
     private static final long NO_INTERVAL = Long.MIN_VALUE;
     private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
-    /** Cells of the array: two cache lines (16 longs, 128 B) keep the two read here off their neighbours'. */
+    /** Cells of the array: two cache lines (16 longs, 128 B) keep each group off its neighbours'. */
     private static final int PAD = 16;
+    /** Read by producers per decision. */
     private static final int CLOSED_UNTIL = PAD;
-    private static final int LAST_DELAY = PAD + 1;
+    private static final int BEAT = PAD + 1;
+    /** Written per hand-off taken, read by metrics only. */
+    private static final int LAST_DELAY = BEAT + 1 + PAD;
 
     private final long targetNs;
+    /** No target: nothing is ever refused, so the heartbeat is not kept either. */
+    private final boolean off;
+    private final long beatEveryNs;
     private final long[] cells = new long[LAST_DELAY + 1 + PAD];
-    /** Upstream thread only: when the current interval began, and the shortest delay seen in it. */
+    private final WakeSignal wake;
+    /** Longest a healthy thread goes without turning: the target plus its longest idle sleep. */
+    private volatile long lateNs;
+    /** Gated thread only: when the current interval began, the shortest delay seen in it, the last beat stored. */
     private long intervalStartNs = NO_INTERVAL;
     private long shortestDelayNs;
+    private long beatNs = NOT_STARTED;
 
-    /** @param targetNs the queue delay above which new requests are refused; 0 for none (always open). */
-    AdmissionGate(final long targetNs) {
-        this.targetNs = targetNs <= 0 ? Long.MAX_VALUE : targetNs;
+    /**
+     * @param targetNs the queue delay above which new work is refused; 0 for none (always open).
+     * @param wake     the gated thread's wake signal: while it sleeps in its selector it is not late.
+     */
+    AdmissionGate(final long targetNs, final WakeSignal wake) {
+        this.off = targetNs <= 0;
+        this.targetNs = off ? Long.MAX_VALUE : targetNs;
+        this.beatEveryNs = this.targetNs / 4;
+        this.wake = wake;
+        longestSleepMs(SelectorStage.DEFAULT_IDLE_SELECT_TIMEOUT_MS);
         cells[CLOSED_UNTIL] = OPEN;
+        cells[BEAT] = NOT_STARTED;
+    }
+
+    /** @param sleepMs the gated thread's longest idle sleep in its selector; tests change it. */
+    void longestSleepMs(final long sleepMs) {
+        lateNs = off ? Long.MAX_VALUE : targetNs + TimeUnit.MILLISECONDS.toNanos(sleepMs);
     }
 
     /**
-     * Upstream thread: a request was taken from the inbox.
+     * Gated thread: something was taken from the inbox.
      *
-     * @param delayNs how long it waited: this turn's clock minus the parse stage's at the hand-off (clamped to 0,
+     * @param delayNs how long it waited: this turn's clock minus the producer's at the hand-off (clamped to 0,
      *                since the two turns' clocks may be read in either order).
      * @param nowNs   this turn's clock.
      */
-    void onRequestTaken(final long delayNs, final long nowNs) {
+    void onTaken(final long delayNs, final long nowNs) {
         final long delay = Math.max(0, delayNs);
         CELL.setRelease(cells, LAST_DELAY, delay);
         if (delay <= targetNs && cells[CLOSED_UNTIL] != OPEN) {
@@ -75,17 +116,34 @@ final class AdmissionGate {
     }
 
     /**
-     * Parse thread: may a new request be queued for this upstream thread?
+     * Gated thread: a turn began (or ready keys are handled after a sleep); publishes the heartbeat when the last
+     * one published is a quarter target old.
      *
-     * @param nowNs the parse thread's turn clock.
+     * @param nowNs the turn's clock.
+     */
+    void onTurn(final long nowNs) {
+        if (!off && (beatNs == NOT_STARTED || nowNs - beatNs >= beatEveryNs)) {
+            beatNs = nowNs;
+            CELL.setRelease(cells, BEAT, nowNs);
+        }
+    }
+
+    /**
+     * Producer thread: may new work be queued for the gated thread?
+     *
+     * @param nowNs the producer's turn clock.
      * @return {@code false} while the gate is closed.
      */
     boolean admits(final long nowNs) {
         final long until = (long) CELL.getAcquire(cells, CLOSED_UNTIL);
-        return until == OPEN || nowNs - until >= 0;
+        if (until != OPEN && nowNs - until < 0) {
+            return false;
+        }
+        final long beat = (long) CELL.getAcquire(cells, BEAT);
+        return beat == NOT_STARTED || nowNs - beat <= lateNs || wake.isSleeping();
     }
 
-    /** @return the queue delay of the last request taken, nanoseconds; any thread. */
+    /** @return the queue delay of the last hand-off taken, nanoseconds; any thread. */
     long lastDelayNs() {
         return (long) CELL.getAcquire(cells, LAST_DELAY);
     }

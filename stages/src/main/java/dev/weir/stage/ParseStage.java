@@ -54,16 +54,23 @@ final class ParseStage extends SelectorStage {
     private final long lingerTimeoutNs;
     private final RequestCapture capture;
     /** Each upstream thread's admission gate, by upstream thread index. */
-    private final AdmissionGate[] admission;
+    private final AdmissionGate[] upstreamGates;
+    /** Each write thread's admission gate, by write thread index. */
+    private final AdmissionGate[] writeGates;
+    /** The preallocated 503 with {@code Retry-After}, written here when a gate refuses a request. */
+    private final ByteBuffer serviceUnavailable;
     /** This thread has seen the drain begin and closed its idle connections; later ones close as they idle. */
     private boolean drainSeen;
 
     ParseStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
         final Wiring wiring, final BytesStore<?, ?> parseStore, final int blockLength, final ByteBuffer continueView,
-        final StageTimeouts timeouts, final RequestCapture capture, final AdmissionGate[] admission) {
+        final ByteBuffer serviceUnavailable, final StageTimeouts timeouts, final RequestCapture capture,
+        final AdmissionGate[] upstreamGates, final AdmissionGate[] writeGates) {
         super("weir-parse-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
-        this.admission = admission;
+        this.upstreamGates = upstreamGates;
+        this.writeGates = writeGates;
+        this.serviceUnavailable = serviceUnavailable;
         this.store = parseStore;
         this.blockLength = blockLength;
         this.continueView = continueView;
@@ -145,6 +152,12 @@ final class ParseStage extends SelectorStage {
         owned[index] = true;
         switch (slot.request.state) {
             case ConnectionState.READING_HEAD:
+                if (slot.parseKey == null) {
+                    // A new connection, handed on by the accept stage: the hand-offs this thread's gate measures.
+                    // A keep-alive hand-off is not: it waits for the client's next request without a wakeup, so
+                    // its time in the inbox is the client's, not a queue's.
+                    gate.onTaken(nowNs - slot.request.queuedNs, nowNs);
+                }
                 beginRequest(slot);
                 break;
             case ConnectionState.READING_BODY:
@@ -271,7 +284,41 @@ final class ParseStage extends SelectorStage {
         capture.onHead(slot, slot.request.filled, false);
         // End the request half first: it cannot be the last while this stage still holds the response half.
         wiring.endRequest(slot, SELF);
+        slot.response.queuedNs = nowNs;
         wiring.response(slot, ConnectionState.CANNED, SELF);
+    }
+
+    /**
+     * A gate is closed: write the preallocated 503 here, end both halves and linger. Not through the write stage,
+     * whose own gate may be the closed one: a refusal must cost less than serving and must not wait behind the
+     * queue it avoids. A fresh exchange's send buffer holds at most the tail of the previous response, so the
+     * answer goes out whole unless the client stopped reading; then the connection is reset, so a cut 503 can
+     * never pass for a whole one.
+     *
+     * @param counter {@link StageCounters#OVERLOADED} or {@link StageCounters#OVERLOADED_WRITE}: whose gate.
+     */
+    private void refuse(final ConnectionSlot slot, final int counter) {
+        counters.increment(counter);
+        counters.increment(StageCounters.ERROR_RESPONSES);
+        owned[slot.index] = false;
+        timers.cancel(slot.index);
+        capture.onHead(slot, slot.request.filled, false);
+        serviceUnavailable.clear();
+        slot.facts.status = 503;
+        try {
+            slot.facts.bytesSent += slot.client.write(serviceUnavailable);
+        } catch (final IOException ex) {
+            counters.increment(StageCounters.ERRORS);
+        }
+        if (serviceUnavailable.hasRemaining()) {
+            counters.increment(StageCounters.RESETS);
+            slot.request.closeMode = ConnectionSlot.CLOSE_RESET;
+        } else {
+            counters.increment(StageCounters.RESPONSES);
+            slot.request.closeMode = ConnectionSlot.CLOSE_LINGER;
+        }
+        wiring.endRequest(slot, SELF);
+        wiring.endResponse(slot, SELF);
     }
 
     /** The client failed mid-body: the upstream stage drops the origin connection and ends the exchange. */
@@ -348,10 +395,16 @@ final class ParseStage extends SelectorStage {
             return;
         }
         counters.increment(StageCounters.REQUESTS);
-        if (!admission[Wiring.shard(slot.index, admission.length)].admits(nowNs)) {
+        // Decided once, here, for the whole exchange: an admitted request is never refused later, its body parts
+        // and its response pass whatever the gates say by then.
+        if (!upstreamGates[Wiring.shard(slot.index, upstreamGates.length)].admits(nowNs)) {
             // Requests wait too long at the upstream stage: answer now rather than queue behind them.
-            counters.increment(StageCounters.OVERLOADED);
-            answer(slot, 503);
+            refuse(slot, StageCounters.OVERLOADED);
+            return;
+        }
+        if (!writeGates[Wiring.shard(slot.index, writeGates.length)].admits(nowNs)) {
+            // Responses wait too long at the write stage: its answer would too.
+            refuse(slot, StageCounters.OVERLOADED_WRITE);
             return;
         }
         // While the head is still whole in the block: body bytes may overwrite it before the exchange ends.

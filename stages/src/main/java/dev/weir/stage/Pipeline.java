@@ -73,7 +73,9 @@ public final class Pipeline implements AutoCloseable {
     private AccessLog accessLog;
     private ThreadPreparation preparation;
     private int lockFlags;
-    private AdmissionGate[] admission = new AdmissionGate[0];
+    private AdmissionGate[] parseGates = new AdmissionGate[0];
+    private AdmissionGate[] upstreamGates = new AdmissionGate[0];
+    private AdmissionGate[] writeGates = new AdmissionGate[0];
 
     private Pipeline(final WeirConfig config) {
         this.config = config;
@@ -214,23 +216,29 @@ public final class Pipeline implements AutoCloseable {
 
         final ByteBuffer serviceUnavailable = cannedView(acceptArena, 503);
         final StageTimeouts timeouts = StageTimeouts.of(c);
-        admission = new AdmissionGate[c.upstreamThreads()];
-        for (int i = 0; i < admission.length; i++) {
-            admission[i] = new AdmissionGate(TimeUnit.MILLISECONDS.toNanos(c.admissionQueueDelayMs()));
-        }
+        // One target for every gate: a hand-off that waited that long is as late in any stage.
+        final long targetNs = TimeUnit.MILLISECONDS.toNanos(c.admissionQueueDelayMs());
+        parseGates = gates(parseWakes, targetNs);
+        upstreamGates = gates(upstreamWakes, targetNs);
+        writeGates = gates(writeWakes, targetNs);
         acceptHolder[0] = new AcceptStage(acceptSelector, acceptWake, server, wiring, parseBlocks, upstreamBlocks,
             c.socketSendBufferBytes(), serviceUnavailable, acceptArena.view(
                 acceptArena.reserve(AcceptStage.DEFAULT_REJECT_DRAIN_BYTES), AcceptStage.DEFAULT_REJECT_DRAIN_BYTES),
-            TimeUnit.MILLISECONDS.toNanos(c.acceptQueueTimeoutMs()), c.acceptBacklog());
+            TimeUnit.MILLISECONDS.toNanos(c.acceptQueueTimeoutMs()), c.acceptBacklog(), parseGates);
         add(acceptHolder[0], "accept", ConnectionState.OWNER_NONE, 0, 1);
         for (int i = 0; i < c.parseThreads(); i++) {
             final long offset = parseArena.reserve(STAGE_SCRATCH_BYTES);
             final byte[] continueBytes = ParseStage.continueBytes();
             parseArena.store().write(offset, continueBytes, 0, continueBytes.length);
-            add(new ParseStage(i, parseSelectors[i], parseWakes[i], parseRings[i], wiring, parseArena.store(),
-                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length), timeouts, capture, admission),
-                "parse",
-                ConnectionState.OWNER_PARSE, i, c.parseThreads());
+            // The 503 a gate's refusal writes, after the interim response in the same scratch.
+            final byte[] refusal = CannedResponses.bytes(503);
+            parseArena.store().write(offset + continueBytes.length, refusal, 0, refusal.length);
+            final ParseStage parse = new ParseStage(i, parseSelectors[i], parseWakes[i], parseRings[i], wiring,
+                parseArena.store(), c.parseBufferBytes(), parseArena.view(offset, continueBytes.length),
+                parseArena.view(offset + continueBytes.length, refusal.length), timeouts, capture, upstreamGates,
+                writeGates);
+            parse.admissionGate(parseGates[i]);
+            add(parse, "parse", ConnectionState.OWNER_PARSE, i, c.parseThreads());
         }
         for (int i = 0; i < c.upstreamThreads(); i++) {
             final long offset = upstreamArena.reserve(STAGE_SCRATCH_BYTES);
@@ -239,7 +247,7 @@ public final class Pipeline implements AutoCloseable {
             final UpstreamStage stage = new UpstreamStage(i, upstreamSelectors[i], upstreamWakes[i],
                 upstreamRings[i], wiring, pool, upstreams, parseArena.store(), upstreamArena.store(),
                 c.upstreamBufferBytes(), c.socketReceiveBufferBytes(), c.socketSendBufferBytes(),
-                upstreamArena.view(offset, STAGE_SCRATCH_BYTES), timeouts, admission[i], c.writeThrough());
+                upstreamArena.view(offset, STAGE_SCRATCH_BYTES), timeouts, upstreamGates[i], c.writeThrough());
             if (i == 0 && c.healthCheckedServerCount() > 0) {
                 // One thread checks for all: health is shared, and each server needs only one check socket.
                 stage.healthChecker(new HealthChecker(c, upstreams, upstreamSelectors[i], c.socketReceiveBufferBytes(),
@@ -249,9 +257,10 @@ public final class Pipeline implements AutoCloseable {
             add(stage, "upstream", ConnectionState.OWNER_UPSTREAM, i, c.upstreamThreads());
         }
         for (int i = 0; i < c.writeThreads(); i++) {
-            add(new WriteStage(i, writeSelectors[i], writeWakes[i], writeRings[i], wiring,
-                CannedResponses.viewsFor(writeArena), timeouts), "write", ConnectionState.OWNER_WRITE, i,
-                c.writeThreads());
+            final WriteStage write = new WriteStage(i, writeSelectors[i], writeWakes[i], writeRings[i], wiring,
+                CannedResponses.viewsFor(writeArena), timeouts);
+            write.admissionGate(writeGates[i]);
+            add(write, "write", ConnectionState.OWNER_WRITE, i, c.writeThreads());
         }
         final AccessLog log = accessLog;
         // Allocates: one composed observer per stage thread, at startup.
@@ -528,27 +537,98 @@ public final class Pipeline implements AutoCloseable {
         return stages.isEmpty() ? 0 : stages.get(0).counters().rejected();
     }
 
-    /** @return requests answered 503 because the upstream stage's queue delay passed admission.queue-delay. */
+    private static AdmissionGate[] gates(final WakeSignal[] wakes, final long targetNs) {
+        final AdmissionGate[] gates = new AdmissionGate[wakes.length];
+        for (int i = 0; i < wakes.length; i++) {
+            gates[i] = new AdmissionGate(targetNs, wakes[i]);
+        }
+        return gates;
+    }
+
+    /**
+     * @return new connections and requests answered 503 because an admission gate was closed (any stage's), the
+     *     sum of {@link #overloadedRequests(int)} over the gated stages.
+     */
     public long overloadedRequests() {
         long total = 0;
         for (final SelectorStage stage : stages) {
-            total += stage.counters().overloaded();
+            total += stage.counters().overloaded() + stage.counters().overloadedByWrite();
         }
         return total;
     }
 
-    /** @return the longest of the upstream threads' last measured inbox queue delays, nanoseconds. */
-    public long upstreamQueueDelayNs() {
+    /**
+     * @param owner the gated stage's {@code ConnectionState.OWNER_*}: parse, upstream or write.
+     * @return what its threads' gates refused: new connections (parse), new requests (upstream, write).
+     */
+    public long overloadedRequests(final int owner) {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            if (owner == ConnectionState.OWNER_PARSE && stage instanceof AcceptStage) {
+                total += stage.counters().overloaded();
+            } else if (owner == ConnectionState.OWNER_UPSTREAM && stage instanceof ParseStage) {
+                total += stage.counters().overloaded();
+            } else if (owner == ConnectionState.OWNER_WRITE && stage instanceof ParseStage) {
+                total += stage.counters().overloadedByWrite();
+            }
+        }
+        return total;
+    }
+
+    /**
+     * @param owner the gated stage's {@code ConnectionState.OWNER_*}: parse, upstream or write.
+     * @return the longest of its threads' last measured inbox queue delays, nanoseconds.
+     */
+    public long queueDelayNs(final int owner) {
+        return longestDelayNs(gatesOf(owner));
+    }
+
+    /** @return the longest last measured inbox queue delay of any gated stage thread, nanoseconds. */
+    public long queueDelayNs() {
+        return Math.max(longestDelayNs(parseGates), Math.max(longestDelayNs(upstreamGates),
+            longestDelayNs(writeGates)));
+    }
+
+    private static long longestDelayNs(final AdmissionGate[] gates) {
         long delay = 0;
-        for (final AdmissionGate gate : admission) {
+        for (final AdmissionGate gate : gates) {
             delay = Math.max(delay, gate.lastDelayNs());
         }
         return delay;
     }
 
-    /** @return each upstream thread's admission gate, by thread; for tests. */
-    AdmissionGate[] admissionGates() {
-        return admission.clone();
+    /**
+     * @param owner a gated stage's {@code ConnectionState.OWNER_*}.
+     * @return its threads' admission gates, by thread; for tests.
+     */
+    AdmissionGate[] admissionGates(final int owner) {
+        return gatesOf(owner).clone();
+    }
+
+    /**
+     * @param roleName a stage thread's name, e.g. {@code weir-parse-0}.
+     * @return that stage; for tests.
+     */
+    SelectorStage stage(final String roleName) {
+        for (final SelectorStage stage : stages) {
+            if (stage.roleName().equals(roleName)) {
+                return stage;
+            }
+        }
+        throw new IllegalArgumentException("no stage " + roleName);
+    }
+
+    private AdmissionGate[] gatesOf(final int owner) {
+        switch (owner) {
+            case ConnectionState.OWNER_PARSE:
+                return parseGates;
+            case ConnectionState.OWNER_UPSTREAM:
+                return upstreamGates;
+            case ConnectionState.OWNER_WRITE:
+                return writeGates;
+            default:
+                throw new IllegalArgumentException("no admission gate in front of owner " + owner);
+        }
     }
 
     /** @return times the accept stage stopped accepting because a slot or block pool was empty. */

@@ -50,6 +50,11 @@ abstract class SelectorStage implements Stage {
     protected final TimerWheel timers;
     /** {@link System#nanoTime()} at the start of the current turn. */
     protected long nowNs;
+    /**
+     * The admission gate in front of this stage thread: told of each turn and sleep (its heartbeat); the stage
+     * tells it how long what it takes waited. One that never closes unless the pipeline sets another.
+     */
+    protected AdmissionGate gate;
     private final Consumer<SelectionKey> onReadyKey = this::onReadyKey;
     private final Consumer<SelectionKey> onReadyKeyAfterSleep = this::onReadyKeyAfterSleep;
     private final TimerWheel.ExpiryHandler onExpiry = this::onTimerExpiry;
@@ -73,6 +78,7 @@ abstract class SelectorStage implements Stage {
         this.inbox = inbox;
         this.counters = new StageCounters();
         this.timers = new TimerWheel(slotCount, DEFAULT_TICK_NS, DEFAULT_TICKS_PER_WHEEL);
+        this.gate = new AdmissionGate(0, wake);
     }
 
     @Override
@@ -80,6 +86,7 @@ abstract class SelectorStage implements Stage {
         eventsThisTurn = 0;
         counters.increment(StageCounters.TURNS);
         nowNs = System.nanoTime();
+        gate.onTurn(nowNs);
         final int expired = timers.poll(nowNs, onExpiry);
         if (inbox != null) {
             inbox.poll(onInboxEvent);
@@ -119,6 +126,16 @@ abstract class SelectorStage implements Stage {
         }
     }
 
+    /** @param admission the gate in front of this stage thread; called before the stage thread starts. */
+    void admissionGate(final AdmissionGate admission) {
+        this.gate = admission;
+    }
+
+    /** @return the gate in front of this stage thread. */
+    AdmissionGate admissionGate() {
+        return gate;
+    }
+
     /** @param yields times to yield before sleeping; called before the stage thread starts. */
     void idleYields(final int yields) {
         this.idleYields = yields;
@@ -127,6 +144,7 @@ abstract class SelectorStage implements Stage {
     /** @param timeoutMs longest idle sleep in the selector; for tests, from any thread. */
     void idleSelectTimeoutMs(final long timeoutMs) {
         this.idleSelectTimeoutMs = timeoutMs;
+        gate.longestSleepMs(timeoutMs);
     }
 
     /** @return {@code true} while the stage sleeps in its selector or is about to; any thread. */
@@ -277,6 +295,7 @@ abstract class SelectorStage implements Stage {
     private void onReadyKeyAfterSleep(final SelectionKey key) {
         // The turn's clock is as old as the sleep: deadlines set now must count from now.
         nowNs = System.nanoTime();
+        gate.onTurn(nowNs);
         onReadyKey(key);
     }
 

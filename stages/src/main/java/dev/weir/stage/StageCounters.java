@@ -39,11 +39,16 @@ public final class StageCounters {
     static final int TURNS = 9;
     /** Times accepting paused because a slot or block pool was empty (accept stage). */
     static final int ACCEPT_PAUSES = 10;
-    /** Requests answered 503 because the upstream stage's queue delay passed its target (parse stage). */
+    /**
+     * Work answered 503 because the admission gate of the stage after this one was closed: new connections for a
+     * parse thread (accept stage), new requests for an upstream thread (parse stage).
+     */
     static final int OVERLOADED = 11;
     /** Halves handed to this stage through its inbox ring. */
     static final int HANDOFFS = 12;
-    private static final int COUNT = 13;
+    /** Requests answered 503 because a write thread's admission gate was closed (parse stage). */
+    static final int OVERLOADED_WRITE = 13;
+    private static final int COUNT = 14;
 
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -130,9 +135,14 @@ public final class StageCounters {
         return get(ACCEPT_PAUSES);
     }
 
-    /** @return requests answered 503 by admission control. */
+    /** @return new connections (accept stage) or requests (parse stage) answered 503 by the next stage's gate. */
     public long overloaded() {
         return get(OVERLOADED);
+    }
+
+    /** @return requests answered 503 by a write thread's gate (parse stage). */
+    public long overloadedByWrite() {
+        return get(OVERLOADED_WRITE);
     }
 
     /** @return turns of the stage loop. */

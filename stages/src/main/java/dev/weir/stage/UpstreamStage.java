@@ -62,8 +62,6 @@ final class UpstreamStage extends SelectorStage {
      */
     static final int DEFAULT_WRITE_THROUGH_PARTS_PER_TURN = 8;
 
-    /** This thread's admission gate: told how long each new request waited in the inbox. */
-    private final AdmissionGate admission;
     private final Wiring wiring;
     private final UpstreamPool pool;
     private final int thread;
@@ -110,7 +108,7 @@ final class UpstreamStage extends SelectorStage {
         final StageTimeouts timeouts, final AdmissionGate admission, final boolean writeThrough) {
         super("weir-upstream-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
-        this.admission = admission;
+        this.gate = admission;
         this.pool = pool;
         this.thread = id;
         this.upstreams = upstreams;
@@ -167,6 +165,8 @@ final class UpstreamStage extends SelectorStage {
 
     private void moveResponse(final ConnectionSlot slot, final int to) {
         holdsResponse[slot.index] = ConnectionState.owner(to) == SELF;
+        // For the write thread's admission gate: how long the half then waits in its inbox.
+        slot.response.queuedNs = nowNs;
         wiring.response(slot, to, SELF);
     }
 
@@ -203,7 +203,7 @@ final class UpstreamStage extends SelectorStage {
         switch (slot.request.state) {
             case ConnectionState.QUEUED:
                 // A new exchange: the response half, still IDLE, comes along with the request half.
-                admission.onRequestTaken(nowNs - slot.request.queuedNs, nowNs);
+                gate.onTaken(nowNs - slot.request.queuedNs, nowNs);
                 holdsResponse[index] = true;
                 counters.increment(StageCounters.REQUESTS);
                 groupOf[index] = -1;

@@ -47,6 +47,7 @@ final class WriteStage extends SelectorStage {
     void onSlot(final int index, final boolean responseHalf) throws IOException {
         final ConnectionSlot slot = wiring.slots.slot(index);
         owned[index] = true;
+        gate.onTaken(nowNs - slot.response.queuedNs, nowNs);
         switch (slot.response.state) {
             case ConnectionState.WRITING:
                 // Also after a part the upstream stage wrote through in part: the client has often taken more

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 import dev.weir.config.RouteConfig;
 import dev.weir.config.UpstreamGroupConfig;
 import dev.weir.config.WeirConfig;
+import dev.weir.conn.ConnectionState;
 import dev.weir.support.LoopbackOrigin;
 
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -387,11 +388,11 @@ class PipelineTest {
         pipeline = Pipeline.start(config().admissionQueueDelayMs(targetMs).build());
         // As the upstream thread does when every request of an interval waited ten targets. Nothing else writes
         // the gate meanwhile: no request has been sent yet, and none reaches the upstream stage while it is closed.
-        final AdmissionGate gate = pipeline.admissionGates()[0];
+        final AdmissionGate gate = pipeline.admissionGates(ConnectionState.OWNER_UPSTREAM)[0];
         final long waitedNs = Duration.ofMillis(10 * targetMs).toNanos();
         final long now = System.nanoTime();
-        gate.onRequestTaken(waitedNs, now - Duration.ofMillis(targetMs).toNanos());
-        gate.onRequestTaken(waitedNs, now);
+        gate.onTaken(waitedNs, now - Duration.ofMillis(targetMs).toNanos());
+        gate.onTaken(waitedNs, now);
         final String refused = exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
         assertEquals(new String(dev.weir.http.CannedResponses.bytes(503), StandardCharsets.US_ASCII), refused);
         assertTrue(refused.contains("\r\nRetry-After: "), refused);
@@ -400,7 +401,7 @@ class PipelineTest {
         awaitCondition(() -> gate.admits(System.nanoTime()), "the gate reopens after one target");
         assertTrue(exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 200 "), "served again");
         assertEquals(1, pipeline.overloadedRequests());
-        assertTrue(pipeline.upstreamQueueDelayNs() < Duration.ofMillis(targetMs).toNanos(),
+        assertTrue(pipeline.queueDelayNs(ConnectionState.OWNER_UPSTREAM) < Duration.ofMillis(targetMs).toNanos(),
             "the request served was measured, under the target");
     }
 
