@@ -586,9 +586,11 @@ public final class ConfigKeys {
             (b, v) -> b.upstreamMaxConnections(v), WeirConfig::upstreamMaxConnections)
             .zero(Rule.ZERO_OR_RANGE, "one per connection slot").key());
         final Row admission = new Row("admission.queue-delay", Type.DURATION_OR_NONE,
-            "When every request of an interval this long waited longer than this in the upstream stage's inbox"
-                + " (from the parse stage's hand-off to the upstream stage's turn), new requests are answered 503"
-                + " with Retry-After instead of queued for the next interval; none: never.");
+            "The one target of every stage's admission gate: when everything of an interval this long waited"
+                + " longer than this in a parse, upstream or write thread's inbox (from the producer's hand-off to"
+                + " the thread's turn), or the thread stalled that long, new connections (parse; answered by accept)"
+                + " or new requests (upstream, write; answered by parse) are answered 503 with Retry-After instead"
+                + " of queued for the next interval; none: never.");
         admission.unit = "milliseconds";
         admission.defaultValue = Durations.format(DEFAULT_ADMISSION_QUEUE_DELAY_MS);
         admission.rule = Rule.ZERO_OR_RANGE;
