@@ -100,6 +100,11 @@ class StalledStageAdmissionTest {
             try (Socket served = waiting) {
                 final String answer = readHello(served);
                 assertTrue(answer.equals(HELLO_RESPONSE) || answer.equals(refusal()), answer);
+                // The last new connection the parse thread took (taken at once if the stall caught the thread
+                // after its inbox check, else after the stall): measured from the accept stage's stamp, not from a
+                // slot's stale or unset one.
+                final long delayNs = pipeline.queueDelayNs(ConnectionState.OWNER_PARSE);
+                assertTrue(delayNs < TimeUnit.SECONDS.toNanos(10), "parse inbox delay " + delayNs + " ns");
             }
             try (Socket fresh = connect()) {
                 send(fresh, GET_HELLO);
