@@ -90,10 +90,11 @@ public final class ConfigKeys {
     /** Origin connections open at once; 0 allows one per connection slot, so no request ever queues. */
     public static final int DEFAULT_UPSTREAM_MAX_CONNECTIONS = 0;
     /**
-     * Queue delay of the upstream stage's inbox above which new requests are answered 503: far above what a full
-     * slot table costs to drain in healthy operation (1024 requests at about 20 us of CPU each is 20 ms), so it
-     * fires only when the stage is starved; a queue must stand that long for a whole interval as long, so a
-     * scheduling hiccup or a collector pause on a shared host does not turn into refused requests.
+     * Queue delay of a parse, upstream or write thread's inbox above which new work for it is answered 503 (one
+     * target for every gate): far above what a full slot table costs to drain in healthy operation (1024 requests
+     * at about 20 us of CPU each is 20 ms), so it fires only when a stage is starved; a queue must stand that long
+     * for a whole interval as long, so a scheduling hiccup or a collector pause on a shared host does not turn
+     * into refused requests.
      */
     public static final long DEFAULT_ADMISSION_QUEUE_DELAY_MS = 500;
     /** Longest wait for an origin connection when all are busy: long enough to ride out a burst. */

@@ -266,8 +266,8 @@ public final class WeirConfig {
     }
 
     /**
-     * @return queue delay of the upstream stage's inbox above which new requests are answered 503, milliseconds;
-     *     0 for none ({@code admission.queue-delay}).
+     * @return queue delay of a parse, upstream or write thread's inbox (or stall) above which new work for it is
+     *     answered 503, milliseconds; 0 for none ({@code admission.queue-delay}).
      */
     public long admissionQueueDelayMs() {
         return admissionQueueDelayMs;

@@ -28,6 +28,9 @@ import dev.weir.ring.WakeSignal;
  * timeout, and shedding costs at most about one backlog of connections per queue timeout, whatever the offered
  * load.
  * <p>
+ * While the admission gate of the parse thread a new connection's slot is sharded to is closed, the connection is
+ * answered the same 503 instead of handed on: a late parse thread gets no more connections to read.
+ * <p>
  * It also owns the slot and block pools: slots come back to it through the slot pool's return ring, and it
  * releases their blocks before they are reused, so every pool has one owner thread.
  * <p>

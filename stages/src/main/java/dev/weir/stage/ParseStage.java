@@ -33,6 +33,9 @@ import dev.weir.ring.WakeSignal;
  * {@link #owned}, written only here; a readiness event for one it does not own (a pipelined request, a client
  * that closes early) switches the interest off until the half comes back.
  * <p>
+ * Admission: a parsed head is refused, with a 503 this stage writes itself, while the gate of the upstream or
+ * write thread its slot is sharded to is closed; the decision is made once per request, before it is queued.
+ * <p>
  * <b>Note:</b> one thread per instance; a slot is served by instance {@code index % parseThreads}.
  */
 final class ParseStage extends SelectorStage {
