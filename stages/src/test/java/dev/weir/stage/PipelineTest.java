@@ -405,6 +405,58 @@ class PipelineTest {
             "the request served was measured, under the target");
     }
 
+    @Test
+    void shouldAnswer503WhileTheWriteQueueDelayPassesTheTargetWithoutTheWriteStageAndServeAgainAfter()
+        throws Exception {
+        pipeline.close();
+        final long targetMs = 1_000;
+        pipeline = Pipeline.start(config().admissionQueueDelayMs(targetMs).build());
+        // As the write thread does when everything of an interval waited ten targets; nothing else reaches it.
+        final AdmissionGate gate = pipeline.admissionGates(ConnectionState.OWNER_WRITE)[0];
+        final long waitedNs = Duration.ofMillis(10 * targetMs).toNanos();
+        final long now = System.nanoTime();
+        gate.onTaken(waitedNs, now - Duration.ofMillis(targetMs).toNanos());
+        gate.onTaken(waitedNs, now);
+        final long writeHandoffs = writeStage().counters().handoffs();
+        final String refused = exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals(new String(dev.weir.http.CannedResponses.bytes(503), StandardCharsets.US_ASCII), refused);
+        assertEquals(1, pipeline.overloadedRequests(ConnectionState.OWNER_WRITE));
+        assertEquals(0, pipeline.overloadedRequests(ConnectionState.OWNER_UPSTREAM));
+        assertEquals(writeHandoffs, writeStage().counters().handoffs(), "the parse stage wrote the 503 itself");
+        assertEquals(0, origin.connections(), "nothing reached the origin");
+        awaitCondition(() -> gate.admits(System.nanoTime()), "the gate reopens after one target");
+        assertTrue(exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 200 "), "served again");
+        assertEquals(1, pipeline.overloadedRequests());
+    }
+
+    @Test
+    void shouldAnswerNewConnections503AtAcceptWhileTheParseQueueDelayPassesTheTargetAndSeatThemAgainAfter()
+        throws Exception {
+        pipeline.close();
+        final long targetMs = 1_000;
+        pipeline = Pipeline.start(config().admissionQueueDelayMs(targetMs).build());
+        // As the parse thread does when every new connection of an interval waited ten targets; none reaches it
+        // while the gate is closed, so nothing else writes the gate meanwhile.
+        final AdmissionGate gate = pipeline.admissionGates(ConnectionState.OWNER_PARSE)[0];
+        final long waitedNs = Duration.ofMillis(10 * targetMs).toNanos();
+        final long now = System.nanoTime();
+        gate.onTaken(waitedNs, now - Duration.ofMillis(targetMs).toNanos());
+        gate.onTaken(waitedNs, now);
+        final long parseHandoffs = pipeline.stage("weir-parse-0").counters().handoffs();
+        final String refused = exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals(new String(dev.weir.http.CannedResponses.bytes(503), StandardCharsets.US_ASCII), refused);
+        assertEquals(1, pipeline.overloadedRequests(ConnectionState.OWNER_PARSE));
+        assertEquals(0, pipeline.stageCounters().get(0).accepted(), "answered at accept, never seated");
+        assertEquals(parseHandoffs, pipeline.stage("weir-parse-0").counters().handoffs(), "no parse work at all");
+        awaitCondition(() -> gate.admits(System.nanoTime()), "the gate reopens after one target");
+        assertTrue(exchange("GET / HTTP/1.1\r\nHost: a\r\n\r\n").startsWith("HTTP/1.1 200 "), "seated again");
+        assertEquals(1, pipeline.overloadedRequests());
+    }
+
+    private SelectorStage writeStage() {
+        return pipeline.stage("weir-write-0");
+    }
+
     /** Reads one response whose body is the loopback origin's {@code hello\n}. */
     private static String readResponse(final Socket socket) throws IOException {
         final StringBuilder text = new StringBuilder();
