@@ -96,7 +96,8 @@ class PlanBuilderTest {
         assertEquals("-Xms64m -Xmx64m -XX:+AlwaysPreTouch -Xss256k -XX:MaxMetaspaceSize=32m"
             + " -XX:ReservedCodeCacheSize=16m -XX:MaxDirectMemorySize=8m -XX:AutoBoxCacheMax="
             + StageSizes.fileDescriptorCount(sample()) + " -XX:+UseSerialGC"
-            + " -XX:+ExitOnOutOfMemoryError", String.join(" ", JvmFlags.of(sample())));
+            + " -XX:+ExitOnOutOfMemoryError -XX:+UnlockDiagnosticVMOptions -XX:GuaranteedSafepointInterval=0",
+            String.join(" ", JvmFlags.of(sample())));
     }
 
     @Test
