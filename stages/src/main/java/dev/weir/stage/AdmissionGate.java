@@ -36,8 +36,8 @@ import dev.weir.ring.WakeSignal;
  * <b>Note:</b> one writer, the gated stage thread ({@link #onTaken}, {@link #onTurn}); any producer thread reads
  * ({@link #admits}); metrics read {@link #lastDelayNs()}. The two cells producers read are written at most once
  * per quarter target (and on the rare close or open), so a producer's read almost always hits its own cache; the
- * wake flag it reads is the one its hand-off reads next anyway; the last delay, written per hand-off, sits on its
- * own line. Release stores and acquire loads, nothing allocated.
+ * wake flag is read only when the heartbeat is old; the last delay, written per hand-off, sits on its own line.
+ * Release stores and acquire loads, nothing allocated.
  */
 final class AdmissionGate {
 
