@@ -45,7 +45,9 @@ public final class StageCounters {
     static final int HANDOFFS = 12;
     /** Request body parts the upstream stage read from the client itself, each saving two hand-offs. */
     static final int BODY_PARTS_READ_THROUGH = 13;
-    private static final int COUNT = 14;
+    /** Times the parse stage switched a client's read interest off while another stage held its request half. */
+    static final int READ_PAUSES = 14;
+    private static final int COUNT = 15;
 
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -150,5 +152,10 @@ public final class StageCounters {
     /** @return request body parts read from the client by the upstream stage, not the parse stage. */
     public long bodyPartsReadThrough() {
         return get(BODY_PARTS_READ_THROUGH);
+    }
+
+    /** @return times a client's read interest was switched off while its request half was elsewhere. */
+    public long readPauses() {
+        return get(READ_PAUSES);
     }
 }
