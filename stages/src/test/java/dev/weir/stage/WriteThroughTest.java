@@ -26,6 +26,13 @@ import dev.weir.support.LoopbackOrigin;
 class WriteThroughTest {
 
     private static final int UPSTREAM_BUFFER_BYTES = 16384;
+    /** 1 MiB responses to a client with a tiny receive window, before the zero-allocation window. */
+    private static final int WARM_UP_SLOW_RESPONSES = 500;
+    /**
+     * Parts handed to the write stage in that warm-up at least: well past HotSpot's optimizing-compile thresholds
+     * (about 15,000 calls or loop turns), so the write stage's path is compiled before the window.
+     */
+    private static final int WARM_UP_WRITE_STAGE_PARTS = 15_000;
 
     private LoopbackOrigin origin;
     private Pipeline pipeline;
@@ -121,13 +128,27 @@ class WriteThroughTest {
     void shouldAllocateNothingPerMebibyteResponseOnStageThreads() throws Exception {
         start(true);
         final int size = 1024 * 1024;
+        // Every path the window may take runs past the JIT's optimizing-compile thresholds first: the interpreter
+        // allocates what compiled code keeps in registers, and the thread whose call first asks for the optimizing
+        // compile of a method interns the string literals of its class (a few hundred bytes, once per class).
+        // Small exchanges warm the common path; a client with a tiny receive window makes nearly every part of
+        // a response wait for OP_WRITE in the write stage, the path the window takes only when its client falls
+        // behind (how often depends on timing, so it cannot be left to the window's own warm-up).
+        try (Socket slow = new Socket()) {
+            slow.setReceiveBufferSize(4096);
+            slow.connect(pipeline.listenAddress(), 5_000);
+            slow.setSoTimeout(10_000);
+            for (int i = 0; i < WARM_UP_SLOW_RESPONSES; i++) {
+                exchange(slow, size);
+            }
+        }
+        assertTrue(writeStage().handoffs() >= WARM_UP_WRITE_STAGE_PARTS,
+            "parts the write stage took in the warm-up: " + writeStage().handoffs());
         try (Socket socket = connect()) {
-            // Small exchanges first, so every stage's path is compiled before the window (the interpreter
-            // allocates what compiled code keeps in registers); then large ones, for the body loop.
             for (int i = 0; i < 20_000; i++) {
                 exchange(socket, 100);
             }
-            // The client's first wait for OP_WRITE registers it with the write stage's selector, once.
+            // This client's first wait for OP_WRITE registers it with the write stage's selector, once.
             exchangeReadingLate(socket);
             for (int i = 0; i < 100; i++) {
                 exchange(socket, size);
