@@ -54,7 +54,8 @@ final class AcceptStage extends SelectorStage {
     private final SlotPool<ConnectionSlot> slots;
     private final BlockPool parseBlocks;
     private final BlockPool upstreamBlocks;
-    private final int sendBufferBytes;
+    /** Boxed once: {@code setOption} takes an {@code Integer}, and values above 127 are not cached. */
+    private final Integer sendBufferBytes;
     private final ByteBuffer serviceUnavailable;
     private final ByteBuffer drain;
     private final SelectionKey serverKey;
@@ -88,7 +89,7 @@ final class AcceptStage extends SelectorStage {
         this.slots = wiring.slots;
         this.parseBlocks = parseBlocks;
         this.upstreamBlocks = upstreamBlocks;
-        this.sendBufferBytes = sendBufferBytes;
+        this.sendBufferBytes = Integer.valueOf(sendBufferBytes);
         this.serviceUnavailable = serviceUnavailable;
         this.drain = drain;
         this.queueTimeoutNs = queueTimeoutNs;
