@@ -125,8 +125,9 @@ class WriteThroughTest {
     }
 
     @Test
-    // Its warm-up waits on a slow client's window many thousand times: slow on loaded cores, still bounded.
-    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    // Its warm-up waits on a slow client's window many thousand times: 10 s on an idle machine, 90 s with two
+    // busy loops added to loaded cores; still bounded.
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldAllocateNothingPerMebibyteResponseOnStageThreads() throws Exception {
         start(true);
         final int size = 1024 * 1024;
