@@ -15,6 +15,7 @@ import dev.weir.arena.BlockPool;
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
 import dev.weir.ring.SlotPool;
+import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
 
 /**
@@ -27,6 +28,10 @@ import dev.weir.ring.WakeSignal;
  * rest a preallocated 503, then pauses again. A waiting client so gets a slot or a 503 within about the queue
  * timeout, and shedding costs at most about one backlog of connections per queue timeout, whatever the offered
  * load.
+ * <p>
+ * While it waits for a slot with a connection in the backlog it calls for slots ({@link SlotDemand}): the parse
+ * stages close idle keep-alive connections, oldest first, and the slots that come back seat the waiting
+ * connections, so a peer idling between requests cannot keep a waiting one out.
  * <p>
  * It also owns the slot and block pools: slots come back to it through the slot pool's return ring, and it
  * releases their blocks before they are reused, so every pool has one owner thread.
@@ -73,15 +78,18 @@ final class AcceptStage extends SelectorStage {
     /** Connections a shed round may still answer 503; 0 when no round is on. */
     private int shedLeft;
     private boolean listenerClosed;
+    /** The call for slots this stage makes while it waits for one, answered by the parse stages. */
+    private final SlotDemand demand;
 
     /**
      * @param queueTimeoutNs longest a connection waits in the backlog for a slot ({@code accept.queue-timeout}).
      * @param shedPerRound   most connections one shed round answers 503: the backlog ({@code accept.backlog}).
+     * @param demand         where this stage calls for slots while connections wait for one.
      */
     AcceptStage(final Selector selector, final WakeSignal wake, final ServerSocketChannel server,
         final Wiring wiring, final BlockPool parseBlocks, final BlockPool upstreamBlocks, final int sendBufferBytes,
         final ByteBuffer serviceUnavailable, final ByteBuffer drain, final long queueTimeoutNs,
-        final int shedPerRound) throws IOException {
+        final int shedPerRound, final SlotDemand demand) throws IOException {
         super("weir-accept", selector, wake, null, 0);
         this.server = server;
         this.wiring = wiring;
@@ -93,6 +101,7 @@ final class AcceptStage extends SelectorStage {
         this.drain = drain;
         this.queueTimeoutNs = queueTimeoutNs;
         this.shedPerRound = shedPerRound;
+        this.demand = demand;
         this.serverKey = server.register(selector, SelectionKey.OP_ACCEPT);
     }
 
@@ -115,6 +124,8 @@ final class AcceptStage extends SelectorStage {
             poolPaused = false;
             shedLeft = hasRoom() ? 0 : shedPerRound;
             resume = true;
+            // Seated or shed from here on: no idle connection need give its slot up for this wait any more.
+            demand.satisfied();
         }
         if (resume && !acceptPaused && !poolPaused) {
             serverKey.interestOps(SelectionKey.OP_ACCEPT);
@@ -129,7 +140,7 @@ final class AcceptStage extends SelectorStage {
 
     /**
      * Stop accepting for want of a slot: new connections wait in the listen backlog until a slot returns or the
-     * queue timeout passes.
+     * queue timeout passes. Meanwhile call for slots: the parse stages close idle keep-alive connections.
      */
     private void pauseForPools() {
         counters.increment(StageCounters.ACCEPT_PAUSES);
@@ -137,6 +148,12 @@ final class AcceptStage extends SelectorStage {
         serverKey.interestOps(0);
         if (waitingSinceNs == NOT_WAITING) {
             waitingSinceNs = nowNs;
+        }
+        demand.want();
+        final StageRing[] parseRings = wiring.parseRings;
+        for (int i = 0; i < parseRings.length; i++) {
+            // A wakeup only for a parse thread that sleeps: one that is awake sees the call at its next turn.
+            parseRings[i].wakeConsumer();
         }
     }
 
@@ -152,6 +169,7 @@ final class AcceptStage extends SelectorStage {
      */
     private void closeListener() {
         listenerClosed = true;
+        demand.satisfied();
         serverKey.cancel();
         try {
             server.close();
@@ -174,7 +192,13 @@ final class AcceptStage extends SelectorStage {
     int onReady(final SelectionKey key) {
         for (int i = 0; i < DEFAULT_ACCEPT_BATCH; i++) {
             if (shedLeft == 0 && !hasRoom()) {
-                pauseForPools();
+                if (i == 0) {
+                    // The listening socket was reported ready: a connection waits for the slot it lacks.
+                    pauseForPools();
+                }
+                // Else the last free slot went to this batch and whether another connection waits is unknown:
+                // accepting stays on, so the next select tells, and only a waiting connection pauses accepting
+                // and makes idle connections give their slots up.
                 break;
             }
             final SocketChannel client;

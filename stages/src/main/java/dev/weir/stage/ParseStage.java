@@ -28,6 +28,12 @@ import dev.weir.ring.WakeSignal;
  * came), an idle keep-alive connection lasts {@code timeout.keep-alive}, a body part {@code timeout.client-body},
  * a lingering read {@code timeout.linger}.
  * <p>
+ * Under overload an idle keep-alive connection gives its slot up: while the accept stage has stopped accepting
+ * for want of a slot and calls for slots ({@link SlotDemand}), this stage closes its connections idle longest
+ * between requests (an {@link IdleList}, oldest first, no scan), a few per call, so connections waiting in the
+ * listen backlog are seated. HTTP/1.1 allows closing an idle connection at any time (RFC 9112 9.3, 9.6); only
+ * a connection with no request byte received is closed, cleanly (a FIN), never one with a request under way.
+ * <p>
  * A client's read interest stays registered while its request half is elsewhere: flipping it off and on for
  * every request costs an {@code epoll_ctl} pair. Which request halves this stage owns is tracked in
  * {@link #owned}, written only here; a readiness event for one it does not own (a pipelined request, a client
@@ -41,6 +47,10 @@ final class ParseStage extends SelectorStage {
     private static final int SELF = ConnectionState.OWNER_PARSE;
     /** Reads a lingering client gets per turn, so one that floods cannot hold the stage. */
     static final int DEFAULT_LINGER_READS_PER_TURN = 4;
+    /** Most idle connections one call for slots closes per thread (nginx's {@code ngx_drain_connections}: 32). */
+    static final int DEFAULT_RECLAIM_BATCH_MAX = 32;
+    /** One call closes this fraction of the thread's idle connections (1/8, as nginx), at least one. */
+    static final int DEFAULT_RECLAIM_FRACTION_SHIFT = 3;
 
     private final Wiring wiring;
     private final BytesStore<?, ?> store;
@@ -57,10 +67,18 @@ final class ParseStage extends SelectorStage {
     private final AdmissionGate[] admission;
     /** This thread has seen the drain begin and closed its idle connections; later ones close as they idle. */
     private boolean drainSeen;
+    /** Connections waiting for their next request with nothing of it received, idle longest first. */
+    private final IdleList idle;
+    /** The accept stage's call for slots, answered by closing idle connections. */
+    private final SlotDemand demand;
+    /** The last call for slots this thread answered, and how many idle connections it may still close for it. */
+    private long answeredRound = SlotDemand.NONE;
+    private int reclaimsOwed;
 
     ParseStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
         final Wiring wiring, final BytesStore<?, ?> parseStore, final int blockLength, final ByteBuffer continueView,
-        final StageTimeouts timeouts, final RequestCapture capture, final AdmissionGate[] admission) {
+        final StageTimeouts timeouts, final RequestCapture capture, final AdmissionGate[] admission,
+        final SlotDemand demand) {
         super("weir-parse-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
         this.admission = admission;
@@ -73,20 +91,63 @@ final class ParseStage extends SelectorStage {
         this.keepAliveTimeoutNs = timeouts.keepAliveNs;
         this.lingerTimeoutNs = timeouts.lingerNs;
         this.capture = capture;
+        this.demand = demand;
+        this.idle = new IdleList(wiring.slots.capacity());
     }
 
     @Override
     int doOtherWork() {
-        if (drainSeen || !wiring.isDraining()) {
-            return 0;
+        if (!drainSeen && wiring.isDraining()) {
+            drainSeen = true;
+            return closeIdle();
         }
-        drainSeen = true;
-        return closeIdle();
+        return reclaimIdle();
     }
 
     @Override
     boolean hasPendingWork() {
-        return super.hasPendingWork() || !drainSeen && wiring.isDraining();
+        return super.hasPendingWork() || !drainSeen && wiring.isDraining() || isReclaimDue();
+    }
+
+    /** @return {@code true} when slots are called for and this thread has an idle connection to give. */
+    private boolean isReclaimDue() {
+        if (idle.size() == 0) {
+            return false;
+        }
+        final long round = demand.round();
+        return round != SlotDemand.NONE && (round != answeredRound || reclaimsOwed > 0);
+    }
+
+    /**
+     * Answer the accept stage's call for slots: close idle connections, oldest first, at most a batch per call
+     * (one eighth of this thread's idle connections, between 1 and {@link #DEFAULT_RECLAIM_BATCH_MAX}, as nginx
+     * does). Owed closes are kept while the call lasts, so a connection that falls idle during it still counts.
+     *
+     * @return connections closed.
+     */
+    private int reclaimIdle() {
+        final long round = demand.round();
+        if (round == SlotDemand.NONE) {
+            reclaimsOwed = 0;
+            return 0;
+        }
+        if (round != answeredRound) {
+            answeredRound = round;
+            reclaimsOwed = Math.max(1, Math.min(DEFAULT_RECLAIM_BATCH_MAX,
+                idle.size() >>> DEFAULT_RECLAIM_FRACTION_SHIFT));
+        }
+        int closed = 0;
+        while (reclaimsOwed > 0 && idle.size() > 0) {
+            final ConnectionSlot slot = wiring.slots.slot(idle.oldest());
+            // Out of the list first: a slot whose next request arrived meanwhile goes on and must not come back.
+            idle.remove(slot.index);
+            if (closeIfSilent(slot)) {
+                reclaimsOwed--;
+                closed++;
+                counters.increment(StageCounters.IDLE_RECLAIMED);
+            }
+        }
+        return closed;
     }
 
     /**
@@ -250,12 +311,14 @@ final class ParseStage extends SelectorStage {
 
     private void handOn(final ConnectionSlot slot, final int to) {
         owned[slot.index] = false;
+        idle.remove(slot.index);
         timers.cancel(slot.index);
         wiring.request(slot, to, SELF);
     }
 
     private void closeAndRelease(final ConnectionSlot slot) {
         owned[slot.index] = false;
+        idle.remove(slot.index);
         timers.cancel(slot.index);
         wiring.closeAndRelease(slot, false);
     }
@@ -264,6 +327,7 @@ final class ParseStage extends SelectorStage {
     private void answer(final ConnectionSlot slot, final int status) {
         counters.increment(StageCounters.ERROR_RESPONSES);
         owned[slot.index] = false;
+        idle.remove(slot.index);
         timers.cancel(slot.index);
         slot.request.closeMode = ConnectionSlot.CLOSE_LINGER;
         slot.response.cannedStatus = status;
@@ -310,6 +374,8 @@ final class ParseStage extends SelectorStage {
             // A new client has usually sent its request already: try before waiting for the selector.
             readHead(slot);
         } else {
+            // Idle between requests: the first to give its slot up when the accept stage calls for slots.
+            idle.add(slot.index);
             watch(slot);
         }
     }
@@ -327,6 +393,8 @@ final class ParseStage extends SelectorStage {
             watch(slot);
             return;
         }
+        // A request has begun: the connection is no longer idle, and no call for slots may close it now.
+        idle.remove(slot.index);
         request.filled += n;
         slot.facts.started(nowNs);
         parse(slot);

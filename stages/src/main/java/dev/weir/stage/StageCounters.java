@@ -43,7 +43,9 @@ public final class StageCounters {
     static final int OVERLOADED = 11;
     /** Halves handed to this stage through its inbox ring. */
     static final int HANDOFFS = 12;
-    private static final int COUNT = 13;
+    /** Idle keep-alive connections closed so their slots could seat connections waiting for one (parse stage). */
+    static final int IDLE_RECLAIMED = 13;
+    private static final int COUNT = 14;
 
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -133,6 +135,11 @@ public final class StageCounters {
     /** @return requests answered 503 by admission control. */
     public long overloaded() {
         return get(OVERLOADED);
+    }
+
+    /** @return idle keep-alive connections closed to free their slots for waiting connections. */
+    public long idleReclaimed() {
+        return get(IDLE_RECLAIMED);
     }
 
     /** @return turns of the stage loop. */
