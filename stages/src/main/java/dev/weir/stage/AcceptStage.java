@@ -51,6 +51,11 @@ final class AcceptStage extends SelectorStage {
     static final int DEFAULT_REJECT_DRAIN_READS = 8;
     /** Bytes of the accept arena each such read takes. */
     static final int DEFAULT_REJECT_DRAIN_BYTES = 2048;
+    /**
+     * Most idle keep-alive connections one call for slots closes, as nginx's {@code ngx_drain_connections}: with
+     * many waiting, calls repeat as the seats they free are filled.
+     */
+    static final int DEFAULT_RECLAIM_BATCH_MAX = 32;
     /** {@link #waitingSinceNs} when no connection can be waiting in the backlog for want of a slot. */
     private static final long NOT_WAITING = Long.MIN_VALUE;
 
@@ -80,6 +85,8 @@ final class AcceptStage extends SelectorStage {
     private boolean listenerClosed;
     /** The call for slots this stage makes while it waits for one, answered by the parse stages. */
     private final SlotDemand demand;
+    /** Idle connections one call may close: an eighth of the slots, 1 to 32 (nginx's drain rule). */
+    private final int reclaimBatch;
 
     /**
      * @param queueTimeoutNs longest a connection waits in the backlog for a slot ({@code accept.queue-timeout}).
@@ -102,6 +109,7 @@ final class AcceptStage extends SelectorStage {
         this.queueTimeoutNs = queueTimeoutNs;
         this.shedPerRound = shedPerRound;
         this.demand = demand;
+        this.reclaimBatch = Math.max(1, Math.min(DEFAULT_RECLAIM_BATCH_MAX, slots.capacity() >>> 3));
         this.serverKey = server.register(selector, SelectionKey.OP_ACCEPT);
     }
 
@@ -149,7 +157,7 @@ final class AcceptStage extends SelectorStage {
         if (waitingSinceNs == NOT_WAITING) {
             waitingSinceNs = nowNs;
         }
-        demand.want();
+        demand.want(reclaimBatch);
         final StageRing[] parseRings = wiring.parseRings;
         for (int i = 0; i < parseRings.length; i++) {
             // A wakeup only for a parse thread that sleeps: one that is awake sees the call at its next turn.

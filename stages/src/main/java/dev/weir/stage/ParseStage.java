@@ -47,10 +47,6 @@ final class ParseStage extends SelectorStage {
     private static final int SELF = ConnectionState.OWNER_PARSE;
     /** Reads a lingering client gets per turn, so one that floods cannot hold the stage. */
     static final int DEFAULT_LINGER_READS_PER_TURN = 4;
-    /** Most idle connections one call for slots closes per thread (nginx's {@code ngx_drain_connections}: 32). */
-    static final int DEFAULT_RECLAIM_BATCH_MAX = 32;
-    /** One call closes this fraction of the thread's idle connections (1/8, as nginx), at least one. */
-    static final int DEFAULT_RECLAIM_FRACTION_SHIFT = 3;
 
     private final Wiring wiring;
     private final BytesStore<?, ?> store;
@@ -71,9 +67,6 @@ final class ParseStage extends SelectorStage {
     private final IdleList idle;
     /** The accept stage's call for slots, answered by closing idle connections. */
     private final SlotDemand demand;
-    /** The last call for slots this thread answered, and how many idle connections it may still close for it. */
-    private long answeredRound = SlotDemand.NONE;
-    private int reclaimsOwed;
 
     ParseStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
         final Wiring wiring, final BytesStore<?, ?> parseStore, final int blockLength, final ByteBuffer continueView,
@@ -111,43 +104,51 @@ final class ParseStage extends SelectorStage {
 
     /** @return {@code true} when slots are called for and this thread has an idle connection to give. */
     private boolean isReclaimDue() {
-        if (idle.size() == 0) {
-            return false;
-        }
-        final long round = demand.round();
-        return round != SlotDemand.NONE && (round != answeredRound || reclaimsOwed > 0);
+        return idle.size() > 0 && demand.isWanted();
     }
 
     /**
-     * Answer the accept stage's call for slots: close idle connections, oldest first, at most a batch per call
-     * (one eighth of this thread's idle connections, between 1 and {@link #DEFAULT_RECLAIM_BATCH_MAX}, as nginx
-     * does). Owed closes are kept while the call lasts, so a connection that falls idle during it still counts.
+     * Answer the accept stage's call for slots: close idle connections, oldest first, while the call wants
+     * more. A connection whose next request has arrived meanwhile is not idle: it goes on, and leaves the list.
      *
      * @return connections closed.
      */
     private int reclaimIdle() {
-        final long round = demand.round();
-        if (round == SlotDemand.NONE) {
-            reclaimsOwed = 0;
-            return 0;
-        }
-        if (round != answeredRound) {
-            answeredRound = round;
-            reclaimsOwed = Math.max(1, Math.min(DEFAULT_RECLAIM_BATCH_MAX,
-                idle.size() >>> DEFAULT_RECLAIM_FRACTION_SHIFT));
-        }
         int closed = 0;
-        while (reclaimsOwed > 0 && idle.size() > 0) {
+        while (idle.size() > 0 && demand.isWanted()) {
             final ConnectionSlot slot = wiring.slots.slot(idle.oldest());
-            // Out of the list first: a slot whose next request arrived meanwhile goes on and must not come back.
-            idle.remove(slot.index);
-            if (closeIfSilent(slot)) {
-                reclaimsOwed--;
-                closed++;
-                counters.increment(StageCounters.IDLE_RECLAIMED);
+            if (!isSilent(slot)) {
+                continue;
             }
+            if (!demand.tryTake()) {
+                // Another parse thread answered the rest of the call.
+                break;
+            }
+            // Nothing of a request received and nothing unread: a clean close (FIN), and the client may retry.
+            closeAndRelease(slot);
+            closed++;
+            counters.increment(StageCounters.IDLE_RECLAIMED);
         }
         return closed;
+    }
+
+    /**
+     * Read what an idle connection may have sent: a request that began goes on (and leaves the idle list), a
+     * client that left is closed.
+     *
+     * @return {@code true} when it is still idle, with nothing received and nothing unread.
+     */
+    private boolean isSilent(final ConnectionSlot slot) {
+        try {
+            readHead(slot);
+        } catch (final IOException ex) {
+            // The client failed: its slot returns anyway.
+            if (owned[slot.index]) {
+                closeAndRelease(slot);
+            }
+            return false;
+        }
+        return owned[slot.index] && slot.request.state == ConnectionState.READING_HEAD && slot.request.filled == 0;
     }
 
     /**
@@ -179,20 +180,11 @@ final class ParseStage extends SelectorStage {
      * @return {@code true} when the connection was closed.
      */
     private boolean closeIfSilent(final ConnectionSlot slot) {
-        try {
-            readHead(slot);
-        } catch (final IOException ex) {
-            // The client failed: nothing of a request to lose.
-            if (owned[slot.index]) {
-                closeAndRelease(slot);
-            }
-            return true;
+        if (!isSilent(slot)) {
+            return false;
         }
-        if (owned[slot.index] && slot.request.state == ConnectionState.READING_HEAD && slot.request.filled == 0) {
-            closeAndRelease(slot);
-            return true;
-        }
-        return false;
+        closeAndRelease(slot);
+        return true;
     }
 
     /** @return the interim response written to clients that expect it. */

@@ -1,0 +1,62 @@
+package dev.weir.stage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class IdleListTest {
+
+    @Test
+    void shouldGiveTheSlotIdleLongestFirst() {
+        final IdleList idle = new IdleList(8);
+        idle.add(5);
+        idle.add(2);
+        idle.add(7);
+        assertEquals(3, idle.size());
+        assertEquals(5, idle.oldest());
+        idle.remove(5);
+        assertEquals(2, idle.oldest());
+        idle.remove(2);
+        assertEquals(7, idle.oldest());
+        idle.remove(7);
+        assertEquals(IdleList.NONE, idle.oldest());
+        assertEquals(0, idle.size());
+    }
+
+    @Test
+    void shouldUnlinkFromTheMiddleAndTheEnd() {
+        final IdleList idle = new IdleList(8);
+        for (int i = 0; i < 5; i++) {
+            idle.add(i);
+        }
+        idle.remove(2);
+        idle.remove(4);
+        assertFalse(idle.contains(2));
+        assertTrue(idle.contains(3));
+        idle.add(6);
+        final int[] expected = {0, 1, 3, 6};
+        for (final int slot : expected) {
+            assertEquals(slot, idle.oldest());
+            idle.remove(slot);
+        }
+        assertEquals(0, idle.size());
+    }
+
+    @Test
+    void shouldIgnoreRemovingASlotNotInTheListAndMoveARepeatedAddToTheEnd() {
+        final IdleList idle = new IdleList(4);
+        idle.remove(3);
+        assertEquals(0, idle.size());
+        idle.add(1);
+        idle.add(2);
+        idle.add(1);
+        assertEquals(2, idle.size());
+        assertEquals(2, idle.oldest());
+        idle.remove(2);
+        idle.remove(2);
+        assertEquals(1, idle.size());
+        assertEquals(1, idle.oldest());
+    }
+}
