@@ -3,10 +3,10 @@ package dev.weir.stage;
 import java.util.Arrays;
 
 /**
- * The slots of one parse thread waiting idle for their next request, oldest first: a doubly linked list over
- * slot indices in preallocated {@code int} arrays, so adding, removing and taking the oldest are O(1) and
- * allocate nothing. Slots are added as they start waiting and every keep-alive wait is equally long, so the order
- * of entry is the order of their deadlines too.
+ * The slots of one parse thread waiting idle for their next request, oldest first, each with the time it fell
+ * idle: a doubly linked list over slot indices in preallocated arrays, so adding, removing and taking the oldest
+ * are O(1) and allocate nothing. Slots are added as they start waiting and every keep-alive wait is equally
+ * long, so the order of entry is the order of their deadlines too.
  * <pre>
  *   head (idle longest) -&gt; s7 &lt;-&gt; s2 &lt;-&gt; s5 &lt;- tail (idle since last)      linked by next[], prev[]
  * </pre>
@@ -22,6 +22,7 @@ final class IdleList {
 
     private final int[] next;
     private final int[] prev;
+    private final long[] sinceNs;
     private int head = NONE;
     private int tail = NONE;
     private int size;
@@ -30,16 +31,19 @@ final class IdleList {
     IdleList(final int capacity) {
         this.next = new int[capacity];
         this.prev = new int[capacity];
+        this.sinceNs = new long[capacity];
         Arrays.fill(prev, OUT);
     }
 
     /**
      * Add a slot as the newest idle one; a slot already in the list moves to the end.
      *
-     * @param slot the slot index.
+     * @param slot    the slot index.
+     * @param sinceNs when it fell idle, not before the slots already in the list.
      */
-    void add(final int slot) {
+    void add(final int slot, final long sinceNs) {
         remove(slot);
+        this.sinceNs[slot] = sinceNs;
         next[slot] = NONE;
         prev[slot] = tail;
         if (tail == NONE) {
@@ -87,6 +91,11 @@ final class IdleList {
     /** @return the slot idle longest, or {@link #NONE} when the list is empty. */
     int oldest() {
         return head;
+    }
+
+    /** @return when the slot idle longest fell idle; only while the list is not empty. */
+    long oldestSinceNs() {
+        return sinceNs[head];
     }
 
     /** @return slots in the list. */

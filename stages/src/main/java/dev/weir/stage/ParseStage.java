@@ -30,9 +30,10 @@ import dev.weir.ring.WakeSignal;
  * <p>
  * Under overload an idle keep-alive connection gives its slot up: while the accept stage has stopped accepting
  * for want of a slot and calls for slots ({@link SlotDemand}), this stage closes its connections idle longest
- * between requests (an {@link IdleList}, oldest first, no scan), a few per call, so connections waiting in the
- * listen backlog are seated. HTTP/1.1 allows closing an idle connection at any time (RFC 9112 9.3, 9.6); only
- * a connection with no request byte received is closed, cleanly (a FIN), never one with a request under way.
+ * between requests (an {@link IdleList}, oldest first, no scan) once idle {@code accept.reclaim-idle-after}, a
+ * bounded batch per call, so connections waiting in the listen backlog are seated. HTTP/1.1 allows closing an
+ * idle connection at any time (RFC 9112 9.3, 9.6); only a connection with no request byte received is closed,
+ * cleanly (a FIN), never one with a request under way.
  * <p>
  * A client's read interest stays registered while its request half is elsewhere: flipping it off and on for
  * every request costs an {@code epoll_ctl} pair. Which request halves this stage owns is tracked in
@@ -58,6 +59,7 @@ final class ParseStage extends SelectorStage {
     private final long bodyTimeoutNs;
     private final long keepAliveTimeoutNs;
     private final long lingerTimeoutNs;
+    private final long reclaimIdleAfterNs;
     private final RequestCapture capture;
     /** Each upstream thread's admission gate, by upstream thread index. */
     private final AdmissionGate[] admission;
@@ -83,6 +85,7 @@ final class ParseStage extends SelectorStage {
         this.bodyTimeoutNs = timeouts.clientBodyNs;
         this.keepAliveTimeoutNs = timeouts.keepAliveNs;
         this.lingerTimeoutNs = timeouts.lingerNs;
+        this.reclaimIdleAfterNs = timeouts.reclaimIdleAfterNs;
         this.capture = capture;
         this.demand = demand;
         this.idle = new IdleList(wiring.slots.capacity());
@@ -102,20 +105,22 @@ final class ParseStage extends SelectorStage {
         return super.hasPendingWork() || !drainSeen && wiring.isDraining() || isReclaimDue();
     }
 
-    /** @return {@code true} when slots are called for and this thread has an idle connection to give. */
+    /** @return {@code true} when slots are called for and this thread has a connection idle long enough. */
     private boolean isReclaimDue() {
-        return idle.size() > 0 && demand.isWanted();
+        return idle.size() > 0 && demand.isWanted() && System.nanoTime() - idle.oldestSinceNs() >= reclaimIdleAfterNs;
     }
 
     /**
-     * Answer the accept stage's call for slots: close idle connections, oldest first, while the call wants
-     * more. A connection whose next request has arrived meanwhile is not idle: it goes on, and leaves the list.
+     * Answer the accept stage's call for slots: close idle connections, oldest first, while the call wants more
+     * and the oldest has idled {@code accept.reclaim-idle-after}: a busy client's next request follows its
+     * response within far less, so it never meets the close. A connection whose next request has arrived
+     * meanwhile is not idle: it goes on, and leaves the list.
      *
      * @return connections closed.
      */
     private int reclaimIdle() {
         int closed = 0;
-        while (idle.size() > 0 && demand.isWanted()) {
+        while (idle.size() > 0 && nowNs - idle.oldestSinceNs() >= reclaimIdleAfterNs && demand.isWanted()) {
             final ConnectionSlot slot = wiring.slots.slot(idle.oldest());
             if (!isSilent(slot)) {
                 continue;
@@ -124,10 +129,11 @@ final class ParseStage extends SelectorStage {
                 // Another parse thread answered the rest of the call.
                 break;
             }
+            // Counted before the slot returns, so whoever sees the waiting connection seated sees the count.
+            counters.increment(StageCounters.IDLE_RECLAIMED);
             // Nothing of a request received and nothing unread: a clean close (FIN), and the client may retry.
             closeAndRelease(slot);
             closed++;
-            counters.increment(StageCounters.IDLE_RECLAIMED);
         }
         return closed;
     }
@@ -367,7 +373,7 @@ final class ParseStage extends SelectorStage {
             readHead(slot);
         } else {
             // Idle between requests: the first to give its slot up when the accept stage calls for slots.
-            idle.add(slot.index);
+            idle.add(slot.index, nowNs);
             watch(slot);
         }
     }

@@ -11,9 +11,9 @@ class IdleListTest {
     @Test
     void shouldGiveTheSlotIdleLongestFirst() {
         final IdleList idle = new IdleList(8);
-        idle.add(5);
-        idle.add(2);
-        idle.add(7);
+        idle.add(5, 0);
+        idle.add(2, 0);
+        idle.add(7, 0);
         assertEquals(3, idle.size());
         assertEquals(5, idle.oldest());
         idle.remove(5);
@@ -29,13 +29,13 @@ class IdleListTest {
     void shouldUnlinkFromTheMiddleAndTheEnd() {
         final IdleList idle = new IdleList(8);
         for (int i = 0; i < 5; i++) {
-            idle.add(i);
+            idle.add(i, 0);
         }
         idle.remove(2);
         idle.remove(4);
         assertFalse(idle.contains(2));
         assertTrue(idle.contains(3));
-        idle.add(6);
+        idle.add(6, 0);
         final int[] expected = {0, 1, 3, 6};
         for (final int slot : expected) {
             assertEquals(slot, idle.oldest());
@@ -45,13 +45,23 @@ class IdleListTest {
     }
 
     @Test
+    void shouldTellWhenTheOldestFellIdle() {
+        final IdleList idle = new IdleList(4);
+        idle.add(3, 100);
+        idle.add(0, 250);
+        assertEquals(100, idle.oldestSinceNs());
+        idle.remove(3);
+        assertEquals(250, idle.oldestSinceNs());
+    }
+
+    @Test
     void shouldIgnoreRemovingASlotNotInTheListAndMoveARepeatedAddToTheEnd() {
         final IdleList idle = new IdleList(4);
         idle.remove(3);
         assertEquals(0, idle.size());
-        idle.add(1);
-        idle.add(2);
-        idle.add(1);
+        idle.add(1, 0);
+        idle.add(2, 0);
+        idle.add(1, 0);
         assertEquals(2, idle.size());
         assertEquals(2, idle.oldest());
         idle.remove(2);

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.weir.config.ConfigKeys;
 import dev.weir.config.WeirConfig;
 import dev.weir.conn.ConnectionState;
 import dev.weir.support.LoopbackOrigin;
@@ -48,14 +49,16 @@ class IdleReclaimTest {
     }
 
     private void start(final long keepAliveMs) throws IOException {
-        start(keepAliveMs, 1);
+        start(keepAliveMs, 1, ConfigKeys.DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS);
     }
 
-    private void start(final long keepAliveMs, final int parseThreads) throws IOException {
+    private void start(final long keepAliveMs, final int parseThreads, final long reclaimIdleAfterMs)
+        throws IOException {
         this.parseThreads = parseThreads;
         pipeline = Pipeline.start(WeirConfig.builder().listen("127.0.0.1", 0).upstream("127.0.0.1", origin.port())
             .connections(SLOTS).parseThreads(parseThreads).parseBufferBytes(4096).upstreamBufferBytes(16384)
-            .keepAliveTimeoutMs(keepAliveMs).acceptQueueTimeoutMs(LONG_WAIT_MS).build());
+            .keepAliveTimeoutMs(keepAliveMs).acceptQueueTimeoutMs(LONG_WAIT_MS)
+            .acceptReclaimIdleAfterMs(reclaimIdleAfterMs).build());
     }
 
     @AfterEach
@@ -104,7 +107,7 @@ class IdleReclaimTest {
 
     @Test
     void shouldCloseOneBatchForOneCallWhicheverParseThreadsHoldTheIdleConnections() throws Exception {
-        start(LONG_WAIT_MS, 2);
+        start(LONG_WAIT_MS, 2, ConfigKeys.DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS);
         final Socket[] idle = new Socket[SLOTS];
         try {
             for (int i = 0; i < SLOTS; i++) {
@@ -120,6 +123,32 @@ class IdleReclaimTest {
             // Both parse threads hold idle connections; the call's batch (1 at 4 slots) bounds them together.
             assertEquals(1, pipeline.idleReclaimed(), "one waiting connection, one slot given up");
             assertEquals(0, pipeline.rejectedConnections(), "nothing shed");
+        } finally {
+            closeAll(idle);
+        }
+    }
+
+    @Test
+    void shouldKeepAConnectionIdleForLessThanTheReclaimThreshold() throws Exception {
+        start(LONG_WAIT_MS, 1, LONG_WAIT_MS);
+        final Socket[] idle = new Socket[SLOTS];
+        try {
+            for (int i = 0; i < SLOTS; i++) {
+                idle[i] = connect();
+                send(idle[i], REQUEST);
+                assertTrue(readResponse(idle[i]).endsWith(RESPONSE_END));
+            }
+            awaitKeepAliveWaits(SLOTS);
+            try (Socket waiting = connect()) {
+                send(waiting, REQUEST);
+                awaitCondition(() -> pipeline.acceptPauses() > 0, "accepting paused for want of a slot");
+                awaitParseTurns(3);
+                assertEquals(0, pipeline.idleReclaimed(), "no connection idle long enough to give its slot up");
+                assertEquals(0, waiting.getInputStream().available(), "the waiting connection is not served");
+                idle[2].close(); // the client leaves: its slot returns
+                assertTrue(readResponse(waiting).endsWith(RESPONSE_END), "seated once a slot returned");
+            }
+            assertEquals(0, pipeline.idleReclaimed());
         } finally {
             closeAll(idle);
         }
@@ -204,32 +233,32 @@ class IdleReclaimTest {
             .connectTimeout(Duration.ofSeconds(5)).build();
         final URI uri = URI.create("http://127.0.0.1:" + pipeline.listenAddress().getPort() + "/");
         final HttpRequest get = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build();
-        final Socket[] idle = new Socket[SLOTS - 1];
+        final Socket[] busy = new Socket[SLOTS - 1];
         try {
-            assertEquals("hello\n", client.send(get, HttpResponse.BodyHandlers.ofString()).body());
-            // The client's pooled connection is the one idle longest; raw idle connections take the other slots.
-            awaitKeepAliveWaits(1);
-            for (int i = 0; i < idle.length; i++) {
-                idle[i] = connect();
-                send(idle[i], REQUEST);
-                assertTrue(readResponse(idle[i]).endsWith(RESPONSE_END));
-                awaitKeepAliveWaits(i + 2);
+            // Requests under way hold the other slots, so the client's pooled connection is the one idle.
+            for (int i = 0; i < busy.length; i++) {
+                busy[i] = connect();
+                send(busy[i], "GET / HTTP/1.1\r\n");
             }
+            awaitCondition(() -> pipeline.stageCounters().get(0).accepted() == busy.length, "requests under way");
+            assertEquals("hello\n", client.send(get, HttpResponse.BodyHandlers.ofString()).body());
+            // The test JVM's clients drop pooled connections idle for 1 s (jdk.httpclient.keepalive.timeout): this
+            // one is given up well before, once idle for accept.reclaim-idle-after.
             try (Socket waiting = connect()) {
                 send(waiting, REQUEST);
                 assertTrue(readResponse(waiting).endsWith(RESPONSE_END));
-            }
-            assertEquals(1, pipeline.idleReclaimed(), "the client's pooled connection given up");
-            // The next request finds its pooled connection closed: the client retries or connects anew (which
-            // waits for a slot another idle connection gives up), and the request succeeds either way.
-            for (int i = 0; i < 3; i++) {
-                final HttpResponse<String> response = client.send(get, HttpResponse.BodyHandlers.ofString());
-                assertEquals(200, response.statusCode());
-                assertEquals("hello\n", response.body());
+                assertEquals(1, pipeline.idleReclaimed(), "the client's pooled connection given up");
+                // The next request finds its pooled connection closed: the client retries or connects anew, which
+                // waits for a slot the connection just served gives up once idle, and succeeds either way.
+                for (int i = 0; i < 3; i++) {
+                    final HttpResponse<String> response = client.send(get, HttpResponse.BodyHandlers.ofString());
+                    assertEquals(200, response.statusCode());
+                    assertEquals("hello\n", response.body());
+                }
             }
             assertEquals(0, pipeline.rejectedConnections(), "nothing shed");
         } finally {
-            closeAll(idle);
+            closeAll(busy);
         }
     }
 
@@ -239,8 +268,14 @@ class IdleReclaimTest {
      * for the new connection, one for the keep-alive), so it set the wait up before it looks at anything else.
      */
     private void awaitKeepAliveWaits(final int count) throws InterruptedException {
-        awaitCondition(() -> readingHead() == count && parseHandoffs() == 2L * count,
-            count + " connections idle in the keep-alive wait");
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!(readingHead() == count && parseHandoffs() == 2L * count)) {
+            assertTrue(System.nanoTime() < deadline, count + " connections idle in the keep-alive wait: "
+                + readingHead() + " reading a head, " + parseHandoffs() + " parse hand-offs, accepted "
+                + pipeline.stageCounters().get(0).accepted() + ", errors " + pipeline.connectionErrors() + "\n"
+                + pipeline.describeBusySlots());
+            Thread.sleep(1);
+        }
     }
 
     /** @return hand-offs the parse threads took from their inboxes (they follow the accept stage's counters). */
