@@ -85,7 +85,10 @@ final class AcceptStage extends SelectorStage {
     private boolean listenerClosed;
     /** The call for slots this stage makes while it waits for one, answered by the parse stages. */
     private final SlotDemand demand;
-    /** Idle connections one call may close: an eighth of the slots, 1 to 32 (nginx's drain rule). */
+    /**
+     * Idle connections one call may close: an eighth of the slots, 1 to 32. nginx takes an eighth of its idle
+     * connections; the accept stage does not know how many idle, and every slot is taken when it calls.
+     */
     private final int reclaimBatch;
 
     /**
