@@ -52,8 +52,8 @@ final class AcceptStage extends SelectorStage {
     /** Bytes of the accept arena each such read takes. */
     static final int DEFAULT_REJECT_DRAIN_BYTES = 2048;
     /**
-     * Most idle keep-alive connections one call for slots closes, as nginx's {@code ngx_drain_connections}: with
-     * many waiting, calls repeat as the seats they free are filled.
+     * Most idle keep-alive connections one call for slots closes, as nginx's {@code ngx_drain_connections} (which
+     * closes an eighth of its idle connections, 1 to 32, per call).
      */
     static final int DEFAULT_RECLAIM_BATCH_MAX = 32;
     /** {@link #waitingSinceNs} when no connection can be waiting in the backlog for want of a slot. */
@@ -86,10 +86,16 @@ final class AcceptStage extends SelectorStage {
     /** The call for slots this stage makes while it waits for one, answered by the parse stages. */
     private final SlotDemand demand;
     /**
-     * Idle connections one call may close: an eighth of the slots, 1 to 32. nginx takes an eighth of its idle
-     * connections; the accept stage does not know how many idle, and every slot is taken when it calls.
+     * Idle connections the last call could close: 1 for a new wait, doubled, up to
+     * {@link #DEFAULT_RECLAIM_BATCH_MAX}, at a call that follows the seats of the last one while connections still
+     * wait. One waiting connection so costs one idle connection, and a crowd is seated in a few calls: the
+     * backlog's length cannot be read, hence the doubling (as TCP's slow start).
      */
-    private final int reclaimBatch;
+    private int reclaimBatch = 1;
+    /** The last free slot went to this stage's last batch of accepts: a connection may still wait. */
+    private boolean filledLastTurn;
+    /** {@link #onReady} ran this turn: the listening socket was reported ready. */
+    private boolean readyThisTurn;
 
     /**
      * @param queueTimeoutNs longest a connection waits in the backlog for a slot ({@code accept.queue-timeout}).
@@ -112,7 +118,6 @@ final class AcceptStage extends SelectorStage {
         this.queueTimeoutNs = queueTimeoutNs;
         this.shedPerRound = shedPerRound;
         this.demand = demand;
-        this.reclaimBatch = Math.max(1, Math.min(DEFAULT_RECLAIM_BATCH_MAX, slots.capacity() >>> 3));
         this.serverKey = server.register(selector, SelectionKey.OP_ACCEPT);
     }
 
@@ -160,6 +165,9 @@ final class AcceptStage extends SelectorStage {
         if (waitingSinceNs == NOT_WAITING) {
             waitingSinceNs = nowNs;
         }
+        // Ready right after the last free slot was taken: the seats the last call freed did not empty the backlog.
+        reclaimBatch = filledLastTurn ? Math.min(DEFAULT_RECLAIM_BATCH_MAX, reclaimBatch << 1) : 1;
+        filledLastTurn = false;
         demand.want(reclaimBatch);
         final StageRing[] parseRings = wiring.parseRings;
         for (int i = 0; i < parseRings.length; i++) {
@@ -200,12 +208,27 @@ final class AcceptStage extends SelectorStage {
     }
 
     @Override
+    public int doWork() throws Exception {
+        // Cleared first: a readiness handled in the idle sleep before this turn belongs to no turn's select.
+        readyThisTurn = false;
+        final int work = super.doWork();
+        if (!readyThisTurn) {
+            // The turn's select found no connection waiting after the last free slot was taken.
+            filledLastTurn = false;
+        }
+        return work;
+    }
+
+    @Override
     int onReady(final SelectionKey key) {
+        readyThisTurn = true;
         for (int i = 0; i < DEFAULT_ACCEPT_BATCH; i++) {
             if (shedLeft == 0 && !hasRoom()) {
                 if (i == 0) {
                     // The listening socket was reported ready: a connection waits for the slot it lacks.
                     pauseForPools();
+                } else {
+                    filledLastTurn = true;
                 }
                 // Else the last free slot went to this batch and whether another connection waits is unknown:
                 // accepting stays on, so the next select tells, and only a waiting connection pauses accepting

@@ -42,6 +42,7 @@ class IdleReclaimTest {
     private LoopbackOrigin origin;
     private Pipeline pipeline;
     private int parseThreads;
+    private int slotCount;
 
     @BeforeEach
     void startOrigin() throws IOException {
@@ -54,9 +55,15 @@ class IdleReclaimTest {
 
     private void start(final long keepAliveMs, final int parseThreads, final long reclaimIdleAfterMs)
         throws IOException {
+        start(keepAliveMs, parseThreads, reclaimIdleAfterMs, SLOTS);
+    }
+
+    private void start(final long keepAliveMs, final int parseThreads, final long reclaimIdleAfterMs,
+        final int slots) throws IOException {
         this.parseThreads = parseThreads;
+        this.slotCount = slots;
         pipeline = Pipeline.start(WeirConfig.builder().listen("127.0.0.1", 0).upstream("127.0.0.1", origin.port())
-            .connections(SLOTS).parseThreads(parseThreads).parseBufferBytes(4096).upstreamBufferBytes(16384)
+            .connections(slots).parseThreads(parseThreads).parseBufferBytes(4096).upstreamBufferBytes(16384)
             .keepAliveTimeoutMs(keepAliveMs).acceptQueueTimeoutMs(LONG_WAIT_MS)
             .acceptReclaimIdleAfterMs(reclaimIdleAfterMs).build());
     }
@@ -125,6 +132,43 @@ class IdleReclaimTest {
             assertEquals(0, pipeline.rejectedConnections(), "nothing shed");
         } finally {
             closeAll(idle);
+        }
+    }
+
+    @Test
+    void shouldCloseOneIdleConnectionForOneWaitingAndSeatACrowdInAFewCalls() throws Exception {
+        final int slots = 16;
+        start(LONG_WAIT_MS, 1, ConfigKeys.DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS, slots);
+        final Socket[] idle = new Socket[slots];
+        final Socket[] crowd = new Socket[slots / 2];
+        try {
+            for (int i = 0; i < slots; i++) {
+                idle[i] = connect();
+                send(idle[i], REQUEST);
+                assertTrue(readResponse(idle[i]).endsWith(RESPONSE_END));
+            }
+            awaitKeepAliveWaits(slots);
+            try (Socket waiting = connect()) {
+                send(waiting, REQUEST);
+                assertTrue(readResponse(waiting).endsWith(RESPONSE_END));
+            }
+            assertEquals(1, pipeline.idleReclaimed(), "one waiting connection, one idle connection closed");
+            for (int i = 0; i < crowd.length; i++) {
+                crowd[i] = connect();
+                send(crowd[i], REQUEST);
+            }
+            for (final Socket waiting : crowd) {
+                assertTrue(readResponse(waiting).endsWith(RESPONSE_END), "every waiting connection seated");
+            }
+            // The first waiting connection's slot came back when it left; the rest came from calls of 1, 2, 4, ...
+            // idle connections while connections still waited: fewer than twice as many as needed.
+            final long reclaimed = pipeline.idleReclaimed() - 1;
+            assertTrue(reclaimed >= crowd.length - 1 && reclaimed < 2L * (crowd.length - 1), reclaimed
+                + " closed for " + (crowd.length - 1) + " waiting");
+            assertEquals(0, pipeline.rejectedConnections(), "nothing shed");
+        } finally {
+            closeAll(idle);
+            closeAll(crowd);
         }
     }
 
@@ -289,7 +333,7 @@ class IdleReclaimTest {
 
     private int readingHead() {
         int n = 0;
-        for (int i = 0; i < SLOTS; i++) {
+        for (int i = 0; i < slotCount; i++) {
             if (pipeline.slots().slot(i).request.state == ConnectionState.READING_HEAD) {
                 n++;
             }
