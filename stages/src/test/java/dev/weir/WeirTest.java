@@ -116,7 +116,9 @@ class WeirTest {
         final Result r = run(ROOMY, "--plan", "--config", file.toString());
         assertEquals(Weir.EXIT_OK, r.code, r.err);
         // 100 client + 100 origin + 2 check sockets + the listening socket.
-        assertTrue(r.out.contains("203 sockets x"), r.out);
+        assertTrue(r.out.contains("100 client x") && r.out.contains("100 origin x"), r.out);
+        assertTrue(r.out.contains("3 other x"), r.out);
+        assertTrue(r.out.contains("203 sockets +"), r.out);
     }
 
     @Test

@@ -178,6 +178,14 @@ public final class ConfigKeys {
     public static final int DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES = 32 * 1024;
     /** {@code SO_SNDBUF}: 16 KiB, doubled by Linux; bodies are streamed through the arenas, not the kernel. */
     public static final int DEFAULT_SOCKET_SEND_BUFFER_BYTES = 16 * 1024;
+    /**
+     * The response path's kernel buffers (an origin socket's {@code SO_RCVBUF}, a client socket's
+     * {@code SO_SNDBUF}): 64 KiB. With the request path's sizes there, a 1 MiB response cost 2.0-2.3 ms of the
+     * proxy's CPU (every 32 KiB block took a partial write, a wait for the client and a small window to the
+     * origin); at 64 KiB it cost about 1.0 ms, and 128 KiB bought 15 % more for twice the kernel memory: 64 KiB
+     * is the best requests per MiB of plan (docs/PERFORMANCE.md, "Large bodies").
+     */
+    public static final int DEFAULT_SOCKET_RESPONSE_BUFFER_BYTES = 64 * 1024;
     /** Java heap: the stage hot paths allocate nothing, so the heap holds startup objects, slots and rings. */
     public static final long DEFAULT_HEAP_BYTES = 64L * 1024 * 1024;
     /** {@code -Xss}: stage loops are shallow; half the 1 MiB JVM default. */
@@ -678,11 +686,17 @@ public final class ConfigKeys {
             "A WebSocket tunnel (after 101 Switching Protocols) with no bytes either way for this long is closed.",
             (b, v) -> b.tunnelIdleTimeoutMs(v), WeirConfig::tunnelIdleTimeoutMs));
         k.add(buffer("socket.receive-buffer", DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES,
-            "SO_RCVBUF on every socket; Linux doubles it (capped by net.core.rmem_max) and counts it in the cgroup.",
+            "SO_RCVBUF of client and health-check sockets (the request path); Linux doubles it (capped by"
+                + " net.core.rmem_max) and counts it in the cgroup.",
             (b, v) -> b.socketReceiveBufferBytes(v), WeirConfig::socketReceiveBufferBytes));
         k.add(buffer("socket.send-buffer", DEFAULT_SOCKET_SEND_BUFFER_BYTES,
-            "SO_SNDBUF on every socket; Linux doubles it (capped by net.core.wmem_max) and counts it in the cgroup.",
+            "SO_SNDBUF of origin and health-check sockets (the request path); Linux doubles it (capped by"
+                + " net.core.wmem_max) and counts it in the cgroup.",
             (b, v) -> b.socketSendBufferBytes(v), WeirConfig::socketSendBufferBytes));
+        k.add(buffer("socket.response-buffer", DEFAULT_SOCKET_RESPONSE_BUFFER_BYTES,
+            "SO_RCVBUF of origin sockets and SO_SNDBUF of client sockets (the response path, where large bodies"
+                + " flow); Linux doubles it and counts it in the cgroup.",
+            (b, v) -> b.socketResponseBufferBytes(v), WeirConfig::socketResponseBufferBytes));
         // The heap's lower bound depends on connections and rings: a rule across keys in WeirConfig.Builder.
         k.add(size("jvm.heap", DEFAULT_HEAP_BYTES, 0, Long.MAX_VALUE,
             "Java heap, -Xms = -Xmx, pre-touched; must hold a baseline plus the rings and the slot table.",

@@ -107,9 +107,12 @@ public final class PlanBuilder {
         rows.add(new PlanItem(JVM_OVERHEAD, c.jvmOverheadBytes(), Kind.CAP,
             "libraries, class archive, compilers, GC, symbols, malloc"));
         rows.add(new PlanItem(SOCKET_BUFFERS, StageSizes.socketKernelBytes(c), Kind.KERNEL,
-            StageSizes.socketCount(c) + " sockets x (2x" + Sizes.format(c.socketReceiveBufferBytes()) + " rcv + 2x"
-                + Sizes.format(c.socketSendBufferBytes()) + " snd + " + Sizes.format(StageSizes.SOCKET_OVERHEAD_BYTES)
-                + ")"));
+            c.connections() + " client x (2x" + Sizes.format(c.socketReceiveBufferBytes()) + " rcv + 2x"
+                + Sizes.format(c.socketResponseBufferBytes()) + " snd) + " + c.upstreamConnections() + " origin x (2x"
+                + Sizes.format(c.socketResponseBufferBytes()) + " rcv + 2x" + Sizes.format(c.socketSendBufferBytes())
+                + " snd) + " + StageSizes.otherSocketCount(c) + " other x (2x"
+                + Sizes.format(c.socketReceiveBufferBytes()) + " + 2x" + Sizes.format(c.socketSendBufferBytes())
+                + "), + " + Sizes.format(StageSizes.SOCKET_OVERHEAD_BYTES) + " each"));
         return new MemoryPlan(rows);
     }
 }

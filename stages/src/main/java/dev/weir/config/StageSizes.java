@@ -19,10 +19,12 @@ import dev.weir.log.AccessLog;
  *   heap needed    = 32 MiB baseline + rings + slot table
  *   thread stacks  = (1 + parse + upstream + write threads + 3 admin threads when admin.listen is set
  *                     + 16 JVM threads) x jvm.thread-stack
- *   per socket     = 2 x socket.receive-buffer + 2 x socket.send-buffer + 4 KiB
  *   origin sockets = upstream.max-connections, or connections when it is 0 (one per slot)
  *   check sockets  = servers of groups with health.path (one active-check socket each)
  *   sockets        = connections + origin sockets + check sockets + 1 listening socket
+ *   client socket  = 2 x socket.receive-buffer  + 2 x socket.response-buffer + 4 KiB   (rcv: request, snd: response)
+ *   origin socket  = 2 x socket.response-buffer + 2 x socket.send-buffer     + 4 KiB   (rcv: response, snd: request)
+ *   other socket   = 2 x socket.receive-buffer  + 2 x socket.send-buffer     + 4 KiB   (health checks, listener)
  *   descriptors    = sockets + 4 x stage threads (selectors, wake pipes) + 256 (the JVM's own: jars, libraries, pipes)
  *                    + 1 access log file
  *   arena log      = 0 when access-log.path is none, else                           only when the log is on
@@ -301,15 +303,41 @@ public final class StageSizes {
     }
 
     /**
-     * Kernel memory one socket may hold. Linux doubles the {@code SO_RCVBUF}/{@code SO_SNDBUF} value it is
-     * given (socket(7): "to allow space for bookkeeping overhead") and charges queued data by its true size
-     * against that doubled limit; this adds the socket's own structures.
+     * Kernel memory one client socket may hold: it receives requests and sends responses. Linux doubles the
+     * {@code SO_RCVBUF}/{@code SO_SNDBUF} value it is given (socket(7): "to allow space for bookkeeping
+     * overhead") and charges queued data by its true size against that doubled limit; this adds the socket's own
+     * structures.
      *
      * @param config the configuration.
-     * @return bytes per socket at most.
+     * @return bytes per client socket at most.
      */
-    public static long kernelBytesPerSocket(final WeirConfig config) {
+    public static long kernelBytesPerClientSocket(final WeirConfig config) {
+        return 2L * config.socketReceiveBufferBytes() + 2L * config.socketResponseBufferBytes()
+            + SOCKET_OVERHEAD_BYTES;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return bytes per origin socket at most: it receives responses and sends requests.
+     */
+    public static long kernelBytesPerOriginSocket(final WeirConfig config) {
+        return 2L * config.socketResponseBufferBytes() + 2L * config.socketSendBufferBytes() + SOCKET_OVERHEAD_BYTES;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return bytes per health-check or listening socket at most: the request path's sizes both ways.
+     */
+    public static long kernelBytesPerOtherSocket(final WeirConfig config) {
         return 2L * config.socketReceiveBufferBytes() + 2L * config.socketSendBufferBytes() + SOCKET_OVERHEAD_BYTES;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return health-check and listening sockets.
+     */
+    public static long otherSocketCount(final WeirConfig config) {
+        return (long) config.healthCheckedServerCount() + LISTENING_SOCKETS;
     }
 
     /**
@@ -317,6 +345,8 @@ public final class StageSizes {
      * @return kernel memory of every socket at most, charged to the process's cgroup.
      */
     public static long socketKernelBytes(final WeirConfig config) {
-        return socketCount(config) * kernelBytesPerSocket(config);
+        return config.connections() * kernelBytesPerClientSocket(config)
+            + config.upstreamConnections() * kernelBytesPerOriginSocket(config)
+            + otherSocketCount(config) * kernelBytesPerOtherSocket(config);
     }
 }

@@ -63,6 +63,7 @@ public final class WeirConfig {
     private final long tunnelIdleTimeoutMs;
     private final int socketReceiveBufferBytes;
     private final int socketSendBufferBytes;
+    private final int socketResponseBufferBytes;
     private final long heapBytes;
     private final long threadStackBytes;
     private final long stackPretouchBytes;
@@ -143,6 +144,7 @@ public final class WeirConfig {
         tunnelIdleTimeoutMs = b.tunnelIdleTimeoutMs;
         socketReceiveBufferBytes = b.socketReceiveBufferBytes;
         socketSendBufferBytes = b.socketSendBufferBytes;
+        socketResponseBufferBytes = b.socketResponseBufferBytes;
         heapBytes = b.heapBytes;
         threadStackBytes = b.threadStackBytes;
         stackPretouchSetting = b.stackPretouchBytes;
@@ -221,6 +223,7 @@ public final class WeirConfig {
         b.tunnelIdleTimeoutMs = tunnelIdleTimeoutMs;
         b.socketReceiveBufferBytes = socketReceiveBufferBytes;
         b.socketSendBufferBytes = socketSendBufferBytes;
+        b.socketResponseBufferBytes = socketResponseBufferBytes;
         b.heapBytes = heapBytes;
         b.threadStackBytes = threadStackBytes;
         b.stackPretouchBytes = stackPretouchSetting;
@@ -542,14 +545,22 @@ public final class WeirConfig {
         return tunnelIdleTimeoutMs;
     }
 
-    /** @return {@code SO_RCVBUF} for every socket, bytes ({@code socket.receive-buffer}). */
+    /** @return {@code SO_RCVBUF} of client and health-check sockets, bytes ({@code socket.receive-buffer}). */
     public int socketReceiveBufferBytes() {
         return socketReceiveBufferBytes;
     }
 
-    /** @return {@code SO_SNDBUF} for every socket, bytes ({@code socket.send-buffer}). */
+    /** @return {@code SO_SNDBUF} of origin and health-check sockets, bytes ({@code socket.send-buffer}). */
     public int socketSendBufferBytes() {
         return socketSendBufferBytes;
+    }
+
+    /**
+     * @return an origin socket's {@code SO_RCVBUF} and a client socket's {@code SO_SNDBUF}, bytes
+     *     ({@code socket.response-buffer}).
+     */
+    public int socketResponseBufferBytes() {
+        return socketResponseBufferBytes;
     }
 
     /** @return Java heap, bytes; {@code -Xms} = {@code -Xmx} ({@code jvm.heap}). */
@@ -718,6 +729,7 @@ public final class WeirConfig {
         private long tunnelIdleTimeoutMs = ConfigKeys.DEFAULT_TUNNEL_IDLE_TIMEOUT_MS;
         private int socketReceiveBufferBytes = ConfigKeys.DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES;
         private int socketSendBufferBytes = ConfigKeys.DEFAULT_SOCKET_SEND_BUFFER_BYTES;
+        private int socketResponseBufferBytes = ConfigKeys.DEFAULT_SOCKET_RESPONSE_BUFFER_BYTES;
         private long heapBytes = ConfigKeys.DEFAULT_HEAP_BYTES;
         private long threadStackBytes = ConfigKeys.DEFAULT_THREAD_STACK_BYTES;
         private long stackPretouchBytes = NOT_SET;
@@ -1018,6 +1030,12 @@ public final class WeirConfig {
         /** @param value {@code SO_SNDBUF} bytes. @return this. */
         public Builder socketSendBufferBytes(final int value) {
             this.socketSendBufferBytes = value;
+            return this;
+        }
+
+        /** @param value the response path's {@code SO_RCVBUF}/{@code SO_SNDBUF} bytes. @return this. */
+        public Builder socketResponseBufferBytes(final int value) {
+            this.socketResponseBufferBytes = value;
             return this;
         }
 

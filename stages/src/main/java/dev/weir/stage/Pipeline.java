@@ -220,7 +220,7 @@ public final class Pipeline implements AutoCloseable {
         }
         final SlotDemand slotDemand = new SlotDemand();
         acceptHolder[0] = new AcceptStage(acceptSelector, acceptWake, server, wiring, parseBlocks, upstreamBlocks,
-            c.socketSendBufferBytes(), serviceUnavailable, acceptArena.view(
+            c.socketResponseBufferBytes(), serviceUnavailable, acceptArena.view(
                 acceptArena.reserve(AcceptStage.DEFAULT_REJECT_DRAIN_BYTES), AcceptStage.DEFAULT_REJECT_DRAIN_BYTES),
             TimeUnit.MILLISECONDS.toNanos(c.acceptQueueTimeoutMs()), c.acceptBacklog(), slotDemand);
         add(acceptHolder[0], "accept", ConnectionState.OWNER_NONE, 0, 1);
@@ -240,7 +240,7 @@ public final class Pipeline implements AutoCloseable {
                 upstreams.servers(), i);
             final UpstreamStage stage = new UpstreamStage(i, upstreamSelectors[i], upstreamWakes[i],
                 upstreamRings[i], wiring, pool, upstreams, parseArena.store(), upstreamArena.store(),
-                c.upstreamBufferBytes(), c.socketReceiveBufferBytes(), c.socketSendBufferBytes(),
+                c.upstreamBufferBytes(), c.socketResponseBufferBytes(), c.socketSendBufferBytes(),
                 upstreamArena.view(offset, STAGE_SCRATCH_BYTES), timeouts, admission[i], c.writeThrough());
             if (i == 0 && c.healthCheckedServerCount() > 0) {
                 // One thread checks for all: health is shared, and each server needs only one check socket.

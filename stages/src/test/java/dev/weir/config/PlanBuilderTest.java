@@ -24,6 +24,7 @@ class PlanBuilderTest {
             .writeThreads(1)
             .socketReceiveBufferBytes(8 * 1024)
             .socketSendBufferBytes(8 * 1024)
+            .socketResponseBufferBytes(16 * 1024)
             .heapBytes(64 * MIB)
             .threadStackBytes(256 * KIB)
             .metaspaceBytes(32 * MIB)
@@ -46,9 +47,11 @@ class PlanBuilderTest {
         // code cache      16 MiB                                          =  16,777,216
         // direct memory   8 MiB                                           =   8,388,608
         // jvm overhead    32 MiB                                          =  33,554,432
-        // socket buffers  (100 + 10 + 1) = 111 sockets
-        //                 x (2 x 8 KiB + 2 x 8 KiB + 4 KiB) = 36,864      =   4,091,904
-        // total                                                           = 171,458,560
+        // socket buffers  100 clients x (2 x 8 KiB rcv + 2 x 16 KiB snd + 4 KiB) = 53,248    = 5,324,800
+        //                 + 10 origins x (2 x 16 KiB rcv + 2 x 8 KiB snd + 4 KiB) = 53,248  =   532,480
+        //                 + 1 listener x (2 x 8 KiB + 2 x 8 KiB + 4 KiB) = 36,864           =    36,864
+        //                                                                 =   5,894,144
+        // total                                                           = 173,260,800
         // in heap, not added: rings (1 + 2 + 1 + 1) = 5 x 256 x 32 B = 40,960;
         //                     slots 100 x (2 KiB + 100 fields x 48 B) = 684,800
         final MemoryPlan plan = PlanBuilder.build(sample());
@@ -60,13 +63,13 @@ class PlanBuilderTest {
         assertEquals(67_108_864, plan.row(PlanBuilder.HEAP).bytes());
         assertEquals(655_360, plan.row(PlanBuilder.STACKS_TOUCHED).bytes());
         assertEquals(4_849_664, plan.row(PlanBuilder.THREAD_STACKS).bytes());
-        assertEquals(4_091_904, plan.row(PlanBuilder.SOCKET_BUFFERS).bytes());
+        assertEquals(5_894_144, plan.row(PlanBuilder.SOCKET_BUFFERS).bytes());
         assertEquals(40_960, plan.row(PlanBuilder.RINGS).bytes());
         assertEquals(684_800, plan.row(PlanBuilder.SLOTS).bytes());
         assertEquals(PlanItem.Kind.IN_HEAP, plan.row(PlanBuilder.RINGS).kind());
         assertEquals(PlanItem.Kind.KERNEL, plan.row(PlanBuilder.SOCKET_BUFFERS).kind());
 
-        assertEquals(171_458_560L, plan.totalBytes());
+        assertEquals(173_260_800L, plan.totalBytes());
         assertEquals(4_096 + 823_296 + 1_646_592 + 4_096 + 67_108_864L + 655_360, plan.committedBytes());
     }
 
@@ -93,7 +96,8 @@ class PlanBuilderTest {
         assertEquals("-Xms64m -Xmx64m -XX:+AlwaysPreTouch -Xss256k -XX:MaxMetaspaceSize=32m"
             + " -XX:ReservedCodeCacheSize=16m -XX:MaxDirectMemorySize=8m -XX:AutoBoxCacheMax="
             + StageSizes.fileDescriptorCount(sample()) + " -XX:+UseSerialGC"
-            + " -XX:+ExitOnOutOfMemoryError", String.join(" ", JvmFlags.of(sample())));
+            + " -XX:+ExitOnOutOfMemoryError -XX:+UnlockDiagnosticVMOptions -XX:GuaranteedSafepointInterval=0",
+            String.join(" ", JvmFlags.of(sample())));
     }
 
     @Test

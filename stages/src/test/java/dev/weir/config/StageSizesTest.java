@@ -30,7 +30,20 @@ class StageSizesTest {
         // Per stage thread: the selector's epoll and eventfd descriptors and the wake pipe's two ends.
         assertEquals(114 + 4 * StageSizes.stageThreads(config) + StageSizes.JVM_FD_HEADROOM,
             StageSizes.fileDescriptorCount(config));
-        assertEquals(114 * StageSizes.kernelBytesPerSocket(config), StageSizes.socketKernelBytes(config));
+        // Clients: 2x32k rcv + 2x64k snd; origins: 2x64k rcv + 2x16k snd; checks and listener: 2x32k + 2x16k.
+        final long overhead = StageSizes.SOCKET_OVERHEAD_BYTES;
+        assertEquals(100 * (192 * 1024 + overhead) + 10 * (160 * 1024 + overhead) + 4 * (96 * 1024 + overhead),
+            StageSizes.socketKernelBytes(config));
+    }
+
+    @Test
+    void shouldPlanTheResponseBufferOnTheResponsePathOnly() {
+        final WeirConfig small = WeirConfig.builder().connections(10).build();
+        final WeirConfig large = small.toBuilder().socketResponseBufferBytes(128 * 1024).build();
+        // 64k more per socket, doubled by the kernel, on every client and every origin socket, none elsewhere.
+        assertEquals((10 + 10) * 2 * 64 * 1024,
+            StageSizes.socketKernelBytes(large) - StageSizes.socketKernelBytes(small));
+        assertEquals(StageSizes.kernelBytesPerOtherSocket(small), StageSizes.kernelBytesPerOtherSocket(large));
     }
 
     @Test
