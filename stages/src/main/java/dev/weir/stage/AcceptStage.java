@@ -228,11 +228,11 @@ final class AcceptStage extends SelectorStage {
                     // The listening socket was reported ready: a connection waits for the slot it lacks.
                     pauseForPools();
                 } else {
+                    // The last free slot went to this batch and whether another connection waits is unknown:
+                    // accepting stays on, so the next select tells, and only a waiting connection pauses
+                    // accepting and makes idle connections give their slots up.
                     filledLastTurn = true;
                 }
-                // Else the last free slot went to this batch and whether another connection waits is unknown:
-                // accepting stays on, so the next select tells, and only a waiting connection pauses accepting
-                // and makes idle connections give their slots up.
                 break;
             }
             final SocketChannel client;

@@ -113,8 +113,8 @@ final class ParseStage extends SelectorStage {
     /**
      * Answer the accept stage's call for slots: close idle connections, oldest first, while the call wants more
      * and the oldest has idled {@code accept.reclaim-idle-after}: a busy client's next request follows its
-     * response within far less, so it never meets the close. A connection whose next request has arrived
-     * meanwhile is not idle: it goes on, and leaves the list.
+     * response within far less, so the close rarely crosses a request (one that does is the client's to retry).
+     * A connection whose next request has arrived meanwhile is not idle: it goes on, and leaves the list.
      *
      * @return connections closed.
      */
