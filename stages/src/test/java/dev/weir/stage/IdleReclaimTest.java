@@ -273,7 +273,9 @@ class IdleReclaimTest {
 
     @Test
     void shouldLetTheJdkClientsKeepAlivePoolRecoverFromAReclaimedConnection() throws Exception {
-        start(LONG_WAIT_MS);
+        // The test JVM's clients drop pooled connections after jdk.httpclient.keepalive.timeout=1 (a second, at the
+        // pool's granularity of seconds, so possibly much less): to be the one given up, it goes at once.
+        start(LONG_WAIT_MS, 1, 1);
         final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
         final URI uri = URI.create("http://127.0.0.1:" + pipeline.listenAddress().getPort() + "/");
@@ -287,8 +289,6 @@ class IdleReclaimTest {
             }
             awaitCondition(() -> pipeline.stageCounters().get(0).accepted() == busy.length, "requests under way");
             assertEquals("hello\n", client.send(get, HttpResponse.BodyHandlers.ofString()).body());
-            // The test JVM's clients drop pooled connections idle for 1 s (jdk.httpclient.keepalive.timeout): this
-            // one is given up well before, once idle for accept.reclaim-idle-after.
             try (Socket waiting = connect()) {
                 send(waiting, REQUEST);
                 assertTrue(readResponse(waiting).endsWith(RESPONSE_END));
