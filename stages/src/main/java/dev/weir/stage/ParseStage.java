@@ -48,6 +48,8 @@ final class ParseStage extends SelectorStage {
     private static final int SELF = ConnectionState.OWNER_PARSE;
     /** Reads a lingering client gets per turn, so one that floods cannot hold the stage. */
     static final int DEFAULT_LINGER_READS_PER_TURN = 4;
+    /** Readinesses of a client whose request half is elsewhere let pass before its read interest is paused. */
+    static final int DEFAULT_READY_LET_PASS = 4;
 
     private final Wiring wiring;
     private final BytesStore<?, ?> store;
@@ -55,6 +57,15 @@ final class ParseStage extends SelectorStage {
     private final RequestHeadParser parser = new RequestHeadParser();
     private final ByteBuffer continueView;
     private final boolean[] owned;
+    /**
+     * Per slot: readinesses let pass while another stage held the request half. The first
+     * {@link #DEFAULT_READY_LET_PASS} are let pass, counting as no work so that an otherwise idle turn yields the
+     * core: the upstream stage reads an upload's rest from the client itself, usually within a few turns of this
+     * stage, and pausing at once cost an {@code epoll_ctl} pair (off now, on again for the next request) per
+     * upload larger than the parse block. The next readiness pauses the interest, so this stage never spins on a
+     * client it does not own.
+     */
+    private final byte[] readyLetPass;
     private final long headTimeoutNs;
     private final long bodyTimeoutNs;
     private final long keepAliveTimeoutNs;
@@ -81,6 +92,7 @@ final class ParseStage extends SelectorStage {
         this.blockLength = blockLength;
         this.continueView = continueView;
         this.owned = new boolean[wiring.slots.capacity()];
+        this.readyLetPass = new byte[wiring.slots.capacity()];
         this.headTimeoutNs = timeouts.clientHeadNs;
         this.bodyTimeoutNs = timeouts.clientBodyNs;
         this.keepAliveTimeoutNs = timeouts.keepAliveNs;
@@ -202,6 +214,7 @@ final class ParseStage extends SelectorStage {
     void onSlot(final int index, final boolean responseHalf) throws IOException {
         final ConnectionSlot slot = wiring.slots.slot(index);
         owned[index] = true;
+        readyLetPass[index] = 0;
         switch (slot.request.state) {
             case ConnectionState.READING_HEAD:
                 beginRequest(slot);
@@ -239,6 +252,12 @@ final class ParseStage extends SelectorStage {
                 return -1;
             }
             if (!handedBack) {
+                if (readyLetPass[slot.index] < DEFAULT_READY_LET_PASS) {
+                    readyLetPass[slot.index]++;
+                    onReadyLetPass();
+                    return -1;
+                }
+                counters.increment(StageCounters.READ_PAUSES);
                 pause(slot);
                 return -1;
             }

@@ -64,6 +64,8 @@ abstract class SelectorStage implements Stage {
     /** Longest idle sleep; only tests change it, to prove a stage is woken rather than timed out. */
     private volatile long idleSelectTimeoutMs = DEFAULT_IDLE_SELECT_TIMEOUT_MS;
     private int eventsThisTurn;
+    /** Ready keys this turn that {@link #onReady} let pass for now: they are no work, so they do not delay idling. */
+    private int readyLetPassThisTurn;
 
     SelectorStage(final String roleName, final Selector selector, final WakeSignal wake, final StageRing inbox,
         final int slotCount) {
@@ -78,13 +80,24 @@ abstract class SelectorStage implements Stage {
     @Override
     public int doWork() throws Exception {
         eventsThisTurn = 0;
+        readyLetPassThisTurn = 0;
         counters.increment(StageCounters.TURNS);
         nowNs = System.nanoTime();
         final int expired = timers.poll(nowNs, onExpiry);
         if (inbox != null) {
             inbox.poll(onInboxEvent);
         }
-        return expired + eventsThisTurn + doOtherWork() + selector.selectNow(onReadyKey);
+        final int work = expired + eventsThisTurn + doOtherWork() + selector.selectNow(onReadyKey);
+        return work - readyLetPassThisTurn;
+    }
+
+    /**
+     * Called by {@link #onReady} for a ready key it leaves for a later turn: the turn does not count it as work,
+     * so a stage with nothing else to do yields its core (to the stage that will consume the readiness) rather
+     * than select again at once.
+     */
+    final void onReadyLetPass() {
+        readyLetPassThisTurn++;
     }
 
     /**

@@ -43,9 +43,13 @@ public final class StageCounters {
     static final int OVERLOADED = 11;
     /** Halves handed to this stage through its inbox ring. */
     static final int HANDOFFS = 12;
+    /** Request body parts the upstream stage read from the client itself, each saving two hand-offs. */
+    static final int BODY_PARTS_READ_THROUGH = 13;
+    /** Times the parse stage switched a client's read interest off while another stage held its request half. */
+    static final int READ_PAUSES = 14;
     /** Idle keep-alive connections closed so their slots could seat connections waiting for one (parse stage). */
-    static final int IDLE_RECLAIMED = 13;
-    private static final int COUNT = 14;
+    static final int IDLE_RECLAIMED = 15;
+    private static final int COUNT = 16;
 
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -150,5 +154,15 @@ public final class StageCounters {
     /** @return halves handed to this stage through its inbox ring. */
     public long handoffs() {
         return get(HANDOFFS);
+    }
+
+    /** @return request body parts read from the client by the upstream stage, not the parse stage. */
+    public long bodyPartsReadThrough() {
+        return get(BODY_PARTS_READ_THROUGH);
+    }
+
+    /** @return times a client's read interest was switched off while its request half was elsewhere. */
+    public long readPauses() {
+        return get(READ_PAUSES);
     }
 }
