@@ -173,6 +173,9 @@ public final class MetricsCollector {
         all.metricSnapshot(single(counter("weir_accept_pauses",
             "Times accepting paused because a slot or block pool was empty, leaving new connections in the listen"
                 + " backlog."), pipeline.acceptPauses()));
+        all.metricSnapshot(single(counter("weir_connections_idle_reclaimed",
+            "Idle keep-alive connections closed, oldest first, so their slots could seat connections waiting in the"
+                + " listen backlog."), pipeline.idleReclaimed()));
         all.metricSnapshot(single(counter("weir_overloaded_requests",
             "Requests answered 503 because requests waited longer than admission.queue-delay in the upstream stage's"
                 + " inbox."), pipeline.overloadedRequests()));

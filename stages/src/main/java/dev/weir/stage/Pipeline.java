@@ -218,17 +218,19 @@ public final class Pipeline implements AutoCloseable {
         for (int i = 0; i < admission.length; i++) {
             admission[i] = new AdmissionGate(TimeUnit.MILLISECONDS.toNanos(c.admissionQueueDelayMs()));
         }
+        final SlotDemand slotDemand = new SlotDemand();
         acceptHolder[0] = new AcceptStage(acceptSelector, acceptWake, server, wiring, parseBlocks, upstreamBlocks,
             c.socketResponseBufferBytes(), serviceUnavailable, acceptArena.view(
                 acceptArena.reserve(AcceptStage.DEFAULT_REJECT_DRAIN_BYTES), AcceptStage.DEFAULT_REJECT_DRAIN_BYTES),
-            TimeUnit.MILLISECONDS.toNanos(c.acceptQueueTimeoutMs()), c.acceptBacklog());
+            TimeUnit.MILLISECONDS.toNanos(c.acceptQueueTimeoutMs()), c.acceptBacklog(), slotDemand);
         add(acceptHolder[0], "accept", ConnectionState.OWNER_NONE, 0, 1);
         for (int i = 0; i < c.parseThreads(); i++) {
             final long offset = parseArena.reserve(STAGE_SCRATCH_BYTES);
             final byte[] continueBytes = ParseStage.continueBytes();
             parseArena.store().write(offset, continueBytes, 0, continueBytes.length);
             add(new ParseStage(i, parseSelectors[i], parseWakes[i], parseRings[i], wiring, parseArena.store(),
-                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length), timeouts, capture, admission),
+                c.parseBufferBytes(), parseArena.view(offset, continueBytes.length), timeouts, capture, admission,
+                slotDemand),
                 "parse",
                 ConnectionState.OWNER_PARSE, i, c.parseThreads());
         }
@@ -549,6 +551,15 @@ public final class Pipeline implements AutoCloseable {
     /** @return each upstream thread's admission gate, by thread; for tests. */
     AdmissionGate[] admissionGates() {
         return admission.clone();
+    }
+
+    /** @return idle keep-alive connections closed so their slots could seat connections waiting for one. */
+    public long idleReclaimed() {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            total += stage.counters().idleReclaimed();
+        }
+        return total;
     }
 
     /** @return times the accept stage stopped accepting because a slot or block pool was empty. */

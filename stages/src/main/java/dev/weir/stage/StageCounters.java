@@ -47,7 +47,9 @@ public final class StageCounters {
     static final int BODY_PARTS_READ_THROUGH = 13;
     /** Times the parse stage switched a client's read interest off while another stage held its request half. */
     static final int READ_PAUSES = 14;
-    private static final int COUNT = 15;
+    /** Idle keep-alive connections closed so their slots could seat connections waiting for one (parse stage). */
+    static final int IDLE_RECLAIMED = 15;
+    private static final int COUNT = 16;
 
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -137,6 +139,11 @@ public final class StageCounters {
     /** @return requests answered 503 by admission control. */
     public long overloaded() {
         return get(OVERLOADED);
+    }
+
+    /** @return idle keep-alive connections closed to free their slots for waiting connections. */
+    public long idleReclaimed() {
+        return get(IDLE_RECLAIMED);
     }
 
     /** @return turns of the stage loop. */
