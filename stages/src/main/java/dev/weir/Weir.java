@@ -439,9 +439,9 @@ public final class Weir {
      * One line of counters, built on the calling (main) thread, never on a stage thread: stage counters are
      * read without synchronisation, so a line may lag the stages by a few requests.
      * <pre>
-     * weir stats: uptime_ms=N requests=N responses=N errors=N rejected=N accept_pauses=N overloaded=N
-     *             queue_delay_us=N wakeups=N stage_allocated_bytes=N gc_count=N gc_time_ms=N slots_in_use=N
-     *             ... handoffs=N ... rss_kib=N hwm_kib=N
+     * weir stats: uptime_ms=N requests=N responses=N errors=N rejected=N accept_pauses=N idle_reclaimed=N
+     *             overloaded=N queue_delay_us=N wakeups=N stage_allocated_bytes=N gc_count=N gc_time_ms=N
+     *             slots_in_use=N ... handoffs=N ... rss_kib=N hwm_kib=N
      * </pre>
      * {@code stage_allocated_bytes} is what the stage threads allocated on the heap since start (-1 when the JVM
      * cannot tell); {@code gc_count} and {@code gc_time_ms} add up every collector since the JVM started;
@@ -461,12 +461,12 @@ public final class Weir {
         }
         final StringBuilder line = new StringBuilder(256);
         line.append(String.format(Locale.ROOT, "weir stats: uptime_ms=%d requests=%d responses=%d errors=%d rejected=%d"
-            + " accept_pauses=%d overloaded=%d queue_delay_us=%d wakeups=%d stage_allocated_bytes=%d gc_count=%d"
-            + " gc_time_ms=%d slots_in_use=%d origin_open=%d origin_busy=%d origin_queued=%d retries=%d resets=%d"
-            + " handoffs=%d",
+            + " accept_pauses=%d idle_reclaimed=%d overloaded=%d queue_delay_us=%d wakeups=%d stage_allocated_bytes=%d"
+            + " gc_count=%d gc_time_ms=%d slots_in_use=%d origin_open=%d origin_busy=%d origin_queued=%d retries=%d"
+            + " resets=%d handoffs=%d",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), pipeline.requestsParsed(),
             pipeline.responsesWritten(), pipeline.connectionErrors(), pipeline.rejectedConnections(),
-            pipeline.acceptPauses(), pipeline.overloadedRequests(),
+            pipeline.acceptPauses(), pipeline.idleReclaimed(), pipeline.overloadedRequests(),
             TimeUnit.NANOSECONDS.toMicros(pipeline.queueDelayNs()), pipeline.wakeups(),
             pipeline.stageAllocatedBytes(), gcCount, gcTimeMs, pipeline.slotsInUse(),
             pipeline.upstreamConnectionsOpen(), pipeline.upstreamConnectionsBusy(), pipeline.upstreamQueued(),

@@ -14,8 +14,8 @@ import java.nio.channels.Selector;
  * <p>
  * The consumer calls {@link #prepareToSleep()}, checks its rings once more, then blocks in its selector and
  * calls {@link #awake()} on return. A producer calls {@link #signal()} after publishing: it pays for a
- * {@link Selector#wakeup()} only when it wins the flag from a sleeping consumer, never once per event, which
- * is what lets a busy pipeline batch.
+ * wakeup (one byte down a pipe the selector watches) only when it wins the flag from a sleeping consumer, never
+ * once per event, which is what lets a busy pipeline batch.
  * <p>
  * <b>Note:</b> the flag is volatile on both sides (a Dekker pair with the ring's cursor): either the consumer
  * sees the new event in its last check, or the producer sees the flag and wakes it.
@@ -52,6 +52,7 @@ public final class WakeSignal {
     private long q6;
     private long q7;
 
+    /** The fallback when the pipe fails, which it does not while both ends are open. */
     private final Selector selector;
     private final Pipe pipe;
     private final SelectionKey pipeKey;

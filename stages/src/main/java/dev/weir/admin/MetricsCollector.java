@@ -180,6 +180,9 @@ public final class MetricsCollector {
         all.metricSnapshot(single(counter("weir_accept_pauses",
             "Times accepting paused because a slot or block pool was empty, leaving new connections in the listen"
                 + " backlog."), pipeline.acceptPauses()));
+        all.metricSnapshot(single(counter("weir_connections_idle_reclaimed",
+            "Idle keep-alive connections closed, oldest first, so their slots could seat connections waiting in the"
+                + " listen backlog."), pipeline.idleReclaimed()));
         final CounterSnapshot.Builder overloaded = counter("weir_overloaded_requests",
             "Work answered 503 because the admission gate in front of a stage was closed (its inbox delay passed"
                 + " admission.queue-delay, or its thread stalled): new connections for parse, new requests for"

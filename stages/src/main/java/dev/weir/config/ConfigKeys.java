@@ -52,6 +52,13 @@ public final class ConfigKeys {
      * waiting client gets an answer before common client timeouts (2 s and up) give up on it.
      */
     public static final long DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS = 1_000;
+    /**
+     * Idle time after which a keep-alive connection may give its slot to a connection waiting in the listen
+     * backlog: far above the gap between a busy client's response and its next request (micro- to milliseconds),
+     * so only connections that really idle are closed and a busy client's next request never meets the close;
+     * far below {@code accept.queue-timeout}, so the waiting connection is seated instead of shed.
+     */
+    public static final long DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS = 100;
     /** Connection slots: enough for a busy laptop, small enough that the arenas stay at 48 MiB. */
     public static final int DEFAULT_CONNECTIONS = 1024;
     /**
@@ -542,6 +549,10 @@ public final class ConfigKeys {
             "While every slot is taken, new connections wait in the listen backlog; once accepting has been paused"
                 + " this long, the connections waiting there are accepted and answered 503 with Retry-After.",
             (b, v) -> b.acceptQueueTimeoutMs(v), WeirConfig::acceptQueueTimeoutMs));
+        k.add(duration("accept.reclaim-idle-after", DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS,
+            "While connections wait in the listen backlog for a slot, keep-alive connections idle at least this long"
+                + " are closed, oldest first, to seat them; timeout.keep-alive or more turns this off.",
+            (b, v) -> b.acceptReclaimIdleAfterMs(v), WeirConfig::acceptReclaimIdleAfterMs));
         k.add(bool("accept.reuse-port", DEFAULT_ACCEPT_REUSE_PORT,
             "Set SO_REUSEPORT on the listening socket before binding, so several Weir processes share the port and"
                 + " the kernel spreads new connections across them; every process must set it.",

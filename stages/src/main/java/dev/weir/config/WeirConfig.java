@@ -23,6 +23,7 @@ public final class WeirConfig {
     private final int listenPort;
     private final int acceptBacklog;
     private final long acceptQueueTimeoutMs;
+    private final long acceptReclaimIdleAfterMs;
     private final long admissionQueueDelayMs;
     private final boolean reusePort;
     private final int connections;
@@ -92,6 +93,7 @@ public final class WeirConfig {
         listenPort = b.listenPort;
         acceptBacklog = b.acceptBacklog;
         acceptQueueTimeoutMs = b.acceptQueueTimeoutMs;
+        acceptReclaimIdleAfterMs = b.acceptReclaimIdleAfterMs;
         admissionQueueDelayMs = b.admissionQueueDelayMs;
         reusePort = b.reusePort;
         connections = b.connections;
@@ -183,6 +185,7 @@ public final class WeirConfig {
         b.listenPort = listenPort;
         b.acceptBacklog = acceptBacklog;
         b.acceptQueueTimeoutMs = acceptQueueTimeoutMs;
+        b.acceptReclaimIdleAfterMs = acceptReclaimIdleAfterMs;
         b.admissionQueueDelayMs = admissionQueueDelayMs;
         b.reusePort = reusePort;
         b.connections = connections;
@@ -266,6 +269,14 @@ public final class WeirConfig {
      */
     public long acceptQueueTimeoutMs() {
         return acceptQueueTimeoutMs;
+    }
+
+    /**
+     * @return how long a keep-alive connection must have been idle before it may give its slot to a connection
+     *     waiting in the listen backlog, milliseconds ({@code accept.reclaim-idle-after}).
+     */
+    public long acceptReclaimIdleAfterMs() {
+        return acceptReclaimIdleAfterMs;
     }
 
     /**
@@ -676,6 +687,7 @@ public final class WeirConfig {
         private int listenPort = DEFAULT_LISTEN.port();
         private int acceptBacklog = ConfigKeys.DEFAULT_ACCEPT_BACKLOG;
         private long acceptQueueTimeoutMs = ConfigKeys.DEFAULT_ACCEPT_QUEUE_TIMEOUT_MS;
+        private long acceptReclaimIdleAfterMs = ConfigKeys.DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS;
         private long admissionQueueDelayMs = ConfigKeys.DEFAULT_ADMISSION_QUEUE_DELAY_MS;
         private boolean reusePort = ConfigKeys.DEFAULT_ACCEPT_REUSE_PORT;
         private int connections = ConfigKeys.DEFAULT_CONNECTIONS;
@@ -772,6 +784,12 @@ public final class WeirConfig {
         /** @param value longest wait in the listen backlog while every slot is taken, ms. @return this. */
         public Builder acceptQueueTimeoutMs(final long value) {
             this.acceptQueueTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value idle time after which a keep-alive connection may give its slot up, ms. @return this. */
+        public Builder acceptReclaimIdleAfterMs(final long value) {
+            this.acceptReclaimIdleAfterMs = value;
             return this;
         }
 

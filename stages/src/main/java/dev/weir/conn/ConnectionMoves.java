@@ -33,7 +33,8 @@ public final class ConnectionMoves {
         {FREE, READING_HEAD},              // accepted, or keep-alive: the next head
         {READING_HEAD, QUEUED},            // head parsed: wait for an origin connection
         {READING_HEAD, REQUEST_DONE},      // bad head or head timeout: a canned answer follows
-        {READING_HEAD, FREE},              // client closed, or idle past its keep-alive or head deadline
+        {READING_HEAD, FREE},              // client closed, idle past its keep-alive or head deadline, or idle
+                                           // while connections wait for a slot (reclaimed)
         {QUEUED, CONNECTING},              // a free origin connection, to be opened
         {QUEUED, SENDING},                 // an idle origin connection
         {QUEUED, REQUEST_DONE},            // queue timeout (503), or the head could not be forwarded

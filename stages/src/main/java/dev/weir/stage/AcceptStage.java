@@ -15,6 +15,7 @@ import dev.weir.arena.BlockPool;
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
 import dev.weir.ring.SlotPool;
+import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
 
 /**
@@ -27,6 +28,10 @@ import dev.weir.ring.WakeSignal;
  * rest a preallocated 503, then pauses again. A waiting client so gets a slot or a 503 within about the queue
  * timeout, and shedding costs at most about one backlog of connections per queue timeout, whatever the offered
  * load.
+ * <p>
+ * While it waits for a slot with a connection in the backlog it calls for slots ({@link SlotDemand}): the parse
+ * stages close idle keep-alive connections, oldest first, and the slots that come back seat the waiting
+ * connections, so a peer idling between requests cannot keep a waiting one out.
  * <p>
  * While the admission gate of the parse thread a new connection's slot is sharded to is closed, the connection is
  * answered the same 503 instead of handed on: a late parse thread gets no more connections to read.
@@ -49,6 +54,11 @@ final class AcceptStage extends SelectorStage {
     static final int DEFAULT_REJECT_DRAIN_READS = 8;
     /** Bytes of the accept arena each such read takes. */
     static final int DEFAULT_REJECT_DRAIN_BYTES = 2048;
+    /**
+     * Most idle keep-alive connections one call for slots closes, as nginx's {@code ngx_drain_connections} (which
+     * closes an eighth of its idle connections, 1 to 32, per call).
+     */
+    static final int DEFAULT_RECLAIM_BATCH_MAX = 32;
     /** {@link #waitingSinceNs} when no connection can be waiting in the backlog for want of a slot. */
     private static final long NOT_WAITING = Long.MIN_VALUE;
 
@@ -57,7 +67,8 @@ final class AcceptStage extends SelectorStage {
     private final SlotPool<ConnectionSlot> slots;
     private final BlockPool parseBlocks;
     private final BlockPool upstreamBlocks;
-    private final int sendBufferBytes;
+    /** Boxed once: {@code setOption} takes an {@code Integer}, and values above 127 are not cached. */
+    private final Integer sendBufferBytes;
     private final ByteBuffer serviceUnavailable;
     private final ByteBuffer drain;
     private final SelectionKey serverKey;
@@ -78,28 +89,43 @@ final class AcceptStage extends SelectorStage {
     /** Connections a shed round may still answer 503; 0 when no round is on. */
     private int shedLeft;
     private boolean listenerClosed;
+    /** The call for slots this stage makes while it waits for one, answered by the parse stages. */
+    private final SlotDemand demand;
+    /**
+     * Idle connections the last call could close: 1 for a new wait, doubled, up to
+     * {@link #DEFAULT_RECLAIM_BATCH_MAX}, at a call that follows the seats of the last one while connections still
+     * wait. One waiting connection so costs one idle connection, and a crowd is seated in a few calls: the
+     * backlog's length cannot be read, hence the doubling (as TCP's slow start).
+     */
+    private int reclaimBatch = 1;
+    /** The last free slot went to this stage's last batch of accepts: a connection may still wait. */
+    private boolean filledLastTurn;
+    /** {@link #onReady} ran this turn: the listening socket was reported ready. */
+    private boolean readyThisTurn;
 
     /**
      * @param queueTimeoutNs longest a connection waits in the backlog for a slot ({@code accept.queue-timeout}).
      * @param shedPerRound   most connections one shed round answers 503: the backlog ({@code accept.backlog}).
+     * @param demand         where this stage calls for slots while connections wait for one.
      * @param parseGates     each parse thread's admission gate: while a slot's thread's is closed, a new
      *                       connection for it is answered 503 here instead of seated.
      */
     AcceptStage(final Selector selector, final WakeSignal wake, final ServerSocketChannel server,
         final Wiring wiring, final BlockPool parseBlocks, final BlockPool upstreamBlocks, final int sendBufferBytes,
         final ByteBuffer serviceUnavailable, final ByteBuffer drain, final long queueTimeoutNs,
-        final int shedPerRound, final AdmissionGate[] parseGates) throws IOException {
+        final int shedPerRound, final SlotDemand demand, final AdmissionGate[] parseGates) throws IOException {
         super("weir-accept", selector, wake, null, 0);
         this.server = server;
         this.wiring = wiring;
         this.slots = wiring.slots;
         this.parseBlocks = parseBlocks;
         this.upstreamBlocks = upstreamBlocks;
-        this.sendBufferBytes = sendBufferBytes;
+        this.sendBufferBytes = Integer.valueOf(sendBufferBytes);
         this.serviceUnavailable = serviceUnavailable;
         this.drain = drain;
         this.queueTimeoutNs = queueTimeoutNs;
         this.shedPerRound = shedPerRound;
+        this.demand = demand;
         this.parseGates = parseGates;
         this.serverKey = server.register(selector, SelectionKey.OP_ACCEPT);
     }
@@ -123,6 +149,8 @@ final class AcceptStage extends SelectorStage {
             poolPaused = false;
             shedLeft = hasRoom() ? 0 : shedPerRound;
             resume = true;
+            // Seated or shed from here on: no idle connection need give its slot up for this wait any more.
+            demand.satisfied();
         }
         if (resume && !acceptPaused && !poolPaused) {
             serverKey.interestOps(SelectionKey.OP_ACCEPT);
@@ -137,7 +165,7 @@ final class AcceptStage extends SelectorStage {
 
     /**
      * Stop accepting for want of a slot: new connections wait in the listen backlog until a slot returns or the
-     * queue timeout passes.
+     * queue timeout passes. Meanwhile call for slots: the parse stages close idle keep-alive connections.
      */
     private void pauseForPools() {
         counters.increment(StageCounters.ACCEPT_PAUSES);
@@ -145,6 +173,15 @@ final class AcceptStage extends SelectorStage {
         serverKey.interestOps(0);
         if (waitingSinceNs == NOT_WAITING) {
             waitingSinceNs = nowNs;
+        }
+        // Ready right after the last free slot was taken: the seats the last call freed did not empty the backlog.
+        reclaimBatch = filledLastTurn ? Math.min(DEFAULT_RECLAIM_BATCH_MAX, reclaimBatch << 1) : 1;
+        filledLastTurn = false;
+        demand.want(reclaimBatch);
+        final StageRing[] parseRings = wiring.parseRings;
+        for (int i = 0; i < parseRings.length; i++) {
+            // A wakeup only for a parse thread that sleeps: one that is awake sees the call at its next turn.
+            parseRings[i].wakeConsumer();
         }
     }
 
@@ -160,6 +197,7 @@ final class AcceptStage extends SelectorStage {
      */
     private void closeListener() {
         listenerClosed = true;
+        demand.satisfied();
         serverKey.cancel();
         try {
             server.close();
@@ -179,10 +217,31 @@ final class AcceptStage extends SelectorStage {
     }
 
     @Override
+    public int doWork() throws Exception {
+        // Cleared first: a readiness handled in the idle sleep before this turn belongs to no turn's select.
+        readyThisTurn = false;
+        final int work = super.doWork();
+        if (!readyThisTurn) {
+            // The turn's select found no connection waiting after the last free slot was taken.
+            filledLastTurn = false;
+        }
+        return work;
+    }
+
+    @Override
     int onReady(final SelectionKey key) {
+        readyThisTurn = true;
         for (int i = 0; i < DEFAULT_ACCEPT_BATCH; i++) {
             if (shedLeft == 0 && !hasRoom()) {
-                pauseForPools();
+                if (i == 0) {
+                    // The listening socket was reported ready: a connection waits for the slot it lacks.
+                    pauseForPools();
+                } else {
+                    // The last free slot went to this batch and whether another connection waits is unknown:
+                    // accepting stays on, so the next select tells, and only a waiting connection pauses
+                    // accepting and makes idle connections give their slots up.
+                    filledLastTurn = true;
+                }
                 break;
             }
             final SocketChannel client;

@@ -28,6 +28,13 @@ import dev.weir.ring.WakeSignal;
  * came), an idle keep-alive connection lasts {@code timeout.keep-alive}, a body part {@code timeout.client-body},
  * a lingering read {@code timeout.linger}.
  * <p>
+ * Under overload an idle keep-alive connection gives its slot up: while the accept stage has stopped accepting
+ * for want of a slot and calls for slots ({@link SlotDemand}), this stage closes its connections idle longest
+ * between requests (an {@link IdleList}, oldest first, no scan) once idle {@code accept.reclaim-idle-after}, a
+ * bounded batch per call, so connections waiting in the listen backlog are seated. HTTP/1.1 allows closing an
+ * idle connection at any time (RFC 9112 9.3, 9.6); only a connection with no request byte received is closed,
+ * cleanly (a FIN), never one with a request under way.
+ * <p>
  * A client's read interest stays registered while its request half is elsewhere: flipping it off and on for
  * every request costs an {@code epoll_ctl} pair. Which request halves this stage owns is tracked in
  * {@link #owned}, written only here; a readiness event for one it does not own (a pipelined request, a client
@@ -66,6 +73,7 @@ final class ParseStage extends SelectorStage {
     private final long bodyTimeoutNs;
     private final long keepAliveTimeoutNs;
     private final long lingerTimeoutNs;
+    private final long reclaimIdleAfterNs;
     private final RequestCapture capture;
     /** Each upstream thread's admission gate, by upstream thread index. */
     private final AdmissionGate[] upstreamGates;
@@ -75,11 +83,15 @@ final class ParseStage extends SelectorStage {
     private final ByteBuffer serviceUnavailable;
     /** This thread has seen the drain begin and closed its idle connections; later ones close as they idle. */
     private boolean drainSeen;
+    /** Connections waiting for their next request with nothing of it received, idle longest first. */
+    private final IdleList idle;
+    /** The accept stage's call for slots, answered by closing idle connections. */
+    private final SlotDemand demand;
 
     ParseStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
         final Wiring wiring, final BytesStore<?, ?> parseStore, final int blockLength, final ByteBuffer continueView,
         final ByteBuffer serviceUnavailable, final StageTimeouts timeouts, final RequestCapture capture,
-        final AdmissionGate[] upstreamGates, final AdmissionGate[] writeGates) {
+        final AdmissionGate[] upstreamGates, final AdmissionGate[] writeGates, final SlotDemand demand) {
         super("weir-parse-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
         this.upstreamGates = upstreamGates;
@@ -94,21 +106,76 @@ final class ParseStage extends SelectorStage {
         this.bodyTimeoutNs = timeouts.clientBodyNs;
         this.keepAliveTimeoutNs = timeouts.keepAliveNs;
         this.lingerTimeoutNs = timeouts.lingerNs;
+        this.reclaimIdleAfterNs = timeouts.reclaimIdleAfterNs;
         this.capture = capture;
+        this.demand = demand;
+        this.idle = new IdleList(wiring.slots.capacity());
     }
 
     @Override
     int doOtherWork() {
-        if (drainSeen || !wiring.isDraining()) {
-            return 0;
+        if (!drainSeen && wiring.isDraining()) {
+            drainSeen = true;
+            return closeIdle();
         }
-        drainSeen = true;
-        return closeIdle();
+        return reclaimIdle();
     }
 
     @Override
     boolean hasPendingWork() {
-        return super.hasPendingWork() || !drainSeen && wiring.isDraining();
+        return super.hasPendingWork() || !drainSeen && wiring.isDraining() || isReclaimDue();
+    }
+
+    /** @return {@code true} when slots are called for and this thread has a connection idle long enough. */
+    private boolean isReclaimDue() {
+        return idle.size() > 0 && demand.isWanted() && System.nanoTime() - idle.oldestSinceNs() >= reclaimIdleAfterNs;
+    }
+
+    /**
+     * Answer the accept stage's call for slots: close idle connections, oldest first, while the call wants more
+     * and the oldest has idled {@code accept.reclaim-idle-after}: a busy client's next request follows its
+     * response within far less, so the close rarely crosses a request (one that does is the client's to retry).
+     * A connection whose next request has arrived meanwhile is not idle: it goes on, and leaves the list.
+     *
+     * @return connections closed.
+     */
+    private int reclaimIdle() {
+        int closed = 0;
+        while (idle.size() > 0 && nowNs - idle.oldestSinceNs() >= reclaimIdleAfterNs && demand.isWanted()) {
+            final ConnectionSlot slot = wiring.slots.slot(idle.oldest());
+            if (!isSilent(slot)) {
+                continue;
+            }
+            if (!demand.tryTake()) {
+                // Another parse thread answered the rest of the call.
+                break;
+            }
+            // Counted before the slot returns, so whoever sees the waiting connection seated sees the count.
+            counters.increment(StageCounters.IDLE_RECLAIMED);
+            // Nothing of a request received and nothing unread: a clean close (FIN), and the client may retry.
+            closeAndRelease(slot);
+            closed++;
+        }
+        return closed;
+    }
+
+    /**
+     * Read what an idle connection may have sent: a request that began goes on (and leaves the idle list), a
+     * client that left is closed.
+     *
+     * @return {@code true} when it is still idle, with nothing received and nothing unread.
+     */
+    private boolean isSilent(final ConnectionSlot slot) {
+        try {
+            readHead(slot);
+        } catch (final IOException ex) {
+            // The client failed: its slot returns anyway.
+            if (owned[slot.index]) {
+                closeAndRelease(slot);
+            }
+            return false;
+        }
+        return owned[slot.index] && slot.request.state == ConnectionState.READING_HEAD && slot.request.filled == 0;
     }
 
     /**
@@ -140,20 +207,11 @@ final class ParseStage extends SelectorStage {
      * @return {@code true} when the connection was closed.
      */
     private boolean closeIfSilent(final ConnectionSlot slot) {
-        try {
-            readHead(slot);
-        } catch (final IOException ex) {
-            // The client failed: nothing of a request to lose.
-            if (owned[slot.index]) {
-                closeAndRelease(slot);
-            }
-            return true;
+        if (!isSilent(slot)) {
+            return false;
         }
-        if (owned[slot.index] && slot.request.state == ConnectionState.READING_HEAD && slot.request.filled == 0) {
-            closeAndRelease(slot);
-            return true;
-        }
-        return false;
+        closeAndRelease(slot);
+        return true;
     }
 
     /** @return the interim response written to clients that expect it. */
@@ -285,12 +343,14 @@ final class ParseStage extends SelectorStage {
 
     private void handOn(final ConnectionSlot slot, final int to) {
         owned[slot.index] = false;
+        idle.remove(slot.index);
         timers.cancel(slot.index);
         wiring.request(slot, to, SELF);
     }
 
     private void closeAndRelease(final ConnectionSlot slot) {
         owned[slot.index] = false;
+        idle.remove(slot.index);
         timers.cancel(slot.index);
         wiring.closeAndRelease(slot, false);
     }
@@ -299,6 +359,7 @@ final class ParseStage extends SelectorStage {
     private void answer(final ConnectionSlot slot, final int status) {
         counters.increment(StageCounters.ERROR_RESPONSES);
         owned[slot.index] = false;
+        idle.remove(slot.index);
         timers.cancel(slot.index);
         slot.request.closeMode = ConnectionSlot.CLOSE_LINGER;
         slot.response.cannedStatus = status;
@@ -379,6 +440,8 @@ final class ParseStage extends SelectorStage {
             // A new client has usually sent its request already: try before waiting for the selector.
             readHead(slot);
         } else {
+            // Idle between requests: the first to give its slot up when the accept stage calls for slots.
+            idle.add(slot.index, nowNs);
             watch(slot);
         }
     }
@@ -396,6 +459,8 @@ final class ParseStage extends SelectorStage {
             watch(slot);
             return;
         }
+        // A request has begun: the connection is no longer idle, and no call for slots may close it now.
+        idle.remove(slot.index);
         request.filled += n;
         slot.facts.started(nowNs);
         parse(slot);

@@ -221,10 +221,11 @@ public final class Pipeline implements AutoCloseable {
         parseGates = gates(parseWakes, targetNs);
         upstreamGates = gates(upstreamWakes, targetNs);
         writeGates = gates(writeWakes, targetNs);
+        final SlotDemand slotDemand = new SlotDemand();
         acceptHolder[0] = new AcceptStage(acceptSelector, acceptWake, server, wiring, parseBlocks, upstreamBlocks,
             c.socketResponseBufferBytes(), serviceUnavailable, acceptArena.view(
                 acceptArena.reserve(AcceptStage.DEFAULT_REJECT_DRAIN_BYTES), AcceptStage.DEFAULT_REJECT_DRAIN_BYTES),
-            TimeUnit.MILLISECONDS.toNanos(c.acceptQueueTimeoutMs()), c.acceptBacklog(), parseGates);
+            TimeUnit.MILLISECONDS.toNanos(c.acceptQueueTimeoutMs()), c.acceptBacklog(), slotDemand, parseGates);
         add(acceptHolder[0], "accept", ConnectionState.OWNER_NONE, 0, 1);
         for (int i = 0; i < c.parseThreads(); i++) {
             final long offset = parseArena.reserve(STAGE_SCRATCH_BYTES);
@@ -236,7 +237,7 @@ public final class Pipeline implements AutoCloseable {
             final ParseStage parse = new ParseStage(i, parseSelectors[i], parseWakes[i], parseRings[i], wiring,
                 parseArena.store(), c.parseBufferBytes(), parseArena.view(offset, continueBytes.length),
                 parseArena.view(offset + continueBytes.length, refusal.length), timeouts, capture, upstreamGates,
-                writeGates);
+                writeGates, slotDemand);
             parse.admissionGate(parseGates[i]);
             add(parse, "parse", ConnectionState.OWNER_PARSE, i, c.parseThreads());
         }
@@ -629,6 +630,15 @@ public final class Pipeline implements AutoCloseable {
             default:
                 throw new IllegalArgumentException("no admission gate in front of owner " + owner);
         }
+    }
+
+    /** @return idle keep-alive connections closed so their slots could seat connections waiting for one. */
+    public long idleReclaimed() {
+        long total = 0;
+        for (final SelectorStage stage : stages) {
+            total += stage.counters().idleReclaimed();
+        }
+        return total;
     }
 
     /** @return times the accept stage stopped accepting because a slot or block pool was empty. */

@@ -50,9 +50,11 @@ public final class StageCounters {
     static final int BODY_PARTS_READ_THROUGH = 13;
     /** Times the parse stage switched a client's read interest off while another stage held its request half. */
     static final int READ_PAUSES = 14;
+    /** Idle keep-alive connections closed so their slots could seat connections waiting for one (parse stage). */
+    static final int IDLE_RECLAIMED = 15;
     /** Requests answered 503 because a write thread's admission gate was closed (parse stage). */
-    static final int OVERLOADED_WRITE = 15;
-    private static final int COUNT = 16;
+    static final int OVERLOADED_WRITE = 16;
+    private static final int COUNT = 17;
 
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -142,6 +144,11 @@ public final class StageCounters {
     /** @return new connections (accept stage) or requests (parse stage) answered 503 by the next stage's gate. */
     public long overloaded() {
         return get(OVERLOADED);
+    }
+
+    /** @return idle keep-alive connections closed to free their slots for waiting connections. */
+    public long idleReclaimed() {
+        return get(IDLE_RECLAIMED);
     }
 
     /** @return requests answered 503 by a write thread's gate (parse stage). */

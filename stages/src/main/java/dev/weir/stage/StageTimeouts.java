@@ -15,6 +15,8 @@ final class StageTimeouts {
     final long clientBodyNs;
     final long clientSendNs;
     final long keepAliveNs;
+    /** Idle time after which a keep-alive connection may give its slot up ({@code accept.reclaim-idle-after}). */
+    final long reclaimIdleAfterNs;
     final long upstreamConnectNs;
     final long upstreamResponseNs;
     final long queueNs;
@@ -26,6 +28,7 @@ final class StageTimeouts {
         clientBodyNs = c.clientBodyTimeoutMs() * NS_PER_MS;
         clientSendNs = c.clientSendTimeoutMs() * NS_PER_MS;
         keepAliveNs = c.keepAliveTimeoutMs() * NS_PER_MS;
+        reclaimIdleAfterNs = c.acceptReclaimIdleAfterMs() * NS_PER_MS;
         upstreamConnectNs = c.upstreamConnectTimeoutMs() * NS_PER_MS;
         upstreamResponseNs = c.upstreamResponseTimeoutMs() * NS_PER_MS;
         queueNs = c.upstreamQueueTimeoutMs() * NS_PER_MS;

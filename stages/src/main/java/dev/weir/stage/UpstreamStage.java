@@ -83,8 +83,9 @@ final class UpstreamStage extends SelectorStage {
     private final BytesStore<?, ?> parseStore;
     private final BytesStore<?, ?> upstreamStore;
     private final int responseBlockLength;
-    private final int receiveBufferBytes;
-    private final int sendBufferBytes;
+    /** Boxed once: {@code setOption} takes an {@code Integer}, and values above 127 are not cached. */
+    private final Integer receiveBufferBytes;
+    private final Integer sendBufferBytes;
     private final long connectTimeoutNs;
     private final long responseTimeoutNs;
     private final long queueTimeoutNs;
@@ -131,8 +132,8 @@ final class UpstreamStage extends SelectorStage {
         this.parseStore = parseStore;
         this.upstreamStore = upstreamStore;
         this.responseBlockLength = responseBlockLength;
-        this.receiveBufferBytes = receiveBufferBytes;
-        this.sendBufferBytes = sendBufferBytes;
+        this.receiveBufferBytes = Integer.valueOf(receiveBufferBytes);
+        this.sendBufferBytes = Integer.valueOf(sendBufferBytes);
         this.idleScratch = idleScratch;
         this.connectTimeoutNs = timeouts.upstreamConnectNs;
         this.responseTimeoutNs = timeouts.upstreamResponseNs;

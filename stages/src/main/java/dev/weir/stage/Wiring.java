@@ -175,10 +175,7 @@ final class Wiring {
         check(slot, from, ConnectionState.READING_HEAD);
         slot.request.state = ConnectionState.READING_HEAD;
         final StageRing ring = parseRings[shard(slot.index, parseRings.length)];
-        if (ring.offerWithoutWake(ConnectionSlot.event(slot.index, 0)) != StageRing.OFFERED) {
-            throw new IllegalStateException(ring.name() + " full handing off slot " + slot.index + " in "
-                + ConnectionState.name(ConnectionState.READING_HEAD));
-        }
+        offer(ring, slot, 0, ConnectionState.READING_HEAD, false);
         // Read after the publish: either the parse stage pauses the interest later and then checks its inbox
         // before it sleeps, or this read sees the pause and wakes it.
         if (slot.request.filled > slot.request.bodyEnd || slot.clientReadPaused) {
@@ -266,8 +263,13 @@ final class Wiring {
         }
         final StageRing[] rings = owner == ConnectionState.OWNER_PARSE ? parseRings
             : owner == ConnectionState.OWNER_UPSTREAM ? upstreamRings : writeRings;
-        final StageRing ring = rings[shard(slot.index, rings.length)];
-        if (ring.offer(ConnectionSlot.event(slot.index, half)) != StageRing.OFFERED) {
+        offer(rings[shard(slot.index, rings.length)], slot, half, to, true);
+    }
+
+    private static void offer(final StageRing ring, final ConnectionSlot slot, final int half, final int to,
+        final boolean wake) {
+        final int event = ConnectionSlot.event(slot.index, half);
+        if ((wake ? ring.offer(event) : ring.offerWithoutWake(event)) != StageRing.OFFERED) {
             // Cannot happen while each half is in at most one ring and rings hold two entries per slot.
             throw new IllegalStateException(ring.name() + " full handing off slot " + slot.index + " in "
                 + ConnectionState.name(to));

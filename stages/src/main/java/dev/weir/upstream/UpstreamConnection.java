@@ -60,13 +60,13 @@ public final class UpstreamConnection {
      *
      * @param selector          the owning stage's selector.
      * @param origin            where to connect.
-     * @param receiveBufferBytes {@code SO_RCVBUF}.
-     * @param sendBufferBytes   {@code SO_SNDBUF}.
+     * @param receiveBufferBytes {@code SO_RCVBUF}, boxed once by the caller.
+     * @param sendBufferBytes   {@code SO_SNDBUF}, boxed once by the caller.
      * @return {@code true} when connected at once.
      * @throws IOException when the socket cannot be opened or the connect fails at once; the socket is closed.
      */
-    public boolean open(final Selector selector, final InetSocketAddress origin, final int receiveBufferBytes,
-        final int sendBufferBytes) throws IOException {
+    public boolean open(final Selector selector, final InetSocketAddress origin, final Integer receiveBufferBytes,
+        final Integer sendBufferBytes) throws IOException {
         // Allocates: a SocketChannel (and its SelectionKey) per origin connection opened; idle ones are reused.
         final SocketChannel opened = SocketChannel.open();
         channel = opened;

@@ -26,6 +26,13 @@ import dev.weir.support.LoopbackOrigin;
 class WriteThroughTest {
 
     private static final int UPSTREAM_BUFFER_BYTES = 16384;
+    /**
+     * Parts the write stage takes from a client with a tiny receive window before the zero-allocation window: past
+     * HotSpot's optimizing-compile thresholds (5,000 calls of a method, or 15,000 calls and loop turns).
+     */
+    private static final int WARM_UP_WRITE_STAGE_PARTS = 10_000;
+    /** 1 MiB responses that client may take to get there (about 45 parts each go through the write stage). */
+    private static final int MAX_WARM_UP_SLOW_RESPONSES = 1_000;
 
     private LoopbackOrigin origin;
     private Pipeline pipeline;
@@ -118,16 +125,33 @@ class WriteThroughTest {
     }
 
     @Test
+    // Its warm-up waits on a slow client's window many thousand times: 10 s on an idle machine, 90 s with two
+    // busy loops added to loaded cores; still bounded.
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void shouldAllocateNothingPerMebibyteResponseOnStageThreads() throws Exception {
         start(true);
         final int size = 1024 * 1024;
+        // Every path the window may take runs past the JIT's optimizing-compile thresholds first: the interpreter
+        // allocates what compiled code keeps in registers, and the thread whose call first asks for the optimizing
+        // compile of a method interns the string literals of its class (a few hundred bytes, once per class).
+        // Small exchanges warm the common path; a client with a tiny receive window makes nearly every part of
+        // a response wait for OP_WRITE in the write stage, the path the window takes only when its client falls
+        // behind (how often depends on timing, so it cannot be left to the window's own warm-up).
+        try (Socket slow = new Socket()) {
+            slow.setReceiveBufferSize(4096);
+            slow.connect(pipeline.listenAddress(), 5_000);
+            slow.setSoTimeout(10_000);
+            for (int i = 0; writeStage().handoffs() < WARM_UP_WRITE_STAGE_PARTS; i++) {
+                assertTrue(i < MAX_WARM_UP_SLOW_RESPONSES, "parts the write stage took in the warm-up: "
+                    + writeStage().handoffs());
+                exchange(slow, size);
+            }
+        }
         try (Socket socket = connect()) {
-            // Small exchanges first, so every stage's path is compiled before the window (the interpreter
-            // allocates what compiled code keeps in registers); then large ones, for the body loop.
             for (int i = 0; i < 20_000; i++) {
                 exchange(socket, 100);
             }
-            // The client's first wait for OP_WRITE registers it with the write stage's selector, once.
+            // This client's first wait for OP_WRITE registers it with the write stage's selector, once.
             exchangeReadingLate(socket);
             for (int i = 0; i < 100; i++) {
                 exchange(socket, size);

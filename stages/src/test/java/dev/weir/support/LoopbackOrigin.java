@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A small blocking HTTP/1.1 origin on 127.0.0.1 for stage tests: a thread per connection, keep-alive,
  * {@code GET /size/N} answers N bytes of a known pattern, {@code POST /echo} answers the request body
- * (Content-Length or chunked), {@code GET /head} answers the request head it received.
+ * (Content-Length or chunked), {@code GET /head} answers the request head it received, {@code GET /held} answers
+ * when the test releases it, {@code GET /held-mid-body} sends half its body at once and the rest on release.
  */
 public final class LoopbackOrigin implements AutoCloseable {
 
@@ -63,7 +64,7 @@ public final class LoopbackOrigin implements AutoCloseable {
         return connections.get();
     }
 
-    /** @return requests for {@code /held} received and waiting for {@link #releaseHeld()}. */
+    /** @return requests for {@code /held} (or {@code /held-mid-body}) waiting for {@link #releaseHeld()}. */
     public int heldRequests() {
         return held.get();
     }
@@ -145,6 +146,14 @@ public final class LoopbackOrigin implements AutoCloseable {
                     releases.acquireUninterruptibly();
                     held.decrementAndGet();
                     respond(out, "held\n".getBytes(StandardCharsets.US_ASCII));
+                } else if (target.equals("/held-mid-body")) {
+                    // Half the body now, the rest when the test releases it: a response in flight meanwhile.
+                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    held.incrementAndGet();
+                    releases.acquireUninterruptibly();
+                    held.decrementAndGet();
+                    out.write("world".getBytes(StandardCharsets.US_ASCII));
                 } else if (target.equals("/close")) {
                     return;
                 } else {

@@ -260,8 +260,8 @@ class MethodsIT {
         final int port = pipeline.listenAddress().getPort();
         try (RawHttp a = new RawHttp(port); RawHttp b = new RawHttp(port)) {
             for (final RawHttp held : new RawHttp[] {a, b}) {
-                held.send("GET / HTTP/1.1\r\nHost: weir\r\n\r\n");
-                assertEquals(200, held.read(false).status, "a served connection holds its slot");
+                // Part of a head: a request under way holds its slot (an idle connection would give it up).
+                held.send("GET / HTTP/1.1\r\nHost: weir\r\n");
             }
             try (RawHttp c = new RawHttp(port)) {
                 final RawHttp.Response refused = c.read(false);
