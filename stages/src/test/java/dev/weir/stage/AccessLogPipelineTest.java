@@ -44,17 +44,7 @@ class AccessLogPipelineTest {
 
     @AfterEach
     void stop() throws Exception {
-        try {
-            if (pipeline != null) {
-                PipelineTest.awaitIdle(pipeline);
-                assertEquals(0, pipeline.bugs(), "unexpected exceptions in the stages");
-            }
-        } finally {
-            if (pipeline != null) {
-                pipeline.close();
-            }
-            origin.close();
-        }
+        PipelineTest.stopChecked(pipeline, origin);
     }
 
     private WeirConfig.Builder config(final Path file, final String format) {

@@ -70,17 +70,7 @@ class IdleReclaimTest {
 
     @AfterEach
     void stop() throws Exception {
-        try {
-            if (pipeline != null) {
-                PipelineTest.awaitIdle(pipeline);
-                assertEquals(0, pipeline.bugs(), "unexpected exceptions in the stages");
-            }
-        } finally {
-            if (pipeline != null) {
-                pipeline.close();
-            }
-            origin.close();
-        }
+        PipelineTest.stopChecked(pipeline, origin);
     }
 
     @Test

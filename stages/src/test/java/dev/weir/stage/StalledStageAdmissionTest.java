@@ -48,17 +48,7 @@ class StalledStageAdmissionTest {
 
     @AfterEach
     void stop() throws Exception {
-        try {
-            if (pipeline != null) {
-                PipelineTest.awaitIdle(pipeline);
-                assertEquals(0, pipeline.bugs(), "unexpected exceptions in the stages");
-            }
-        } finally {
-            if (pipeline != null) {
-                pipeline.close();
-            }
-            origin.close();
-        }
+        PipelineTest.stopChecked(pipeline, origin);
     }
 
     private WeirConfig.Builder config() {

@@ -46,13 +46,7 @@ class WriteThroughTest {
 
     @AfterEach
     void stop() throws Exception {
-        try {
-            PipelineTest.awaitIdle(pipeline);
-            assertEquals(0, pipeline.bugs(), "unexpected exceptions in the stages");
-        } finally {
-            pipeline.close();
-            origin.close();
-        }
+        PipelineTest.stopChecked(pipeline, origin);
     }
 
     @Test
