@@ -1,5 +1,6 @@
 package dev.weir.stage;
 
+import static dev.weir.stage.PipelineTest.awaitCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -385,15 +385,6 @@ class IdleReclaimTest {
             text.append((char) b);
         }
         return text.toString();
-    }
-
-    private static void awaitCondition(final BooleanSupplier condition, final String what)
-        throws InterruptedException {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
-            Thread.sleep(1);
-        }
     }
 
     private static void closeAll(final Socket[] sockets) throws IOException {

@@ -475,8 +475,8 @@ class PipelineTest {
         return pipeline.stage("weir-write-0");
     }
 
-    /** Reads one response whose body is the loopback origin's {@code hello\n}. */
-    private static String readResponse(final Socket socket) throws IOException {
+    /** Reads one response whose body is the loopback origin's {@code hello\n}, or what comes until end of stream. */
+    static String readResponse(final Socket socket) throws IOException {
         final StringBuilder text = new StringBuilder();
         final InputStream in = socket.getInputStream();
         while (!text.toString().endsWith("\r\n\r\nhello\n")) {
@@ -489,7 +489,7 @@ class PipelineTest {
         return text.toString();
     }
 
-    private static void awaitCondition(final java.util.function.BooleanSupplier condition, final String what)
+    static void awaitCondition(final java.util.function.BooleanSupplier condition, final String what)
         throws InterruptedException {
         final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {

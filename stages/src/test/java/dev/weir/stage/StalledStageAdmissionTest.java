@@ -1,5 +1,7 @@
 package dev.weir.stage;
 
+import static dev.weir.stage.PipelineTest.awaitCondition;
+import static dev.weir.stage.PipelineTest.readResponse;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,10 +12,8 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,7 +88,7 @@ class StalledStageAdmissionTest {
             }
             awaitCondition(() -> gate.admits(System.nanoTime()), "the gate opens once the parse thread turns");
             try (Socket served = waiting) {
-                final String answer = readHello(served);
+                final String answer = readResponse(served);
                 assertTrue(answer.equals(HELLO_RESPONSE) || answer.equals(refusal()), answer);
                 // The last new connection the parse thread took (taken at once if the stall caught the thread
                 // after its inbox check, else after the stall): measured from the accept stage's stamp, not from a
@@ -98,10 +98,10 @@ class StalledStageAdmissionTest {
             }
             try (Socket fresh = connect()) {
                 send(fresh, GET_HELLO);
-                assertEquals(HELLO_RESPONSE, readHello(fresh), "new connections are seated again");
+                assertEquals(HELLO_RESPONSE, readResponse(fresh), "new connections are seated again");
             }
             send(kept, GET_HELLO);
-            assertEquals(HELLO_RESPONSE, readHello(kept), "the kept-alive connection goes on");
+            assertEquals(HELLO_RESPONSE, readResponse(kept), "the kept-alive connection goes on");
         }
         assertEquals(0, pipeline.overloadedRequests(ConnectionState.OWNER_WRITE));
     }
@@ -138,11 +138,11 @@ class StalledStageAdmissionTest {
             awaitCondition(() -> gate.admits(System.nanoTime()), "the gate opens once the write thread turns");
             // Admitted before the gate closed, so answered in full after the stall: never cut, never refused.
             assertPattern(kept, LARGE);
-            final String answer = readHello(second);
+            final String answer = readResponse(second);
             assertTrue(answer.equals(HELLO_RESPONSE) || answer.startsWith("HTTP/1.1 503 "), answer);
             try (Socket fresh = connect()) {
                 send(fresh, GET_HELLO);
-                assertEquals(HELLO_RESPONSE, readHello(fresh), "requests are served again");
+                assertEquals(HELLO_RESPONSE, readResponse(fresh), "requests are served again");
             }
         }
         assertEquals(0, pipeline.overloadedRequests(ConnectionState.OWNER_PARSE));
@@ -213,20 +213,6 @@ class StalledStageAdmissionTest {
         return head.toString();
     }
 
-    /** Reads a {@code hello} response, or whatever comes until the end of stream. */
-    private static String readHello(final Socket socket) throws IOException {
-        final StringBuilder text = new StringBuilder();
-        final InputStream in = socket.getInputStream();
-        while (!text.toString().endsWith("\r\n\r\nhello\n")) {
-            final int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            text.append((char) b);
-        }
-        return text.toString();
-    }
-
     private static String readAll(final Socket socket) throws IOException {
         return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
     }
@@ -245,15 +231,6 @@ class StalledStageAdmissionTest {
                 }
             }
             read += n;
-        }
-    }
-
-    private static void awaitCondition(final BooleanSupplier condition, final String what)
-        throws InterruptedException {
-        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
-            Thread.sleep(1);
         }
     }
 }
