@@ -195,7 +195,7 @@ public final class ConfigKeys {
      * Stack each stage thread (and the access log's) touches before its first turn, so its pages are resident
      * before "ready": HotSpot bangs a page 80 KiB (its shadow zone) below the stack pointer at every compiled
      * method entry, so a thread soon touches its depth plus 80 KiB anyway; 256 KiB covers that and the deepest
-     * path measured (an error logged with its stack trace), at 1.25 MiB for the default five threads. When not
+     * path measured (an error logged with its stack trace), at 1 MiB for the default four threads. When not
      * set and {@code jvm.thread-stack} is smaller than 384k, as deep as it allows.
      */
     public static final long DEFAULT_STACK_PRETOUCH_BYTES = 256L * 1024;
@@ -729,7 +729,8 @@ public final class ConfigKeys {
             "Direct ByteBuffer cap, -XX:MaxDirectMemorySize; arenas are outside it.",
             (b, v) -> b.directMemoryBytes(v), WeirConfig::directMemoryBytes));
         k.add(size("jvm.overhead", DEFAULT_JVM_OVERHEAD_BYTES, MIN_JVM_OVERHEAD_BYTES, Long.MAX_VALUE,
-            "Allowance for the JVM's own native memory no flag caps: GC structures, symbols, VM thread stacks.",
+            "Allowance for the JVM's own native memory no flag caps: libraries, class archive, compilers, GC, symbols,"
+                + " malloc.",
             (b, v) -> b.jvmOverheadBytes(v), WeirConfig::jvmOverheadBytes));
         k.add(bool("memory.lock", DEFAULT_MEMORY_LOCK,
             "Lock the whole process in RAM (mlockall) once everything is committed, just before ready; needs"

@@ -19,6 +19,7 @@ import dev.weir.log.AccessLog;
  *   heap needed    = 32 MiB baseline + rings + slot table
  *   thread stacks  = (1 + parse + upstream + write threads + 3 admin threads when admin.listen is set
  *                     + 16 JVM threads) x jvm.thread-stack
+ *   stacks touched = (stage + log threads) x jvm.stack-pretouch      committed, part of the thread stacks
  *   origin sockets = upstream.max-connections, or connections when it is 0 (one per slot)
  *   check sockets  = servers of groups with health.path (one active-check socket each)
  *   sockets        = connections + origin sockets + check sockets + 1 listening socket

@@ -793,7 +793,11 @@ public final class WeirConfig {
             return this;
         }
 
-        /** @param value upstream inbox queue delay above which requests get 503, ms; 0: none. @return this. */
+        /**
+         * @param value queue delay of a parse, upstream or write thread's inbox (or stall) above which new work gets
+         *              503, ms; 0: none.
+         * @return this.
+         */
         public Builder admissionQueueDelayMs(final long value) {
             this.admissionQueueDelayMs = value;
             return this;
@@ -1170,7 +1174,10 @@ public final class WeirConfig {
             checkUpstreamMaxConnections();
             checkStackPretouch();
             affinityCpus = CpuList.parse("affinity", affinity);
-            CpuList.checkAllowed("affinity", affinityCpus, ProcessStatus.allowedCpuList());
+            if (affinityCpus.length > 0) {
+                // Read only when pinning: the memory budget's search builds a configuration some 40 times.
+                CpuList.checkAllowed("affinity", affinityCpus, ProcessStatus.allowedCpuList());
+            }
             if (adminHost != null && adminPort != 0 && adminPort == listenPort && adminHost.equals(listenHost)) {
                 throw new ConfigException("admin.listen", "must differ from accept.listen (both "
                     + HostPort.format(adminHost, adminPort) + ")");
@@ -1202,7 +1209,7 @@ public final class WeirConfig {
             }
         }
 
-        /** Rules across keys for {@code upstream.max-connections}; its own bounds are in its row. */
+        /** {@code jvm.stack-pretouch} must leave {@code jvm.thread-stack} room for the JVM's guard zones. */
         private void checkStackPretouch() {
             final long most = threadStackBytes - ConfigKeys.STACK_PRETOUCH_MARGIN_BYTES;
             if (stackPretouchBytes != NOT_SET && stackPretouchBytes > most) {
@@ -1213,6 +1220,7 @@ public final class WeirConfig {
             }
         }
 
+        /** Rules across keys for {@code upstream.max-connections}; its own bounds are in its row. */
         private void checkUpstreamMaxConnections() {
             if (upstreamMaxConnections == 0) {
                 return;

@@ -63,7 +63,9 @@ final class ThreadPreparation {
                         + " (sched_setaffinity errno " + errno + ")";
                 }
             }
-        } catch (final RuntimeException | LinkageError e) {
+        } catch (final Throwable e) {
+            // Any failure, a StackOverflowError from the descent too, is reported before "ready" instead of
+            // ending the thread before its first turn.
             failures[thread] = names[thread] + ": cannot prepare the thread: " + e;
         } finally {
             prepared.countDown();
