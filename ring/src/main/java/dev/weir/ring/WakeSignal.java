@@ -128,7 +128,10 @@ public final class WakeSignal {
         }
     }
 
-    /** @return {@code true} while the consumer sleeps or is about to (a volatile read); for tests and metrics. */
+    /**
+     * @return {@code true} while the consumer sleeps or is about to (a volatile read); an admission gate reads it
+     *     when the consumer's heartbeat is old, to tell a sleeping thread from a stalled one.
+     */
     public boolean isSleeping() {
         return sleeping == 1;
     }

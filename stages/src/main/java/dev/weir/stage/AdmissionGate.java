@@ -36,7 +36,8 @@ import dev.weir.ring.WakeSignal;
  * <b>Note:</b> one writer, the gated stage thread ({@link #onTaken}, {@link #onTurn}); any producer thread reads
  * ({@link #admits}); metrics read {@link #lastDelayNs()}. The two cells producers read are written at most once
  * per quarter target (and on the rare close or open), so a producer's read almost always hits its own cache; the
- * wake flag is read only when the heartbeat is old; the last delay, written per hand-off, sits on its own line.
+ * wake flag is read only when the heartbeat is old; the last delay, written per hand-off, sits on its own line with
+ * the gated thread's own interval and beat state.
  * Release stores and acquire loads, nothing allocated.
  */
 final class AdmissionGate {
@@ -45,7 +46,7 @@ final class AdmissionGate {
     private static final long OPEN = Long.MIN_VALUE;
     /** The heartbeat cell before the thread's first turn. */
     private static final long NOT_STARTED = Long.MIN_VALUE;
-    /** {@link #intervalStartNs} when no interval is open. */
+    /** The interval-start cell when no interval is open. */
     private static final long NO_INTERVAL = Long.MIN_VALUE;
     private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
     /** Cells of the array: two cache lines (16 longs, 128 B) keep each group off its neighbours'. */
@@ -55,19 +56,23 @@ final class AdmissionGate {
     private static final int BEAT = PAD + 1;
     /** Written per hand-off taken, read by metrics only. */
     private static final int LAST_DELAY = BEAT + 1 + PAD;
+    /**
+     * The gated thread's own state, beside the last delay it writes per hand-off anyway: as fields of this object
+     * they would share a line with what producers read per decision ({@link #lateNs}, the array reference).
+     * When the current interval began, the shortest delay seen in it, the last beat stored.
+     */
+    private static final int INTERVAL_START = LAST_DELAY + 1;
+    private static final int SHORTEST_DELAY = LAST_DELAY + 2;
+    private static final int BEAT_STORED = LAST_DELAY + 3;
 
     private final long targetNs;
     /** No target: nothing is ever refused, so the heartbeat is not kept either. */
     private final boolean off;
     private final long beatEveryNs;
-    private final long[] cells = new long[LAST_DELAY + 1 + PAD];
+    private final long[] cells = new long[BEAT_STORED + 1 + PAD];
     private final WakeSignal wake;
     /** Longest a healthy thread goes without turning: the target plus its longest idle sleep. */
     private volatile long lateNs;
-    /** Gated thread only: when the current interval began, the shortest delay seen in it, the last beat stored. */
-    private long intervalStartNs = NO_INTERVAL;
-    private long shortestDelayNs;
-    private long beatNs = NOT_STARTED;
 
     /**
      * @param targetNs the queue delay above which new work is refused; 0 for none (always open).
@@ -81,6 +86,8 @@ final class AdmissionGate {
         longestSleepMs(SelectorStage.DEFAULT_IDLE_SELECT_TIMEOUT_MS);
         cells[CLOSED_UNTIL] = OPEN;
         cells[BEAT] = NOT_STARTED;
+        cells[INTERVAL_START] = NO_INTERVAL;
+        cells[BEAT_STORED] = NOT_STARTED;
     }
 
     /** @param sleepMs the gated thread's longest idle sleep in its selector; tests change it. */
@@ -101,17 +108,18 @@ final class AdmissionGate {
         if (delay <= targetNs && cells[CLOSED_UNTIL] != OPEN) {
             CELL.setRelease(cells, CLOSED_UNTIL, OPEN);
         }
-        if (intervalStartNs == NO_INTERVAL) {
-            intervalStartNs = nowNs;
-            shortestDelayNs = delay;
+        final long[] own = cells;
+        if (own[INTERVAL_START] == NO_INTERVAL) {
+            own[INTERVAL_START] = nowNs;
+            own[SHORTEST_DELAY] = delay;
         } else {
-            shortestDelayNs = Math.min(shortestDelayNs, delay);
+            own[SHORTEST_DELAY] = Math.min(own[SHORTEST_DELAY], delay);
         }
-        if (nowNs - intervalStartNs >= targetNs) {
-            if (shortestDelayNs > targetNs) {
+        if (nowNs - own[INTERVAL_START] >= targetNs) {
+            if (own[SHORTEST_DELAY] > targetNs) {
                 CELL.setRelease(cells, CLOSED_UNTIL, nowNs + targetNs);
             }
-            intervalStartNs = NO_INTERVAL;
+            own[INTERVAL_START] = NO_INTERVAL;
         }
     }
 
@@ -122,8 +130,9 @@ final class AdmissionGate {
      * @param nowNs the turn's clock.
      */
     void onTurn(final long nowNs) {
-        if (!off && (beatNs == NOT_STARTED || nowNs - beatNs >= beatEveryNs)) {
-            beatNs = nowNs;
+        final long stored = cells[BEAT_STORED];
+        if (!off && (stored == NOT_STARTED || nowNs - stored >= beatEveryNs)) {
+            cells[BEAT_STORED] = nowNs;
             CELL.setRelease(cells, BEAT, nowNs);
         }
     }

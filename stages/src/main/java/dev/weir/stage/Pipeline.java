@@ -699,7 +699,8 @@ public final class Pipeline implements AutoCloseable {
     public long responsesWritten() {
         long total = 0;
         for (final SelectorStage stage : stages) {
-            // The write stage, or the upstream stage when it wrote the last part through.
+            // The write stage, the upstream stage when it wrote the last part through, or the parse stage
+            // when it wrote a gate's 503 itself.
             total += stage.counters().responses();
         }
         return total;
@@ -778,14 +779,6 @@ public final class Pipeline implements AutoCloseable {
         return parse;
     }
 
-    /** @return slots waiting in the parse stages' inboxes, for tests in this package. */
-    long parseInboxPending() {
-        long pending = 0;
-        for (final StageRing ring : wiring.parseRings) {
-            pending += ring.pending();
-        }
-        return pending;
-    }
 
     /** @return {@code true} once {@link #drain()} was called. */
     public boolean isDraining() {

@@ -142,6 +142,7 @@ abstract class SelectorStage implements Stage {
     /** @param admission the gate in front of this stage thread; called before the stage thread starts. */
     void admissionGate(final AdmissionGate admission) {
         this.gate = admission;
+        admission.longestSleepMs(idleSelectTimeoutMs);
     }
 
     /** @return the gate in front of this stage thread. */
@@ -160,7 +161,7 @@ abstract class SelectorStage implements Stage {
         gate.longestSleepMs(timeoutMs);
     }
 
-    /** @return {@code true} while the stage sleeps in its selector or is about to; any thread. */
+    /** @return {@code true} while the stage sleeps in its selector or is about to; any thread (tests wait on it). */
     boolean isSleeping() {
         return wake.isSleeping();
     }

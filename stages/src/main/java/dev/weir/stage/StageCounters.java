@@ -25,7 +25,7 @@ public final class StageCounters {
     static final int REQUESTS = 2;
     /** Canned answers decided on, by the stage that decided. */
     static final int ERROR_RESPONSES = 3;
-    /** Responses completely written (write stage, or upstream stage writing through). */
+    /** Responses completely written (write stage, upstream stage writing through, parse stage refusing). */
     static final int RESPONSES = 4;
     /** Failures of a socket or the protocol that closed a connection. */
     static final int ERRORS = 5;

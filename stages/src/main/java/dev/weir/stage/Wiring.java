@@ -175,10 +175,12 @@ final class Wiring {
         check(slot, from, ConnectionState.READING_HEAD);
         slot.request.state = ConnectionState.READING_HEAD;
         final StageRing ring = parseRings[shard(slot.index, parseRings.length)];
+        // Read before the publish: from then on the request half is the parse stage's.
+        final boolean nextBytesBuffered = slot.request.filled > slot.request.bodyEnd;
         offer(ring, slot, 0, ConnectionState.READING_HEAD, false);
         // Read after the publish: either the parse stage pauses the interest later and then checks its inbox
         // before it sleeps, or this read sees the pause and wakes it.
-        if (slot.request.filled > slot.request.bodyEnd || slot.clientReadPaused) {
+        if (nextBytesBuffered || slot.clientReadPaused) {
             ring.wakeConsumer();
         }
     }
