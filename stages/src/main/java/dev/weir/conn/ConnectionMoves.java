@@ -41,7 +41,7 @@ public final class ConnectionMoves {
         {CONNECTING, SENDING},             // connected
         {CONNECTING, QUEUED},              // connect failed: retry once on another server of the group
         {CONNECTING, REQUEST_DONE},        // connect failed (502) or timed out (504)
-        {SENDING, READING_BODY},           // part sent, more body to come, none of it read through yet
+        {SENDING, READING_BODY},           // part sent, more body to come and not read through
         {SENDING, SENT},                   // the whole request sent
         {SENDING, QUEUED},                 // a reused origin connection failed: retry once when allowed
         {SENDING, REQUEST_DONE},           // origin failed or answered early: the rest is not forwarded

@@ -23,7 +23,10 @@ public final class ExchangeFacts {
     public long responseHeadNanos;
     /** Upstream stage: index of the upstream server the request was sent to, or {@link #NO_SERVER}. */
     public int server = NO_SERVER;
-    /** The status the client was sent: the origin's (upstream stage) or a canned one (write stage); 0 none. */
+    /**
+     * The status the client was sent: the origin's (upstream stage) or a canned one (write stage, or the parse
+     * stage refusing at admission); 0 none.
+     */
     public int status;
     /** Response half's owner (upstream stage writing through, or write stage): bytes written to the client. */
     public long bytesSent;

@@ -38,7 +38,7 @@ import dev.weir.ring.WakeSignal;
  * A client's read interest stays registered while its request half is elsewhere: flipping it off and on for
  * every request costs an {@code epoll_ctl} pair. Which request halves this stage owns is tracked in
  * {@link #owned}, written only here; a readiness event for one it does not own (a pipelined request, a client
- * that closes early) switches the interest off until the half comes back.
+ * that closes early) is let pass for a few turns, then switches the interest off until the half comes back.
  * <p>
  * Admission: a parsed head is refused, with a 503 this stage writes itself, while the gate of the upstream or
  * write thread its slot is sharded to is closed; the decision is made once per request, before it is queued.

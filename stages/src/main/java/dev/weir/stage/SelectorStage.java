@@ -94,8 +94,11 @@ abstract class SelectorStage implements Stage {
         if (inbox != null) {
             inbox.poll(onInboxEvent);
         }
-        final int work = expired + eventsThisTurn + doOtherWork() + selector.selectNow(onReadyKey);
-        return work - readyLetPassThisTurn;
+        final int other = doOtherWork();
+        final int ready = selector.selectNow(onReadyKey);
+        // Read after the select: a ready key may drain the inbox (the parse stage's onReady does), and those
+        // hand-offs are work too.
+        return expired + other + ready + eventsThisTurn - readyLetPassThisTurn;
     }
 
     /**

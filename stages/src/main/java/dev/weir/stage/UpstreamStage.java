@@ -465,8 +465,8 @@ final class UpstreamStage extends SelectorStage {
      * Write what is pending of the forwarded head and the current body part. A part that went out whole with
      * more body to come is followed by a read of the next part from the client, here (read-through): an upload
      * whose rest is already in the client's socket then costs no round trip through the parse stage (two
-     * hand-offs per part). Only when the client has nothing yet does the request half go to the parse stage,
-     * which waits for it under {@code timeout.client-body}.
+     * hand-offs per part). When the client has nothing yet, after the read-through bound per turn, or for a
+     * tunnel, the request half goes to the parse stage, which waits under {@code timeout.client-body}.
      */
     private void writeRequest(final ConnectionSlot slot) {
         final RequestHalf request = slot.request;
