@@ -149,6 +149,11 @@ public final class ConfigKeys {
      * CPU per request -15% against sleeping at once; 1, 4 and 10 did no better).
      */
     public static final int DEFAULT_IDLE_YIELDS = 2;
+    /**
+     * Parse and upstream stages on separate threads: fusing them pays off on one core (see docs/PERFORMANCE.md),
+     * while separate threads may use two.
+     */
+    public static final boolean DEFAULT_FUSE_PARSE_UPSTREAM = false;
     /** Most yields accepted: beyond a few, an idle proxy only burns its core. */
     public static final int MAX_IDLE_YIELDS = 1000;
     /** A request head must be complete within this: nginx's {@code client_header_timeout} is 60 s, 10 s is ample. */
@@ -659,6 +664,11 @@ public final class ConfigKeys {
                 + " a part the client does not take whole, or a canned answer, goes to the write stage. false:"
                 + " every part goes through the write stage.",
             (b, v) -> b.writeThrough(v), WeirConfig::writeThrough));
+        k.add(bool("fuse-parse-upstream", DEFAULT_FUSE_PARSE_UPSTREAM,
+            "Each parse thread also runs the upstream stage of its index, over one selector: no thread switch"
+                + " between reading a request and sending it to the origin. Needs parse.threads equal to"
+                + " upstream.threads.",
+            (b, v) -> b.fuseParseUpstream(v), WeirConfig::fuseParseUpstream));
         k.add(integer("idle-yields", "yields", DEFAULT_IDLE_YIELDS, 0, MAX_IDLE_YIELDS,
             "Times an idle stage yields its core, checking its inbox, before it sleeps in its selector; 0 sleeps"
                 + " at once.",

@@ -41,6 +41,7 @@ public final class WeirConfig {
     private final int upstreamBufferBytes;
     private final int writeThreads;
     private final boolean writeThrough;
+    private final boolean fuseParseUpstream;
     private final int idleYields;
     private final long upstreamQueueTimeoutMs;
     private final int upstreamMaxFails;
@@ -113,6 +114,7 @@ public final class WeirConfig {
         upstreamBufferBytes = b.upstreamBufferBytes;
         writeThreads = b.writeThreads;
         writeThrough = b.writeThrough;
+        fuseParseUpstream = b.fuseParseUpstream;
         idleYields = b.idleYields;
         upstreamQueueTimeoutMs = b.upstreamQueueTimeoutMs;
         upstreamMaxFails = b.upstreamMaxFails;
@@ -202,6 +204,7 @@ public final class WeirConfig {
         b.upstreamBufferBytes = upstreamBufferBytes;
         b.writeThreads = writeThreads;
         b.writeThrough = writeThrough;
+        b.fuseParseUpstream = fuseParseUpstream;
         b.idleYields = idleYields;
         b.upstreamQueueTimeoutMs = upstreamQueueTimeoutMs;
         b.upstreamMaxFails = upstreamMaxFails;
@@ -410,6 +413,14 @@ public final class WeirConfig {
      */
     public boolean writeThrough() {
         return writeThrough;
+    }
+
+    /**
+     * @return {@code true} when each parse thread also runs the upstream stage of its index over one selector
+     *         ({@code fuse-parse-upstream}).
+     */
+    public boolean fuseParseUpstream() {
+        return fuseParseUpstream;
     }
 
     /** @return times an idle stage yields its core before sleeping in its selector ({@code idle-yields}). */
@@ -708,6 +719,7 @@ public final class WeirConfig {
         private int upstreamBufferBytes = ConfigKeys.DEFAULT_UPSTREAM_BUFFER_BYTES;
         private int writeThreads = ConfigKeys.DEFAULT_WRITE_THREADS;
         private boolean writeThrough = ConfigKeys.DEFAULT_WRITE_THROUGH;
+        private boolean fuseParseUpstream = ConfigKeys.DEFAULT_FUSE_PARSE_UPSTREAM;
         private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
         private long upstreamQueueTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS;
         private int upstreamMaxFails = ConfigKeys.DEFAULT_UPSTREAM_MAX_FAILS;
@@ -902,6 +914,12 @@ public final class WeirConfig {
         /** @param value {@code true} to write response parts through from the upstream stage. @return this. */
         public Builder writeThrough(final boolean value) {
             this.writeThrough = value;
+            return this;
+        }
+
+        /** @param value {@code true} to run parse and upstream thread i on one thread. @return this. */
+        public Builder fuseParseUpstream(final boolean value) {
+            this.fuseParseUpstream = value;
             return this;
         }
 
@@ -1172,6 +1190,7 @@ public final class WeirConfig {
                     + Sizes.format(unchecked.maxRequestLineBytes()) + ")");
             }
             checkUpstreamMaxConnections();
+            checkFuseParseUpstream();
             checkStackPretouch();
             affinityCpus = CpuList.parse("affinity", affinity);
             if (affinityCpus.length > 0) {
@@ -1217,6 +1236,14 @@ public final class WeirConfig {
                     + Sizes.format(ConfigKeys.STACK_PRETOUCH_MARGIN_BYTES) + " (" + Sizes.format(Math.max(0, most))
                     + " with jvm.thread-stack " + Sizes.format(threadStackBytes) + "): the JVM's guard and shadow"
                     + " zones need the rest (got " + Sizes.format(stackPretouchBytes) + ")");
+            }
+        }
+
+        /** One fused thread runs parse thread i and upstream thread i: the counts must match. */
+        private void checkFuseParseUpstream() {
+            if (fuseParseUpstream && parseThreads != upstreamThreads) {
+                throw new ConfigException("fuse-parse-upstream", "needs parse.threads (" + parseThreads
+                    + ") equal to upstream.threads (" + upstreamThreads + "): each fused thread runs one of each");
             }
         }
 

@@ -183,9 +183,15 @@ public final class Pipeline implements AutoCloseable {
         final Selector acceptSelector = Selector.open();
         final WakeSignal acceptWake = new WakeSignal(acceptSelector);
         final Selector[] parseSelectors = selectors(c.parseThreads());
-        final Selector[] upstreamSelectors = selectors(c.upstreamThreads());
+        // Fused, parse thread i and upstream thread i select over one selector: their keys never collide, since
+        // parse registers client sockets and upstream origin sockets and probes (write, which registers client
+        // sockets too, keeps its own).
+        final boolean fused = c.fuseParseUpstream();
+        final Selector[] upstreamSelectors = fused ? parseSelectors : selectors(c.upstreamThreads());
         final Selector[] writeSelectors = selectors(c.writeThreads());
         final WakeSignal[] parseWakes = wakes(parseSelectors);
+        // Fused too, each stage keeps its own wake signal (a pipe each in the shared selector): either inbox's
+        // producer ends the fused thread's sleep, and each gate reads its own stage's flag.
         final WakeSignal[] upstreamWakes = wakes(upstreamSelectors);
         final WakeSignal[] writeWakes = wakes(writeSelectors);
         final StageRing[] parseRings = rings("parse", parseWakes);
@@ -226,7 +232,8 @@ public final class Pipeline implements AutoCloseable {
             c.socketResponseBufferBytes(), serviceUnavailable, acceptArena.view(
                 acceptArena.reserve(AcceptStage.DEFAULT_REJECT_DRAIN_BYTES), AcceptStage.DEFAULT_REJECT_DRAIN_BYTES),
             TimeUnit.MILLISECONDS.toNanos(c.acceptQueueTimeoutMs()), c.acceptBacklog(), slotDemand, parseGates);
-        add(acceptHolder[0], "accept", ConnectionState.OWNER_NONE, 0, 1);
+        add(acceptHolder[0], "accept", ConnectionState.OWNER_NONE, 0, 1, true);
+        final ParseStage[] parseStages = new ParseStage[c.parseThreads()];
         for (int i = 0; i < c.parseThreads(); i++) {
             final long offset = parseArena.reserve(STAGE_SCRATCH_BYTES);
             final byte[] continueBytes = ParseStage.continueBytes();
@@ -239,7 +246,8 @@ public final class Pipeline implements AutoCloseable {
                 parseArena.view(offset + continueBytes.length, refusal.length), timeouts, capture, upstreamGates,
                 writeGates, slotDemand);
             parse.admissionGate(parseGates[i]);
-            add(parse, "parse", ConnectionState.OWNER_PARSE, i, c.parseThreads());
+            parseStages[i] = parse;
+            add(parse, "parse", ConnectionState.OWNER_PARSE, i, c.parseThreads(), !fused);
         }
         for (int i = 0; i < c.upstreamThreads(); i++) {
             final long offset = upstreamArena.reserve(STAGE_SCRATCH_BYTES);
@@ -255,13 +263,16 @@ public final class Pipeline implements AutoCloseable {
                     c.socketSendBufferBytes(), System.nanoTime()));
             }
             upstreamStages.add(stage);
-            add(stage, "upstream", ConnectionState.OWNER_UPSTREAM, i, c.upstreamThreads());
+            add(stage, "upstream", ConnectionState.OWNER_UPSTREAM, i, c.upstreamThreads(), !fused);
+            if (fused) {
+                addRunner(new FusedStage(i, parseStages[i], stage, parseSelectors[i], config.idleYields()));
+            }
         }
         for (int i = 0; i < c.writeThreads(); i++) {
             final WriteStage write = new WriteStage(i, writeSelectors[i], writeWakes[i], writeRings[i], wiring,
                 CannedResponses.viewsFor(writeArena), timeouts);
             write.admissionGate(writeGates[i]);
-            add(write, "write", ConnectionState.OWNER_WRITE, i, c.writeThreads());
+            add(write, "write", ConnectionState.OWNER_WRITE, i, c.writeThreads(), true);
         }
         final AccessLog log = accessLog;
         // Allocates: one composed observer per stage thread, at startup.
@@ -322,11 +333,20 @@ public final class Pipeline implements AutoCloseable {
         return arena.view(offset, bytes.length);
     }
 
+    /**
+     * @param ownThread {@code false} for a stage a {@link FusedStage} runs: its runner is added with the fused one.
+     */
     private void add(final SelectorStage stage, final String name, final int owner, final int thread,
-        final int threads) {
+        final int threads, final boolean ownThread) {
         stage.idleYields(config.idleYields());
         stages.add(stage);
         stageViews.add(new StageView(stage, name, owner, thread, threads, slots));
+        if (ownThread) {
+            addRunner(stage);
+        }
+    }
+
+    private void addRunner(final Stage stage) {
         final int order = runners.size();
         // Allocates: the start callback of each stage thread, at startup.
         runners.add(new StageRunner(stage, () -> preparation.prepare(order)));

@@ -85,6 +85,21 @@ abstract class SelectorStage implements Stage {
 
     @Override
     public int doWork() throws Exception {
+        // Hand-offs a ready key drains from the inbox during the select (the parse stage's onReady does) are not
+        // counted: counting them kept the parse thread turning instead of yielding its shared core, 0.91x req/s
+        // at GET 128 B side by side (compare-20261201-014837).
+        final int work = beginTurn() + doOtherWork() + selector.selectNow(onReadyKey);
+        return work - readyLetPassThisTurn;
+    }
+
+    /**
+     * The first part of a turn: the clock, the heartbeat, the deadlines due and the inbox. A {@link FusedStage}
+     * calls it for each of its stages, then selects once for both.
+     *
+     * @return deadlines expired and hand-offs taken.
+     * @throws Exception what the inbox poll throws; its handler catches everything, so a bug.
+     */
+    final int beginTurn() throws Exception {
         eventsThisTurn = 0;
         readyLetPassThisTurn = 0;
         counters.increment(StageCounters.TURNS);
@@ -94,11 +109,31 @@ abstract class SelectorStage implements Stage {
         if (inbox != null) {
             inbox.poll(onInboxEvent);
         }
-        // Hand-offs a ready key drains from the inbox during the select (the parse stage's onReady does) are not
-        // counted: counting them kept the parse thread turning instead of yielding its shared core, 0.91x req/s
-        // at GET 128 B side by side (compare-20261201-014837).
-        final int work = expired + eventsThisTurn + doOtherWork() + selector.selectNow(onReadyKey);
-        return work - readyLetPassThisTurn;
+        return expired + eventsThisTurn;
+    }
+
+    /** @return ready keys this turn that {@link #onReady} let pass: no work, see {@link #onReadyLetPass()}. */
+    final int readyLetPassThisTurn() {
+        return readyLetPassThisTurn;
+    }
+
+    /**
+     * A ready key of this stage's, from a select a {@link FusedStage} made over the selector it shares.
+     *
+     * @param key        the ready key, registered by this stage (or its wake pipe's).
+     * @param afterSleep {@code true} when the select blocked, so the turn's clock is stale.
+     */
+    final void onSharedReadyKey(final SelectionKey key, final boolean afterSleep) {
+        if (afterSleep) {
+            onReadyKeyAfterSleep(key);
+        } else {
+            onReadyKey(key);
+        }
+    }
+
+    /** @return the longest idle sleep, milliseconds. */
+    final long idleSelectTimeoutMs() {
+        return idleSelectTimeoutMs;
     }
 
     /**
