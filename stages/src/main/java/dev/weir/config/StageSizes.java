@@ -17,8 +17,8 @@ import dev.weir.log.AccessLog;
  *   slot           = 2 KiB + parse.max-headers x 48 B   the request head's field tables grow with the limit
  *   slot table     = connections x slot                                             in the heap
  *   heap needed    = 32 MiB baseline + rings + slot table
- *   thread stacks  = (1 + parse + upstream + write threads + 3 admin threads when admin.listen is set
- *                     + 16 JVM threads) x jvm.thread-stack
+ *   stage threads  = 1 + parse + upstream + write threads, less parse threads with fuse-parse-upstream
+ *   thread stacks  = (stage threads + 3 admin threads when admin.listen is set + 16 JVM threads) x jvm.thread-stack
  *   stacks touched = (stage + log threads) x jvm.stack-pretouch      committed, part of the thread stacks
  *   origin sockets = upstream.max-connections, or connections when it is 0 (one per slot)
  *   check sockets  = servers of groups with health.path (one active-check socket each)
@@ -26,8 +26,8 @@ import dev.weir.log.AccessLog;
  *   client socket  = 2 x socket.receive-buffer  + 2 x socket.response-buffer + 4 KiB   (rcv: request, snd: response)
  *   origin socket  = 2 x socket.response-buffer + 2 x socket.send-buffer     + 4 KiB   (rcv: response, snd: request)
  *   other socket   = 2 x socket.receive-buffer  + 2 x socket.send-buffer     + 4 KiB   (health checks, listener)
- *   descriptors    = sockets + 4 x stage threads (selectors, wake pipes) + 256 (the JVM's own: jars, libraries, pipes)
- *                    + 1 access log file
+ *   descriptors    = sockets + 4 x stage threads (selectors, wake pipes) + 2 x fused threads (upstream's wake pipe)
+ *                    + 256 (the JVM's own: jars, libraries, pipes) + 1 access log file
  *   arena log      = 0 when access-log.path is none, else                           only when the log is on
  *                    access-log.records x record slot + 768 B ring trailer     (record slot: the largest record
  *                    + connections x capture region                              and its 8 B header, rounded up
@@ -89,6 +89,8 @@ public final class StageSizes {
      * two ends of the pipe producers wake it through ({@code WakeSignal}).
      */
     public static final int SELECTOR_FDS_PER_STAGE_THREAD = 4;
+    /** File descriptors a fused thread adds: the upstream stage's own wake pipe, both ends, in the shared selector. */
+    public static final int WAKE_PIPE_FDS = 2;
     /** File descriptors the JVM itself holds: jars on the classpath, native libraries, std streams, pipes. */
     public static final int JVM_FD_HEADROOM = 256;
 
@@ -146,10 +148,20 @@ public final class StageSizes {
 
     /**
      * @param config the configuration.
-     * @return threads of the four stages: one accept thread plus the parse, upstream and write threads.
+     * @return threads of the four stages: one accept thread plus the parse, upstream and write threads, each
+     *     fused parse and upstream pair counted once.
      */
     public static int stageThreads(final WeirConfig config) {
-        return 1 + config.parseThreads() + config.upstreamThreads() + config.writeThreads();
+        return 1 + config.parseThreads() + config.upstreamThreads() + config.writeThreads() - fusedThreads(config);
+    }
+
+    /**
+     * @param config the configuration.
+     * @return threads that run a parse and an upstream stage together: parse.threads with
+     *     {@code fuse-parse-upstream}, else 0.
+     */
+    public static int fusedThreads(final WeirConfig config) {
+        return config.fuseParseUpstream() ? config.parseThreads() : 0;
     }
 
     /**
@@ -288,8 +300,11 @@ public final class StageSizes {
      *     {@value #JVM_FD_HEADROOM} for the JVM; the soft {@code RLIMIT_NOFILE} must be at least this.
      */
     public static long fileDescriptorCount(final WeirConfig config) {
-        return socketCount(config) + (long) SELECTOR_FDS_PER_STAGE_THREAD * stageThreads(config) + JVM_FD_HEADROOM
-            + logThreads(config);
+        return socketCount(config) + (long) selectorFds(config) + JVM_FD_HEADROOM + logThreads(config);
+    }
+
+    private static int selectorFds(final WeirConfig config) {
+        return SELECTOR_FDS_PER_STAGE_THREAD * stageThreads(config) + WAKE_PIPE_FDS * fusedThreads(config);
     }
 
     /**
@@ -298,8 +313,8 @@ public final class StageSizes {
      */
     public static String fileDescriptorLine(final WeirConfig config) {
         return "file descriptors: " + fileDescriptorCount(config) + " = " + socketCount(config) + " sockets + "
-            + SELECTOR_FDS_PER_STAGE_THREAD * stageThreads(config) + " for " + stageThreads(config)
-            + " stage selectors + " + JVM_FD_HEADROOM + " for the JVM" + (config.accessLogOn() ? " + 1 access log" : "")
+            + selectorFds(config) + " for " + stageThreads(config) + " stage selectors + " + JVM_FD_HEADROOM
+            + " for the JVM" + (config.accessLogOn() ? " + 1 access log" : "")
             + "; the soft RLIMIT_NOFILE must be at least this";
     }
 

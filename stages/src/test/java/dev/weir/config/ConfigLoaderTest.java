@@ -287,7 +287,7 @@ class ConfigLoaderTest {
 
     @Test
     void shouldListEveryKeyOnce() {
-        assertEquals(59, ConfigKeys.all().size());
+        assertEquals(60, ConfigKeys.all().size());
         for (final ConfigKeys.Key key : ConfigKeys.all()) {
             assertNotNull(ConfigKeys.find(key.name()));
             assertFalse(key.meaning().isEmpty(), key.name());

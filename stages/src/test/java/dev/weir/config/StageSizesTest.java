@@ -37,6 +37,23 @@ class StageSizesTest {
     }
 
     @Test
+    void shouldCountAFusedParseAndUpstreamPairAsOneThreadWithTwoWakePipes() {
+        final WeirConfig separate = WeirConfig.builder().connections(100).parseThreads(2).upstreamThreads(2).build();
+        final WeirConfig fused = separate.toBuilder().fuseParseUpstream(true).build();
+        // Accept, two parse, two upstream, one write; fused: accept, two parse-upstream, one write.
+        assertEquals(6, StageSizes.stageThreads(separate));
+        assertEquals(4, StageSizes.stageThreads(fused));
+        assertEquals(StageSizes.threadStacksBytes(separate) - 2 * fused.threadStackBytes(),
+            StageSizes.threadStacksBytes(fused));
+        assertEquals(StageSizes.pretouchedStackBytes(separate) - 2 * fused.stackPretouchBytes(),
+            StageSizes.pretouchedStackBytes(fused));
+        // A fused thread has one selector (epoll and eventfd) and both stages' wake pipes: 6 descriptors, not 8.
+        assertEquals(StageSizes.fileDescriptorCount(separate) - 2 * 2, StageSizes.fileDescriptorCount(fused));
+        // Both inboxes stay: the rings are the same.
+        assertEquals(StageSizes.ringCount(separate), StageSizes.ringCount(fused));
+    }
+
+    @Test
     void shouldPlanTheResponseBufferOnTheResponsePathOnly() {
         final WeirConfig small = WeirConfig.builder().connections(10).build();
         final WeirConfig large = small.toBuilder().socketResponseBufferBytes(128 * 1024).build();
