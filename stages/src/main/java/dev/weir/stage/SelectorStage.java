@@ -140,7 +140,9 @@ abstract class SelectorStage implements Stage {
     }
 
     private void yieldThenSleep() throws IOException {
-        for (int i = 0; i < idleYields && working.anyWorking(); i++) {
+        // A readiness let pass is for a slot another stage holds: that stage needs the core, working or not yet.
+        final boolean owed = readyLetPassThisTurn > 0;
+        for (int i = 0; i < idleYields && (owed || working.anyWorking()); i++) {
             // The stages usually share cores: giving the core to a working thread lets it publish to this stage
             // without paying for a wakeup to end a sleep. With no thread working, a yield would only hand the
             // core to another idle thread and back.
