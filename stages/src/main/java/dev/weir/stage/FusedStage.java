@@ -29,6 +29,10 @@ final class FusedStage implements Stage {
     private final Selector selector;
     private final String roleName;
     private final int idleYields;
+    /** The pipeline's count of working stage threads, which this thread joins and leaves as one. */
+    private final WorkingThreads working;
+    /** Whether this thread is counted in {@link #working}: from its first idle's return on. */
+    private boolean countedWorking;
     private final Consumer<SelectionKey> onReadyKey = this::onReadyKey;
     private final Consumer<SelectionKey> onReadyKeyAfterSleep = this::onReadyKeyAfterSleep;
     /** {@code true} from raising the wake signals until the first ready key after the sleep lowers them. */
@@ -40,14 +44,16 @@ final class FusedStage implements Stage {
      * @param upstream   the upstream stage, built over {@code selector}.
      * @param selector   the selector both stages register with.
      * @param idleYields times to yield before sleeping ({@code idle-yields}).
+     * @param working    the pipeline's count of working stage threads.
      */
     FusedStage(final int id, final ParseStage parse, final UpstreamStage upstream, final Selector selector,
-        final int idleYields) {
+        final int idleYields, final WorkingThreads working) {
         this.parse = parse;
         this.upstream = upstream;
         this.selector = selector;
         this.roleName = "weir-parse-upstream-" + id;
         this.idleYields = idleYields;
+        this.working = working;
     }
 
     @Override
@@ -64,8 +70,25 @@ final class FusedStage implements Stage {
 
     @Override
     public void idle() throws IOException {
-        for (int i = 0; i < idleYields; i++) {
+        if (countedWorking) {
+            working.stopped();
+        }
+        try {
+            yieldThenSleep();
+        } finally {
+            countedWorking = true;
+            working.started();
+        }
+    }
+
+    /** As {@link SelectorStage#idle()}, for both stages: yields only while they can bring work, then one sleep. */
+    private void yieldThenSleep() throws IOException {
+        // A readiness let pass is for a slot the write thread holds (upstream's are this thread's): it needs the core.
+        final boolean owed = parse.readyLetPassThisTurn() > 0 || upstream.readyLetPassThisTurn() > 0;
+        for (int i = 0; i < idleYields && (owed || working.anyWorking()); i++) {
             Thread.yield();
+            // Counted once, on parse: the thread's one yield serves both stages.
+            parse.counters.increment(StageCounters.IDLE_YIELDS);
             if (hasPendingWork()) {
                 return;
             }
