@@ -51,7 +51,8 @@ final class FusedStage implements Stage {
         this.parse = parse;
         this.upstream = upstream;
         this.selector = selector;
-        this.roleName = "weir-parse-upstream-" + id;
+        // Short: the kernel keeps 15 bytes of a thread's name (top -H, /proc/PID/task/TID/comm).
+        this.roleName = "weir-fused-" + id;
         this.idleYields = idleYields;
         this.working = working;
     }

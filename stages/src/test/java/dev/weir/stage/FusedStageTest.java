@@ -24,6 +24,7 @@ import dev.weir.config.ConfigException;
 import dev.weir.config.WeirConfig;
 import dev.weir.conn.ConnectionState;
 import dev.weir.conn.TimeoutKind;
+import dev.weir.http.CannedResponses;
 import dev.weir.support.LoopbackOrigin;
 
 /**
@@ -55,9 +56,9 @@ class FusedStageTest {
     }
 
     @Test
-    void shouldRunParseAndUpstreamOnOneThreadNamedForBoth() throws Exception {
+    void shouldRunParseAndUpstreamOnOneFusedThread() throws Exception {
         pipeline = Pipeline.start(config().build());
-        assertTrue(threadNamed("weir-parse-upstream-0"), "the fused thread runs");
+        assertTrue(threadNamed("weir-fused-0"), "the fused thread runs");
         assertFalse(threadNamed("weir-parse-0"), "no parse thread of its own");
         assertFalse(threadNamed("weir-upstream-0"), "no upstream thread of its own");
         // Metrics stay per stage: both stages are still listed, by their own names.
@@ -104,9 +105,7 @@ class FusedStageTest {
             // Half a request, then the rest once upstream has handed the half back to parse to wait for it.
             final byte[] request = concat(head, body);
             socket.getOutputStream().write(request, 0, 2048);
-            final SelectorStage parse = pipeline.stage("weir-parse-0");
-            final long handedBack = parse.counters().handoffs();
-            awaitCondition(() -> parse.counters().handoffs() > handedBack, "the half back at parse");
+            awaitCondition(this::isAnyRequestReadingBody, "the half back at parse, waiting for the body's rest");
             socket.getOutputStream().write(request, 2048, request.length - 2048);
             assertArrayEquals(body, readAnswer(socket.getInputStream()), "echoed body sent in two writes");
         }
@@ -177,7 +176,7 @@ class FusedStageTest {
     }
 
     @Test
-    void shouldCloseBothGatesWhileTheFusedThreadIsStalledAndOpenThemAfter() throws Exception {
+    void shouldCloseTheParseGateWhileTheFusedThreadIsStalledAndOpenBothAfter() throws Exception {
         pipeline = Pipeline.start(config().admissionQueueDelayMs(200).build());
         final AdmissionGate parseGate = pipeline.admissionGates(ConnectionState.OWNER_PARSE)[0];
         final AdmissionGate upstreamGate = pipeline.admissionGates(ConnectionState.OWNER_UPSTREAM)[0];
@@ -199,11 +198,16 @@ class FusedStageTest {
                 release.countDown();
                 holder.join(10_000);
             }
-            assertEquals(HELLO_RESPONSE, PipelineTest.readResponse(socket), "the request sent during the stall");
-            awaitCondition(() -> parseGate.admits(System.nanoTime()), "the parse gate opens once the thread turns");
-            awaitCondition(() -> upstreamGate.admits(System.nanoTime()), "the upstream gate opens too");
-            send(socket, GET_HELLO);
-            assertEquals(HELLO_RESPONSE, PipelineTest.readResponse(socket), "served again");
+            // Served, or refused whole if the gate was still closed when the thread turned: never cut.
+            final String answer = PipelineTest.readResponse(socket);
+            assertTrue(answer.equals(HELLO_RESPONSE)
+                || answer.equals(new String(CannedResponses.bytes(503), StandardCharsets.US_ASCII)), answer);
+        }
+        awaitCondition(() -> parseGate.admits(System.nanoTime()), "the parse gate opens once the thread turns");
+        awaitCondition(() -> upstreamGate.admits(System.nanoTime()), "the upstream gate opens too");
+        try (Socket fresh = connect()) {
+            send(fresh, GET_HELLO);
+            assertEquals(HELLO_RESPONSE, PipelineTest.readResponse(fresh), "served again");
         }
     }
 
@@ -234,6 +238,16 @@ class FusedStageTest {
         holder.start();
         assertTrue(held.await(10, TimeUnit.SECONDS), "the shared selector is held");
         return holder;
+    }
+
+    /** Reads slot states the stage threads own, without synchronisation: a test's poll, not an exact view. */
+    private boolean isAnyRequestReadingBody() {
+        for (int i = 0; i < pipeline.slots().capacity(); i++) {
+            if (pipeline.slots().slot(i).request.state == ConnectionState.READING_BODY) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean threadNamed(final String name) {

@@ -60,6 +60,23 @@ class AffinityIT {
     }
 
     @Test
+    void shouldPinAFusedParseAndUpstreamThreadAsOneThread() throws Exception {
+        Assumptions.assumeTrue(ProcMemory.available(), "needs /proc");
+        final int[] allowed = CpuList.parse("Cpus_allowed_list", ProcessStatus.allowedCpuList());
+        Assumptions.assumeTrue(allowed.length >= 2, "needs two allowed CPUs, has " + allowed.length);
+        final int a = allowed[0];
+        final int b = allowed[1];
+        try (WeirProcess weir = WeirProcess.start(READY, "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9",
+            "--set", "affinity=" + a + "," + b, "--set", "fuse-parse-upstream=true")) {
+            final Map<String, String> expected = new LinkedHashMap<>();
+            expected.put("weir-accept", Integer.toString(a));
+            expected.put("weir-fused-0", Integer.toString(b));
+            expected.put("weir-write-0", Integer.toString(a));
+            assertEquals(expected, threadCpus(weir.pid()), weir.output());
+        }
+    }
+
+    @Test
     void shouldRefuseACpuOutsideTheAllowedSetInOneLine() throws Exception {
         final WeirProcess weir = WeirProcess.launch("--listen", "127.0.0.1:0", "--set", "affinity=1023");
         assertEquals(2, weir.awaitExit(READY), weir.output());

@@ -93,6 +93,13 @@ class EpsilonIT {
         serveWithoutGrowingTheHeap("");
     }
 
+    /** One thread running parse and upstream (fuse-parse-upstream) allocates nothing per request either. */
+    @Test
+    void shouldServeKeepAliveRequestsUnderEpsilonOnAFusedParseAndUpstreamThreadWithoutGrowingTheHeap()
+        throws Exception {
+        serveWithoutGrowingTheHeap(" fused", "--set", "fuse-parse-upstream=true");
+    }
+
     /** The access log's producers (stage threads) and its own thread allocate nothing per request either. */
     @Test
     void shouldServeKeepAliveRequestsUnderEpsilonWithTheAccessLogOnWithoutGrowingTheHeap() throws Exception {
