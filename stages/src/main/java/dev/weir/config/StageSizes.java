@@ -284,8 +284,8 @@ public final class StageSizes {
 
     /**
      * @param config the configuration.
-     * @return file descriptors the process needs at most: every socket, the stage selectors and
-     *     {@value #JVM_FD_HEADROOM} for the JVM; the soft {@code RLIMIT_NOFILE} must be at least this.
+     * @return file descriptors the process needs at most: every socket, the stage threads' selectors and wake
+     *     pipes, {@value #JVM_FD_HEADROOM} for the JVM; the soft {@code RLIMIT_NOFILE} must be at least this.
      */
     public static long fileDescriptorCount(final WeirConfig config) {
         return socketCount(config) + (long) SELECTOR_FDS_PER_STAGE_THREAD * stageThreads(config) + JVM_FD_HEADROOM
@@ -298,8 +298,9 @@ public final class StageSizes {
      */
     public static String fileDescriptorLine(final WeirConfig config) {
         return "file descriptors: " + fileDescriptorCount(config) + " = " + socketCount(config) + " sockets + "
-            + SELECTOR_FDS_PER_STAGE_THREAD * stageThreads(config) + " for " + stageThreads(config)
-            + " stage selectors + " + JVM_FD_HEADROOM + " for the JVM" + (config.accessLogOn() ? " + 1 access log" : "")
+            + SELECTOR_FDS_PER_STAGE_THREAD * stageThreads(config) + " for the selectors and wake pipes of "
+            + stageThreads(config) + " stage threads + " + JVM_FD_HEADROOM + " for the JVM"
+            + (config.accessLogOn() ? " + 1 access log" : "")
             + "; the soft RLIMIT_NOFILE must be at least this";
     }
 
