@@ -471,8 +471,9 @@ public final class Weir {
         for (int kind = 0; kind < TimeoutKind.COUNT; kind++) {
             line.append(" timeout_").append(TimeoutKind.name(kind)).append('=').append(pipeline.expirations(kind));
         }
-        line.append(" rss_kib=").append(kib(ProcessStatus.residentBytes()))
-            .append(" hwm_kib=").append(kib(ProcessStatus.residentPeakBytes()));
+        final ProcessStatus.Resident resident = ProcessStatus.resident();
+        line.append(" rss_kib=").append(kib(resident.currentBytes()))
+            .append(" hwm_kib=").append(kib(resident.peakBytes()));
         return line.toString();
     }
 
