@@ -17,7 +17,7 @@ import dev.weir.log.AccessLog;
  *   slot           = 2 KiB + parse.max-headers x 48 B   the request head's field tables grow with the limit
  *   slot table     = connections x slot                                             in the heap
  *   heap needed    = 32 MiB baseline + rings + slot table
- *   thread stacks  = (1 + parse + upstream + write threads + 3 admin threads when admin.listen is set
+ *   thread stacks  = (1 + parse + upstream + write threads + 4 admin threads when admin.listen is set
  *                     + 16 JVM threads) x jvm.thread-stack
  *   stacks touched = (stage + log threads) x jvm.stack-pretouch      committed, part of the thread stacks
  *   origin sockets = upstream.max-connections, or connections when it is 0 (one per slot)
@@ -72,10 +72,10 @@ public final class StageSizes {
      */
     public static final int JVM_THREAD_ALLOWANCE = 16;
     /**
-     * Threads of the admin listener when it is on: the JDK HTTP server's dispatcher, its idle-connection timer
-     * and the one handler thread, {@code weir-admin}.
+     * Threads of the admin listener when it is on: the JDK HTTP server's dispatcher, its idle-connection timer,
+     * its request and response deadline timer, and the one handler thread, {@code weir-admin}.
      */
-    public static final int ADMIN_THREADS = 3;
+    public static final int ADMIN_THREADS = 4;
     /**
      * Kernel memory per socket besides its buffers: the TCP socket itself (about 2.3 KiB of slab), its inode,
      * file and dentry, and an epoll entry; rounded up to a page.
