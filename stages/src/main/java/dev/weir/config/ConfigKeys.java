@@ -660,8 +660,8 @@ public final class ConfigKeys {
                 + " every part goes through the write stage.",
             (b, v) -> b.writeThrough(v), WeirConfig::writeThrough));
         k.add(integer("idle-yields", "yields", DEFAULT_IDLE_YIELDS, 0, MAX_IDLE_YIELDS,
-            "Times an idle stage yields its core, checking its inbox, before it sleeps in its selector; 0 sleeps"
-                + " at once.",
+            "Times an idle stage yields its core while another stage thread works, checking its inbox, before it"
+                + " sleeps in its selector; 0 sleeps at once.",
             (b, v) -> b.idleYields(v), WeirConfig::idleYields).key());
         k.add(duration("timeout.client-head", DEFAULT_CLIENT_HEAD_TIMEOUT_MS,
             "A request head not complete within this is answered 408 and the connection closed.",

@@ -63,6 +63,8 @@ public final class Pipeline implements AutoCloseable {
     private final List<UpstreamStage> upstreamStages = new ArrayList<>();
     private final List<StageView> stageViews = new ArrayList<>();
     private final List<ExchangeMetrics> exchangeMetrics = new ArrayList<>();
+    /** Shared by every stage thread: an idle one yields only while another works. */
+    private final WorkingThreads workingThreads = new WorkingThreads();
     private Wiring wiring;
     private SlotPool<ConnectionSlot> slots;
     private BlockPool parseBlocks;
@@ -325,6 +327,7 @@ public final class Pipeline implements AutoCloseable {
     private void add(final SelectorStage stage, final String name, final int owner, final int thread,
         final int threads) {
         stage.idleYields(config.idleYields());
+        stage.workingThreads(workingThreads);
         stages.add(stage);
         stageViews.add(new StageView(stage, name, owner, thread, threads, slots));
         final int order = runners.size();

@@ -60,12 +60,17 @@ abstract class SelectorStage implements Stage {
     private final TimerWheel.ExpiryHandler onExpiry = this::onTimerExpiry;
     private final EventPoller.Handler<HandoffEvent> onInboxEvent = this::onInboxEvent;
     /**
-     * Times an idle stage yields its core, checking its inbox after each, before it sleeps in its selector
-     * ({@code idle-yields}). Stages usually share cores, so a producer often publishes while the consumer is
-     * yielding and then pays no wakeup; a stage alone on its core spends a few cheap {@code sched_yield} calls.
+     * Times an idle stage yields its core while another stage thread works, checking its inbox after each,
+     * before it sleeps in its selector ({@code idle-yields}). Stages usually share cores, so a producer often
+     * publishes while the consumer is yielding and then pays no wakeup; a stage alone on its core spends a few
+     * cheap {@code sched_yield} calls.
      * Set by the pipeline before the stage thread starts.
      */
     private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
+    /** The pipeline's count of working stage threads; this stage's own until the pipeline shares one. */
+    private WorkingThreads working = new WorkingThreads();
+    /** Whether this thread is counted in {@link #working}: from its first idle's return on. */
+    private boolean countedWorking;
     /** Longest idle sleep; only tests change it, to prove a stage is woken rather than timed out. */
     private volatile long idleSelectTimeoutMs = DEFAULT_IDLE_SELECT_TIMEOUT_MS;
     private int eventsThisTurn;
@@ -123,10 +128,26 @@ abstract class SelectorStage implements Stage {
 
     @Override
     public void idle() throws IOException {
-        for (int i = 0; i < idleYields; i++) {
-            // The stages usually share cores: giving the core away lets a producer publish to this stage
-            // without paying for a selector wakeup (an eventfd write and a futex) to end a sleep.
+        if (countedWorking) {
+            working.stopped();
+        }
+        try {
+            yieldThenSleep();
+        } finally {
+            countedWorking = true;
+            working.started();
+        }
+    }
+
+    private void yieldThenSleep() throws IOException {
+        // A readiness let pass is for a slot another stage holds: that stage needs the core, working or not yet.
+        final boolean owed = readyLetPassThisTurn > 0;
+        for (int i = 0; i < idleYields && (owed || working.anyWorking()); i++) {
+            // The stages usually share cores: giving the core to a working thread lets it publish to this stage
+            // without paying for a wakeup to end a sleep. With no thread working, a yield would only hand the
+            // core to another idle thread and back.
             Thread.yield();
+            counters.increment(StageCounters.IDLE_YIELDS);
             if (hasPendingWork()) {
                 return;
             }
@@ -156,6 +177,11 @@ abstract class SelectorStage implements Stage {
     /** @param yields times to yield before sleeping; called before the stage thread starts. */
     void idleYields(final int yields) {
         this.idleYields = yields;
+    }
+
+    /** @param shared the pipeline's count of working stage threads; called before the stage thread starts. */
+    void workingThreads(final WorkingThreads shared) {
+        this.working = shared;
     }
 
     /** @param timeoutMs longest idle sleep in the selector; for tests, from any thread. */

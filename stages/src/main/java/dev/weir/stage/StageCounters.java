@@ -54,7 +54,9 @@ public final class StageCounters {
     static final int IDLE_RECLAIMED = 15;
     /** Requests answered 503 because a write thread's admission gate was closed (parse stage). */
     static final int OVERLOADED_WRITE = 16;
-    private static final int COUNT = 17;
+    /** Times an idle stage gave its core away to a working thread before sleeping ({@code idle-yields}). */
+    static final int IDLE_YIELDS = 17;
+    private static final int COUNT = 18;
 
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -174,5 +176,10 @@ public final class StageCounters {
     /** @return times a client's read interest was switched off while its request half was elsewhere. */
     public long readPauses() {
         return get(READ_PAUSES);
+    }
+
+    /** @return times the stage yielded its core while idle (acquire load). */
+    public long idleYields() {
+        return get(IDLE_YIELDS);
     }
 }
