@@ -212,7 +212,7 @@ public final class Weir {
         if (refusal != null) {
             return fail(err, EXIT_REFUSED, "refusing to start: " + refusal);
         }
-        final String lockShortfall = lockShortfall(config, plan, options.printJvmFlags);
+        final String lockShortfall = lockShortfall(config);
         if (lockShortfall != null) {
             return fail(err, EXIT_REFUSED, "refusing to start: " + lockShortfall);
         }
@@ -245,26 +245,16 @@ public final class Weir {
     }
 
     /**
-     * Predict a refused {@code memory.lock} before anything is committed: without {@code CAP_IPC_LOCK} the kernel
-     * wants {@code RLIMIT_MEMLOCK} to cover the whole address space mapped, reserved ranges included. The launcher's
-     * first JVM knows only that it is at least the plan; the serving JVM knows what it maps already, to which the
-     * arenas are still to come.
+     * Refuse a {@code memory.lock} that cannot last before anything is committed: without {@code CAP_IPC_LOCK}
+     * any finite {@code RLIMIT_MEMLOCK} is refused (see {@link MemoryLock#processShortfall(long, boolean)}).
      *
      * @return the one-line refusal, or {@code null}.
      */
-    private static String lockShortfall(final WeirConfig config, final MemoryPlan plan, final boolean firstJvm) {
+    private static String lockShortfall(final WeirConfig config) {
         if (!config.lockMemory()) {
             return null;
         }
-        final long limit = MemoryLock.memlockLimit();
-        final boolean capable = ProcessStatus.canLockWithoutLimit();
-        final String short1 = MemoryLock.processShortfall(limit, capable, plan.totalBytes(), "the plan's total");
-        if (short1 != null || firstJvm) {
-            return short1;
-        }
-        final long mapped = ProcessStatus.addressSpaceBytes();
-        return mapped < 0 ? null : MemoryLock.processShortfall(limit, capable,
-            mapped + plan.committedBytes() - config.heapBytes(), "the address space this JVM maps with the arenas");
+        return MemoryLock.processShortfall(MemoryLock.memlockLimit(), ProcessStatus.canLockWithoutLimit());
     }
 
     private static void printPlan(final String format, final WeirConfig config, final MemoryPlan plan,
@@ -481,8 +471,9 @@ public final class Weir {
         for (int kind = 0; kind < TimeoutKind.COUNT; kind++) {
             line.append(" timeout_").append(TimeoutKind.name(kind)).append('=').append(pipeline.expirations(kind));
         }
-        line.append(" rss_kib=").append(kib(ProcessStatus.residentBytes()))
-            .append(" hwm_kib=").append(kib(ProcessStatus.residentPeakBytes()));
+        final ProcessStatus.Resident resident = ProcessStatus.resident();
+        line.append(" rss_kib=").append(kib(resident.currentBytes()))
+            .append(" hwm_kib=").append(kib(resident.peakBytes()));
         return line.toString();
     }
 

@@ -134,8 +134,8 @@ class LauncherScriptTest {
         final long expected = PlanBuilder.build(ConfigLoader.load(ROOT.resolve("conf/weir.yaml"),
             Map.of())).totalBytes();
         assertTrue(r.out.contains("\ntotal ") && r.out.contains(" " + expected + " "), r.out);
-        assertTrue(r.out.contains("\nfile descriptors: 2321 = 2049 sockets + 16 for 4 stage selectors + 256 for the"
-            + " JVM"), r.out);
+        assertTrue(r.out.contains("\nfile descriptors: 2321 = 2049 sockets + 16 for the selectors and wake pipes of"
+            + " 4 stage threads + 256 for the JVM"), r.out);
     }
 
     @Test

@@ -96,24 +96,24 @@ public final class MemoryLock {
     }
 
     /**
-     * Predict whether {@link #lockProcess()} will be refused, before anything is committed. Without
-     * {@code CAP_IPC_LOCK} the kernel compares {@code RLIMIT_MEMLOCK} with the whole address space mapped
-     * ({@code VmSize}, reserved ranges included), not with what is resident.
+     * Refuse, before anything is committed, a process lock that cannot last. Without {@code CAP_IPC_LOCK} the
+     * kernel charges every mapping to {@code RLIMIT_MEMLOCK} ({@code VmSize}, reserved ranges included), and with
+     * {@code MCL_FUTURE} every mapping made after "ready" too: heap and class space commits inside reserved
+     * ranges, new thread stacks, code cache growth. Under a finite limit such a mapping can fail while serving,
+     * however much headroom the limit had at startup, so only an unlimited limit or the capability is accepted.
      *
-     * @param limitBytes    soft RLIMIT_MEMLOCK, as {@link #memlockLimit()} returns it.
-     * @param capable       whether the process holds {@code CAP_IPC_LOCK}.
-     * @param neededBytes   the address space the process will map, at least (the plan, or more).
-     * @param needed        what {@code neededBytes} is, for the message, e.g. {@code the plan's total}.
-     * @return the one-line refusal, or {@code null} when the lock can be expected to succeed (or the limit is
-     *     unknown).
+     * @param limitBytes soft RLIMIT_MEMLOCK, as {@link #memlockLimit()} returns it.
+     * @param capable    whether the process holds {@code CAP_IPC_LOCK}.
+     * @return the one-line refusal, or {@code null} when the lock can be expected to hold (or the limit is
+     *     unknown, in which case {@code mlockall} itself reports).
      */
-    public static String processShortfall(final long limitBytes, final boolean capable, final long neededBytes,
-        final String needed) {
-        if (capable || limitBytes < 0 || limitBytes >= neededBytes) {
+    public static String processShortfall(final long limitBytes, final boolean capable) {
+        if (capable || limitBytes < 0) {
             return null;
         }
-        return "memory.lock: RLIMIT_MEMLOCK is " + describeLimit(limitBytes) + ", below " + needed + " ("
-            + (neededBytes >> 20) + " MiB), and there is no CAP_IPC_LOCK; " + howToAllow();
+        return "memory.lock: RLIMIT_MEMLOCK is " + describeLimit(limitBytes) + " and there is no CAP_IPC_LOCK;"
+            + " a locked process charges every later mapping (heap commits, thread stacks, code cache) to a finite"
+            + " limit, so one could fail while serving; " + howToAllow();
     }
 
     /**
@@ -131,8 +131,8 @@ public final class MemoryLock {
     }
 
     private static String howToAllow() {
-        return "needs CAP_IPC_LOCK or ulimit -l unlimited (the kernel counts all the address space the JVM reserves,"
-            + " not only the plan), or memory.lock: false";
+        return "needs CAP_IPC_LOCK or an unlimited RLIMIT_MEMLOCK (LimitMEMLOCK=infinity in the systemd unit,"
+            + " ulimit -l unlimited), or memory.lock: false";
     }
 
     private static String describeLimit(final long limitBytes) {

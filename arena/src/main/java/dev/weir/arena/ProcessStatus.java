@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Figures of this process from {@code /proc/self/status}: resident set ({@code VmRSS}), its peak ({@code VmHWM}),
+ * Figures of this process from {@code /proc/self/status}: resident set ({@code VmRSS}) and its peak ({@code VmHWM}),
  * address space ({@code VmSize}), effective capabilities ({@code CapEff}) and allowed CPUs
  * ({@code Cpus_allowed_list}).
  * <p>
@@ -23,6 +23,16 @@ public final class ProcessStatus {
     /** Bit of {@code CAP_IPC_LOCK} in a capability mask, from linux/capability.h. */
     public static final int CAP_IPC_LOCK = 14;
 
+    /**
+     * The resident set now ({@code VmRSS}) and its peak since start ({@code VmHWM}), each {@link #UNKNOWN} when it
+     * cannot be read.
+     *
+     * @param currentBytes resident bytes now.
+     * @param peakBytes    most resident bytes since start.
+     */
+    public record Resident(long currentBytes, long peakBytes) {
+    }
+
     private ProcessStatus() {
     }
 
@@ -31,9 +41,17 @@ public final class ProcessStatus {
         return kibRow("VmRSS:");
     }
 
-    /** @return most resident bytes since start ({@code VmHWM}), or {@link #UNKNOWN}. */
-    public static long residentPeakBytes() {
-        return kibRow("VmHWM:");
+    /** @return resident bytes now and their peak, from one read of the file: a scrape reports both. */
+    public static Resident resident() {
+        return resident(lines());
+    }
+
+    /**
+     * @param lines the file's lines.
+     * @return the resident set and its peak those lines hold.
+     */
+    static Resident resident(final List<String> lines) {
+        return new Resident(kibRow(lines, "VmRSS:"), kibRow(lines, "VmHWM:"));
     }
 
     /** @return bytes of address space mapped, reserved included ({@code VmSize}), or {@link #UNKNOWN}. */
@@ -60,7 +78,11 @@ public final class ProcessStatus {
     }
 
     private static long kibRow(final String name) {
-        final String value = row(name);
+        return kibRow(lines(), name);
+    }
+
+    private static long kibRow(final List<String> lines, final String name) {
+        final String value = row(lines, name);
         if (value == null) {
             return UNKNOWN;
         }
@@ -77,12 +99,19 @@ public final class ProcessStatus {
      * @return the row's value, trimmed, or {@code null}.
      */
     static String row(final String name) {
-        final List<String> lines;
+        return row(lines(), name);
+    }
+
+    /** @return the file's lines, or none when it cannot be read. */
+    private static List<String> lines() {
         try {
-            lines = Files.readAllLines(STATUS_FILE, StandardCharsets.US_ASCII);
+            return Files.readAllLines(STATUS_FILE, StandardCharsets.US_ASCII);
         } catch (final IOException | RuntimeException e) {
-            return null;
+            return List.of();
         }
+    }
+
+    private static String row(final List<String> lines, final String name) {
         for (final String line : lines) {
             if (line.startsWith(name)) {
                 return line.substring(name.length()).trim();

@@ -2,6 +2,7 @@ package dev.weir.arena;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -37,23 +38,27 @@ class MemoryLockTest {
     }
 
     @Test
-    void shouldPredictARefusedProcessLockOnlyWithoutTheCapabilityAndBelowTheNeed() {
-        final long need = 600L << 20;
-        assertNull(MemoryLock.processShortfall(8 << 20, true, need, "the plan's total"));
-        assertNull(MemoryLock.processShortfall(-1, false, need, "the plan's total"));
-        assertNull(MemoryLock.processShortfall(-2, false, need, "the plan's total"));
-        assertNull(MemoryLock.processShortfall(need, false, need, "the plan's total"));
-        final String message = MemoryLock.processShortfall(8 << 20, false, need, "the plan's total");
-        assertEquals("memory.lock: RLIMIT_MEMLOCK is 8192 KiB, below the plan's total (600 MiB), and there is no"
-            + " CAP_IPC_LOCK; needs CAP_IPC_LOCK or ulimit -l unlimited (the kernel counts all the address space the"
-            + " JVM reserves, not only the plan), or memory.lock: false", message);
+    void shouldRefuseAnyFiniteLimitWithoutTheCapabilityHoweverLarge() {
+        assertNull(MemoryLock.processShortfall(8 << 20, true));
+        assertNull(MemoryLock.processShortfall(-1, false));
+        assertNull(MemoryLock.processShortfall(-2, false));
+        // Above any address space the JVM maps at startup, yet mappings made after ready would still count.
+        final String large = MemoryLock.processShortfall(1L << 40, false);
+        assertNotNull(large);
+        assertTrue(large.startsWith("memory.lock: RLIMIT_MEMLOCK is 1073741824 KiB and there is no CAP_IPC_LOCK;"),
+            large);
+        final String message = MemoryLock.processShortfall(8 << 20, false);
+        assertEquals("memory.lock: RLIMIT_MEMLOCK is 8192 KiB and there is no CAP_IPC_LOCK; a locked process charges"
+            + " every later mapping (heap commits, thread stacks, code cache) to a finite limit, so one could fail"
+            + " while serving; needs CAP_IPC_LOCK or an unlimited RLIMIT_MEMLOCK (LimitMEMLOCK=infinity in the"
+            + " systemd unit, ulimit -l unlimited), or memory.lock: false", message);
     }
 
     @Test
     void shouldNameMemoryLockTheLimitAndTheAddressSpaceWhenTheProcessLockIsRefused() {
         final String message = MemoryLock.processFailureMessage("ENOMEM", 64 << 10, 1400L << 20);
         assertTrue(message.startsWith("memory.lock: mlockall refused (ENOMEM); RLIMIT_MEMLOCK is 64 KiB and this"
-            + " process maps 1400 MiB; needs CAP_IPC_LOCK or ulimit -l unlimited"), message);
+            + " process maps 1400 MiB; needs CAP_IPC_LOCK or an unlimited RLIMIT_MEMLOCK"), message);
         assertFalse(message.contains("\n"));
     }
 

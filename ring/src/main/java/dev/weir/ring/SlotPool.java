@@ -24,6 +24,9 @@ public final class SlotPool<S> {
     /** Returned by {@link #tryAcquire()} when every slot is in use. */
     public static final int NO_SLOT = -1;
 
+    /** Returned by {@link #tryAcquire(SlotFilter)} when slots are free but the filter accepts none of them. */
+    public static final int NO_MATCH = -3;
+
     /** Returned by {@link #release(int)} for a slot that is not handed out: a double release, a bug. */
     public static final int NOT_ACQUIRED = -2;
 
@@ -34,6 +37,17 @@ public final class SlotPool<S> {
     public interface ReturnListener {
         /** @param slot the index of the returned slot. */
         void onSlotReturned(int slot);
+    }
+
+    /**
+     * Decides, on the owner thread, whether a free slot may be handed out now.
+     */
+    public interface SlotFilter {
+        /**
+         * @param slot the index of a free slot.
+         * @return {@code true} when it may be handed out.
+         */
+        boolean accepts(int slot);
     }
 
     private final Object[] slots;
@@ -107,6 +121,38 @@ public final class SlotPool<S> {
         final int slot = freeStack[--freeCount];
         acquired.set(slot, 1);
         return slot;
+    }
+
+    /**
+     * Owner thread: take the free slot nearest the top of the free stack that the filter accepts, first taking back
+     * any released ones. The stack is walked from the top until one is accepted, so the usual case (the top slot
+     * accepted) costs one call; the free slots keep their order.
+     *
+     * @param filter decides which free slots may be handed out.
+     * @return the slot index, {@link #NO_SLOT} when every slot is in use (counted), or {@link #NO_MATCH} when the
+     *     filter accepts no free slot (not counted: the pool is not exhausted).
+     */
+    public int tryAcquire(final SlotFilter filter) {
+        if (freeCount == 0) {
+            drainReturns();
+            if (freeCount == 0) {
+                counters.onFailedAcquire();
+                return NO_SLOT;
+            }
+        }
+        final int top = freeCount - 1;
+        for (int i = top; i >= 0; i--) {
+            final int slot = freeStack[i];
+            if (filter.accepts(slot)) {
+                // Close the gap over no more entries than were just walked: the passed-over slots stay on top.
+                System.arraycopy(freeStack, i + 1, freeStack, i, top - i);
+                freeCount = top;
+                counters.onAcquire();
+                acquired.set(slot, 1);
+                return slot;
+            }
+        }
+        return NO_MATCH;
     }
 
     /**

@@ -79,6 +79,22 @@ class SlotPoolTest {
     }
 
     @Test
+    void shouldHandOutTheTopmostAcceptedSlotAndKeepTheRejectedOnesFree() {
+        final SlotPool<String> pool = pool(CAPACITY, CAPACITY);
+        final SlotPool.SlotFilter odd = slot -> slot % 2 == 1;
+        assertEquals(1, pool.tryAcquire(odd), "slot 0 on top is passed over, not taken");
+        assertEquals(3, pool.tryAcquire(odd));
+        assertEquals(SlotPool.NO_MATCH, pool.tryAcquire(odd));
+        assertEquals(0, pool.failedAcquisitions(), "free slots the filter refuses are not an exhausted pool");
+        assertEquals(2, pool.inUse());
+        assertEquals(0, pool.tryAcquire(), "the passed-over slots are still free, lowest on top");
+        assertEquals(2, pool.tryAcquire());
+        assertEquals(SlotPool.NO_SLOT, pool.tryAcquire(odd));
+        assertEquals(1, pool.failedAcquisitions());
+        assertEquals(StageRing.OFFERED, pool.release(1), "a slot taken through the filter is handed out");
+    }
+
+    @Test
     void shouldTellWhetherASlotIsFreeTakingBackReturnsWithoutCountingAFailure() {
         final SlotPool<String> pool = pool(CAPACITY, CAPACITY);
         for (int i = 0; i < CAPACITY; i++) {

@@ -28,7 +28,10 @@ import dev.weir.stage.Pipeline;
  * other methods 405.
  * <p>
  * Served by the JDK's {@code com.sun.net.httpserver} with a one-thread executor named {@value #THREAD_NAME}:
- * requests are answered one at a time, off every stage thread, and each scrape builds its snapshot there.
+ * requests are answered one at a time, off every stage thread, and each scrape builds its snapshot there. One
+ * peer cannot hold the listener: at most {@value #DEFAULT_MAX_CONNECTIONS} connections are open (the excess is
+ * closed on accept), an idle one is closed after {@value #DEFAULT_IDLE_TIMEOUT_S} s, a request must arrive
+ * within {@value #DEFAULT_REQUEST_TIMEOUT_S} s and a response leave within {@value #DEFAULT_RESPONSE_TIMEOUT_S} s.
  * <p>
  * <b>Note:</b> {@link #start} and {@link #close()} from the control thread; handlers run on the admin thread.
  */
@@ -39,6 +42,29 @@ public final class AdminServer implements AutoCloseable {
     private static final String TEXT = "text/plain; charset=utf-8";
     /** Pending admin connections the kernel queues: scrapers and probes are few. */
     static final int DEFAULT_BACKLOG = 16;
+    /**
+     * Admin connections open at once; the JDK server accepts and at once closes any beyond, so a peer cannot
+     * spend the process's file descriptors, which the plan counts for the proxy.
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS = 16;
+    /**
+     * A connection idle this long, between requests or before its first, is closed: the JDK server looks every
+     * 10 s ({@code sun.net.httpserver.clockTick}, left at its default: each look allocates), so within 20 s.
+     */
+    public static final int DEFAULT_IDLE_TIMEOUT_S = 10;
+    /**
+     * Longest a request may take to arrive whole: the one handler thread reads it, blocking, so a peer that sends
+     * half a request would otherwise hold every scrape and probe behind it.
+     */
+    public static final int DEFAULT_REQUEST_TIMEOUT_S = 5;
+    /** Longest a response may take to be written: a peer that does not read would hold the handler thread. */
+    public static final int DEFAULT_RESPONSE_TIMEOUT_S = 10;
+    /**
+     * How often the JDK server looks for requests and responses past their deadline. Each look allocates (about
+     * 190 B a second at its default, 1 s, measured): 5 s keeps the admin threads' garbage with time small, and
+     * closes a late request within 10 s, a late response within 15 s.
+     */
+    static final int DEFAULT_DEADLINE_CHECK_MS = 5000;
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -61,6 +87,7 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer start(final String host, final int port, final Pipeline pipeline,
         final MemoryPlan plan) {
+        bound();
         final HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), DEFAULT_BACKLOG);
@@ -102,6 +129,18 @@ public final class AdminServer implements AutoCloseable {
         server.setExecutor(executor);
         server.start();
         return new AdminServer(server, executor);
+    }
+
+    /**
+     * Bound the JDK server's connections and waits. It reads these system properties once, when its first server is
+     * created, so they are set before; a value given with {@code -D} is replaced (JDK 17.0.x names).
+     */
+    private static void bound() {
+        System.setProperty("jdk.httpserver.maxConnections", Integer.toString(DEFAULT_MAX_CONNECTIONS));
+        System.setProperty("sun.net.httpserver.idleInterval", Integer.toString(DEFAULT_IDLE_TIMEOUT_S));
+        System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(DEFAULT_REQUEST_TIMEOUT_S));
+        System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(DEFAULT_RESPONSE_TIMEOUT_S));
+        System.setProperty("sun.net.httpserver.timerMillis", Integer.toString(DEFAULT_DEADLINE_CHECK_MS));
     }
 
     /** @return the bound address (the real port when 0 was asked for). */

@@ -207,10 +207,11 @@ public final class MetricsCollector {
         all.metricSnapshot(gauge("weir_plan_bytes", "The memory plan: total, and the part committed at startup.")
             .dataPoint(gaugePoint(Labels.of("kind", "total"), plan.totalBytes()))
             .dataPoint(gaugePoint(Labels.of("kind", "committed"), plan.committedBytes())).build());
+        final ProcessStatus.Resident resident = ProcessStatus.resident();
         all.metricSnapshot(gauge("weir_process_resident_bytes",
             "Resident set of the process (VmRSS) now and its peak since start (VmHWM); -1 when unknown.")
-            .dataPoint(gaugePoint(Labels.of("kind", "current"), ProcessStatus.residentBytes()))
-            .dataPoint(gaugePoint(Labels.of("kind", "peak"), ProcessStatus.residentPeakBytes())).build());
+            .dataPoint(gaugePoint(Labels.of("kind", "current"), resident.currentBytes()))
+            .dataPoint(gaugePoint(Labels.of("kind", "peak"), resident.peakBytes())).build());
     }
 
     private void upstreams(final MetricSnapshots.Builder all) {

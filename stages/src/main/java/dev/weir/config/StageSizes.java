@@ -18,7 +18,7 @@ import dev.weir.log.AccessLog;
  *   slot table     = connections x slot                                             in the heap
  *   heap needed    = 32 MiB baseline + rings + slot table
  *   stage threads  = 1 + parse + upstream + write threads, less parse threads with fuse-parse-upstream
- *   thread stacks  = (stage threads + 3 admin threads when admin.listen is set + 16 JVM threads) x jvm.thread-stack
+ *   thread stacks  = (stage threads + 4 admin threads when admin.listen is set + 16 JVM threads) x jvm.thread-stack
  *   stacks touched = (stage + log threads) x jvm.stack-pretouch      committed, part of the thread stacks
  *   origin sockets = upstream.max-connections, or connections when it is 0 (one per slot)
  *   check sockets  = servers of groups with health.path (one active-check socket each)
@@ -72,10 +72,10 @@ public final class StageSizes {
      */
     public static final int JVM_THREAD_ALLOWANCE = 16;
     /**
-     * Threads of the admin listener when it is on: the JDK HTTP server's dispatcher, its idle-connection timer
-     * and the one handler thread, {@code weir-admin}.
+     * Threads of the admin listener when it is on: the JDK HTTP server's dispatcher, its idle-connection timer,
+     * its request and response deadline timer, and the one handler thread, {@code weir-admin}.
      */
-    public static final int ADMIN_THREADS = 3;
+    public static final int ADMIN_THREADS = 4;
     /**
      * Kernel memory per socket besides its buffers: the TCP socket itself (about 2.3 KiB of slab), its inode,
      * file and dentry, and an epoll entry; rounded up to a page.
@@ -296,8 +296,8 @@ public final class StageSizes {
 
     /**
      * @param config the configuration.
-     * @return file descriptors the process needs at most: every socket, the stage selectors and
-     *     {@value #JVM_FD_HEADROOM} for the JVM; the soft {@code RLIMIT_NOFILE} must be at least this.
+     * @return file descriptors the process needs at most: every socket, the stage threads' selectors and wake
+     *     pipes, {@value #JVM_FD_HEADROOM} for the JVM; the soft {@code RLIMIT_NOFILE} must be at least this.
      */
     public static long fileDescriptorCount(final WeirConfig config) {
         return socketCount(config) + (long) selectorFds(config) + JVM_FD_HEADROOM + logThreads(config);
@@ -313,8 +313,8 @@ public final class StageSizes {
      */
     public static String fileDescriptorLine(final WeirConfig config) {
         return "file descriptors: " + fileDescriptorCount(config) + " = " + socketCount(config) + " sockets + "
-            + selectorFds(config) + " for " + stageThreads(config) + " stage selectors + " + JVM_FD_HEADROOM
-            + " for the JVM" + (config.accessLogOn() ? " + 1 access log" : "")
+            + selectorFds(config) + " for the selectors and wake pipes of " + stageThreads(config)
+            + " stage threads + " + JVM_FD_HEADROOM + " for the JVM" + (config.accessLogOn() ? " + 1 access log" : "")
             + "; the soft RLIMIT_NOFILE must be at least this";
     }
 

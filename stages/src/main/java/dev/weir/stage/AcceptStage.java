@@ -33,8 +33,9 @@ import dev.weir.ring.WakeSignal;
  * stages close idle keep-alive connections, oldest first, and the slots that come back seat the waiting
  * connections, so a peer idling between requests cannot keep a waiting one out.
  * <p>
- * While the admission gate of the parse thread a new connection's slot is sharded to is closed, the connection is
- * answered the same 503 instead of handed on: a late parse thread gets no more connections to read.
+ * A new connection takes a free slot sharded to a parse thread whose admission gate is open; while the gates of
+ * all the threads with free slots are closed, it is answered the same 503 instead of handed on: a late parse thread
+ * gets no more connections to read, and the others still take theirs.
  * <p>
  * It also owns the slot and block pools: slots come back to it through the slot pool's return ring, and it
  * releases their blocks before they are reused, so every pool has one owner thread.
@@ -74,6 +75,8 @@ final class AcceptStage extends SelectorStage {
     private final SelectionKey serverKey;
     /** Each parse thread's admission gate, by parse thread index. */
     private final AdmissionGate[] parseGates;
+    /** Accepts a free slot while its parse thread's gate admits: a field, so acquiring allocates nothing. */
+    private final SlotPool.SlotFilter parseAdmits = this::parseAdmits;
     private final long queueTimeoutNs;
     private final int shedPerRound;
     private long resumeAcceptNs;
@@ -107,8 +110,8 @@ final class AcceptStage extends SelectorStage {
      * @param queueTimeoutNs longest a connection waits in the backlog for a slot ({@code accept.queue-timeout}).
      * @param shedPerRound   most connections one shed round answers 503: the backlog ({@code accept.backlog}).
      * @param demand         where this stage calls for slots while connections wait for one.
-     * @param parseGates     each parse thread's admission gate: while a slot's thread's is closed, a new
-     *                       connection for it is answered 503 here instead of seated.
+     * @param parseGates     each parse thread's admission gate: a new connection takes a free slot of a thread
+     *                       whose gate is open, and is answered 503 here when there is none.
      */
     AcceptStage(final Selector selector, final WakeSignal wake, final ServerSocketChannel server,
         final Wiring wiring, final BlockPool parseBlocks, final BlockPool upstreamBlocks, final int sendBufferBytes,
@@ -282,16 +285,16 @@ final class AcceptStage extends SelectorStage {
             Wiring.closeQuietly(client);
             return false;
         }
-        final int index = slots.tryAcquire();
+        // A slot of a parse thread whose gate is open: with one thread late, the free slots of the others serve.
+        final int index = slots.tryAcquire(parseAdmits);
         if (index == SlotPool.NO_SLOT) {
             counters.increment(StageCounters.REJECTED);
             reject(client);
             return false;
         }
-        if (!parseGates[Wiring.shard(index, parseGates.length)].admits(nowNs)) {
-            // New connections wait too long for the parse thread this slot belongs to: answer now, before any of
-            // its work. The slot goes straight back, unused.
-            slots.release(index);
+        if (index == SlotPool.NO_MATCH) {
+            // New connections wait too long for every parse thread a free slot belongs to: answer now, before any
+            // of their work.
             counters.increment(StageCounters.OVERLOADED);
             reject(client);
             return false;
@@ -323,6 +326,11 @@ final class AcceptStage extends SelectorStage {
         slot.request.queuedNs = nowNs;
         wiring.request(slot, ConnectionState.READING_HEAD, ConnectionState.OWNER_NONE);
         return true;
+    }
+
+    /** @return whether the parse thread that slot {@code index} belongs to admits new connections this turn. */
+    private boolean parseAdmits(final int index) {
+        return parseGates[Wiring.shard(index, parseGates.length)].admits(nowNs);
     }
 
     /**

@@ -49,6 +49,12 @@ final class ParseStage extends SelectorStage {
 
     private static final byte[] CONTINUE = HttpBytes.ascii("HTTP/1.1 100 Continue\r\n\r\n");
     private static final int SELF = ConnectionState.OWNER_PARSE;
+    /** {@link #checkSilence}: nothing received and nothing unread; the connection is still idle. */
+    private static final int SILENT = 0;
+    /** {@link #checkSilence}: a request has begun; the connection goes on. */
+    private static final int SPOKE = 1;
+    /** {@link #checkSilence}: the client left or failed; the connection is closed and its slot returned. */
+    private static final int GONE = 2;
     /** Reads a lingering client gets per turn, so one that floods cannot hold the stage. */
     static final int DEFAULT_LINGER_READS_PER_TURN = 4;
     /** Readinesses of a client whose request half is elsewhere let pass before its read interest is paused. */
@@ -143,8 +149,19 @@ final class ParseStage extends SelectorStage {
         int closed = 0;
         while (idle.size() > 0 && nowNs - idle.oldestSinceNs() >= reclaimIdleAfterNs && demand.isWanted()) {
             final ConnectionSlot slot = wiring.slots.slot(idle.oldest());
-            if (!isSilent(slot)) {
+            final int silence = checkSilence(slot);
+            if (silence == SPOKE) {
                 continue;
+            }
+            if (silence == GONE) {
+                // Its client left as the slot was called for: the slot is back already and seats a waiting
+                // connection all the same, so it answers the call like a closed one.
+                closed++;
+                if (demand.tryTake()) {
+                    counters.increment(StageCounters.IDLE_RECLAIMED);
+                    continue;
+                }
+                break;
             }
             if (!demand.tryTake()) {
                 // Another parse thread answered the rest of the call.
@@ -161,21 +178,27 @@ final class ParseStage extends SelectorStage {
 
     /**
      * Read what an idle connection may have sent: a request that began goes on (and leaves the idle list), a
-     * client that left is closed.
+     * client that left or failed is closed.
      *
-     * @return {@code true} when it is still idle, with nothing received and nothing unread.
+     * @return {@link #SILENT} when it is still idle, with nothing received and nothing unread; {@link #SPOKE} when
+     *     a request has begun; {@link #GONE} when the connection was closed (its slot returned).
      */
-    private boolean isSilent(final ConnectionSlot slot) {
+    private int checkSilence(final ConnectionSlot slot) {
+        final int read;
         try {
-            readHead(slot);
+            read = readHead(slot);
         } catch (final IOException ex) {
-            // The client failed: its slot returns anyway.
+            // The client failed (a reset, or an answer it would not take): its slot returns anyway.
             if (owned[slot.index]) {
                 closeAndRelease(slot);
             }
-            return false;
+            return GONE;
         }
-        return owned[slot.index] && slot.request.state == ConnectionState.READING_HEAD && slot.request.filled == 0;
+        if (read < 0) {
+            return GONE;
+        }
+        return read == 0 && owned[slot.index] && slot.request.state == ConnectionState.READING_HEAD
+            && slot.request.filled == 0 ? SILENT : SPOKE;
     }
 
     /**
@@ -204,14 +227,14 @@ final class ParseStage extends SelectorStage {
      * nothing. Closing on bytes the kernel holds unread would reset the connection and lose a request the client
      * had sent; those go on, answered with the connection closed after them.
      *
-     * @return {@code true} when the connection was closed.
+     * @return {@code true} when the connection was closed: it was silent, or its client left or failed.
      */
     private boolean closeIfSilent(final ConnectionSlot slot) {
-        if (!isSilent(slot)) {
-            return false;
+        final int silence = checkSilence(slot);
+        if (silence == SILENT) {
+            closeAndRelease(slot);
         }
-        closeAndRelease(slot);
-        return true;
+        return silence != SPOKE;
     }
 
     /** @return the interim response written to clients that expect it. */
@@ -446,24 +469,26 @@ final class ParseStage extends SelectorStage {
         }
     }
 
-    private void readHead(final ConnectionSlot slot) throws IOException {
+    /** @return bytes read: -1 when the client ended the stream (the connection is then closed), 0 for none. */
+    private int readHead(final ConnectionSlot slot) throws IOException {
         final RequestHalf request = slot.request;
         final ByteBuffer buffer = request.buffer;
         buffer.limit(blockLength).position(request.filled);
         final int n = slot.client.read(buffer);
         if (n < 0) {
             closeAndRelease(slot);
-            return;
+            return n;
         }
         if (n == 0) {
             watch(slot);
-            return;
+            return n;
         }
         // A request has begun: the connection is no longer idle, and no call for slots may close it now.
         idle.remove(slot.index);
         request.filled += n;
         slot.facts.started(nowNs);
         parse(slot);
+        return n;
     }
 
     private void parse(final ConnectionSlot slot) throws IOException {

@@ -1,6 +1,7 @@
 package dev.weir.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +35,15 @@ class StageSizesTest {
         final long overhead = StageSizes.SOCKET_OVERHEAD_BYTES;
         assertEquals(100 * (192 * 1024 + overhead) + 10 * (160 * 1024 + overhead) + 4 * (96 * 1024 + overhead),
             StageSizes.socketKernelBytes(config));
+    }
+
+    @Test
+    void shouldSayTheStageDescriptorsAreSelectorsAndWakePipes() {
+        final WeirConfig config = WeirConfig.builder().connections(1024).build();
+        final int stageFds = StageSizes.SELECTOR_FDS_PER_STAGE_THREAD * StageSizes.stageThreads(config);
+        assertTrue(StageSizes.fileDescriptorLine(config).contains(" sockets + " + stageFds + " for the selectors and"
+            + " wake pipes of " + StageSizes.stageThreads(config) + " stage threads + "),
+            StageSizes.fileDescriptorLine(config));
     }
 
     @Test

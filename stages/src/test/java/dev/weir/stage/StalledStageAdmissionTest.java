@@ -27,8 +27,8 @@ import dev.weir.support.LoopbackOrigin;
 
 /**
  * The gates in front of the parse and write stages, over real sockets: a stalled stage thread closes its gate,
- * new work is answered 503 with {@code Retry-After} before it reaches the stage, the gate opens again once the
- * thread turns, and responses under way complete whole.
+ * new work is answered 503 with {@code Retry-After} before it reaches the stage, or goes to a healthy thread of
+ * the same stage, the gate opens again once the thread turns, and responses under way complete whole.
  */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class StalledStageAdmissionTest {
@@ -104,6 +104,40 @@ class StalledStageAdmissionTest {
             assertEquals(HELLO_RESPONSE, readResponse(kept), "the kept-alive connection goes on");
         }
         assertEquals(0, pipeline.overloadedRequests(ConnectionState.OWNER_WRITE));
+    }
+
+    @Test
+    void shouldSeatNewConnectionsOnTheHealthyParseThreadWhileAnotherIsStalled() throws Exception {
+        pipeline = Pipeline.start(config().parseThreads(2).build());
+        final AdmissionGate stalledGate = pipeline.admissionGates(ConnectionState.OWNER_PARSE)[0];
+        final Socket[] seated = new Socket[4];
+        final Socket waiting;
+        final Stall stall = new Stall(pipeline.stage("weir-parse-0").selector);
+        try {
+            // Slot 0, on top of the free stack, belongs to parse thread 0: its hand-off wakes the stalled thread.
+            waiting = connect();
+            send(waiting, GET_HELLO);
+            awaitCondition(() -> !stalledGate.admits(System.nanoTime()), "the stalled parse thread's gate closes");
+            final long before = pipeline.overloadedRequests(ConnectionState.OWNER_PARSE);
+            // Kept open, so each takes the next free slots; every other one belongs to the stalled thread.
+            for (int i = 0; i < seated.length; i++) {
+                seated[i] = connect();
+                send(seated[i], GET_HELLO);
+                assertEquals(HELLO_RESPONSE, readResponse(seated[i]), "connection " + i + " is seated on parse-1");
+            }
+            assertEquals(before, pipeline.overloadedRequests(ConnectionState.OWNER_PARSE), "nothing refused");
+        } finally {
+            stall.release();
+            for (final Socket socket : seated) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
+        }
+        try (Socket served = waiting) {
+            final String answer = readResponse(served);
+            assertTrue(answer.equals(HELLO_RESPONSE) || answer.equals(refusal()), answer);
+        }
     }
 
     @Test

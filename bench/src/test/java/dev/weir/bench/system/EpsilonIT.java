@@ -36,7 +36,8 @@ import dev.weir.bench.support.WeirProcess;
  * {@code -XX:+ExitOnOutOfMemoryError}, end the process).
  * <p>
  * Two figures, because some threads allocate with time rather than with requests: the admin listener's JDK
- * threads ({@code HTTP-Dispatcher}, {@code idle-timeout-task}) about 100 B/s (besides 74 KB once, at their first
+ * threads ({@code HTTP-Dispatcher}, {@code idle-timeout-task}, {@code req-rsp-timeout-task}) about 140 B/s
+ * (measured 74, 26 and 38 B/s; besides 74 KB once, at their first
  * tick, which the window waits out: {@link #ADMIN_FIRST_TICK}), and jcmd's attach. On a loaded
  * machine the window lasts a minute or more instead of seconds, so one fixed bound on the heap either fails
  * with no request allocating or is too loose to notice one that does.
@@ -47,7 +48,7 @@ import dev.weir.bench.support.WeirProcess;
  * exception and its stack trace when a client resets). 16 B per request is five times that at the least
  * request count.</li>
  * <li>The whole heap: at most {@link #HEAP_ALLOWANCE} plus {@link #TIME_ALLOWANCE_PER_SECOND} for each second
- * of the window (five times the admin listener's rate), so any other thread that starts allocating per request
+ * of the window (over three times the admin listener's rate), so any other thread that starts allocating per request
  * or faster with time still fails.</li>
  * </ul>
  * Every thread's figure is printed, so a failure names the thread.

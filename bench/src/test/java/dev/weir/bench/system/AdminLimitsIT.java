@@ -1,0 +1,108 @@
+package dev.weir.bench.system;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.weir.admin.AdminServer;
+import dev.weir.bench.support.ScriptedOrigin;
+import dev.weir.bench.support.WeirProcess;
+
+/**
+ * One peer cannot hold the admin listener for long: a half-sent request is cut at the request deadline, after
+ * which {@code /health} answers, connections beyond the cap are closed on accept, and idle ones are closed after
+ * the idle deadline, after which {@code /metrics} answers again. Real sockets on {@code bin/weir}.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class AdminLimitsIT {
+
+    private static final Duration READY = Duration.ofSeconds(60);
+    /** The request deadline plus the JDK server's look interval, and room for a loaded machine. */
+    private static final long REQUEST_CUT_MS = 25_000;
+    /** The idle deadline plus the JDK server's 10 s look interval, and room for a loaded machine. */
+    private static final long IDLE_CUT_MS = 40_000;
+
+    @Test
+    void shouldAnswerPastAHalfSentRequestAndCloseConnectionsBeyondTheCapAndIdleOnes() throws Exception {
+        try (WeirProcess weir = WeirProcess.start(READY, "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9",
+            "--set", "admin.listen=127.0.0.1:0")) {
+            final int port = weir.adminPort();
+            try (Socket half = connect(port, REQUEST_CUT_MS)) {
+                // The one handler thread reads a request blocking: without a deadline it would wait here forever.
+                half.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: a\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+                half.getOutputStream().flush();
+                // Cut at the request deadline (a request queued behind it meanwhile may be cut with it).
+                assertEquals(-1, readEnd(half), "the half-sent request's connection is closed");
+            }
+            assertTrue(get(port, "/health", REQUEST_CUT_MS).startsWith("HTTP/1.1 200 "), "health answers again");
+            final Socket[] idle = new Socket[AdminServer.DEFAULT_MAX_CONNECTIONS];
+            try {
+                for (int i = 0; i < idle.length; i++) {
+                    idle[i] = connect(port, IDLE_CUT_MS);
+                }
+                try (Socket excess = connect(port, REQUEST_CUT_MS)) {
+                    assertEquals(-1, readEnd(excess), "a connection beyond the cap is closed on accept");
+                }
+                // Each idle one is closed by the server (a clean end of stream), nothing sent on it.
+                for (int i = 0; i < idle.length; i++) {
+                    assertEquals(-1, readEnd(idle[i]), "idle admin connection " + i + " closed");
+                }
+            } finally {
+                for (final Socket socket : idle) {
+                    if (socket != null) {
+                        socket.close();
+                    }
+                }
+            }
+            final String[] answer = new String[1];
+            ScriptedOrigin.await("/metrics answers once the idle connections are gone", () -> {
+                try {
+                    answer[0] = get(port, "/metrics", REQUEST_CUT_MS);
+                } catch (final IOException ex) {
+                    answer[0] = ex.toString();
+                }
+                return answer[0].startsWith("HTTP/1.1 200 ");
+            }, IDLE_CUT_MS);
+            assertTrue(answer[0].contains("weir_requests_total"), answer[0]);
+        }
+    }
+
+    private static Socket connect(final int port, final long readTimeoutMs) throws IOException {
+        final Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+        socket.setSoTimeout((int) readTimeoutMs);
+        return socket;
+    }
+
+    /** @return -1 when the peer ended the stream or reset it, the byte read otherwise. */
+    private static int readEnd(final Socket socket) throws IOException {
+        try {
+            return socket.getInputStream().read();
+        } catch (final SocketTimeoutException ex) {
+            throw new AssertionError("the server kept the connection open past its deadline", ex);
+        } catch (final SocketException ex) {
+            return -1;
+        }
+    }
+
+    private static String get(final int port, final String path, final long readTimeoutMs) throws IOException {
+        try (Socket socket = connect(port, readTimeoutMs)) {
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            final InputStream in = socket.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+}
