@@ -222,6 +222,10 @@ public final class ConfigLoader {
                 }
                 return raw;
             case CHOICE:
+                // YAML reads a bare true or false as a boolean; a choice may name them.
+                if (raw instanceof Boolean && key.choices().contains(raw.toString())) {
+                    return raw.toString();
+                }
                 if (!(raw instanceof String) || !key.choices().contains(raw)) {
                     throw wrongType(key, raw);
                 }

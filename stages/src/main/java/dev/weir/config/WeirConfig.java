@@ -41,7 +41,7 @@ public final class WeirConfig {
     private final int upstreamBufferBytes;
     private final int writeThreads;
     private final boolean writeThrough;
-    private final boolean fuseParseUpstream;
+    private final String fuseParseUpstream;
     private final int idleYields;
     private final long upstreamQueueTimeoutMs;
     private final int upstreamMaxFails;
@@ -417,9 +417,14 @@ public final class WeirConfig {
 
     /**
      * @return {@code true} when each parse thread also runs the upstream stage of its index over one selector
-     *         ({@code fuse-parse-upstream}).
+     *         ({@code fuse-parse-upstream}: true, or auto with equal thread counts).
      */
     public boolean fuseParseUpstream() {
+        return "true".equals(fuseParseUpstream) || "auto".equals(fuseParseUpstream) && parseThreads == upstreamThreads;
+    }
+
+    /** @return the {@code fuse-parse-upstream} setting as written: auto, true or false. */
+    public String fuseParseUpstreamSetting() {
         return fuseParseUpstream;
     }
 
@@ -719,7 +724,7 @@ public final class WeirConfig {
         private int upstreamBufferBytes = ConfigKeys.DEFAULT_UPSTREAM_BUFFER_BYTES;
         private int writeThreads = ConfigKeys.DEFAULT_WRITE_THREADS;
         private boolean writeThrough = ConfigKeys.DEFAULT_WRITE_THROUGH;
-        private boolean fuseParseUpstream = ConfigKeys.DEFAULT_FUSE_PARSE_UPSTREAM;
+        private String fuseParseUpstream = ConfigKeys.DEFAULT_FUSE_PARSE_UPSTREAM;
         private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
         private long upstreamQueueTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS;
         private int upstreamMaxFails = ConfigKeys.DEFAULT_UPSTREAM_MAX_FAILS;
@@ -917,8 +922,16 @@ public final class WeirConfig {
             return this;
         }
 
-        /** @param value {@code true} to run parse and upstream thread i on one thread. @return this. */
+        /**
+         * @param value {@code true} to run parse and upstream thread i on one thread, {@code false} not to.
+         * @return this.
+         */
         public Builder fuseParseUpstream(final boolean value) {
+            return fuseParseUpstream(Boolean.toString(value));
+        }
+
+        /** @param value auto, true or false ({@code fuse-parse-upstream}). @return this. */
+        public Builder fuseParseUpstream(final String value) {
             this.fuseParseUpstream = value;
             return this;
         }
@@ -1241,7 +1254,11 @@ public final class WeirConfig {
 
         /** One fused thread runs parse thread i and upstream thread i: the counts must match. */
         private void checkFuseParseUpstream() {
-            if (fuseParseUpstream && parseThreads != upstreamThreads) {
+            if (!ConfigKeys.find("fuse-parse-upstream").choices().contains(fuseParseUpstream)) {
+                throw new ConfigException("fuse-parse-upstream", "must be auto, true or false (got '"
+                    + fuseParseUpstream + "')");
+            }
+            if ("true".equals(fuseParseUpstream) && parseThreads != upstreamThreads) {
                 throw new ConfigException("fuse-parse-upstream", "needs parse.threads (" + parseThreads
                     + ") equal to upstream.threads (" + upstreamThreads + "): each fused thread runs one of each");
             }

@@ -34,6 +34,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadFuseParseUpstreamAsAutoOrABareBoolean() {
+        assertEquals("auto", yaml("fuse-parse-upstream: auto\n").fuseParseUpstreamSetting());
+        // YAML reads a bare true or false as a boolean: the choice takes it as its word.
+        assertEquals("true", yaml("fuse-parse-upstream: true\n").fuseParseUpstreamSetting());
+        assertFalse(yaml("fuse-parse-upstream: false\n").fuseParseUpstream());
+        assertEquals("fuse-parse-upstream", rejected("fuse-parse-upstream: sometimes\n").key());
+        assertEquals("fuse-parse-upstream", rejected("fuse-parse-upstream: 1\n").key());
+    }
+
+    @Test
     void shouldRejectUpstreamBufferTooSmallForTheForwardedHead() {
         final ConfigException ex = rejected("parse.buffer: 16k\nupstream.buffer: 16k\n");
         assertEquals("upstream.buffer", ex.key());

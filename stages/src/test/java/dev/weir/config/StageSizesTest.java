@@ -28,8 +28,10 @@ class StageSizesTest {
         final WeirConfig config = ConfigLoader.readYaml(yaml, "t", WeirConfig.builder()).build();
         // 100 client sockets + 10 origin sockets + 3 check sockets (group a) + the listening socket.
         assertEquals(114, StageSizes.socketCount(config));
-        // Per stage thread: the selector's epoll and eventfd descriptors and the wake pipe's two ends.
-        assertEquals(114 + 4 * StageSizes.stageThreads(config) + StageSizes.JVM_FD_HEADROOM,
+        // Per stage thread: the selector's epoll and eventfd descriptors and the wake pipe's two ends; a fused
+        // thread (the default) also holds upstream's wake pipe.
+        assertEquals(114 + 4 * StageSizes.stageThreads(config) + 2 * StageSizes.fusedThreads(config)
+            + StageSizes.JVM_FD_HEADROOM,
             StageSizes.fileDescriptorCount(config));
         // Clients: 2x32k rcv + 2x64k snd; origins: 2x64k rcv + 2x16k snd; checks and listener: 2x32k + 2x16k.
         final long overhead = StageSizes.SOCKET_OVERHEAD_BYTES;
@@ -40,7 +42,8 @@ class StageSizesTest {
     @Test
     void shouldSayTheStageDescriptorsAreSelectorsAndWakePipes() {
         final WeirConfig config = WeirConfig.builder().connections(1024).build();
-        final int stageFds = StageSizes.SELECTOR_FDS_PER_STAGE_THREAD * StageSizes.stageThreads(config);
+        final int stageFds = StageSizes.SELECTOR_FDS_PER_STAGE_THREAD * StageSizes.stageThreads(config)
+            + 2 * StageSizes.fusedThreads(config);
         assertTrue(StageSizes.fileDescriptorLine(config).contains(" sockets + " + stageFds + " for the selectors and"
             + " wake pipes of " + StageSizes.stageThreads(config) + " stage threads + "),
             StageSizes.fileDescriptorLine(config));
@@ -48,8 +51,12 @@ class StageSizesTest {
 
     @Test
     void shouldCountAFusedParseAndUpstreamPairAsOneThreadWithTwoWakePipes() {
-        final WeirConfig separate = WeirConfig.builder().connections(100).parseThreads(2).upstreamThreads(2).build();
+        final WeirConfig separate = WeirConfig.builder().connections(100).parseThreads(2).upstreamThreads(2)
+            .fuseParseUpstream(false).build();
         final WeirConfig fused = separate.toBuilder().fuseParseUpstream(true).build();
+        // auto, the default, fuses equal counts.
+        assertEquals(StageSizes.stageThreads(fused),
+            StageSizes.stageThreads(separate.toBuilder().fuseParseUpstream("auto").build()));
         // Accept, two parse, two upstream, one write; fused: accept, two parse-upstream, one write.
         assertEquals(6, StageSizes.stageThreads(separate));
         assertEquals(4, StageSizes.stageThreads(fused));

@@ -212,6 +212,15 @@ class FusedStageTest {
     }
 
     @Test
+    void shouldFuseByDefaultOnlyWhereTheThreadCountsMatch() {
+        final WeirConfig defaults = WeirConfig.builder().upstream("127.0.0.1", 1).build();
+        assertEquals("auto", defaults.fuseParseUpstreamSetting());
+        assertTrue(defaults.fuseParseUpstream(), "one parse and one upstream thread: fused");
+        assertFalse(defaults.toBuilder().parseThreads(2).build().fuseParseUpstream(), "2 parse, 1 upstream: not fused");
+        assertFalse(defaults.toBuilder().fuseParseUpstream(false).build().fuseParseUpstream(), "false: separate");
+    }
+
+    @Test
     void shouldRefuseFusingUnequalThreadCountsNamingTheKey() {
         final ConfigException thrown = assertThrows(ConfigException.class, () -> WeirConfig.builder()
             .upstream("127.0.0.1", 1).fuseParseUpstream(true).parseThreads(2).upstreamThreads(1).build());

@@ -54,7 +54,9 @@ class StalledStageAdmissionTest {
     private WeirConfig.Builder config() {
         return WeirConfig.builder().listen("127.0.0.1", 0).upstream("127.0.0.1", origin.port()).connections(32)
             .parseBufferBytes(4096).upstreamBufferBytes(16384).parseThreads(1).upstreamThreads(1).writeThreads(1)
-            .admissionQueueDelayMs(TARGET_MS);
+            .admissionQueueDelayMs(TARGET_MS)
+            // A parse thread stalled alone, with upstream on its own thread (FusedStageTest stalls a fused one).
+            .fuseParseUpstream(false);
     }
 
     @Test
