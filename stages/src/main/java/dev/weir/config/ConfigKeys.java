@@ -151,8 +151,8 @@ public final class ConfigKeys {
     public static final int DEFAULT_IDLE_YIELDS = 2;
     /**
      * Parse and upstream fused whenever their thread counts match: fused measured less CPU, fewer switches and more
-     * requests per second than separate threads on one core and on two (docs/PERFORMANCE.md, "Fused parse and
-     * upstream").
+     * requests per second than separate threads at 128 B, 16 KiB and on one connection, on one core and on two, and
+     * a tie at 1 MiB and POST 16 KiB (docs/PERFORMANCE.md, "Fused parse and upstream").
      */
     public static final String DEFAULT_FUSE_PARSE_UPSTREAM = "auto";
     /** Most yields accepted: beyond a few, an idle proxy only burns its core. */
@@ -676,8 +676,8 @@ public final class ConfigKeys {
         fuse.reader = WeirConfig::fuseParseUpstreamSetting;
         k.add(fuse.key());
         k.add(integer("idle-yields", "yields", DEFAULT_IDLE_YIELDS, 0, MAX_IDLE_YIELDS,
-            "Times an idle stage yields its core while another stage thread works, checking its inbox, before it"
-                + " sleeps in its selector; 0 sleeps at once.",
+            "Times an idle stage yields its core while another stage thread works (or after a turn that let a ready"
+                + " key pass), checking its inbox, before it sleeps in its selector; 0 sleeps at once.",
             (b, v) -> b.idleYields(v), WeirConfig::idleYields).key());
         k.add(duration("timeout.client-head", DEFAULT_CLIENT_HEAD_TIMEOUT_MS,
             "A request head not complete within this is answered 408 and the connection closed.",
@@ -787,8 +787,9 @@ public final class ConfigKeys {
         admin.host = WeirConfig::adminHost;
         k.add(admin.key());
         final Row affinity = new Row("affinity", Type.CPU_LIST,
-            "CPUs to pin the stage threads to, one CPU each, round-robin over the list in the order accept, parse-0..,"
-                + " upstream-0.., write-0.., then the access log's; e.g. 0-3,6. none: not pinned.");
+            "CPUs to pin the stage threads to, one CPU each, round-robin over the list in the order accept, fused-0.."
+                + " (parse-0.., upstream-0.. when not fused), write-0.., then the access log's; e.g. 0-3,6. none: not"
+                + " pinned.");
         affinity.defaultValue = DEFAULT_AFFINITY;
         affinity.rule = Rule.NONE;
         affinity.setter = (b, v) -> b.affinity((String) v);

@@ -29,10 +29,8 @@ final class FusedStage implements Stage {
     private final Selector selector;
     private final String roleName;
     private final int idleYields;
-    /** The pipeline's count of working stage threads, which this thread joins and leaves as one. */
+    /** The pipeline's count of working stage threads (its runner counts this one). */
     private final WorkingThreads working;
-    /** Whether this thread is counted in {@link #working}: from its first idle's return on. */
-    private boolean countedWorking;
     private final Consumer<SelectionKey> onReadyKey = this::onReadyKey;
     private final Consumer<SelectionKey> onReadyKeyAfterSleep = this::onReadyKeyAfterSleep;
     /** {@code true} from raising the wake signals until the first ready key after the sleep lowers them. */
@@ -66,26 +64,16 @@ final class FusedStage implements Stage {
         // The heads parse read in the select go to their origins now, not a turn (and a select) later. Not counted
         // as work, like any hand-off drained after the select: the origin's answer wakes the selector anyway.
         upstream.drainInbox();
-        return work - parse.readyLetPassThisTurn() - upstream.readyLetPassThisTurn();
+        // Only parse lets a ready key pass (a client's, while another stage holds its request half).
+        return work - parse.readyLetPassThisTurn();
     }
 
     @Override
     public void idle() throws IOException {
-        if (countedWorking) {
-            working.stopped();
-        }
-        try {
-            yieldThenSleep();
-        } finally {
-            countedWorking = true;
-            working.started();
-        }
-    }
-
-    /** As {@link SelectorStage#idle()}, for both stages: yields only while they can bring work, then one sleep. */
-    private void yieldThenSleep() throws IOException {
-        // A readiness let pass is for a slot the write thread holds (upstream's are this thread's): it needs the core.
-        final boolean owed = parse.readyLetPassThisTurn() > 0 || upstream.readyLetPassThisTurn() > 0;
+        // As SelectorStage.idle(), for both stages: yields only while they can bring work, then one sleep.
+        // A readiness let pass is for a slot another stage holds: the write thread needs the core for it; when it is
+        // upstream on this very thread the yields are spent for nothing, a rare case (a client sending early).
+        final boolean owed = parse.readyLetPassThisTurn() > 0;
         for (int i = 0; i < idleYields && (owed || working.anyWorking()); i++) {
             Thread.yield();
             // Counted once, on parse: the thread's one yield serves both stages.
@@ -143,14 +131,17 @@ final class FusedStage implements Stage {
     }
 
     private void onReadyKey(final SelectionKey key) {
-        owner(key).onSharedReadyKey(key, false);
+        owner(key).onSharedReadyKey(key);
     }
 
     private void onReadyKeyAfterSleep(final SelectionKey key) {
         // Awake before handling the key: a head parse reads here is handed to upstream, which must not find its
-        // signal up and pay a wake pipe write (and one more select) to reach this very thread.
+        // signal up and pay a wake pipe write (and one more select) to reach this very thread. Both stages' clocks
+        // and heartbeats too: with the signals down, a gate reads the heartbeat, which must not be the sleep's.
         lowerSignals();
-        owner(key).onSharedReadyKey(key, true);
+        parse.wokeUp();
+        upstream.wokeUp();
+        owner(key).onSharedReadyKey(key);
     }
 
     private void lowerSignals() {

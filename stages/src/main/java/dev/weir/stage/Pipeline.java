@@ -353,7 +353,7 @@ public final class Pipeline implements AutoCloseable {
     private void addRunner(final Stage stage) {
         final int order = runners.size();
         // Allocates: the start callback of each stage thread, at startup.
-        runners.add(new StageRunner(stage, () -> preparation.prepare(order)));
+        runners.add(new StageRunner(stage, () -> preparation.prepare(order), workingThreads));
     }
 
     private static Selector[] selectors(final int count) throws IOException {

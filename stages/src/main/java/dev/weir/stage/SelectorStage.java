@@ -67,10 +67,8 @@ abstract class SelectorStage implements Stage {
      * Set by the pipeline before the stage thread starts.
      */
     private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
-    /** The pipeline's count of working stage threads; this stage's own until the pipeline shares one. */
+    /** The pipeline's count of working stage threads (its runner counts this one); its own until shared. */
     private WorkingThreads working = new WorkingThreads();
-    /** Whether this thread is counted in {@link #working}: from its first idle's return on. */
-    private boolean countedWorking;
     /** Longest idle sleep; only tests change it, to prove a stage is woken rather than timed out. */
     private volatile long idleSelectTimeoutMs = DEFAULT_IDLE_SELECT_TIMEOUT_MS;
     private int eventsThisTurn;
@@ -125,15 +123,19 @@ abstract class SelectorStage implements Stage {
     /**
      * A ready key of this stage's, from a select a {@link FusedStage} made over the selector it shares.
      *
-     * @param key        the ready key, registered by this stage (or its wake pipe's).
-     * @param afterSleep {@code true} when the select blocked, so the turn's clock is stale.
+     * @param key the ready key, registered by this stage (or its wake pipe's).
      */
-    final void onSharedReadyKey(final SelectionKey key, final boolean afterSleep) {
-        if (afterSleep) {
-            onReadyKeyAfterSleep(key);
-        } else {
-            onReadyKey(key);
-        }
+    final void onSharedReadyKey(final SelectionKey key) {
+        onReadyKey(key);
+    }
+
+    /**
+     * Back from a sleep: the turn's clock is as old as the sleep, so deadlines set now must count from now, and
+     * the gate's heartbeat must say the thread is awake again before a producer reads it.
+     */
+    final void wokeUp() {
+        nowNs = System.nanoTime();
+        gate.onTurn(nowNs);
     }
 
     /** @return the longest idle sleep, milliseconds. */
@@ -163,18 +165,6 @@ abstract class SelectorStage implements Stage {
 
     @Override
     public void idle() throws IOException {
-        if (countedWorking) {
-            working.stopped();
-        }
-        try {
-            yieldThenSleep();
-        } finally {
-            countedWorking = true;
-            working.started();
-        }
-    }
-
-    private void yieldThenSleep() throws IOException {
         // A readiness let pass is for a slot another stage holds: that stage needs the core, working or not yet.
         final boolean owed = readyLetPassThisTurn > 0;
         for (int i = 0; i < idleYields && (owed || working.anyWorking()); i++) {
@@ -371,9 +361,7 @@ abstract class SelectorStage implements Stage {
     }
 
     private void onReadyKeyAfterSleep(final SelectionKey key) {
-        // The turn's clock is as old as the sleep: deadlines set now must count from now.
-        nowNs = System.nanoTime();
-        gate.onTurn(nowNs);
+        wokeUp();
         onReadyKey(key);
     }
 

@@ -31,23 +31,27 @@ public final class StageRunner implements AutoCloseable {
     private final Stage stage;
     private final Thread thread;
     private final Runnable onStart;
+    /** Counts this thread as working except while its stage idles: an idle stage yields only to working ones. */
+    private final WorkingThreads working;
     private volatile boolean running = true;
     // Written only by the stage thread (release store), read by others with an acquire load.
     private long errors;
 
     /** @param stage the stage to run. */
     public StageRunner(final Stage stage) {
-        this(stage, null);
+        this(stage, null, new WorkingThreads());
     }
 
     /**
      * @param stage   the stage to run.
      * @param onStart run on the stage thread before its first turn (e.g. touch its stack, pin it); {@code null} for
      *                nothing. It must not throw.
+     * @param working the pipeline's count of working stage threads, which this thread joins.
      */
-    public StageRunner(final Stage stage, final Runnable onStart) {
+    StageRunner(final Stage stage, final Runnable onStart, final WorkingThreads working) {
         this.stage = stage;
         this.onStart = onStart;
+        this.working = working;
         this.thread = new Thread(this::run, stage.roleName());
     }
 
@@ -60,15 +64,22 @@ public final class StageRunner implements AutoCloseable {
         if (onStart != null) {
             onStart.run();
         }
+        working.started();
         while (running) {
             try {
                 if (stage.doWork() == 0 && running) {
-                    stage.idle();
+                    working.stopped();
+                    try {
+                        stage.idle();
+                    } finally {
+                        working.started();
+                    }
                 }
             } catch (final Throwable t) {
                 onError(t);
             }
         }
+        working.stopped();
         try {
             stage.onClose();
         } catch (final Throwable t) {

@@ -43,12 +43,12 @@ final class WorkingThreads {
     private long q6;
     private long q7;
 
-    /** A stage thread starts working: back from idling, or its first turn. */
+    /** A stage thread starts working: its first turn, or back from idling ({@link StageRunner}). */
     void started() {
         COUNT.getAndAdd(this, 1);
     }
 
-    /** A stage thread ran out of work and idles. */
+    /** A stage thread ran out of work and idles, or ended. */
     void stopped() {
         COUNT.getAndAdd(this, -1);
     }

@@ -1,10 +1,14 @@
 package dev.weir.stage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.weir.ring.WakeSignal;
 
-/** An idle stage yields its core only while another stage thread works. */
+/** An idle stage yields its core only while another stage thread works; its runner counts it as working. */
 class IdleYieldTest {
 
     private static final int YIELDS = 3;
@@ -52,13 +56,54 @@ class IdleYieldTest {
     }
 
     @Test
-    void shouldCountItselfWorkingBetweenIdles() throws IOException {
-        stage.idle();
-        // Back from idling, the stage works: another idle stage would yield to it.
-        assertEquals(true, working.anyWorking());
-        stage.idle();
-        // It does not count itself while it idles, so it slept without yielding again.
-        assertEquals(0, stage.counters().idleYields());
+    void shouldCountTheRunnersThreadWorkingExceptWhileItsStageIdles() throws Exception {
+        final CountDownLatch inTurn = new CountDownLatch(1);
+        final CountDownLatch endTurn = new CountDownLatch(1);
+        final CountDownLatch inIdle = new CountDownLatch(1);
+        final CountDownLatch endIdle = new CountDownLatch(1);
+        final Stage gated = new Stage() {
+            @Override
+            public int doWork() throws InterruptedException {
+                inTurn.countDown();
+                endTurn.await();
+                return 0;
+            }
+
+            @Override
+            public void idle() throws InterruptedException {
+                inIdle.countDown();
+                endIdle.await();
+            }
+
+            @Override
+            public void wakeUp() {
+                endTurn.countDown();
+                endIdle.countDown();
+            }
+
+            @Override
+            public void onClose() {
+                // Nothing held.
+            }
+
+            @Override
+            public String roleName() {
+                return "idle-test-runner";
+            }
+        };
+        final StageRunner runner = new StageRunner(gated, null, working);
+        runner.start();
+        try {
+            assertTrue(inTurn.await(10, TimeUnit.SECONDS), "first turn");
+            assertTrue(working.anyWorking(), "counted in its turn");
+            endTurn.countDown();
+            assertTrue(inIdle.await(10, TimeUnit.SECONDS), "idle");
+            assertFalse(working.anyWorking(), "not counted while its stage idles");
+        } finally {
+            runner.close();
+        }
+        assertFalse(runner.isAlive(), "runner stopped");
+        assertFalse(working.anyWorking(), "not counted once ended");
     }
 
     /** A stage with nothing of its own: only its idling is under test. */
