@@ -48,8 +48,9 @@ public final class AdminServer implements AutoCloseable {
      */
     public static final int DEFAULT_MAX_CONNECTIONS = 16;
     /**
-     * A connection idle this long, between requests or before its first, is closed: the JDK server looks every
-     * 10 s ({@code sun.net.httpserver.clockTick}, left at its default: each look allocates), so within 20 s.
+     * A connection idle this long between requests is closed: the JDK server looks every 10 s
+     * ({@code sun.net.httpserver.clockTick}, left at its default: each look allocates), so within 20 s. One that
+     * never sends a request is closed after the shorter of this and the request deadline, so within 15 s.
      */
     public static final int DEFAULT_IDLE_TIMEOUT_S = 10;
     /**

@@ -77,6 +77,8 @@ final class AcceptStage extends SelectorStage {
     private final AdmissionGate[] parseGates;
     /** Accepts a free slot while its parse thread's gate admits: a field, so acquiring allocates nothing. */
     private final SlotPool.SlotFilter parseAdmits = this::parseAdmits;
+    /** Each parse thread's gate as read once per new connection, so the walk over free slots reads no gate. */
+    private final boolean[] parseOpen;
     private final long queueTimeoutNs;
     private final int shedPerRound;
     private long resumeAcceptNs;
@@ -130,6 +132,7 @@ final class AcceptStage extends SelectorStage {
         this.shedPerRound = shedPerRound;
         this.demand = demand;
         this.parseGates = parseGates;
+        this.parseOpen = new boolean[parseGates.length];
         this.serverKey = server.register(selector, SelectionKey.OP_ACCEPT);
     }
 
@@ -286,7 +289,13 @@ final class AcceptStage extends SelectorStage {
             return false;
         }
         // A slot of a parse thread whose gate is open: with one thread late, the free slots of the others serve.
-        final int index = slots.tryAcquire(parseAdmits);
+        boolean anyOpen = false;
+        for (int i = 0; i < parseGates.length; i++) {
+            parseOpen[i] = parseGates[i].admits(nowNs);
+            anyOpen |= parseOpen[i];
+        }
+        // With every gate closed no free slot is taken: no walk over them (an empty pool still counts as one).
+        final int index = anyOpen || !slots.hasFree() ? slots.tryAcquire(parseAdmits) : SlotPool.NO_MATCH;
         if (index == SlotPool.NO_SLOT) {
             counters.increment(StageCounters.REJECTED);
             reject(client);
@@ -328,9 +337,9 @@ final class AcceptStage extends SelectorStage {
         return true;
     }
 
-    /** @return whether the parse thread that slot {@code index} belongs to admits new connections this turn. */
+    /** @return whether the parse thread that slot {@code index} belongs to admitted the connection being seated. */
     private boolean parseAdmits(final int index) {
-        return parseGates[Wiring.shard(index, parseGates.length)].admits(nowNs);
+        return parseOpen[Wiring.shard(index, parseOpen.length)];
     }
 
     /**

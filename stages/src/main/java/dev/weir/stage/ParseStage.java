@@ -155,23 +155,20 @@ final class ParseStage extends SelectorStage {
             }
             if (silence == GONE) {
                 // Its client left as the slot was called for: the slot is back already and seats a waiting
-                // connection all the same, so it answers the call like a closed one.
+                // connection all the same, so it answers the call like a closed one, but it was not reclaimed.
                 closed++;
-                if (demand.tryTake()) {
-                    counters.increment(StageCounters.IDLE_RECLAIMED);
-                    continue;
-                }
-                break;
             }
             if (!demand.tryTake()) {
                 // Another parse thread answered the rest of the call.
                 break;
             }
-            // Counted before the slot returns, so whoever sees the waiting connection seated sees the count.
-            counters.increment(StageCounters.IDLE_RECLAIMED);
-            // Nothing of a request received and nothing unread: a clean close (FIN), and the client may retry.
-            closeAndRelease(slot);
-            closed++;
+            if (silence == SILENT) {
+                // Counted before the slot returns, so whoever sees the waiting connection seated sees the count.
+                counters.increment(StageCounters.IDLE_RECLAIMED);
+                // Nothing of a request received and nothing unread: a clean close (FIN), and the client may retry.
+                closeAndRelease(slot);
+                closed++;
+            }
         }
         return closed;
     }
