@@ -212,12 +212,13 @@ class FusedStageTest {
     }
 
     @Test
-    void shouldFuseByDefaultOnlyWhereTheThreadCountsMatch() {
+    void shouldFuseOnAutoOnlyWhereTheThreadCountsMatch() {
         final WeirConfig defaults = WeirConfig.builder().upstream("127.0.0.1", 1).build();
-        assertEquals("auto", defaults.fuseParseUpstreamSetting());
-        assertTrue(defaults.fuseParseUpstream(), "one parse and one upstream thread: fused");
-        assertFalse(defaults.toBuilder().parseThreads(2).build().fuseParseUpstream(), "2 parse, 1 upstream: not fused");
-        assertFalse(defaults.toBuilder().fuseParseUpstream(false).build().fuseParseUpstream(), "false: separate");
+        assertEquals("false", defaults.fuseParseUpstreamSetting());
+        assertFalse(defaults.fuseParseUpstream(), "the default: separate threads");
+        final WeirConfig auto = defaults.toBuilder().fuseParseUpstream("auto").build();
+        assertTrue(auto.fuseParseUpstream(), "auto, one parse and one upstream thread: fused");
+        assertFalse(auto.toBuilder().parseThreads(2).build().fuseParseUpstream(), "auto, unequal counts: not fused");
     }
 
     @Test
