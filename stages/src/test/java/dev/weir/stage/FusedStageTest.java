@@ -11,10 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -74,7 +71,7 @@ class FusedStageTest {
         try (Socket socket = connect()) {
             for (int i = 0; i < requests; i++) {
                 send(socket, "GET /size/" + (i * 37) + " HTTP/1.1\r\nHost: a\r\n\r\n");
-                final byte[] body = readAnswer(socket.getInputStream());
+                final byte[] body = ReadThroughTest.readAnswer(socket.getInputStream());
                 assertEquals(i * 37, body.length, "body of request " + i);
                 for (int k = 0; k < body.length; k++) {
                     assertEquals(LoopbackOrigin.patternByte(k), body[k], "byte " + k + " of request " + i);
@@ -98,16 +95,17 @@ class FusedStageTest {
         final byte[] head = ("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: " + body.length + "\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII);
         try (Socket socket = connect()) {
+            final InputStream in = socket.getInputStream();
             for (int i = 0; i < 50; i++) {
-                socket.getOutputStream().write(concat(head, body));
-                assertArrayEquals(body, readAnswer(socket.getInputStream()), "echoed body of upload " + i);
+                socket.getOutputStream().write(ReadThroughTest.concat(head, body));
+                assertArrayEquals(body, ReadThroughTest.readAnswer(in), "echoed body of upload " + i);
             }
             // Half a request, then the rest once upstream has handed the half back to parse to wait for it.
-            final byte[] request = concat(head, body);
+            final byte[] request = ReadThroughTest.concat(head, body);
             socket.getOutputStream().write(request, 0, 2048);
             awaitCondition(this::isAnyRequestReadingBody, "the half back at parse, waiting for the body's rest");
             socket.getOutputStream().write(request, 2048, request.length - 2048);
-            assertArrayEquals(body, readAnswer(socket.getInputStream()), "echoed body sent in two writes");
+            assertArrayEquals(body, ReadThroughTest.readAnswer(in), "echoed body sent in two writes");
         }
         assertTrue(pipeline.stage("weir-upstream-0").counters().bodyPartsReadThrough() >= 50,
             "body parts read through by the fused upstream stage");
@@ -183,8 +181,9 @@ class FusedStageTest {
         try (Socket socket = connect()) {
             send(socket, GET_HELLO);
             assertEquals(HELLO_RESPONSE, PipelineTest.readResponse(socket));
-            final CountDownLatch release = new CountDownLatch(1);
-            final Thread holder = hold(pipeline.stage("weir-parse-0").selector, release);
+            // Holding the shared selector's monitor blocks the fused thread at its next select, as a stuck turn would.
+            final StalledStageAdmissionTest.Stall stall =
+                new StalledStageAdmissionTest.Stall(pipeline.stage("weir-parse-0").selector);
             try {
                 send(socket, GET_HELLO);
                 // A new connection is a hand-off to parse: its flag is down even if the stall caught the thread
@@ -195,8 +194,7 @@ class FusedStageTest {
                     awaitCondition(() -> !parseGate.admits(System.nanoTime()), "the stalled parse gate closes");
                 }
             } finally {
-                release.countDown();
-                holder.join(10_000);
+                stall.release();
             }
             // Served, or refused whole if the gate was still closed when the thread turned: never cut.
             final String answer = PipelineTest.readResponse(socket);
@@ -228,28 +226,6 @@ class FusedStageTest {
         assertTrue(thrown.getMessage().startsWith("fuse-parse-upstream"), thrown.getMessage());
     }
 
-    /**
-     * Holds the shared selector's monitor: the JDK selects under it, so the fused thread blocks at its next select
-     * as a thread stuck in a turn would.
-     */
-    private static Thread hold(final Selector selector, final CountDownLatch release) throws InterruptedException {
-        final CountDownLatch held = new CountDownLatch(1);
-        final Thread holder = new Thread(() -> {
-            synchronized (selector) {
-                held.countDown();
-                try {
-                    release.await();
-                } catch (final InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }, "stall");
-        holder.setDaemon(true);
-        holder.start();
-        assertTrue(held.await(10, TimeUnit.SECONDS), "the shared selector is held");
-        return holder;
-    }
-
     /** Reads slot states the stage threads own, without synchronisation: a test's poll, not an exact view. */
     private boolean isAnyRequestReadingBody() {
         for (int i = 0; i < pipeline.slots().capacity(); i++) {
@@ -279,27 +255,5 @@ class FusedStageTest {
     private static void send(final Socket socket, final String request) throws IOException {
         socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
         socket.getOutputStream().flush();
-    }
-
-    private static byte[] concat(final byte[] a, final byte[] b) {
-        final byte[] both = new byte[a.length + b.length];
-        System.arraycopy(a, 0, both, 0, a.length);
-        System.arraycopy(b, 0, both, a.length, b.length);
-        return both;
-    }
-
-    /** Read a 200 answer with a Content-Length and return its body. */
-    private static byte[] readAnswer(final InputStream in) throws IOException {
-        final StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            final int b = in.read();
-            assertTrue(b >= 0, "end of stream in the answer's head: " + head);
-            head.append((char) b);
-        }
-        assertTrue(head.toString().startsWith("HTTP/1.1 200 "), head.toString());
-        final String marker = "Content-Length: ";
-        final int at = head.indexOf(marker);
-        final int length = Integer.parseInt(head.substring(at + marker.length(), head.indexOf("\r\n", at)));
-        return in.readNBytes(length);
     }
 }

@@ -116,7 +116,7 @@ class ReadThroughTest {
         return body;
     }
 
-    private static byte[] concat(final byte[] a, final byte[] b) {
+    static byte[] concat(final byte[] a, final byte[] b) {
         final byte[] both = new byte[a.length + b.length];
         System.arraycopy(a, 0, both, 0, a.length);
         System.arraycopy(b, 0, both, a.length, b.length);
@@ -124,7 +124,7 @@ class ReadThroughTest {
     }
 
     /** Read a 200 answer with a Content-Length and return its body. */
-    private static byte[] readAnswer(final InputStream in) throws IOException {
+    static byte[] readAnswer(final InputStream in) throws IOException {
         final StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
             final int b = in.read();

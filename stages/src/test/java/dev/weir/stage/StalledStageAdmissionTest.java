@@ -188,7 +188,7 @@ class StalledStageAdmissionTest {
      * Holds a stage's selector monitor: the JDK selects under it, so the stage thread blocks at its next select,
      * as a thread stuck in a turn or descheduled for long would.
      */
-    private static final class Stall {
+    static final class Stall {
 
         private final CountDownLatch held = new CountDownLatch(1);
         private final CountDownLatch release = new CountDownLatch(1);
