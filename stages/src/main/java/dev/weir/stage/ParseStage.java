@@ -59,6 +59,8 @@ final class ParseStage extends SelectorStage {
     static final int DEFAULT_LINGER_READS_PER_TURN = 4;
     /** Readinesses of a client whose request half is elsewhere let pass before its read interest is paused. */
     static final int DEFAULT_READY_LET_PASS = 4;
+    /** Readinesses of such a client are let pass at least this long after its request was handed on. */
+    static final long DEFAULT_READY_LET_PASS_NS = 200_000L;
 
     private final Wiring wiring;
     private final BytesStore<?, ?> store;
@@ -287,8 +289,13 @@ final class ParseStage extends SelectorStage {
                 return -1;
             }
             if (!handedBack) {
-                if (readyLetPass[slot.index] < DEFAULT_READY_LET_PASS) {
-                    readyLetPass[slot.index]++;
+                // A few readinesses, or any within a short while of the hand-on: a sleeping upstream thread may
+                // take longer to wake and read the rest through than this stage takes for a few turns.
+                if (readyLetPass[slot.index] < DEFAULT_READY_LET_PASS
+                    || nowNs - slot.request.queuedNs < DEFAULT_READY_LET_PASS_NS) {
+                    if (readyLetPass[slot.index] < DEFAULT_READY_LET_PASS) {
+                        readyLetPass[slot.index]++;
+                    }
                     onReadyLetPass();
                     return -1;
                 }
