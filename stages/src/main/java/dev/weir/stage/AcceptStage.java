@@ -103,7 +103,16 @@ final class AcceptStage extends SelectorStage {
      * backlog's length cannot be read, hence the doubling (as TCP's slow start).
      */
     private int reclaimBatch = 1;
-    /** The last free slot went to this stage's last batch of accepts: a connection may still wait. */
+    /**
+     * The slots that came back while this stage called for them are being seated: set when a pause for want of a
+     * slot ends with room, for that turn only.
+     */
+    private boolean seatingCall;
+    /**
+     * The last free slot went to the seats of the last call for slots: a connection still ready at the next select
+     * waits beyond what the call freed, and the next call grows. Only those seats count: the last slot taken by any
+     * other accept says nothing of the call, and the first call of a wait must close one idle connection.
+     */
     private boolean filledLastTurn;
     /** {@link #onReady} ran this turn: the listening socket was reported ready. */
     private boolean readyThisTurn;
@@ -154,6 +163,7 @@ final class AcceptStage extends SelectorStage {
             // A slot came back (the accept stage owns the returns, so it knows at once), or the wait is over.
             poolPaused = false;
             shedLeft = hasRoom() ? 0 : shedPerRound;
+            seatingCall = shedLeft == 0;
             resume = true;
             // Seated or shed from here on: no idle connection need give its slot up for this wait any more.
             demand.satisfied();
@@ -231,6 +241,8 @@ final class AcceptStage extends SelectorStage {
             // The turn's select found no connection waiting after the last free slot was taken.
             filledLastTurn = false;
         }
+        // The call's seats are taken in the turn that resumed accepting, whose select reports the waiting ones.
+        seatingCall = false;
         return work;
     }
 
@@ -246,7 +258,7 @@ final class AcceptStage extends SelectorStage {
                     // The last free slot went to this batch and whether another connection waits is unknown:
                     // accepting stays on, so the next select tells, and only a waiting connection pauses
                     // accepting and makes idle connections give their slots up.
-                    filledLastTurn = true;
+                    filledLastTurn = seatingCall;
                 }
                 break;
             }
