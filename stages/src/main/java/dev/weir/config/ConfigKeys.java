@@ -150,13 +150,11 @@ public final class ConfigKeys {
      */
     public static final int DEFAULT_IDLE_YIELDS = 2;
     /**
-     * Separate parse and upstream threads. Fused ({@code auto} or {@code true}) measured less CPU, fewer switches
+     * Fused whenever the parse and upstream thread counts are equal: one thread measured less CPU, fewer switches
      * and more requests per second at 128 B, 16 KiB and on one connection, on one core and on two, and a tie at
-     * 1 MiB and POST 16 KiB (docs/PERFORMANCE.md, "Fused parse and upstream"); it is not the default yet because
-     * a waiting connection sometimes made a fused thread close two idle keep-alive connections instead of one
-     * (IdleReclaimTest under fused threads, about one run in five), cause not found.
+     * 1 MiB and POST 16 KiB (docs/PERFORMANCE.md, "Fused parse and upstream").
      */
-    public static final String DEFAULT_FUSE_PARSE_UPSTREAM = "false";
+    public static final String DEFAULT_FUSE_PARSE_UPSTREAM = "auto";
     /** Most yields accepted: beyond a few, an idle proxy only burns its core. */
     public static final int MAX_IDLE_YIELDS = 1000;
     /** A request head must be complete within this: nginx's {@code client_header_timeout} is 60 s, 10 s is ample. */
