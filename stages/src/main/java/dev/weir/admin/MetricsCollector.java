@@ -82,6 +82,9 @@ public final class MetricsCollector {
             "Selector wakeups producers paid to end this stage thread's sleep.");
         final CounterSnapshot.Builder errors = counter("weir_stage_errors",
             "Failures that closed a connection, on this stage thread.");
+        final CounterSnapshot.Builder yields = counter("weir_stage_idle_yields",
+            "Times this stage thread yielded its core before sleeping (idle-yields); a fused thread counts its"
+                + " yields on its parse stage.");
         for (final StageView stage : pipeline.stageViews()) {
             final Labels labels = Labels.of("stage", stage.stage(), "thread", stage.thread());
             held.dataPoint(gaugePoint(labels, stage.halvesHeld()));
@@ -89,9 +92,10 @@ public final class MetricsCollector {
             turns.dataPoint(counterPoint(labels, stage.counters().turns()));
             wakeups.dataPoint(counterPoint(labels, stage.wakeups()));
             errors.dataPoint(counterPoint(labels, stage.counters().errors()));
+            yields.dataPoint(counterPoint(labels, stage.counters().idleYields()));
         }
         all.metricSnapshot(held.build()).metricSnapshot(depth.build()).metricSnapshot(turns.build())
-            .metricSnapshot(wakeups.build()).metricSnapshot(errors.build());
+            .metricSnapshot(wakeups.build()).metricSnapshot(errors.build()).metricSnapshot(yields.build());
     }
 
     private void pools(final MetricSnapshots.Builder all) {

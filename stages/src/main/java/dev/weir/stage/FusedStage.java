@@ -49,10 +49,18 @@ final class FusedStage implements Stage {
         this.parse = parse;
         this.upstream = upstream;
         this.selector = selector;
-        // Short: the kernel keeps 15 bytes of a thread's name (top -H, /proc/PID/task/TID/comm).
-        this.roleName = "weir-fused-" + id;
+        this.roleName = threadName(id);
         this.idleYields = idleYields;
         this.working = working;
+    }
+
+    /**
+     * @param id the thread index.
+     * @return the name of fused thread {@code id}.
+     */
+    static String threadName(final int id) {
+        // Short: the kernel keeps 15 bytes of a thread's name (top -H, /proc/PID/task/TID/comm).
+        return "weir-fused-" + id;
     }
 
     @Override

@@ -341,11 +341,14 @@ public final class Pipeline implements AutoCloseable {
      */
     private void add(final SelectorStage stage, final String name, final int owner, final int thread,
         final int threads, final boolean ownThread) {
-        stage.idleYields(config.idleYields());
-        stage.workingThreads(workingThreads);
         stages.add(stage);
-        stageViews.add(new StageView(stage, name, owner, thread, threads, slots));
+        stageViews.add(new StageView(stage, name, ownThread ? stage.roleName() : FusedStage.threadName(thread), owner,
+            thread, threads, slots));
         if (ownThread) {
+            // Only its own loop reads them: a fused thread idles by its own rule (FusedStage.idle), never the
+            // stage's.
+            stage.idleYields(config.idleYields());
+            stage.workingThreads(workingThreads);
             addRunner(stage);
         }
     }

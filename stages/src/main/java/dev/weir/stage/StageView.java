@@ -15,15 +15,20 @@ public final class StageView {
 
     private final SelectorStage stage;
     private final String name;
+    private final String threadName;
     private final int owner;
     private final int thread;
     private final int threads;
     private final SlotPool<ConnectionSlot> slots;
 
-    StageView(final SelectorStage stage, final String name, final int owner, final int thread, final int threads,
-        final SlotPool<ConnectionSlot> slots) {
+    /**
+     * @param threadName the thread that runs the stage: its own, or the fused thread that runs it with another.
+     */
+    StageView(final SelectorStage stage, final String name, final String threadName, final int owner,
+        final int thread, final int threads, final SlotPool<ConnectionSlot> slots) {
         this.stage = stage;
         this.name = name;
+        this.threadName = threadName;
         this.owner = owner;
         this.thread = thread;
         this.threads = threads;
@@ -35,9 +40,12 @@ public final class StageView {
         return name;
     }
 
-    /** @return the stage thread's name, e.g. {@code weir-parse-0}. */
+    /**
+     * @return the name of the thread that runs the stage, e.g. {@code weir-parse-0}; {@code weir-fused-0} for
+     *     both stages a fused thread runs (the {@code stage} label tells them apart).
+     */
     public String thread() {
-        return stage.roleName();
+        return threadName;
     }
 
     /** @return the stage's counters. */

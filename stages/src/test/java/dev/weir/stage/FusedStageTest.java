@@ -61,6 +61,15 @@ class FusedStageTest {
         // Metrics stay per stage: both stages are still listed, by their own names.
         assertEquals("weir-parse-0", pipeline.stage("weir-parse-0").roleName());
         assertEquals("weir-upstream-0", pipeline.stage("weir-upstream-0").roleName());
+        // The metrics' thread label names the thread that runs them.
+        int fusedViews = 0;
+        for (final StageView view : pipeline.stageViews()) {
+            if (view.stage().equals("parse") || view.stage().equals("upstream")) {
+                assertEquals("weir-fused-0", view.thread(), view.stage());
+                fusedViews++;
+            }
+        }
+        assertEquals(2, fusedViews);
     }
 
     @Test
@@ -211,12 +220,11 @@ class FusedStageTest {
 
     @Test
     void shouldFuseOnAutoOnlyWhereTheThreadCountsMatch() {
-        final WeirConfig defaults = WeirConfig.builder().upstream("127.0.0.1", 1).build();
-        assertEquals("false", defaults.fuseParseUpstreamSetting());
-        assertFalse(defaults.fuseParseUpstream(), "the default: separate threads");
-        final WeirConfig auto = defaults.toBuilder().fuseParseUpstream("auto").build();
+        final WeirConfig auto = WeirConfig.builder().upstream("127.0.0.1", 1).build();
+        assertEquals("auto", auto.fuseParseUpstreamSetting(), "the default");
         assertTrue(auto.fuseParseUpstream(), "auto, one parse and one upstream thread: fused");
         assertFalse(auto.toBuilder().parseThreads(2).build().fuseParseUpstream(), "auto, unequal counts: not fused");
+        assertFalse(auto.toBuilder().fuseParseUpstream("false").build().fuseParseUpstream(), "false: separate");
     }
 
     @Test

@@ -17,8 +17,9 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.weir.config.ConfigKeys;
 import dev.weir.config.WeirConfig;
@@ -38,6 +39,8 @@ class IdleReclaimTest {
     private static final long LONG_WAIT_MS = 120_000;
     private static final String REQUEST = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
     private static final String RESPONSE_END = "\r\n\r\nhello\n";
+    /** Each test runs with parse and upstream fused on one thread (the default) and on separate threads. */
+    private static final String FUSE_NAME = "fuse-parse-upstream {0}";
 
     private LoopbackOrigin origin;
     private Pipeline pipeline;
@@ -49,23 +52,24 @@ class IdleReclaimTest {
         origin = LoopbackOrigin.start();
     }
 
-    private void start(final long keepAliveMs) throws IOException {
-        start(keepAliveMs, 1, ConfigKeys.DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS);
+    private void start(final String fuse, final long keepAliveMs) throws IOException {
+        start(fuse, keepAliveMs, 1, ConfigKeys.DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS);
     }
 
-    private void start(final long keepAliveMs, final int parseThreads, final long reclaimIdleAfterMs)
-        throws IOException {
-        start(keepAliveMs, parseThreads, reclaimIdleAfterMs, SLOTS);
+    private void start(final String fuse, final long keepAliveMs, final int parseThreads,
+        final long reclaimIdleAfterMs) throws IOException {
+        start(fuse, keepAliveMs, parseThreads, reclaimIdleAfterMs, SLOTS);
     }
 
-    private void start(final long keepAliveMs, final int parseThreads, final long reclaimIdleAfterMs,
-        final int slots) throws IOException {
+    /** @param fuse {@code fuse-parse-upstream}; as many upstream threads as parse threads, so {@code auto} fuses. */
+    private void start(final String fuse, final long keepAliveMs, final int parseThreads,
+        final long reclaimIdleAfterMs, final int slots) throws IOException {
         this.parseThreads = parseThreads;
         this.slotCount = slots;
         pipeline = Pipeline.start(WeirConfig.builder().listen("127.0.0.1", 0).upstream("127.0.0.1", origin.port())
-            .connections(slots).parseThreads(parseThreads).parseBufferBytes(4096).upstreamBufferBytes(16384)
-            .keepAliveTimeoutMs(keepAliveMs).acceptQueueTimeoutMs(LONG_WAIT_MS)
-            .acceptReclaimIdleAfterMs(reclaimIdleAfterMs).build());
+            .connections(slots).parseThreads(parseThreads).upstreamThreads(parseThreads).parseBufferBytes(4096)
+            .upstreamBufferBytes(16384).keepAliveTimeoutMs(keepAliveMs).acceptQueueTimeoutMs(LONG_WAIT_MS)
+            .acceptReclaimIdleAfterMs(reclaimIdleAfterMs).fuseParseUpstream(fuse).build());
     }
 
     @AfterEach
@@ -73,9 +77,11 @@ class IdleReclaimTest {
         PipelineTest.stopChecked(pipeline, origin);
     }
 
-    @Test
-    void shouldSeatAWaitingConnectionByClosingTheOldestIdleKeepAliveConnectionCleanly() throws Exception {
-        start(LONG_WAIT_MS);
+    @ParameterizedTest(name = FUSE_NAME)
+    @ValueSource(strings = {"auto", "false"})
+    void shouldSeatAWaitingConnectionByClosingTheOldestIdleKeepAliveConnectionCleanly(final String fuse)
+        throws Exception {
+        start(fuse, LONG_WAIT_MS);
         final Socket[] idle = new Socket[SLOTS];
         try {
             for (int i = 0; i < SLOTS; i++) {
@@ -102,9 +108,10 @@ class IdleReclaimTest {
         }
     }
 
-    @Test
-    void shouldCloseOneBatchForOneCallWhicheverParseThreadsHoldTheIdleConnections() throws Exception {
-        start(LONG_WAIT_MS, 2, ConfigKeys.DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS);
+    @ParameterizedTest(name = FUSE_NAME)
+    @ValueSource(strings = {"auto", "false"})
+    void shouldCloseOneBatchForOneCallWhicheverParseThreadsHoldTheIdleConnections(final String fuse) throws Exception {
+        start(fuse, LONG_WAIT_MS, 2, ConfigKeys.DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS);
         final Socket[] idle = new Socket[SLOTS];
         try {
             for (int i = 0; i < SLOTS; i++) {
@@ -125,10 +132,11 @@ class IdleReclaimTest {
         }
     }
 
-    @Test
-    void shouldCloseOneIdleConnectionForOneWaitingAndSeatACrowdInAFewCalls() throws Exception {
+    @ParameterizedTest(name = FUSE_NAME)
+    @ValueSource(strings = {"auto", "false"})
+    void shouldCloseOneIdleConnectionForOneWaitingAndSeatACrowdInAFewCalls(final String fuse) throws Exception {
         final int slots = 16;
-        start(LONG_WAIT_MS, 1, ConfigKeys.DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS, slots);
+        start(fuse, LONG_WAIT_MS, 1, ConfigKeys.DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS, slots);
         final Socket[] idle = new Socket[slots];
         final Socket[] crowd = new Socket[slots / 2];
         try {
@@ -163,9 +171,10 @@ class IdleReclaimTest {
         }
     }
 
-    @Test
-    void shouldKeepAConnectionIdleForLessThanTheReclaimThreshold() throws Exception {
-        start(LONG_WAIT_MS, 1, LONG_WAIT_MS);
+    @ParameterizedTest(name = FUSE_NAME)
+    @ValueSource(strings = {"auto", "false"})
+    void shouldKeepAConnectionIdleForLessThanTheReclaimThreshold(final String fuse) throws Exception {
+        start(fuse, LONG_WAIT_MS, 1, LONG_WAIT_MS);
         final Socket[] idle = new Socket[SLOTS];
         try {
             for (int i = 0; i < SLOTS; i++) {
@@ -189,9 +198,10 @@ class IdleReclaimTest {
         }
     }
 
-    @Test
-    void shouldNeverReclaimAConnectionMidRequestOrMidResponse() throws Exception {
-        start(LONG_WAIT_MS);
+    @ParameterizedTest(name = FUSE_NAME)
+    @ValueSource(strings = {"auto", "false"})
+    void shouldNeverReclaimAConnectionMidRequestOrMidResponse(final String fuse) throws Exception {
+        start(fuse, LONG_WAIT_MS);
         final Socket[] busy = new Socket[SLOTS];
         try {
             for (int i = 0; i < SLOTS; i++) {
@@ -234,10 +244,11 @@ class IdleReclaimTest {
         }
     }
 
-    @Test
-    void shouldKeepIdleConnectionsToTheirKeepAliveTimeoutWhileNoneWaits() throws Exception {
+    @ParameterizedTest(name = FUSE_NAME)
+    @ValueSource(strings = {"auto", "false"})
+    void shouldKeepIdleConnectionsToTheirKeepAliveTimeoutWhileNoneWaits(final String fuse) throws Exception {
         final long keepAliveMs = 1_500;
-        start(keepAliveMs);
+        start(fuse, keepAliveMs);
         final Socket[] idle = new Socket[SLOTS];
         try {
             for (int i = 0; i < SLOTS; i++) {
@@ -261,11 +272,12 @@ class IdleReclaimTest {
         }
     }
 
-    @Test
-    void shouldLetTheJdkClientsKeepAlivePoolRecoverFromAReclaimedConnection() throws Exception {
+    @ParameterizedTest(name = FUSE_NAME)
+    @ValueSource(strings = {"auto", "false"})
+    void shouldLetTheJdkClientsKeepAlivePoolRecoverFromAReclaimedConnection(final String fuse) throws Exception {
         // The test JVM's clients drop pooled connections after jdk.httpclient.keepalive.timeout=1 (a second, at the
         // pool's granularity of seconds, so possibly much less): to be the one given up, it goes at once.
-        start(LONG_WAIT_MS, 1, 1);
+        start(fuse, LONG_WAIT_MS, 1, 1);
         final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
         final URI uri = URI.create("http://127.0.0.1:" + pipeline.listenAddress().getPort() + "/");
