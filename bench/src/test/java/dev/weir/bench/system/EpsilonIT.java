@@ -89,17 +89,16 @@ class EpsilonIT {
     @TempDir
     Path dir;
 
-    /** The defaults: one thread running parse and upstream (fuse-parse-upstream auto). */
     @Test
     void shouldServeKeepAliveRequestsUnderEpsilonWithoutGrowingTheHeap() throws Exception {
         serveWithoutGrowingTheHeap("");
     }
 
-    /** Parse and upstream on threads of their own allocate nothing per request either. */
+    /** One thread running parse and upstream (fuse-parse-upstream) allocates nothing per request either. */
     @Test
-    void shouldServeKeepAliveRequestsUnderEpsilonOnSeparateParseAndUpstreamThreadsWithoutGrowingTheHeap()
+    void shouldServeKeepAliveRequestsUnderEpsilonOnAFusedParseAndUpstreamThreadWithoutGrowingTheHeap()
         throws Exception {
-        serveWithoutGrowingTheHeap(" separate", "--set", "fuse-parse-upstream=false");
+        serveWithoutGrowingTheHeap(" fused", "--set", "fuse-parse-upstream=auto");
     }
 
     /** The access log's producers (stage threads) and its own thread allocate nothing per request either. */

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.weir.bench.origin.DemoOrigin;
 import dev.weir.bench.support.RawHttp;
 import dev.weir.bench.support.ScriptedOrigin;
+import dev.weir.conn.ConnectionState;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.stage.Pipeline;
 
@@ -102,7 +103,14 @@ class PinningIT {
                     + " %d origin connections busy (the origin directly: %d ms, settled after %d ms)%n", ms, PINNERS,
                     pipeline.upstreamConnectionsBusy(), directMs,
                     TimeUnit.NANOSECONDS.toMillis(start - settleStart));
-                assertEquals(200, response.status, response.head);
+                assertEquals(200, response.status, () -> response.head + "refused by the gates of parse "
+                    + pipeline.overloadedRequests(ConnectionState.OWNER_PARSE) + ", upstream "
+                    + pipeline.overloadedRequests(ConnectionState.OWNER_UPSTREAM) + ", write "
+                    + pipeline.overloadedRequests(ConnectionState.OWNER_WRITE) + "; last queue delays (µs) parse "
+                    + pipeline.queueDelayNs(ConnectionState.OWNER_PARSE) / 1000 + ", upstream "
+                    + pipeline.queueDelayNs(ConnectionState.OWNER_UPSTREAM) / 1000 + ", write "
+                    + pipeline.queueDelayNs(ConnectionState.OWNER_WRITE) / 1000 + "; rejected at accept "
+                    + pipeline.rejectedConnections());
                 assertEquals(DemoOrigin.ROOT_BODY, response.text());
                 assertTrue(ms < FRESH_BOUND_MS, "a fresh request waited " + ms + " ms behind clients reading nothing");
             }
