@@ -64,6 +64,8 @@ final class FusedStage implements Stage {
         // The heads parse read in the select go to their origins now, not a turn (and a select) later. Not counted
         // as work, like any hand-off drained after the select: the origin's answer wakes the selector anyway.
         upstream.drainInbox();
+        // Parts read in this select after their client fell behind go out now, before the next select.
+        upstream.writeDeferredParts();
         // Only parse lets a ready key pass (a client's, while another stage holds its request half).
         return work - parse.readyLetPassThisTurn();
     }
@@ -97,6 +99,7 @@ final class FusedStage implements Stage {
         } finally {
             lowerSignals();
         }
+        upstream.writeDeferredParts();
     }
 
     private boolean hasPendingWork() {

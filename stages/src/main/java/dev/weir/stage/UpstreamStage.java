@@ -118,6 +118,17 @@ final class UpstreamStage extends SelectorStage {
      * client's send deadline running, the origin's read interest off). The half stays {@code RECEIVING}.
      */
     private final boolean[] awaitingClient;
+    /**
+     * Fused only: the slot's part, read after its client once fell behind, is written at the end of this turn
+     * ({@link #writeDeferredParts}) rather than at once: by then the client has taken more, as it had by the
+     * time the write thread took the part before, without the hand-off. The half stays {@code RECEIVING}.
+     */
+    private final boolean[] partDeferred;
+    /** Slots with a deferred part, in the order their parts were read; twice the slots, see {@link #deferPart}. */
+    private int[] deferred;
+    private int deferredCount;
+    /** The list {@link #writeDeferredParts} walks while parts it defers again go to {@link #deferred}. */
+    private int[] deferredWalked;
     private final boolean[] headSent;
     /** Per slot: the upstream group the exchange was routed to, or -1 before routing. */
     private final int[] groupOf;
@@ -157,6 +168,9 @@ final class UpstreamStage extends SelectorStage {
         this.holdsResponse = new boolean[slots];
         this.sendBufferBound = new boolean[slots];
         this.awaitingClient = new boolean[slots];
+        this.partDeferred = new boolean[slots];
+        this.deferred = new int[2 * slots];
+        this.deferredWalked = new int[2 * slots];
         this.headSent = new boolean[slots];
         this.groupOf = new int[slots];
         this.excludedServer = new int[slots];
@@ -244,6 +258,7 @@ final class UpstreamStage extends SelectorStage {
                 groupOf[index] = -1;
                 sendBufferBound[index] = false;
                 awaitingClient[index] = false;
+                partDeferred[index] = false;
                 excludedServer[index] = -1;
                 forward(slot);
                 break;
@@ -293,7 +308,8 @@ final class UpstreamStage extends SelectorStage {
             writeRequest(slot);
         }
         if ((ready & SelectionKey.OP_READ) != 0 && slot.origin == connection && holdsResponse[slot.index]
-            && slot.response.state == ConnectionState.RECEIVING && !awaitingClient[slot.index]) {
+            && slot.response.state == ConnectionState.RECEIVING && !awaitingClient[slot.index]
+            && !partDeferred[slot.index]) {
             readResponse(slot, true);
         }
         settle(slot);
@@ -351,7 +367,7 @@ final class UpstreamStage extends SelectorStage {
 
     @Override
     boolean hasPendingWork() {
-        return super.hasPendingWork() || pool.canServeWaiting();
+        return super.hasPendingWork() || pool.canServeWaiting() || deferredCount > 0;
     }
 
     // ---- the request half
@@ -678,7 +694,7 @@ final class UpstreamStage extends SelectorStage {
      *                     request write, when the end may stand for a reset the write already reported.
      */
     private void readResponse(final ConnectionSlot slot, final boolean endCompletes) {
-        if (awaitingClient[slot.index]) {
+        if (awaitingClient[slot.index] || partDeferred[slot.index]) {
             // The block still holds the part the client has not taken.
             return;
         }
@@ -919,6 +935,8 @@ final class UpstreamStage extends SelectorStage {
         response.start = 0;
         if (writeThrough && !sendBufferBound[slot.index]) {
             writeThrough(slot);
+        } else if (writeThrough && waitsForClientHere) {
+            deferPart(slot);
         } else {
             moveResponse(slot, ConnectionState.WRITING);
         }
@@ -932,11 +950,11 @@ final class UpstreamStage extends SelectorStage {
         final ResponseHalf response = slot.response;
         final int written = ResponsePartWriter.write(slot);
         if (written == ResponsePartWriter.PENDING) {
+            sendBufferBound[slot.index] = true;
             if (waitsForClientHere) {
-                awaitClient(slot);
+                deferPart(slot);
                 return;
             }
-            sendBufferBound[slot.index] = true;
             moveResponse(slot, ConnectionState.WRITING);
             return;
         }
@@ -954,6 +972,83 @@ final class UpstreamStage extends SelectorStage {
     }
 
     /**
+     * Fused: write the part at the end of this turn. The origin's read interest goes off meanwhile
+     * ({@link #settle}), and on again when the part went out before the next select, which then makes no
+     * {@code epoll_ctl} for either change.
+     */
+    private void deferPart(final ConnectionSlot slot) {
+        if (deferredCount == deferred.length) {
+            // Not reached: a slot is listed at most once per deferral and a turn ends the list; write it now.
+            writeDeferredPart(slot);
+            return;
+        }
+        partDeferred[slot.index] = true;
+        deferred[deferredCount++] = slot.index;
+    }
+
+    /**
+     * Fused: write the parts deferred in this turn, in the order they were read; called by the fused thread at the
+     * end of a turn and after a sleep's ready keys, before its next select.
+     *
+     * @return parts written or left to wait for their client.
+     */
+    int writeDeferredParts() {
+        // A part the client took some of is deferred again, to the next turn: into the other list.
+        final int[] walked = deferred;
+        final int count = deferredCount;
+        deferred = deferredWalked;
+        deferredWalked = walked;
+        deferredCount = 0;
+        int written = 0;
+        for (int i = 0; i < count; i++) {
+            final int index = walked[i];
+            if (!partDeferred[index]) {
+                continue;
+            }
+            partDeferred[index] = false;
+            try {
+                writeDeferredPart(wiring.slots.slot(index));
+            } catch (final Throwable t) {
+                fail(index, t);
+            }
+            written++;
+        }
+        return written;
+    }
+
+    private void writeDeferredPart(final ConnectionSlot slot) {
+        final ResponseHalf response = slot.response;
+        final int before = response.buffer.position();
+        final int written = ResponsePartWriter.write(slot);
+        if (written == ResponsePartWriter.FAILED) {
+            onClientFailedWritingThrough(slot);
+            return;
+        }
+        if (written == ResponsePartWriter.PENDING && response.buffer.position() > before) {
+            // The client is taking it: try again next turn, as the write thread did a hand-off later, rather than
+            // wait for OP_WRITE, which the kernel reports only once a third of the send buffer is free.
+            deferPart(slot);
+            settle(slot);
+            return;
+        }
+        if (written == ResponsePartWriter.PENDING) {
+            awaitClient(slot);
+        } else if (response.last) {
+            counters.increment(StageCounters.RESPONSES);
+            endResponse(slot);
+            return;
+        } else {
+            response.filled = 0;
+        }
+        settle(slot);
+    }
+
+    /** @return {@code true} while parts wait for the end of the turn. */
+    boolean hasDeferredParts() {
+        return deferredCount > 0;
+    }
+
+    /**
      * Fused: wait for the client's writability on its parse key (this thread's selector) rather than hand the
      * part to the write thread: no hand-off, no wakeup of another thread, and the next part is read here at once.
      * The origin's read interest goes off with it ({@link #settle}), the client's send deadline runs instead.
@@ -967,6 +1062,8 @@ final class UpstreamStage extends SelectorStage {
     }
 
     private void stopAwaitingClient(final ConnectionSlot slot) {
+        // A deferred part is left in the list, skipped there.
+        partDeferred[slot.index] = false;
         if (!awaitingClient[slot.index]) {
             return;
         }
@@ -1229,7 +1326,7 @@ final class UpstreamStage extends SelectorStage {
         }
         final boolean sending = holdsRequest[index] && slot.request.state == ConnectionState.SENDING;
         final boolean receiving = holdsResponse[index] && slot.response.state == ConnectionState.RECEIVING
-            && !awaitingClient[index];
+            && !awaitingClient[index] && !partDeferred[index];
         connection.interest((sending ? SelectionKey.OP_WRITE : 0) | (receiving ? SelectionKey.OP_READ : 0));
         if (awaitingClient[index]) {
             // The client's send deadline runs until it takes the pending part.
