@@ -139,7 +139,25 @@ final class FusedStage implements Stage {
     }
 
     private void onReadyKey(final SelectionKey key) {
-        owner(key).onSharedReadyKey(key);
+        if (key.attachment() instanceof ConnectionSlot) {
+            onClientKey(key);
+        } else {
+            owner(key).onSharedReadyKey(key);
+        }
+    }
+
+    /**
+     * A client's key is parse's, but upstream waits on its writability while the client has not taken a part
+     * written through whole: writable readiness goes to upstream first, the rest to parse.
+     */
+    private void onClientKey(final SelectionKey key) {
+        if (key.isValid() && (key.readyOps() & SelectionKey.OP_WRITE) != 0) {
+            upstream.onSharedReadyKey(key);
+            if (!key.isValid() || (key.readyOps() & SelectionKey.OP_READ) == 0) {
+                return;
+            }
+        }
+        parse.onSharedReadyKey(key);
     }
 
     private void onReadyKeyAfterSleep(final SelectionKey key) {
@@ -149,7 +167,7 @@ final class FusedStage implements Stage {
         lowerSignals();
         parse.wokeUp();
         upstream.wokeUp();
-        owner(key).onSharedReadyKey(key);
+        onReadyKey(key);
     }
 
     private void lowerSignals() {
@@ -160,9 +178,8 @@ final class FusedStage implements Stage {
         }
     }
 
-    /** Parse registers client sockets (attached to their slot) and its wake pipe; everything else is upstream's. */
+    /** Parse registers client sockets (see {@link #onClientKey}) and its wake pipe; everything else is upstream's. */
     private SelectorStage owner(final SelectionKey key) {
-        final Object attachment = key.attachment();
-        return attachment instanceof ConnectionSlot || attachment == parse.wake ? parse : upstream;
+        return key.attachment() == parse.wake ? parse : upstream;
     }
 }

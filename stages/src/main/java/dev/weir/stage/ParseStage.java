@@ -348,7 +348,9 @@ final class ParseStage extends SelectorStage {
 
     private static void pause(final ConnectionSlot slot) {
         try {
-            slot.parseKey.interestOps(0);
+            // Only the read interest: on a fused thread the upstream stage may wait for OP_WRITE on this key.
+            final SelectionKey key = slot.parseKey;
+            key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
         } catch (final CancelledKeyException ex) {
             // Another stage closed the client meanwhile; the key is gone with it.
             return;
@@ -359,8 +361,9 @@ final class ParseStage extends SelectorStage {
 
     private static void watch(final ConnectionSlot slot) {
         final SelectionKey key = slot.parseKey;
-        if (key.interestOps() != SelectionKey.OP_READ) {
-            key.interestOps(SelectionKey.OP_READ);
+        final int ops = key.interestOps();
+        if ((ops & SelectionKey.OP_READ) == 0) {
+            key.interestOps(ops | SelectionKey.OP_READ);
         }
         if (slot.clientReadPaused) {
             // After the interest is back: the client's bytes wake this stage again.

@@ -1,0 +1,221 @@
+package dev.weir.stage;
+
+import static dev.weir.stage.PipelineTest.awaitCondition;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.weir.config.WeirConfig;
+import dev.weir.conn.TimeoutKind;
+import dev.weir.support.LoopbackOrigin;
+
+/**
+ * On a fused parse and upstream thread, a part the client does not take whole waits for the client, at the write
+ * thread or ({@code write.fused-wait}) on the fused thread itself: either way the response completes whole, a
+ * client that never reads meets its send deadline and is closed before its whole body, and other connections on
+ * the same fused thread keep flowing meanwhile.
+ */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class FusedRelayTest {
+
+    private static final int MEBIBYTE = 1024 * 1024;
+    /** Waits for the client before the zero-allocation window: past the optimizing-compile thresholds. */
+    private static final int WARM_UP_CLIENT_WAITS = 10_000;
+    /** 1 MiB responses the slow client may take to get there. */
+    private static final int MAX_WARM_UP_RESPONSES = 2_000;
+
+    private LoopbackOrigin origin;
+    private Pipeline pipeline;
+
+    private boolean fusedWait;
+
+    private void start(final long clientSendTimeoutMs, final boolean waitOnFusedThread) throws IOException {
+        fusedWait = waitOnFusedThread;
+        origin = LoopbackOrigin.start();
+        pipeline = Pipeline.start(WeirConfig.builder().listen("127.0.0.1", 0).upstream("127.0.0.1", origin.port())
+            .connections(32).parseBufferBytes(4096).upstreamBufferBytes(16384).fuseParseUpstream(true)
+            .writeFusedWait(waitOnFusedThread).clientSendTimeoutMs(clientSendTimeoutMs).build());
+    }
+
+    /** @return waits for a client that did not take a part whole: the fused thread's, or parts at the write thread. */
+    private long clientWaits() {
+        return fusedWait ? upstream().clientWriteWaits() : writeStage().handoffs();
+    }
+
+    /** @return expired send deadlines where the client is waited for. */
+    private long sendDeadlinesExpired() {
+        return (fusedWait ? upstream() : writeStage()).expirations(TimeoutKind.CLIENT_SEND);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        PipelineTest.stopChecked(pipeline, origin);
+    }
+
+    @ParameterizedTest(name = "fused-wait {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldRelayTheWholeBodyToASlowClientOfAFusedThread(final boolean waitOnFusedThread) throws Exception {
+        start(10_000, waitOnFusedThread);
+        final int size = 16_000_000;
+        try (Socket slow = slowClient()) {
+            send(slow, size);
+            // More than the client's socket buffers hold: the fused thread finds it full and hands the part on.
+            awaitCondition(() -> clientWaits() > 0, "a wait for the client");
+            readWhole(slow.getInputStream(), size);
+            // The connection stays usable, for small answers and large ones.
+            send(slow, 100);
+            readWhole(slow.getInputStream(), 100);
+            send(slow, MEBIBYTE);
+            readWhole(slow.getInputStream(), MEBIBYTE);
+        }
+        PipelineTest.awaitIdle(pipeline);
+        if (waitOnFusedThread) {
+            assertEquals(0, writeStage().handoffs(), "parts handed to the write thread");
+        }
+        assertEquals(3, pipeline.responsesWritten(), "responses completed");
+        assertEquals(0, pipeline.connectionErrors(), "errors");
+    }
+
+    @ParameterizedTest(name = "fused-wait {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldCloseANeverReadingClientAtItsSendDeadlineWhileOtherResponsesKeepFlowing(final boolean waitOnFusedThread)
+        throws Exception {
+        final long sendTimeoutMs = 5_000;
+        start(sendTimeoutMs, waitOnFusedThread);
+        final int responses = 20;
+        try (Socket stalled = slowClient(); Socket flowing = connect()) {
+            send(stalled, 50_000_000);
+            awaitCondition(() -> clientWaits() > 0, "the stalled client's wait");
+            // Same fused thread (one parse and upstream thread): its 1 MiB responses do not wait behind the stall.
+            for (int i = 0; i < responses; i++) {
+                send(flowing, MEBIBYTE);
+                readWhole(flowing.getInputStream(), MEBIBYTE);
+            }
+            assertEquals(0, sendDeadlinesExpired(),
+                "the stalled client's deadline expired before 20 MiB reached the other client");
+            // Counted just after the last byte went out.
+            awaitCondition(() -> pipeline.responsesWritten() == responses, "responses completed beside the stall");
+            awaitWithin(() -> sendDeadlinesExpired() == 1,
+                "the stalled client's send deadline", sendTimeoutMs + 10_000);
+            assertTrue(endsWithoutItsWholeBody(stalled.getInputStream(), 50_000_000),
+                "the stalled client was closed before its whole body");
+            // The stall freed its slot and origin connection: the other client goes on.
+            send(flowing, MEBIBYTE);
+            readWhole(flowing.getInputStream(), MEBIBYTE);
+        }
+        PipelineTest.awaitIdle(pipeline);
+        assertEquals(responses + 1, pipeline.responsesWritten(), "responses completed, the stalled one not counted");
+        assertTrue(pipeline.connectionErrors() > 0, "the stalled client's failure is counted");
+        if (waitOnFusedThread) {
+            assertEquals(0, writeStage().handoffs(), "parts handed to the write thread");
+        }
+    }
+
+    @Test
+    // Its warm-up waits on a slow client's window many thousand times; bounded as WriteThroughTest's.
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void shouldAllocateNothingPerMebibyteResponseWhileTheFusedThreadWaitsForItsClient() throws Exception {
+        start(10_000, true);
+        try (Socket slow = slowClient()) {
+            // Past HotSpot's optimizing-compile thresholds first (see WriteThroughTest): every path of the wait.
+            for (int i = 0; upstream().clientWriteWaits() < WARM_UP_CLIENT_WAITS; i++) {
+                assertTrue(i < MAX_WARM_UP_RESPONSES, "waits in the warm-up: " + upstream().clientWriteWaits());
+                send(slow, MEBIBYTE);
+                readWhole(slow.getInputStream(), MEBIBYTE);
+            }
+            final long waitsBefore = upstream().clientWriteWaits();
+            final long before = pipeline.stageAllocatedBytes();
+            final int measured = 100;
+            for (int i = 0; i < measured; i++) {
+                send(slow, MEBIBYTE);
+                readWhole(slow.getInputStream(), MEBIBYTE);
+            }
+            final long perResponse = (pipeline.stageAllocatedBytes() - before) / measured;
+            assertTrue(upstream().clientWriteWaits() > waitsBefore, "the window waited for the client");
+            assertEquals(0, perResponse, "bytes allocated per 1 MiB response on the stage threads");
+        }
+    }
+
+    private static void awaitWithin(final BooleanSupplier condition, final String what, final long timeoutMs)
+        throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
+            Thread.sleep(5);
+        }
+    }
+
+    /** A client whose receive buffer is tiny, so a large answer fills its socket at once. */
+    private Socket slowClient() throws IOException {
+        final Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096);
+        socket.connect(pipeline.listenAddress(), 5_000);
+        socket.setSoTimeout(20_000);
+        return socket;
+    }
+
+    private Socket connect() throws IOException {
+        final Socket socket = new Socket(InetAddress.getLoopbackAddress(), pipeline.listenAddress().getPort());
+        socket.setSoTimeout(20_000);
+        return socket;
+    }
+
+    private static void send(final Socket socket, final int size) throws IOException {
+        socket.getOutputStream().write(("GET /size/" + size + " HTTP/1.1\r\nHost: a\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Read the head and {@code size} body bytes, checking every byte against the origin's pattern. */
+    private static void readWhole(final InputStream in, final int size) throws IOException {
+        final String head = "HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n";
+        assertEquals(head, new String(in.readNBytes(head.length()), StandardCharsets.US_ASCII));
+        final byte[] buffer = new byte[65536];
+        long read = 0;
+        while (read < size) {
+            final int n = in.read(buffer, 0, (int) Math.min(buffer.length, size - read));
+            assertTrue(n > 0, "end of stream after " + read + " of " + size + " body bytes");
+            for (int i = 0; i < n; i++) {
+                if (buffer[i] != LoopbackOrigin.patternByte(read + i)) {
+                    throw new AssertionError("body byte " + (read + i));
+                }
+            }
+            read += n;
+        }
+    }
+
+    /** @return {@code true} when the stream ends or is reset before the head and {@code size} body bytes. */
+    private static boolean endsWithoutItsWholeBody(final InputStream in, final long size) throws IOException {
+        final byte[] buffer = new byte[65536];
+        long read = 0;
+        try {
+            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                read += n;
+            }
+        } catch (final SocketException reset) {
+            return true;
+        }
+        return read < size;
+    }
+
+    private StageCounters upstream() {
+        return pipeline.stage("weir-upstream-0").counters();
+    }
+
+    private StageCounters writeStage() {
+        return pipeline.stage("weir-write-0").counters();
+    }
+}
