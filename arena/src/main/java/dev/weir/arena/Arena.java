@@ -18,9 +18,11 @@ import org.slf4j.LoggerFactory;
  * grows; when it is closed its memory is returned to the operating system.
  * <p>
  * Committing: on Linux with overcommit, allocating address space commits nothing; a page is backed by RAM
- * only when it is first written. The region is one Chronicle fixed-capacity native store, which zero-fills
- * the whole region with one bulk {@code setMemory} as it is allocated, so every page has been written (and
- * is resident) before {@link #commit(String, long, boolean)} returns.
+ * only when it is first written. The region is one Chronicle fixed-capacity native store, allocated without
+ * being touched, advised into transparent huge pages where the host allows them
+ * ({@link MemoryLock#adviseHugePages}: a thousand connections' buffers then take a few TLB entries instead of
+ * thousands), then zero-filled with one bulk {@code setMemory}, so every page has been written (and is
+ * resident) before {@link #commit(String, long, boolean)} returns.
  * <p>
  * <b>Note:</b> carving is for startup, on one thread; the views it hands out may then be used by the stage
  * thread that owns them. {@link #close()} may run on another thread (a shutdown hook), after the stage
@@ -69,13 +71,16 @@ public final class Arena implements AutoCloseable {
         // Initialise Chronicle (a few hundred ms on first use) outside the timed commit.
         OS.memory();
         final long start = System.nanoTime();
-        // Allocates and zero-fills the whole region (Chronicle's setMemory over [0, capacity)): that write
-        // is what commits every page, so it is not filled a second time here. The lazy store would skip it.
-        final BytesStore<?, ?> store = BytesStore.nativeStoreWithFixedCapacity(capacityBytes);
+        // Address space only: the huge-page hint must come before the first write, which then faults 2 MiB pages
+        // in directly (afterwards the kernel would have to copy 4 KiB pages into them).
+        final BytesStore<?, ?> store = BytesStore.lazyNativeBytesStoreWithFixedCapacity(capacityBytes);
         if (store instanceof SingleThreadedChecked) {
             // Built on the startup thread, closed perhaps by a shutdown hook.
             ((SingleThreadedChecked) store).singleThreadedCheckDisabled(true);
         }
+        final boolean huge = MemoryLock.adviseHugePages(store.addressForRead(0), capacityBytes);
+        // The zero-fill is what commits every page.
+        OS.memory().setMemory(store.addressForRead(0), capacityBytes, (byte) 0);
         if (lock) {
             try {
                 MemoryLock.lock(name, store.addressForRead(0), capacityBytes);
@@ -88,8 +93,8 @@ public final class Arena implements AutoCloseable {
         final Arena arena = new Arena(name, capacityBytes, store, lock, nanos);
         if (LOG.isInfoEnabled()) {
             final String rate = String.format("%.2f", gibPerSecond(capacityBytes, nanos));
-            LOG.info("arena '{}' committed {} bytes{} in {} ms ({} GiB/s)", name, capacityBytes,
-                lock ? " and locked" : "", nanos / 1_000_000, rate);
+            LOG.info("arena '{}' committed {} bytes{}{} in {} ms ({} GiB/s)", name, capacityBytes,
+                huge ? " (huge pages advised)" : "", lock ? " and locked" : "", nanos / 1_000_000, rate);
         }
         return arena;
     }

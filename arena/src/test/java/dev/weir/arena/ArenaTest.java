@@ -8,9 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
 import dev.weir.arena.support.ProcStatus;
 import net.openhft.chronicle.bytes.BytesStore;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class ArenaTest {
@@ -40,6 +44,49 @@ class ArenaTest {
         } finally {
             lazy.releaseLast();
         }
+    }
+
+    @Test
+    void shouldBackTheArenaWithHugePagesWhereTheKernelAllows() throws IOException {
+        final String thp = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+        Assumptions.assumeFalse(thp.contains("[never]"), "transparent huge pages are off on this host: " + thp);
+        try (Arena arena = Arena.commit("huge", 16 * MIB, false)) {
+            final long huge = anonHugeBytes(arena.address(), arena.capacityBytes());
+            // The whole 2 MiB pages inside the region: 7 of 16 MiB at worst, when it starts just past a boundary.
+            assertTrue(huge >= 7 * MIB, "huge pages under the arena: " + huge + " bytes");
+        }
+    }
+
+    /** Negative control: memory nobody advised stays in small pages under THP's madvise mode. */
+    @Test
+    void shouldFindNoHugePagesUnderAPlainStoreInMadviseMode() throws IOException {
+        final String thp = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+        Assumptions.assumeTrue(thp.contains("[madvise]"), "needs THP in madvise mode: " + thp);
+        final BytesStore<?, Void> plain = BytesStore.nativeStoreWithFixedCapacity(16 * MIB);
+        try {
+            assertEquals(0, anonHugeBytes(plain.addressForRead(0), 16 * MIB));
+        } finally {
+            plain.releaseLast();
+        }
+    }
+
+    /** @return bytes of anonymous huge pages in the mappings that overlap {@code [address, address + length)}. */
+    private static long anonHugeBytes(final long address, final long length) throws IOException {
+        final List<String> lines = Files.readAllLines(Path.of("/proc/self/smaps"));
+        long total = 0;
+        boolean inside = false;
+        for (final String line : lines) {
+            final int dash = line.indexOf('-');
+            final int space = line.indexOf(' ');
+            if (dash > 0 && space > dash && line.substring(0, dash).matches("[0-9a-f]+")) {
+                final long start = Long.parseUnsignedLong(line.substring(0, dash), 16);
+                final long end = Long.parseUnsignedLong(line.substring(dash + 1, space), 16);
+                inside = start < address + length && end > address;
+            } else if (inside && line.startsWith("AnonHugePages:")) {
+                total += Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        return total;
     }
 
     @Test

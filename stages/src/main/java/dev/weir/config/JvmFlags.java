@@ -13,7 +13,8 @@ import java.util.List;
  * The JVM flags that bound the JVM to a configuration's memory plan, printed by {@code --print-jvm-flags} for
  * {@code bin/weir}.
  * <p>
- * {@code -Xms} = {@code -Xmx} with {@code -XX:+AlwaysPreTouch} makes the heap row committed at startup; the
+ * {@code -Xms} = {@code -Xmx} with {@code -XX:+AlwaysPreTouch} makes the heap row committed at startup (in
+ * transparent huge pages where the host allows them, {@code -XX:+UseTransparentHugePages}); the
  * other flags turn the cap rows into limits the JVM enforces. The serial collector has no GC worker threads
  * and the smallest, most predictable native footprint; with a hot path that creates no garbage its pauses
  * are moot. {@code -XX:+ExitOnOutOfMemoryError} ends a process whose plan turned out wrong instead of
@@ -62,10 +63,15 @@ public final class JvmFlags {
      * @return the flags, in order.
      */
     public static List<String> of(final WeirConfig c) {
-        final List<String> flags = new ArrayList<>(13);
+        final List<String> flags = new ArrayList<>(14);
         flags.add("-Xms" + Sizes.format(c.heapBytes()));
         flags.add("-Xmx" + Sizes.format(c.heapBytes()));
         flags.add("-XX:+AlwaysPreTouch");
+        // The heap in 2 MiB pages where the host's THP setting allows them (madvise or always): every request
+        // touches its connection's objects (slot, halves, selection keys, channels), scattered over the heap,
+        // and at a thousand connections 4 KiB pages of them no longer fit the TLB. The heap is pre-touched
+        // whole anyway, so this commits nothing more; with THP off the JVM keeps 4 KiB pages.
+        flags.add("-XX:+UseTransparentHugePages");
         flags.add("-Xss" + Sizes.format(c.threadStackBytes()));
         flags.add("-XX:MaxMetaspaceSize=" + Sizes.format(c.metaspaceBytes()));
         flags.add("-XX:ReservedCodeCacheSize=" + Sizes.format(c.codeCacheBytes()));

@@ -54,9 +54,9 @@ public final class StageSizes {
      */
     public static final long SLOT_BASE_HEAP_BYTES = 2 * 1024;
     /**
-     * The request head's tables per field of {@code parse.max-headers}: five {@code int} tables (20 B), the
-     * name-hash chain (4 B) and up to four buckets' worth of the hash table (16 B, a power of two at least
-     * twice the fields), a {@code boolean} mark (1 B), rounded up for array headers.
+     * The request head's tables per field of {@code parse.max-headers}: one row of seven {@code int}s (28 B:
+     * offsets, lengths, id, name-hash chain, mark) and up to four buckets' worth of the hash table (16 B, a
+     * power of two at least twice the fields), rounded up for array headers.
      */
     public static final long HEAD_HEAP_BYTES_PER_FIELD = 48;
     /** Heap for everything else: loaded configuration, startup garbage, JDK and library objects. */

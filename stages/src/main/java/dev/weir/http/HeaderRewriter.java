@@ -95,8 +95,8 @@ public final class HeaderRewriter {
             if (!forwards(head, i)) {
                 continue;
             }
-            ok = copy(head.nameStart[i], head.nameLength[i]) && put(COLON_SP) && copy(head.valueStart[i],
-                head.valueLength[i]);
+            ok = copy(head.nameStart(i), head.nameLength(i)) && put(COLON_SP) && copy(head.valueStart(i),
+                head.valueLength(i));
             if (i == lastForwardedFor) {
                 ok = ok && put(COMMA_SP) && put(clientAddress, clientAddressLength);
             } else if (i == lastForwarded) {
@@ -158,8 +158,8 @@ public final class HeaderRewriter {
 
     /** @return {@code true} when field {@code i} is copied (possibly with Weir's element appended). */
     private static boolean forwards(final RequestHead head, final int i) {
-        final int id = head.headerId[i];
-        if (HeaderNames.isHopByHop(id) || id == HeaderNames.EXPECT || head.connectionNamed[i]) {
+        final int id = head.headerId(i);
+        if (HeaderNames.isHopByHop(id) || id == HeaderNames.EXPECT || head.isConnectionNamed(i)) {
             return false;
         }
         switch (id) {
@@ -204,7 +204,7 @@ public final class HeaderRewriter {
 
     private static int lastIndexOf(final RequestHead head, final int id) {
         for (int i = head.headerCount - 1; i >= 0; i--) {
-            if (head.headerId[i] == id && !head.connectionNamed[i]) {
+            if (head.headerId(i) == id && !head.isConnectionNamed(i)) {
                 return i;
             }
         }

@@ -250,7 +250,7 @@ public final class RequestHeadParser {
         final int lastLine = end - 2;
         while (pos < lastLine) {
             final int index = head.headerCount;
-            if (index == head.nameStart.length) {
+            if (index == head.maxHeaders) {
                 return ParseStatus.HEAD_TOO_LARGE;
             }
             final int nameStart = pos;
@@ -290,13 +290,7 @@ public final class RequestHeadParser {
 
             final int id = HeaderNames.lookup(store, base + nameStart, nameLength);
             final int valueLength = valueEnd - valueStart;
-            head.nameStart[index] = nameStart;
-            head.nameLength[index] = nameLength;
-            head.valueStart[index] = valueStart;
-            head.valueLength[index] = valueLength;
-            head.headerId[index] = id;
-            head.connectionNamed[index] = false;
-            head.headerCount = index + 1;
+            head.addField(nameStart, nameLength, valueStart, valueLength, id);
 
             switch (id) {
                 case HeaderNames.CONTENT_LENGTH: {
@@ -370,8 +364,8 @@ public final class RequestHeadParser {
             return false;
         }
         for (int i = 0; i < head.headerCount; i++) {
-            if (head.headerId[i] == HeaderNames.UPGRADE
-                && containsToken(store, base + head.valueStart[i], head.valueLength[i], WEBSOCKET)) {
+            if (head.headerId(i) == HeaderNames.UPGRADE
+                && containsToken(store, base + head.valueStart(i), head.valueLength(i), WEBSOCKET)) {
                 return true;
             }
         }
@@ -399,22 +393,22 @@ public final class RequestHeadParser {
         int steps = buckets.length;
         final int count = head.headerCount;
         for (int i = 0; i < count; i++) {
-            final int id = head.headerId[i];
+            final int id = head.headerId(i);
             if (HeaderNames.isProtected(id) || HeaderNames.isHopByHop(id)) {
                 continue;
             }
-            final int bucket = hash(store, base + head.nameStart[i], head.nameLength[i]) & mask;
-            steps += head.nameLength[i];
-            head.nameNext[i] = buckets[bucket];
+            final int bucket = hash(store, base + head.nameStart(i), head.nameLength(i)) & mask;
+            steps += head.nameLength(i);
+            head.fields[RequestHead.row(i) + RequestHead.NAME_NEXT] = buckets[bucket];
             buckets[bucket] = i + 1;
         }
         int tokens = 0;
         for (int c = 0; c < count; c++) {
-            if (head.headerId[c] != HeaderNames.CONNECTION) {
+            if (head.headerId(c) != HeaderNames.CONNECTION) {
                 continue;
             }
-            final long list = base + head.valueStart[c];
-            final int listLength = head.valueLength[c];
+            final long list = base + head.valueStart(c);
+            final int listLength = head.valueLength(c);
             int i = 0;
             while (i < listLength) {
                 byte b = store.readByte(list + i);
@@ -443,13 +437,14 @@ public final class RequestHeadParser {
                 } else if (HeaderNames.equalsIgnoreCase(store, list + start, tokenLength, UPGRADE)) {
                     tokens |= UPGRADE_TOKEN;
                 }
-                for (int f = buckets[finish(h) & mask]; f != 0; f = head.nameNext[f - 1]) {
+                for (int f = buckets[finish(h) & mask]; f != 0;
+                    f = head.fields[RequestHead.row(f - 1) + RequestHead.NAME_NEXT]) {
                     final int field = f - 1;
                     steps++;
-                    if (head.nameLength[field] == tokenLength && !head.connectionNamed[field]) {
+                    if (head.nameLength(field) == tokenLength && !head.isConnectionNamed(field)) {
                         steps += tokenLength;
-                        if (sameIgnoringCase(store, list + start, base + head.nameStart[field], tokenLength)) {
-                            head.connectionNamed[field] = true;
+                        if (sameIgnoringCase(store, list + start, base + head.nameStart(field), tokenLength)) {
+                            head.fields[RequestHead.row(field) + RequestHead.CONNECTION_NAMED] = 1;
                         }
                     }
                 }

@@ -93,8 +93,8 @@ class PlanBuilderTest {
 
     @Test
     void shouldDeriveJvmFlagsFromThePlan() {
-        assertEquals("-Xms64m -Xmx64m -XX:+AlwaysPreTouch -Xss256k -XX:MaxMetaspaceSize=32m"
-            + " -XX:ReservedCodeCacheSize=16m -XX:MaxDirectMemorySize=8m -XX:AutoBoxCacheMax="
+        assertEquals("-Xms64m -Xmx64m -XX:+AlwaysPreTouch -XX:+UseTransparentHugePages -Xss256k"
+            + " -XX:MaxMetaspaceSize=32m -XX:ReservedCodeCacheSize=16m -XX:MaxDirectMemorySize=8m -XX:AutoBoxCacheMax="
             + StageSizes.fileDescriptorCount(sample()) + " -XX:+UseSerialGC"
             + " -XX:+ExitOnOutOfMemoryError -XX:+UnlockDiagnosticVMOptions -XX:GuaranteedSafepointInterval=0",
             String.join(" ", JvmFlags.of(sample())));
