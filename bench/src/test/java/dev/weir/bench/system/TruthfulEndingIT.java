@@ -35,6 +35,8 @@ class TruthfulEndingIT {
 
     private static final int PROMISED = 100_000;
     private static final int SENT = 30_000;
+    /** Upload bytes the client sends of its declared 64 MiB; the origin reads them all, then resets. */
+    private static final int UPLOADED_BEFORE_RESET = 128 * 1024;
 
     @RegisterExtension
     final WeirExtension weir = new WeirExtension();
@@ -96,17 +98,20 @@ class TruthfulEndingIT {
         // waiting for the client's next bytes; waking it must not send a FIN, which would end a close-delimited
         // body cleanly before the reset.
         final ScriptedOrigin origin = weir.own(ScriptedOrigin.always(
-            ScriptedOrigin.Reply.answerWhileReadingThenReset(-1, SENT, 64 * 1024)));
+            ScriptedOrigin.Reply.answerWhileReadingThenReset(-1, SENT, UPLOADED_BEFORE_RESET)));
         try (RawHttp http = new RawHttp(start(origin).listenAddress().getPort())) {
             helpers.submit(() -> {
                 final OutputStream out = http.output();
                 out.write(("POST /upload HTTP/1.1\r\nHost: weir\r\nContent-Length: " + (64L << 20) + "\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
                 final byte[] part = new byte[4096];
+                // A slow uploader, so the request half mostly waits at the parse stage. It has written its last part
+                // before the origin, which reads exactly these parts, resets (the declared rest never comes): Linux
+                // reports a reset once, to whichever call meets it first, so a write racing the reader's read
+                // could take it and leave the reader a plain end of stream, as if the proxy had closed cleanly.
                 try {
-                    for (int i = 0; i < 16 * 1024; i++) {
+                    for (int i = 0; i < UPLOADED_BEFORE_RESET / part.length; i++) {
                         out.write(part);
-                        // A slow uploader, so the request half mostly waits at the parse stage.
                         TimeUnit.MILLISECONDS.sleep(2);
                     }
                 } catch (final IOException e) {
