@@ -120,10 +120,10 @@ class LauncherScriptTest {
 
     @Test
     void shouldRaiseTheSoftOpenFilesLimitToTheHardOneBeforeServing() throws Exception {
-        // 64 connections need 64 + 64 + 1 sockets + 16 + 256 = 401 descriptors: more than the soft 300.
+        // 64 connections need 64 + 64 + 1 sockets + 14 + 256 = 399 descriptors: more than the soft 300.
         final Outcome r = serveUntilReady(List.of("prlimit", "--nofile=300:4096"), null);
         assertEquals(0, r.code, r.err + r.out);
-        assertTrue(r.out.contains("file descriptors: 401 = 129 sockets"), r.out);
+        assertTrue(r.out.contains("file descriptors: 399 = 129 sockets"), r.out);
     }
 
     @Test
@@ -134,8 +134,8 @@ class LauncherScriptTest {
         final long expected = PlanBuilder.build(ConfigLoader.load(ROOT.resolve("conf/weir.yaml"),
             Map.of())).totalBytes();
         assertTrue(r.out.contains("\ntotal ") && r.out.contains(" " + expected + " "), r.out);
-        assertTrue(r.out.contains("\nfile descriptors: 2321 = 2049 sockets + 16 for the selectors and wake pipes of"
-            + " 4 stage threads + 256 for the JVM"), r.out);
+        assertTrue(r.out.contains("\nfile descriptors: 2319 = 2049 sockets + 14 for the selectors and wake pipes of"
+            + " 3 stage threads + 256 for the JVM"), r.out);
     }
 
     @Test

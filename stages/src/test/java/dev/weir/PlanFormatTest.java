@@ -45,7 +45,7 @@ class PlanFormatTest {
 
     @Test
     void shouldRoundTheMemoryFigureUpToAWholeMibAndNeverBelowThePlan() {
-        assertEquals(619, PlanFormat.memoryMib(DEFAULT_PLAN), "618.1 MiB");
+        assertEquals(618, PlanFormat.memoryMib(DEFAULT_PLAN), "617.6 MiB");
         assertEquals(1, PlanFormat.memoryMib(planOf(1)));
         assertEquals(512, PlanFormat.memoryMib(planOf(512 * Sizes.MIB)));
         assertEquals(513, PlanFormat.memoryMib(planOf(512 * Sizes.MIB + 1)));
@@ -57,8 +57,8 @@ class PlanFormatTest {
         final String text = PlanFormat.k8s(DEFAULTS, DEFAULT_PLAN, "built-in defaults");
         final Object doc = new Load(LoadSettings.builder().build()).loadFromString(text);
         final Map<String, Object> expected = new LinkedHashMap<>();
-        expected.put("cpu", "4");
-        expected.put("memory", "619Mi");
+        expected.put("cpu", "3");
+        expected.put("memory", "618Mi");
         assertEquals(Map.of("resources", Map.of("requests", expected, "limits", expected)), doc, text);
         assertTrue(text.startsWith("# weir plan (built-in defaults): total " + DEFAULT_PLAN.totalBytes() + " bytes"),
             text);
@@ -71,8 +71,8 @@ class PlanFormatTest {
         assertTrue(PlanFormat.k8s(threaded, PlanBuilder.build(threaded), "x").contains("cpu: \"7\"\n"));
         // The access log's thread formats and writes every line: it gets a core too.
         final WeirConfig logging = ConfigLoader.load(null, Map.of("access-log.path", "-"));
-        assertEquals(5, PlanFormat.cores(logging));
-        assertTrue(PlanFormat.k8s(logging, PlanBuilder.build(logging), "x").contains("cpu: \"5\"\n"));
+        assertEquals(4, PlanFormat.cores(logging));
+        assertTrue(PlanFormat.k8s(logging, PlanBuilder.build(logging), "x").contains("cpu: \"4\"\n"));
     }
 
     @Test
@@ -84,7 +84,7 @@ class PlanFormatTest {
                 lines.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
             }
         }
-        assertEquals(Map.of("MemoryMax", "619M", "MemorySwapMax", "0", "LimitNOFILE",
+        assertEquals(Map.of("MemoryMax", "618M", "MemorySwapMax", "0", "LimitNOFILE",
             Long.toString(StageSizes.fileDescriptorCount(DEFAULTS)), "LimitMEMLOCK", "infinity"), lines, text);
     }
 

@@ -157,13 +157,11 @@ public final class ConfigKeys {
      */
     public static final int DEFAULT_IDLE_YIELDS = 2;
     /**
-     * Separate parse and upstream threads. Fused ({@code auto} or {@code true}) measured less CPU, fewer switches
+     * Fused whenever the parse and upstream thread counts are equal: one thread measured less CPU, fewer switches
      * and more requests per second at 128 B, 16 KiB and on one connection, on one core and on two, and a tie at
-     * 1 MiB and POST 16 KiB (docs/PERFORMANCE.md, "Fused parse and upstream"); it is not the default yet because
-     * with it one full IT run in two answered PinningIT's fresh request beside 1,000 clients that read nothing with
-     * a gate's 503, not seen again in 59 runs of that test nor explained.
+     * 1 MiB and POST 16 KiB (docs/PERFORMANCE.md, "Fused parse and upstream").
      */
-    public static final String DEFAULT_FUSE_PARSE_UPSTREAM = "false";
+    public static final String DEFAULT_FUSE_PARSE_UPSTREAM = "auto";
     /** Most yields accepted: beyond a few, an idle proxy only burns its core. */
     public static final int MAX_IDLE_YIELDS = 1000;
     /** A request head must be complete within this: nginx's {@code client_header_timeout} is 60 s, 10 s is ample. */

@@ -220,12 +220,11 @@ class FusedStageTest {
 
     @Test
     void shouldFuseOnAutoOnlyWhereTheThreadCountsMatch() {
-        final WeirConfig defaults = WeirConfig.builder().upstream("127.0.0.1", 1).build();
-        assertEquals("false", defaults.fuseParseUpstreamSetting());
-        assertFalse(defaults.fuseParseUpstream(), "the default: separate threads");
-        final WeirConfig auto = defaults.toBuilder().fuseParseUpstream("auto").build();
+        final WeirConfig auto = WeirConfig.builder().upstream("127.0.0.1", 1).build();
+        assertEquals("auto", auto.fuseParseUpstreamSetting(), "the default");
         assertTrue(auto.fuseParseUpstream(), "auto, one parse and one upstream thread: fused");
         assertFalse(auto.toBuilder().parseThreads(2).build().fuseParseUpstream(), "auto, unequal counts: not fused");
+        assertFalse(auto.toBuilder().fuseParseUpstream("false").build().fuseParseUpstream(), "false: separate");
     }
 
     @Test

@@ -89,16 +89,17 @@ class EpsilonIT {
     @TempDir
     Path dir;
 
+    /** The defaults: one thread running parse and upstream (fuse-parse-upstream auto). */
     @Test
     void shouldServeKeepAliveRequestsUnderEpsilonWithoutGrowingTheHeap() throws Exception {
         serveWithoutGrowingTheHeap("");
     }
 
-    /** One thread running parse and upstream (fuse-parse-upstream) allocates nothing per request either. */
+    /** Parse and upstream on threads of their own allocate nothing per request either. */
     @Test
-    void shouldServeKeepAliveRequestsUnderEpsilonOnAFusedParseAndUpstreamThreadWithoutGrowingTheHeap()
+    void shouldServeKeepAliveRequestsUnderEpsilonOnSeparateParseAndUpstreamThreadsWithoutGrowingTheHeap()
         throws Exception {
-        serveWithoutGrowingTheHeap(" fused", "--set", "fuse-parse-upstream=auto");
+        serveWithoutGrowingTheHeap(" separate", "--set", "fuse-parse-upstream=false");
     }
 
     /** The access log's producers (stage threads) and its own thread allocate nothing per request either. */

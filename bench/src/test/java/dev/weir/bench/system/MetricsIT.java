@@ -118,7 +118,7 @@ class MetricsIT {
             assertEquals(1, metrics.value("weir_pool_high_water_mark" + labels), pool);
             assertEquals(0, metrics.value("weir_pool_failed_acquisitions_total" + labels), pool);
         }
-        final String originPool = "{pool=origin_connections,thread=weir-upstream-0}";
+        final String originPool = "{pool=origin_connections,thread=weir-fused-0}";
         assertEquals(64, metrics.value("weir_pool_capacity" + originPool));
         assertEquals(0, metrics.value("weir_pool_in_use" + originPool));
         assertEquals(1, metrics.value("weir_pool_high_water_mark" + originPool));
@@ -140,8 +140,8 @@ class MetricsIT {
         assertEquals(1, metrics.value("weir_upstream_connections_open" + server));
         assertEquals(1, metrics.value("weir_upstream_connections_idle" + server));
         assertEquals(0, metrics.value("weir_upstream_connections_busy" + server));
-        assertEquals(0, metrics.value("weir_origin_queued{thread=weir-upstream-0}"));
-        assertEquals(0, metrics.value("weir_origin_waits_total{thread=weir-upstream-0}"));
+        assertEquals(0, metrics.value("weir_origin_queued{thread=weir-fused-0}"));
+        assertEquals(0, metrics.value("weir_origin_waits_total{thread=weir-fused-0}"));
 
         for (int kind = 0; kind < TimeoutKind.COUNT; kind++) {
             assertEquals(0, metrics.value("weir_timeouts_total{kind=" + TimeoutKind.name(kind) + "}"));
@@ -156,8 +156,8 @@ class MetricsIT {
             assertEquals(arena.capacityBytes(),
                 metrics.value("weir_arena_committed_bytes{arena=" + arena.name() + "}"));
         }
-        for (final String stage : new String[] {"stage=accept,thread=weir-accept", "stage=parse,thread=weir-parse-0",
-            "stage=upstream,thread=weir-upstream-0", "stage=write,thread=weir-write-0"}) {
+        for (final String stage : new String[] {"stage=accept,thread=weir-accept", "stage=parse,thread=weir-fused-0",
+            "stage=upstream,thread=weir-fused-0", "stage=write,thread=weir-write-0"}) {
             assertTrue(metrics.value("weir_stage_turns_total{" + stage + "}") > 0, stage);
             assertEquals(0, metrics.value("weir_stage_halves_held{" + stage + "}"), stage);
             assertEquals(0, metrics.value("weir_stage_ring_depth{" + stage + "}"), stage);
