@@ -105,7 +105,8 @@ final class AcceptStage extends SelectorStage {
     private int reclaimBatch = 1;
     /**
      * The slots that came back while this stage called for them are being seated: set when a pause for want of a
-     * slot ends with room, for that turn only.
+     * slot ends with room, and kept while the wait goes on, since a call's slots may come back over several turns;
+     * cleared by the next call, or when no connection waits any more.
      */
     private boolean seatingCall;
     /**
@@ -193,6 +194,8 @@ final class AcceptStage extends SelectorStage {
         // Ready right after the last free slot was taken: the seats the last call freed did not empty the backlog.
         reclaimBatch = filledLastTurn ? Math.min(DEFAULT_RECLAIM_BATCH_MAX, reclaimBatch << 1) : 1;
         filledLastTurn = false;
+        // This call's seats begin when it ends with room.
+        seatingCall = false;
         demand.want(reclaimBatch);
         final StageRing[] parseRings = wiring.parseRings;
         for (int i = 0; i < parseRings.length; i++) {
@@ -238,11 +241,10 @@ final class AcceptStage extends SelectorStage {
         readyThisTurn = false;
         final int work = super.doWork();
         if (!readyThisTurn) {
-            // The turn's select found no connection waiting after the last free slot was taken.
+            // The turn's select found no connection waiting after the last free slot was taken: the wait is over.
             filledLastTurn = false;
+            seatingCall = false;
         }
-        // The call's seats are taken in the turn that resumed accepting, whose select reports the waiting ones.
-        seatingCall = false;
         return work;
     }
 
@@ -279,6 +281,7 @@ final class AcceptStage extends SelectorStage {
                 // The backlog is empty: nobody waits, so a later pause starts a new wait.
                 waitingSinceNs = NOT_WAITING;
                 shedLeft = 0;
+                seatingCall = false;
                 break;
             }
             if (!onAccepted(client) && shedLeft > 0 && --shedLeft == 0) {

@@ -127,6 +127,26 @@ class AcceptReclaimBatchTest {
         assertEquals(1, takeAll(), "a new wait calls for one");
     }
 
+    @Test
+    void shouldDoubleTheCallWhenTheSeatsOfTheLastCallCameBackOverSeveralTurns() throws Exception {
+        connect(SLOTS + 1);
+        turnUntil(() -> accept.counters().acceptPauses() == 1, "accepting paused with a connection waiting");
+        assertEquals(1, takeAll());
+        connect(1);
+        giveUp(0);
+        turnUntil(() -> accept.counters().acceptPauses() == 2, "accepting paused again with a connection waiting");
+        assertEquals(2, takeAll(), "the call that left a connection waiting is followed by one twice as large");
+        // Three wait now. The call's two slots come back one turn apart: the first ends the pause and seats one,
+        // the second seats another in a later turn (taking the last free slot), and one still waits after both.
+        connect(2);
+        giveUp(0);
+        turnUntil(() -> accept.counters().accepted() == SLOTS + 2, "the first slot back seated a waiting connection");
+        giveUp(1);
+        turnUntil(() -> accept.counters().accepted() == SLOTS + 3, "the second slot back, a turn later, too");
+        turnUntil(() -> accept.counters().acceptPauses() == 3, "accepting paused with the last one waiting");
+        assertEquals(4, takeAll(), "both seats were the last call's, and a connection still waits: twice as large");
+    }
+
     /** Closes a seated connection and returns its slot, as a parse stage answering the call does. */
     private void giveUp(final int index) {
         wiring.closeAndRelease(slots.slot(index), false);
