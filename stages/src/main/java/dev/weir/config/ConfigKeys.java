@@ -144,13 +144,6 @@ public final class ConfigKeys {
      */
     public static final boolean DEFAULT_WRITE_THROUGH = true;
     /**
-     * Off: a fused thread hands a part its client did not take whole to the write thread, as separate threads do.
-     * Waiting on the fused thread itself cut hand-offs from about 50 to 2 and switches five-fold per 1 MiB
-     * response and gave lower p99 at fixed rates, but fewer requests/s in closed-loop runs on a shared core
-     * (docs/PERFORMANCE.md, Large bodies): left to a measurement on a quiet machine.
-     */
-    public static final boolean DEFAULT_WRITE_FUSED_WAIT = false;
-    /**
      * Yields before an idle stage sleeps in its selector. Stages usually share cores, so a producer often
      * publishes while the consumer yields and then pays no wakeup; two measured best (bench/run, 128 B:
      * CPU per request -15% against sleeping at once; 1, 4 and 10 did no better).
@@ -672,11 +665,6 @@ public final class ConfigKeys {
                 + " a part the client does not take whole, or a canned answer, goes to the write stage. false:"
                 + " every part goes through the write stage.",
             (b, v) -> b.writeThrough(v), WeirConfig::writeThrough));
-        k.add(bool("write.fused-wait", DEFAULT_WRITE_FUSED_WAIT,
-            "With fused parse and upstream threads, a part the client does not take whole waits on the fused"
-                + " thread for the client (OP_WRITE on its client key, under timeout.client-send) instead of going to"
-                + " the write thread; no effect on separate threads.",
-            (b, v) -> b.writeFusedWait(v), WeirConfig::writeFusedWait));
         final Row fuse = new Row("fuse-parse-upstream", Type.CHOICE,
             "Each parse thread also runs the upstream stage of its index, over one selector: no thread switch"
                 + " between reading a request and sending it to the origin. auto: fused when parse.threads equals"

@@ -41,7 +41,6 @@ public final class WeirConfig {
     private final int upstreamBufferBytes;
     private final int writeThreads;
     private final boolean writeThrough;
-    private final boolean writeFusedWait;
     private final String fuseParseUpstream;
     private final int idleYields;
     private final long upstreamQueueTimeoutMs;
@@ -115,7 +114,6 @@ public final class WeirConfig {
         upstreamBufferBytes = b.upstreamBufferBytes;
         writeThreads = b.writeThreads;
         writeThrough = b.writeThrough;
-        writeFusedWait = b.writeFusedWait;
         fuseParseUpstream = b.fuseParseUpstream;
         idleYields = b.idleYields;
         upstreamQueueTimeoutMs = b.upstreamQueueTimeoutMs;
@@ -206,7 +204,6 @@ public final class WeirConfig {
         b.upstreamBufferBytes = upstreamBufferBytes;
         b.writeThreads = writeThreads;
         b.writeThrough = writeThrough;
-        b.writeFusedWait = writeFusedWait;
         b.fuseParseUpstream = fuseParseUpstream;
         b.idleYields = idleYields;
         b.upstreamQueueTimeoutMs = upstreamQueueTimeoutMs;
@@ -416,14 +413,6 @@ public final class WeirConfig {
      */
     public boolean writeThrough() {
         return writeThrough;
-    }
-
-    /**
-     * @return {@code true} when a fused thread waits for a client that did not take a part whole itself, rather
-     *         than hand the part to the write thread ({@code write.fused-wait}).
-     */
-    public boolean writeFusedWait() {
-        return writeFusedWait;
     }
 
     /**
@@ -735,7 +724,6 @@ public final class WeirConfig {
         private int upstreamBufferBytes = ConfigKeys.DEFAULT_UPSTREAM_BUFFER_BYTES;
         private int writeThreads = ConfigKeys.DEFAULT_WRITE_THREADS;
         private boolean writeThrough = ConfigKeys.DEFAULT_WRITE_THROUGH;
-        private boolean writeFusedWait = ConfigKeys.DEFAULT_WRITE_FUSED_WAIT;
         private String fuseParseUpstream = ConfigKeys.DEFAULT_FUSE_PARSE_UPSTREAM;
         private int idleYields = ConfigKeys.DEFAULT_IDLE_YIELDS;
         private long upstreamQueueTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_QUEUE_TIMEOUT_MS;
@@ -931,12 +919,6 @@ public final class WeirConfig {
         /** @param value {@code true} to write response parts through from the upstream stage. @return this. */
         public Builder writeThrough(final boolean value) {
             this.writeThrough = value;
-            return this;
-        }
-
-        /** @param value {@code true} to let a fused thread wait for a slow client itself. @return this. */
-        public Builder writeFusedWait(final boolean value) {
-            this.writeFusedWait = value;
             return this;
         }
 

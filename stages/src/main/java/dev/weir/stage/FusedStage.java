@@ -139,25 +139,7 @@ final class FusedStage implements Stage {
     }
 
     private void onReadyKey(final SelectionKey key) {
-        if (key.attachment() instanceof ConnectionSlot) {
-            onClientKey(key);
-        } else {
-            owner(key).onSharedReadyKey(key);
-        }
-    }
-
-    /**
-     * A client's key is parse's, but upstream waits on its writability while the client has not taken a part
-     * written through whole: writable readiness goes to upstream first, the rest to parse.
-     */
-    private void onClientKey(final SelectionKey key) {
-        if (key.isValid() && (key.readyOps() & SelectionKey.OP_WRITE) != 0) {
-            upstream.onSharedReadyKey(key);
-            if (!key.isValid() || (key.readyOps() & SelectionKey.OP_READ) == 0) {
-                return;
-            }
-        }
-        parse.onSharedReadyKey(key);
+        owner(key).onSharedReadyKey(key);
     }
 
     private void onReadyKeyAfterSleep(final SelectionKey key) {
@@ -167,7 +149,7 @@ final class FusedStage implements Stage {
         lowerSignals();
         parse.wokeUp();
         upstream.wokeUp();
-        onReadyKey(key);
+        owner(key).onSharedReadyKey(key);
     }
 
     private void lowerSignals() {
@@ -178,8 +160,9 @@ final class FusedStage implements Stage {
         }
     }
 
-    /** Parse registers client sockets (see {@link #onClientKey}) and its wake pipe; everything else is upstream's. */
+    /** Parse registers client sockets (attached to their slot) and its wake pipe; everything else is upstream's. */
     private SelectorStage owner(final SelectionKey key) {
-        return key.attachment() == parse.wake ? parse : upstream;
+        final Object attachment = key.attachment();
+        return attachment instanceof ConnectionSlot || attachment == parse.wake ? parse : upstream;
     }
 }

@@ -348,9 +348,7 @@ final class ParseStage extends SelectorStage {
 
     private static void pause(final ConnectionSlot slot) {
         try {
-            // Only the read interest: on a fused thread the upstream stage may wait for OP_WRITE on this key.
-            final SelectionKey key = slot.parseKey;
-            key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
+            slot.parseKey.interestOps(0);
         } catch (final CancelledKeyException ex) {
             // Another stage closed the client meanwhile; the key is gone with it.
             return;
@@ -361,9 +359,8 @@ final class ParseStage extends SelectorStage {
 
     private static void watch(final ConnectionSlot slot) {
         final SelectionKey key = slot.parseKey;
-        final int ops = key.interestOps();
-        if ((ops & SelectionKey.OP_READ) == 0) {
-            key.interestOps(ops | SelectionKey.OP_READ);
+        if (key.interestOps() != SelectionKey.OP_READ) {
+            key.interestOps(SelectionKey.OP_READ);
         }
         if (slot.clientReadPaused) {
             // After the interest is back: the client's bytes wake this stage again.

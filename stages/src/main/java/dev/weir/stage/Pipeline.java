@@ -266,9 +266,6 @@ public final class Pipeline implements AutoCloseable {
             }
             upstreamStages.add(stage);
             add(stage, "upstream", ConnectionState.OWNER_UPSTREAM, i, c.upstreamThreads(), !fused);
-            if (fused && c.writeFusedWait() && c.writeThrough()) {
-                stage.waitForClientHere();
-            }
             if (fused) {
                 addRunner(new FusedStage(i, parseStages[i], stage, parseSelectors[i], config.idleYields(),
                     workingThreads));

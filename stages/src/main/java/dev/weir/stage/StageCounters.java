@@ -56,9 +56,7 @@ public final class StageCounters {
     static final int OVERLOADED_WRITE = 16;
     /** Times an idle stage gave its core away to a working thread before sleeping ({@code idle-yields}). */
     static final int IDLE_YIELDS = 17;
-    /** Times a fused upstream stage waited for a client's writability itself instead of handing its part on. */
-    static final int CLIENT_WRITE_WAITS = 18;
-    private static final int COUNT = 19;
+    private static final int COUNT = 18;
 
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -183,10 +181,5 @@ public final class StageCounters {
     /** @return times the stage yielded its core while idle (acquire load). */
     public long idleYields() {
         return get(IDLE_YIELDS);
-    }
-
-    /** @return times a fused upstream stage waited for a client to take a part written through in part. */
-    public long clientWriteWaits() {
-        return get(CLIENT_WRITE_WAITS);
     }
 }

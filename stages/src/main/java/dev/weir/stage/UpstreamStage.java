@@ -90,13 +90,7 @@ final class UpstreamStage extends SelectorStage {
     private final long responseTimeoutNs;
     private final long queueTimeoutNs;
     private final long tunnelIdleTimeoutNs;
-    private final long clientSendTimeoutNs;
     private final boolean writeThrough;
-    /**
-     * Set by a {@link FusedStage}: the client's key is in this stage's selector (parse's, on the same thread), so a
-     * part the client did not take whole waits here for its writability instead of going to the write thread.
-     */
-    private boolean waitsForClientHere;
     /** Set when a part was written through whole and the response goes on: {@link #readResponse} reads again. */
     private boolean readAgain;
     private final HeaderRewriter rewriter = new HeaderRewriter();
@@ -113,11 +107,6 @@ final class UpstreamStage extends SelectorStage {
      * measured at 1 MiB, writing through after a partial write cost about 12 % of requests/s.
      */
     private final boolean[] sendBufferBound;
-    /**
-     * Fused only: the slot's part waits here for its client to take the rest ({@code OP_WRITE} on parse's key, the
-     * client's send deadline running, the origin's read interest off). The half stays {@code RECEIVING}.
-     */
-    private final boolean[] awaitingClient;
     private final boolean[] headSent;
     /** Per slot: the upstream group the exchange was routed to, or -1 before routing. */
     private final int[] groupOf;
@@ -150,13 +139,11 @@ final class UpstreamStage extends SelectorStage {
         this.responseTimeoutNs = timeouts.upstreamResponseNs;
         this.queueTimeoutNs = timeouts.queueNs;
         this.tunnelIdleTimeoutNs = timeouts.tunnelIdleNs;
-        this.clientSendTimeoutNs = timeouts.clientSendNs;
         this.writeThrough = writeThrough;
         final int slots = wiring.slots.capacity();
         this.holdsRequest = new boolean[slots];
         this.holdsResponse = new boolean[slots];
         this.sendBufferBound = new boolean[slots];
-        this.awaitingClient = new boolean[slots];
         this.headSent = new boolean[slots];
         this.groupOf = new int[slots];
         this.excludedServer = new int[slots];
@@ -176,14 +163,6 @@ final class UpstreamStage extends SelectorStage {
         return healthChecker;
     }
 
-    /**
-     * Wait for a client's writability on its parse key, in this stage's selector, when a part written through is
-     * not taken whole; called before the stage thread starts, by the pipeline for a fused thread only.
-     */
-    void waitForClientHere() {
-        this.waitsForClientHere = true;
-    }
-
     /** @return the pool of origin connections this stage owns. */
     UpstreamPool pool() {
         return pool;
@@ -197,7 +176,6 @@ final class UpstreamStage extends SelectorStage {
     }
 
     private void moveResponse(final ConnectionSlot slot, final int to) {
-        stopAwaitingClient(slot);
         holdsResponse[slot.index] = ConnectionState.owner(to) == SELF;
         // For the write thread's admission gate: how long the half then waits in its inbox.
         slot.response.queuedNs = nowNs;
@@ -210,7 +188,6 @@ final class UpstreamStage extends SelectorStage {
     }
 
     private void endResponse(final ConnectionSlot slot) {
-        stopAwaitingClient(slot);
         holdsResponse[slot.index] = false;
         wiring.endResponse(slot, SELF);
     }
@@ -243,7 +220,6 @@ final class UpstreamStage extends SelectorStage {
                 counters.increment(StageCounters.REQUESTS);
                 groupOf[index] = -1;
                 sendBufferBound[index] = false;
-                awaitingClient[index] = false;
                 excludedServer[index] = -1;
                 forward(slot);
                 break;
@@ -270,9 +246,6 @@ final class UpstreamStage extends SelectorStage {
             }
             return -1;
         }
-        if (attachment instanceof ConnectionSlot) {
-            return onClientWritable(key);
-        }
         final UpstreamConnection connection = (UpstreamConnection) attachment;
         if (key.channel() != connection.channel) {
             key.cancel();
@@ -293,7 +266,7 @@ final class UpstreamStage extends SelectorStage {
             writeRequest(slot);
         }
         if ((ready & SelectionKey.OP_READ) != 0 && slot.origin == connection && holdsResponse[slot.index]
-            && slot.response.state == ConnectionState.RECEIVING && !awaitingClient[slot.index]) {
+            && slot.response.state == ConnectionState.RECEIVING) {
             readResponse(slot, true);
         }
         settle(slot);
@@ -318,12 +291,6 @@ final class UpstreamStage extends SelectorStage {
             case TimeoutKind.UPSTREAM_RESPONSE:
                 if (slot.origin != null) {
                     originFailed(slot, 504);
-                }
-                break;
-            case TimeoutKind.CLIENT_SEND:
-                // A client that took nothing of a pending part for timeout.client-send, as at the write stage.
-                if (awaitingClient[index]) {
-                    onClientFailedWritingThrough(slot);
                 }
                 break;
             default:
@@ -678,10 +645,6 @@ final class UpstreamStage extends SelectorStage {
      *                     request write, when the end may stand for a reset the write already reported.
      */
     private void readResponse(final ConnectionSlot slot, final boolean endCompletes) {
-        if (awaitingClient[slot.index]) {
-            // The block still holds the part the client has not taken.
-            return;
-        }
         // A loop, not a recursion from the write-through: the stack stays flat however long the body.
         for (int part = 0; part < DEFAULT_WRITE_THROUGH_PARTS_PER_TURN; part++) {
             readAgain = false;
@@ -932,10 +895,6 @@ final class UpstreamStage extends SelectorStage {
         final ResponseHalf response = slot.response;
         final int written = ResponsePartWriter.write(slot);
         if (written == ResponsePartWriter.PENDING) {
-            if (waitsForClientHere) {
-                awaitClient(slot);
-                return;
-            }
             sendBufferBound[slot.index] = true;
             moveResponse(slot, ConnectionState.WRITING);
             return;
@@ -951,71 +910,6 @@ final class UpstreamStage extends SelectorStage {
         }
         response.filled = 0;
         readAgain = true;
-    }
-
-    /**
-     * Fused: wait for the client's writability on its parse key (this thread's selector) rather than hand the
-     * part to the write thread: no hand-off, no wakeup of another thread, and the next part is read here at once.
-     * The origin's read interest goes off with it ({@link #settle}), the client's send deadline runs instead.
-     */
-    private void awaitClient(final ConnectionSlot slot) {
-        counters.increment(StageCounters.CLIENT_WRITE_WAITS);
-        awaitingClient[slot.index] = true;
-        final SelectionKey key = slot.parseKey;
-        key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
-        deadline(slot.index, clientSendTimeoutNs, TimeoutKind.CLIENT_SEND);
-    }
-
-    private void stopAwaitingClient(final ConnectionSlot slot) {
-        if (!awaitingClient[slot.index]) {
-            return;
-        }
-        awaitingClient[slot.index] = false;
-        final SelectionKey key = slot.parseKey;
-        if (key != null && key.isValid()) {
-            key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
-        }
-        timers.cancel(slot.index);
-    }
-
-    /**
-     * Fused: the client's key is writable. Write the rest of the pending part; taken whole, go on reading the
-     * origin as after a part written through; still pending, the deadline starts again (the client took some).
-     *
-     * @param key the client's key (parse's), with {@code OP_WRITE} ready.
-     * @return the slot index, or -1 for a stale readiness.
-     */
-    private int onClientWritable(final SelectionKey key) {
-        final ConnectionSlot slot = liveSlot(key);
-        if (slot == null) {
-            return -1;
-        }
-        final int index = slot.index;
-        if (!awaitingClient[index]) {
-            // Left from a wait that ended in this select; parse keeps the read interest.
-            key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
-            return -1;
-        }
-        final ResponseHalf response = slot.response;
-        final int written = ResponsePartWriter.write(slot);
-        if (written == ResponsePartWriter.PENDING) {
-            deadline(index, clientSendTimeoutNs, TimeoutKind.CLIENT_SEND);
-            return index;
-        }
-        stopAwaitingClient(slot);
-        if (written == ResponsePartWriter.FAILED) {
-            onClientFailedWritingThrough(slot);
-            return index;
-        }
-        if (response.last) {
-            counters.increment(StageCounters.RESPONSES);
-            endResponse(slot);
-            return index;
-        }
-        response.filled = 0;
-        readResponse(slot, true);
-        settle(slot);
-        return index;
     }
 
     /**
@@ -1228,13 +1122,8 @@ final class UpstreamStage extends SelectorStage {
             return;
         }
         final boolean sending = holdsRequest[index] && slot.request.state == ConnectionState.SENDING;
-        final boolean receiving = holdsResponse[index] && slot.response.state == ConnectionState.RECEIVING
-            && !awaitingClient[index];
+        final boolean receiving = holdsResponse[index] && slot.response.state == ConnectionState.RECEIVING;
         connection.interest((sending ? SelectionKey.OP_WRITE : 0) | (receiving ? SelectionKey.OP_READ : 0));
-        if (awaitingClient[index]) {
-            // The client's send deadline runs until it takes the pending part.
-            return;
-        }
         if (receiving || sending && holdsResponse[index]) {
             if (slot.request.tunnel) {
                 deadline(index, tunnelIdleTimeoutNs, TimeoutKind.TUNNEL_IDLE);

@@ -16,49 +16,29 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.weir.config.WeirConfig;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.support.LoopbackOrigin;
 
 /**
- * On a fused parse and upstream thread, a part the client does not take whole waits for the client, at the write
- * thread or ({@code write.fused-wait}) on the fused thread itself: either way the response completes whole, a
- * client that never reads meets its send deadline and is closed before its whole body, and other connections on
- * the same fused thread keep flowing meanwhile.
+ * On a fused parse and upstream thread, a part the client does not take whole goes to the write thread, which waits
+ * for the client: the response completes whole, a client that never reads meets its send deadline and is closed
+ * before its whole body, and other connections on the same fused thread keep flowing meanwhile.
  */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class FusedRelayTest {
 
     private static final int MEBIBYTE = 1024 * 1024;
-    /** Waits for the client before the zero-allocation window: past the optimizing-compile thresholds. */
-    private static final int WARM_UP_CLIENT_WAITS = 10_000;
-    /** 1 MiB responses the slow client may take to get there. */
-    private static final int MAX_WARM_UP_RESPONSES = 2_000;
 
     private LoopbackOrigin origin;
     private Pipeline pipeline;
 
-    private boolean fusedWait;
-
-    private void start(final long clientSendTimeoutMs, final boolean waitOnFusedThread) throws IOException {
-        fusedWait = waitOnFusedThread;
+    private void start(final long clientSendTimeoutMs) throws IOException {
         origin = LoopbackOrigin.start();
         pipeline = Pipeline.start(WeirConfig.builder().listen("127.0.0.1", 0).upstream("127.0.0.1", origin.port())
             .connections(32).parseBufferBytes(4096).upstreamBufferBytes(16384).fuseParseUpstream(true)
-            .writeFusedWait(waitOnFusedThread).clientSendTimeoutMs(clientSendTimeoutMs).build());
-    }
-
-    /** @return waits for a client that did not take a part whole: the fused thread's, or parts at the write thread. */
-    private long clientWaits() {
-        return fusedWait ? upstream().clientWriteWaits() : writeStage().handoffs();
-    }
-
-    /** @return expired send deadlines where the client is waited for. */
-    private long sendDeadlinesExpired() {
-        return (fusedWait ? upstream() : writeStage()).expirations(TimeoutKind.CLIENT_SEND);
+            .clientSendTimeoutMs(clientSendTimeoutMs).build());
     }
 
     @AfterEach
@@ -66,15 +46,14 @@ class FusedRelayTest {
         PipelineTest.stopChecked(pipeline, origin);
     }
 
-    @ParameterizedTest(name = "fused-wait {0}")
-    @ValueSource(booleans = {false, true})
-    void shouldRelayTheWholeBodyToASlowClientOfAFusedThread(final boolean waitOnFusedThread) throws Exception {
-        start(10_000, waitOnFusedThread);
+    @Test
+    void shouldRelayTheWholeBodyToASlowClientOfAFusedThread() throws Exception {
+        start(10_000);
         final int size = 16_000_000;
         try (Socket slow = slowClient()) {
             send(slow, size);
             // More than the client's socket buffers hold: the fused thread finds it full and hands the part on.
-            awaitCondition(() -> clientWaits() > 0, "a wait for the client");
+            awaitCondition(() -> writeStage().handoffs() > 0, "a part handed to the write thread");
             readWhole(slow.getInputStream(), size);
             // The connection stays usable, for small answers and large ones.
             send(slow, 100);
@@ -83,33 +62,28 @@ class FusedRelayTest {
             readWhole(slow.getInputStream(), MEBIBYTE);
         }
         PipelineTest.awaitIdle(pipeline);
-        if (waitOnFusedThread) {
-            assertEquals(0, writeStage().handoffs(), "parts handed to the write thread");
-        }
         assertEquals(3, pipeline.responsesWritten(), "responses completed");
         assertEquals(0, pipeline.connectionErrors(), "errors");
     }
 
-    @ParameterizedTest(name = "fused-wait {0}")
-    @ValueSource(booleans = {false, true})
-    void shouldCloseANeverReadingClientAtItsSendDeadlineWhileOtherResponsesKeepFlowing(final boolean waitOnFusedThread)
-        throws Exception {
+    @Test
+    void shouldResetANeverReadingClientAtItsSendDeadlineWhileOtherResponsesKeepFlowing() throws Exception {
         final long sendTimeoutMs = 5_000;
-        start(sendTimeoutMs, waitOnFusedThread);
+        start(sendTimeoutMs);
         final int responses = 20;
         try (Socket stalled = slowClient(); Socket flowing = connect()) {
             send(stalled, 50_000_000);
-            awaitCondition(() -> clientWaits() > 0, "the stalled client's wait");
+            awaitCondition(() -> writeStage().handoffs() > 0, "the stalled client's part at the write thread");
             // Same fused thread (one parse and upstream thread): its 1 MiB responses do not wait behind the stall.
             for (int i = 0; i < responses; i++) {
                 send(flowing, MEBIBYTE);
                 readWhole(flowing.getInputStream(), MEBIBYTE);
             }
-            assertEquals(0, sendDeadlinesExpired(),
+            assertEquals(0, writeStage().expirations(TimeoutKind.CLIENT_SEND),
                 "the stalled client's deadline expired before 20 MiB reached the other client");
             // Counted just after the last byte went out.
             awaitCondition(() -> pipeline.responsesWritten() == responses, "responses completed beside the stall");
-            awaitWithin(() -> sendDeadlinesExpired() == 1,
+            awaitWithin(() -> writeStage().expirations(TimeoutKind.CLIENT_SEND) == 1,
                 "the stalled client's send deadline", sendTimeoutMs + 10_000);
             assertTrue(endsWithoutItsWholeBody(stalled.getInputStream(), 50_000_000),
                 "the stalled client was closed before its whole body");
@@ -120,34 +94,6 @@ class FusedRelayTest {
         PipelineTest.awaitIdle(pipeline);
         assertEquals(responses + 1, pipeline.responsesWritten(), "responses completed, the stalled one not counted");
         assertTrue(pipeline.connectionErrors() > 0, "the stalled client's failure is counted");
-        if (waitOnFusedThread) {
-            assertEquals(0, writeStage().handoffs(), "parts handed to the write thread");
-        }
-    }
-
-    @Test
-    // Its warm-up waits on a slow client's window many thousand times; bounded as WriteThroughTest's.
-    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    void shouldAllocateNothingPerMebibyteResponseWhileTheFusedThreadWaitsForItsClient() throws Exception {
-        start(10_000, true);
-        try (Socket slow = slowClient()) {
-            // Past HotSpot's optimizing-compile thresholds first (see WriteThroughTest): every path of the wait.
-            for (int i = 0; upstream().clientWriteWaits() < WARM_UP_CLIENT_WAITS; i++) {
-                assertTrue(i < MAX_WARM_UP_RESPONSES, "waits in the warm-up: " + upstream().clientWriteWaits());
-                send(slow, MEBIBYTE);
-                readWhole(slow.getInputStream(), MEBIBYTE);
-            }
-            final long waitsBefore = upstream().clientWriteWaits();
-            final long before = pipeline.stageAllocatedBytes();
-            final int measured = 100;
-            for (int i = 0; i < measured; i++) {
-                send(slow, MEBIBYTE);
-                readWhole(slow.getInputStream(), MEBIBYTE);
-            }
-            final long perResponse = (pipeline.stageAllocatedBytes() - before) / measured;
-            assertTrue(upstream().clientWriteWaits() > waitsBefore, "the window waited for the client");
-            assertEquals(0, perResponse, "bytes allocated per 1 MiB response on the stage threads");
-        }
     }
 
     private static void awaitWithin(final BooleanSupplier condition, final String what, final long timeoutMs)
@@ -209,10 +155,6 @@ class FusedRelayTest {
             return true;
         }
         return read < size;
-    }
-
-    private StageCounters upstream() {
-        return pipeline.stage("weir-upstream-0").counters();
     }
 
     private StageCounters writeStage() {
