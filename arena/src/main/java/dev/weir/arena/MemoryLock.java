@@ -40,8 +40,6 @@ public final class MemoryLock {
     private static final int EAGAIN = 11;
     private static final int ENOMEM = 12;
     private static final int EINVAL = 22;
-    /** The huge page size of x86-64 and of arm64 with 4 KiB pages; a region smaller than this gets none. */
-    private static final long HUGE_PAGE_BYTES = 2L << 20;
     private static final String LIMITS_FILE = "/proc/self/limits";
     private static final String MEMLOCK_ROW = "Max locked memory";
 
@@ -193,23 +191,18 @@ public final class MemoryLock {
      * Ask for a region to be backed by transparent huge pages: one TLB entry per 2 MiB instead of 512. Each
      * request touches its connection's buffers, pages apart from every other connection's; with a thousand
      * connections those pages no longer fit the TLB, and each miss costs a page walk (two levels of them in a
-     * virtual machine), in the stage thread and in the kernel copying socket data in and out. Only the whole
-     * huge pages inside the region are advised. Call it before the region is first written: the writes then
-     * fault in huge pages directly. A hint: under THP's {@code never} mode, or with no huge page free, the
-     * kernel gives small pages as before.
+     * virtual machine), in the stage thread and in the kernel copying socket data in and out. The kernel backs
+     * only the whole 2 MiB pages inside the advised range with huge pages. Call it before the region is first
+     * written: the writes then fault in huge pages directly. A hint: under THP's {@code never} mode, or with no
+     * huge page free, the kernel gives small pages as before.
      *
      * @param address     start of the region.
      * @param lengthBytes length of the region.
-     * @return {@code true} when the kernel took the hint for at least one huge page.
+     * @return {@code true} when the kernel accepted the hint (it does under {@code never} too, and gives none).
      */
     public static boolean adviseHugePages(final long address, final long lengthBytes) {
-        final long start = (address + HUGE_PAGE_BYTES - 1) & -HUGE_PAGE_BYTES;
-        final long end = (address + lengthBytes) & -HUGE_PAGE_BYTES;
-        if (end <= start) {
-            return false;
-        }
         try {
-            return PosixAPI.posix().madvise(start, end - start, MAdviseFlag.MADV_HUGEPAGE) == 0;
+            return advise(address, lengthBytes, MAdviseFlag.MADV_HUGEPAGE);
         } catch (final PosixRuntimeException e) {
             return false;
         }
