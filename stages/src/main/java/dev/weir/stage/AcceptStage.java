@@ -244,6 +244,12 @@ final class AcceptStage extends SelectorStage {
             // The turn's select found no connection waiting after the last free slot was taken: the wait is over.
             filledLastTurn = false;
             seatingCall = false;
+            if (!poolPaused && !acceptPaused) {
+                // Accepting was on and nobody was ready: the backlog is empty, so a later pause starts a new wait
+                // (its own queue timeout), not the end of this one.
+                waitingSinceNs = NOT_WAITING;
+                shedLeft = 0;
+            }
         }
         return work;
     }

@@ -13,6 +13,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
@@ -39,6 +40,8 @@ class AcceptReclaimBatchTest {
     private static final int BLOCK_BYTES = 4096;
     /** Far beyond any wait here: no shed round interferes. */
     private static final long LONG_WAIT_NS = Duration.ofMinutes(2).toNanos();
+    /** A queue timeout a test lets pass. */
+    private static final long SHORT_WAIT_NS = Duration.ofMillis(200).toNanos();
 
     private final List<Socket> clients = new ArrayList<>();
     private Arena arena;
@@ -53,6 +56,10 @@ class AcceptReclaimBatchTest {
 
     @BeforeEach
     void build() throws IOException {
+        build(LONG_WAIT_NS);
+    }
+
+    private void build(final long queueTimeoutNs) throws IOException {
         arena = Arena.commit("accept-test", 4L * SLOTS * BLOCK_BYTES + 2L * BLOCK_BYTES, false);
         final BlockPool parseBlocks = arena.carveBlocks("parse", BLOCK_BYTES, SLOTS);
         final BlockPool upstreamBlocks = arena.carveBlocks("upstream", BLOCK_BYTES, SLOTS);
@@ -70,7 +77,7 @@ class AcceptReclaimBatchTest {
         server.configureBlocking(false);
         demand = new SlotDemand();
         accept = new AcceptStage(selector, wake, server, wiring, parseBlocks, upstreamBlocks, 16384,
-            arena.view(arena.reserve(64), 64), arena.view(arena.reserve(BLOCK_BYTES), BLOCK_BYTES), LONG_WAIT_NS,
+            arena.view(arena.reserve(64), 64), arena.view(arena.reserve(BLOCK_BYTES), BLOCK_BYTES), queueTimeoutNs,
             16, demand, new AdmissionGate[] {new AdmissionGate(0, parseWake)});
         holder[0] = accept;
     }
@@ -145,6 +152,31 @@ class AcceptReclaimBatchTest {
         turnUntil(() -> accept.counters().accepted() == SLOTS + 3, "the second slot back, a turn later, too");
         turnUntil(() -> accept.counters().acceptPauses() == 3, "accepting paused with the last one waiting");
         assertEquals(4, takeAll(), "both seats were the last call's, and a connection still waits: twice as large");
+    }
+
+    @Test
+    void shouldGiveANewWaitItsOwnQueueTimeoutAfterTheLastWaiterWasSeated() throws Exception {
+        close();
+        clients.clear();
+        build(SHORT_WAIT_NS);
+        connect(SLOTS + 1);
+        turnUntil(() -> accept.counters().acceptPauses() == 1, "accepting paused with a connection waiting");
+        assertEquals(1, takeAll());
+        // The slot that comes back seats the one waiting connection and takes the last free slot; the next turn
+        // finds nobody waiting: that wait is over.
+        giveUp(0);
+        turnUntil(() -> accept.counters().accepted() == SLOTS + 1, "the waiting connection seated");
+        accept.doWork();
+        final long seated = System.nanoTime();
+        while (System.nanoTime() - seated <= SHORT_WAIT_NS) {
+            // The old wait's queue timeout passes while nobody waits.
+            LockSupport.parkNanos(SHORT_WAIT_NS / 4);
+        }
+        connect(1);
+        turnUntil(() -> accept.counters().acceptPauses() == 2, "accepting paused for a new wait");
+        accept.doWork();
+        assertEquals(0, accept.counters().rejected(), "a new wait is not answered 503 before its own timeout");
+        assertEquals(1, takeAll(), "a new wait calls for a slot");
     }
 
     /** Closes a seated connection and returns its slot, as a parse stage answering the call does. */
