@@ -19,10 +19,10 @@ import dev.weir.http.RequestPolicy;
  * meaning, plus the {@code DEFAULT_*} and limit constants that {@link WeirConfig.Builder} starts from and
  * validates against.
  * <p>
- * The defaults make a laptop-sized plan (about 514 MiB in total, of which 112 MiB is committed in the
- * process): 1024 connections with a 16 KiB request buffer and a 32 KiB response buffer (48 MiB of arenas),
- * a 64 MiB heap, and 32 KiB receive and 16 KiB send socket buffers, which bound the kernel's share (about
- * 200 MiB for 2049 sockets: a client and an origin socket per slot, and the listening socket).
+ * The defaults make a laptop-sized plan (about 634 MiB in total, of which 117 MiB is committed in the
+ * process): 1024 connections with a 20 KiB request buffer and a 32 KiB response buffer (52 MiB of arenas),
+ * a 64 MiB heap, and socket buffers that bound the kernel's share (about 360 MiB for 2049 sockets: a client
+ * and an origin socket per slot, and the listening socket).
  * {@code conf/weir.yaml} and the README mirror this table; a test checks that the file holds every key with
  * its default.
  * <p>
@@ -59,7 +59,7 @@ public final class ConfigKeys {
      * far below {@code accept.queue-timeout}, so the waiting connection is seated instead of shed.
      */
     public static final long DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS = 100;
-    /** Connection slots: enough for a busy laptop, small enough that the arenas stay at 48 MiB. */
+    /** Connection slots: enough for a busy laptop, small enough that the arenas stay at 52 MiB. */
     public static final int DEFAULT_CONNECTIONS = 1024;
     /**
      * Ring entries; 0 picks the smallest power of two at least 2 x {@code connections}: a slot may sit in the

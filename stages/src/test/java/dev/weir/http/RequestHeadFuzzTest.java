@@ -24,7 +24,7 @@ class RequestHeadFuzzTest {
 
     private static final long BASE = 128;
     private static final long DST_BASE = 64;
-    /** Weir's default {@code parse.buffer}. */
+    /** A parse block of 16 KiB, one of the sizes {@code parse.buffer} takes. */
     private static final int CAPACITY = 16 * 1024;
     /** Larger than any rewritten head of a {@link #CAPACITY} request. */
     private static final int DST_CAPACITY = 2 * CAPACITY;
