@@ -112,9 +112,7 @@ class AcceptReclaimBatchTest {
 
     @Test
     void shouldDoubleTheCallWhenAConnectionStillWaitsAfterTheSeatsTheLastCallFreed() throws Exception {
-        connect(SLOTS + 1);
-        turnUntil(() -> accept.counters().acceptPauses() == 1, "accepting paused with a connection waiting");
-        assertEquals(1, takeAll());
+        firstCallOfAWait();
         // A fourth arrives while the third waits; the call closes one (released here), which seats the third and
         // takes the last free slot, and the fourth is ready at the next select: the call did not empty the backlog.
         connect(1);
@@ -136,9 +134,7 @@ class AcceptReclaimBatchTest {
 
     @Test
     void shouldDoubleTheCallWhenTheSeatsOfTheLastCallCameBackOverSeveralTurns() throws Exception {
-        connect(SLOTS + 1);
-        turnUntil(() -> accept.counters().acceptPauses() == 1, "accepting paused with a connection waiting");
-        assertEquals(1, takeAll());
+        firstCallOfAWait();
         connect(1);
         giveUp(0);
         turnUntil(() -> accept.counters().acceptPauses() == 2, "accepting paused again with a connection waiting");
@@ -159,9 +155,7 @@ class AcceptReclaimBatchTest {
         close();
         clients.clear();
         build(SHORT_WAIT_NS);
-        connect(SLOTS + 1);
-        turnUntil(() -> accept.counters().acceptPauses() == 1, "accepting paused with a connection waiting");
-        assertEquals(1, takeAll());
+        firstCallOfAWait();
         // The slot that comes back seats the one waiting connection and takes the last free slot; the next turn
         // finds nobody waiting: that wait is over.
         giveUp(0);
@@ -177,6 +171,13 @@ class AcceptReclaimBatchTest {
         accept.doWork();
         assertEquals(0, accept.counters().rejected(), "a new wait is not answered 503 before its own timeout");
         assertEquals(1, takeAll(), "a new wait calls for a slot");
+    }
+
+    /** Every slot seated and one more connection waiting: the wait's first call, for one idle connection. */
+    private void firstCallOfAWait() throws Exception {
+        connect(SLOTS + 1);
+        turnUntil(() -> accept.counters().acceptPauses() == 1, "accepting paused with a connection waiting");
+        assertEquals(1, takeAll(), "the first call of a wait closes one idle connection");
     }
 
     /** Closes a seated connection and returns its slot, as a parse stage answering the call does. */

@@ -54,12 +54,12 @@ class FusedRelayTest {
             send(slow, size);
             // More than the client's socket buffers hold: the fused thread finds it full and hands the part on.
             awaitCondition(() -> writeStage().handoffs() > 0, "a part handed to the write thread");
-            readWhole(slow.getInputStream(), size);
+            WriteThroughTest.readWhole(slow.getInputStream(), size);
             // The connection stays usable, for small answers and large ones.
             send(slow, 100);
-            readWhole(slow.getInputStream(), 100);
+            WriteThroughTest.readWhole(slow.getInputStream(), 100);
             send(slow, MEBIBYTE);
-            readWhole(slow.getInputStream(), MEBIBYTE);
+            WriteThroughTest.readWhole(slow.getInputStream(), MEBIBYTE);
         }
         PipelineTest.awaitIdle(pipeline);
         assertEquals(3, pipeline.responsesWritten(), "responses completed");
@@ -77,7 +77,7 @@ class FusedRelayTest {
             // Same fused thread (one parse and upstream thread): its 1 MiB responses do not wait behind the stall.
             for (int i = 0; i < responses; i++) {
                 send(flowing, MEBIBYTE);
-                readWhole(flowing.getInputStream(), MEBIBYTE);
+                WriteThroughTest.readWhole(flowing.getInputStream(), MEBIBYTE);
             }
             assertEquals(0, writeStage().expirations(TimeoutKind.CLIENT_SEND),
                 "the stalled client's deadline expired before 20 MiB reached the other client");
@@ -89,7 +89,7 @@ class FusedRelayTest {
                 "the stalled client was closed before its whole body");
             // The stall freed its slot and origin connection: the other client goes on.
             send(flowing, MEBIBYTE);
-            readWhole(flowing.getInputStream(), MEBIBYTE);
+            WriteThroughTest.readWhole(flowing.getInputStream(), MEBIBYTE);
         }
         PipelineTest.awaitIdle(pipeline);
         assertEquals(responses + 1, pipeline.responsesWritten(), "responses completed, the stalled one not counted");
@@ -123,24 +123,6 @@ class FusedRelayTest {
     private static void send(final Socket socket, final int size) throws IOException {
         socket.getOutputStream().write(("GET /size/" + size + " HTTP/1.1\r\nHost: a\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
-    }
-
-    /** Read the head and {@code size} body bytes, checking every byte against the origin's pattern. */
-    private static void readWhole(final InputStream in, final int size) throws IOException {
-        final String head = "HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n";
-        assertEquals(head, new String(in.readNBytes(head.length()), StandardCharsets.US_ASCII));
-        final byte[] buffer = new byte[65536];
-        long read = 0;
-        while (read < size) {
-            final int n = in.read(buffer, 0, (int) Math.min(buffer.length, size - read));
-            assertTrue(n > 0, "end of stream after " + read + " of " + size + " body bytes");
-            for (int i = 0; i < n; i++) {
-                if (buffer[i] != LoopbackOrigin.patternByte(read + i)) {
-                    throw new AssertionError("body byte " + (read + i));
-                }
-            }
-            read += n;
-        }
     }
 
     /** @return {@code true} when the stream ends or is reset before the head and {@code size} body bytes. */

@@ -175,7 +175,11 @@ class WriteThroughTest {
             assertTrue(System.nanoTime() < deadline, "no part was handed to the write stage");
             Thread.sleep(5);
         }
-        final InputStream in = socket.getInputStream();
+        readWhole(socket.getInputStream(), size);
+    }
+
+    /** Read the head and {@code size} body bytes, checking every byte against the origin's pattern. */
+    static void readWhole(final InputStream in, final long size) throws IOException {
         final String head = "HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n";
         assertEquals(head, new String(in.readNBytes(head.length()), StandardCharsets.US_ASCII));
         final byte[] buffer = new byte[65536];
@@ -196,16 +200,7 @@ class WriteThroughTest {
     private static void exchange(final Socket socket, final int size) throws IOException {
         socket.getOutputStream().write(("GET /size/" + size + " HTTP/1.1\r\nHost: a\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
-        final InputStream in = socket.getInputStream();
-        final String head = "HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n";
-        assertEquals(head, new String(in.readNBytes(head.length()), StandardCharsets.US_ASCII));
-        final byte[] buffer = new byte[65536];
-        int read = 0;
-        while (read < size) {
-            final int n = in.read(buffer, 0, Math.min(buffer.length, size - read));
-            assertTrue(n > 0, "end of stream after " + read + " of " + size + " body bytes");
-            read += n;
-        }
+        readWhole(socket.getInputStream(), size);
     }
 
     private StageCounters writeStage() {
