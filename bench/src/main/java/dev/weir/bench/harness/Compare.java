@@ -447,7 +447,8 @@ public final class Compare {
     }
 
     /**
-     * Builds the targets to measure together: one group for a comparison, one per swept value for a sweep.
+     * Builds the targets to measure together, in one group: a sweep starts one Weir per value beside direct, so
+     * every value is measured in the same interleaved rounds and a noisy minute hits them all alike.
      *
      * @param originPort the demo origin's port.
      * @param pinProxy   the {@code taskset} prefix for proxies, or empty.
@@ -460,9 +461,11 @@ public final class Compare {
         final List<List<Target>> groups = new ArrayList<>();
         final Targets.Shape shape = shape();
         if (sweepKey != null) {
+            final List<Target> swept = new ArrayList<>(List.of(Targets.direct()));
             for (final String v : sweepValues) {
-                groups.add(List.of(Targets.direct(), weirTarget(originPort, pinProxy, tmp, sweepKey, v.trim())));
+                swept.add(weirTarget(originPort, pinProxy, tmp, sweepKey, v.trim()));
             }
+            groups.add(swept);
             return groups;
         }
         final List<Target> group = new ArrayList<>();

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -356,6 +357,13 @@ class CompareTest {
     private static List<String> describe(final Scenario s) {
         return List.of(s.method, s.path, Integer.toString(s.requestBodyBytes), Long.toString(s.responseBodyBytes),
             Integer.toString(s.connections(50)));
+    }
+
+    @Test
+    void sweepMeasuresEveryValueInTheSameRounds() throws Exception {
+        final Map<String, Target> t = targets("--sweep", "upstream.buffer=32k, 64k");
+        assertEquals(List.of("direct", "weir[upstream.buffer=32k]", "weir[upstream.buffer=64k]"),
+            new ArrayList<>(t.keySet()));
     }
 
     private static List<String> names(final List<Scenario> scenarios) {
