@@ -9,6 +9,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
+import dev.weir.config.ConfigKeys;
+
 /**
  * Fuzz target for {@link ResponseHeadParser} (Jazzer, raw bytes): what an origin sends can never break the
  * parser, only earn a 502. Seeds: {@code src/test/resources/dev/weir/http/ResponseHeadParserFuzzTestInputs/}.
@@ -17,7 +19,7 @@ class ResponseHeadParserFuzzTest {
 
     private static final long BASE = 96;
     /** Weir's default {@code upstream.buffer}. */
-    private static final int CAPACITY = 32 * 1024;
+    private static final int CAPACITY = ConfigKeys.DEFAULT_UPSTREAM_BUFFER_BYTES;
     private static final int[] METHODS = {RequestHead.GET, RequestHead.HEAD, RequestHead.POST};
 
     private static FuzzStore block;

@@ -101,6 +101,7 @@ class LauncherIT {
         final Map<String, String> overrides = new LinkedHashMap<>();
         overrides.put("connections", "16384");
         overrides.put("parse.buffer", "16k");
+        overrides.put("upstream.buffer", "32k");
         // A fixed origin pool keeps the descriptors (16384 + 64 + 1 sockets + 264) under a 20,000 open-files
         // limit, which 2 x 16384 origin and client sockets would exceed; the committed memory is the same.
         overrides.put("upstream.max-connections", "64");
