@@ -19,7 +19,7 @@ import dev.weir.http.RequestPolicy;
  * meaning, plus the {@code DEFAULT_*} and limit constants that {@link WeirConfig.Builder} starts from and
  * validates against.
  * <p>
- * The defaults make a laptop-sized plan (about 634 MiB in total, of which 117 MiB is committed in the
+ * The defaults make a laptop-sized plan (about 650 MiB in total, of which 133 MiB is committed in the
  * process): 1024 connections with a 20 KiB request buffer and a 48 KiB response buffer (68 MiB of arenas),
  * a 64 MiB heap, and socket buffers that bound the kernel's share (about 360 MiB for 2049 sockets: a client
  * and an origin socket per slot, and the listening socket).
@@ -59,7 +59,7 @@ public final class ConfigKeys {
      * far below {@code accept.queue-timeout}, so the waiting connection is seated instead of shed.
      */
     public static final long DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS = 100;
-    /** Connection slots: enough for a busy laptop, small enough that the arenas stay at 52 MiB. */
+    /** Connection slots: enough for a busy laptop, small enough that the arenas stay at 68 MiB. */
     public static final int DEFAULT_CONNECTIONS = 1024;
     /**
      * Ring entries; 0 picks the smallest power of two at least 2 x {@code connections}: a slot may sit in the
