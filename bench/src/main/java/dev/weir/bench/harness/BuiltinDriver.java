@@ -5,15 +5,27 @@ import dev.weir.bench.load.LoadOptions;
 import dev.weir.bench.load.LoadResult;
 
 /**
- * Drives load with the bundled {@link LoadGenerator}, in the harness's own JVM (pinned with it).
+ * Drives load with the bundled {@link LoadGenerator}, in the harness's own JVM (pinned with it): a closed loop,
+ * or a fixed total rate with latency measured from each request's intended start (no coordinated omission), which
+ * shows a proxy's latency below its capacity, as open-loop traffic meets it.
  */
 final class BuiltinDriver implements LoadDriver {
 
     private final int threads;
+    private final double ratePerSecond;
 
-    /** @param threads NIO threads of the generator. */
-    BuiltinDriver(final int threads) {
+    /**
+     * @param threads       NIO threads of the generator.
+     * @param ratePerSecond fixed total rate in requests/s, or 0 for a closed loop.
+     */
+    BuiltinDriver(final int threads, final double ratePerSecond) {
         this.threads = threads;
+        this.ratePerSecond = ratePerSecond;
+    }
+
+    /** @return the fixed total rate in requests/s, 0 for a closed loop. */
+    double ratePerSecond() {
+        return ratePerSecond;
     }
 
     @Override
@@ -32,7 +44,8 @@ final class BuiltinDriver implements LoadDriver {
         final LoadResult r = LoadGenerator.run(new LoadOptions().port(port).path(scenario.path)
             .method(scenario.method).requestBodyBytes(scenario.requestBodyBytes).connections(connections)
             .threads(Math.min(threads, connections)).durationMs(seconds * 1000L)
-            .expectBodyBytes(scenario.responseBodyBytes).requestTimeoutMs(timeoutSeconds * 1000L));
+            .expectBodyBytes(scenario.responseBodyBytes).requestTimeoutMs(timeoutSeconds * 1000L)
+            .ratePerSecond(ratePerSecond));
         final Sample s = new Sample();
         s.requests = r.requests();
         s.errors = r.errors();

@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * {@code --scenarios get128,get16k,get1m,post16k,one} (see {@link Scenario}), {@code --sizes 128,16384} (GET
  * scenarios), {@code --overload}, {@code --points 10,100,...}, {@code --cores 1|2},
  * {@code --rounds N}, {@code --duration S}, {@code --warmup S},
- * {@code --connections N}, {@code --loadgen auto|wrk|builtin}, {@code --origin process|inproc},
+ * {@code --connections N}, {@code --loadgen auto|wrk|builtin}, {@code --rate R} (a fixed total rate in requests/s,
+ * with the builtin generator), {@code --origin process|inproc},
  * {@code --sweep KEY=v1,v2,...}, {@code --sweep-style flags|yaml}, {@code --weir PATH},
  * {@code --baseline PATH} (another checkout's {@code bin/weir}, measured as target {@code weir-baseline}),
  * {@code --repo DIR}, {@code --results DIR}, {@code --no-pin}.
@@ -66,6 +67,8 @@ public final class Compare {
     private int warmupS = -1;
     private int connections = 50;
     private String loadgen = "auto";
+    /** {@code --rate}: a fixed total rate in requests/s (builtin generator), or 0 for a closed loop. */
+    private double rate;
     private String originMode = "process";
     private int originThreads = -1;
     private int cores = 1;
@@ -178,6 +181,9 @@ public final class Compare {
                 case "--loadgen":
                     loadgen = value(args, ++i);
                     break;
+                case "--rate":
+                    rate = Double.parseDouble(value(args, ++i));
+                    break;
                 case "--origin":
                     originMode = value(args, ++i);
                     break;
@@ -221,6 +227,10 @@ public final class Compare {
         }
         if (overload && sweepKey != null) {
             throw new IllegalArgumentException("--overload does not combine with --sweep");
+        }
+        if (rate < 0 || rate > 0 && (overload || "wrk".equals(loadgen))) {
+            throw new IllegalArgumentException("--rate needs a positive rate and the builtin load generator (wrk "
+                + "keeps a closed loop; the overload curve is one by design): --loadgen builtin or auto");
         }
         weir = weir != null ? weir : repo.resolve("bin/weir");
         targets = withBaseline(targets);
@@ -395,8 +405,9 @@ public final class Compare {
             }
         }
         out.println("weir bench: mode " + mode + (sweepKey != null ? ", sweep " + sweepKey + "=" + sweepValues : "")
-            + ", " + rounds + " rounds x " + durationS + " s, " + connections + " connections, scenarios "
-            + scenarios + ", " + placement(canPin));
+            + ", " + rounds + " rounds x " + durationS + " s, " + connections + " connections"
+            + (rate > 0 ? " at a fixed " + (long) rate + " requests/s (latency from each request's intended start)"
+                : "") + ", scenarios " + scenarios + ", " + placement(canPin));
         if (baseline != null) {
             out.println("weir " + weir + " (" + commitOf(weir) + ") vs " + Targets.WEIR_BASELINE + " " + baseline + " ("
                 + commitOf(baseline) + ")");
@@ -432,7 +443,10 @@ public final class Compare {
         return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     }
 
-    private LoadDriver driver(final Path tmp, final List<String> pinLoad) throws IOException {
+    LoadDriver driver(final Path tmp, final List<String> pinLoad) throws IOException {
+        if (rate > 0) {
+            return new BuiltinDriver(cores, rate);
+        }
         final boolean wrk = onPath("wrk");
         if ("wrk".equals(loadgen) || "auto".equals(loadgen) && wrk) {
             if (!wrk) {
@@ -443,7 +457,7 @@ public final class Compare {
         if ("auto".equals(loadgen)) {
             out.println("wrk not installed (Debian package " + WRK_PACKAGE + "): using the builtin load generator");
         }
-        return new BuiltinDriver(cores);
+        return new BuiltinDriver(cores, 0);
     }
 
     /**
@@ -667,6 +681,7 @@ public final class Compare {
         settings.put("scenarios", names);
         settings.put("cores", cores);
         settings.put("loadGeneratorThreads", driver.threads());
+        settings.put("ratePerSecond", rate > 0 ? rate : null);
         settings.put("loadSharesCores", cores == 2 || !pinned);
         if (overload) {
             settings.put("points", new ArrayList<Object>(points));

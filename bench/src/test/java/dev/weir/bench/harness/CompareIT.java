@@ -54,6 +54,23 @@ class CompareIT {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldHoldAFixedRateWellBelowTheClosedLoopsAndSayItInTheSettings(@TempDir final Path results)
+        throws Exception {
+        final String out = run("--tiny", "--targets", "direct", "--origin", "inproc", "--rate", "200", "--duration",
+            "2", "--no-pin", "--repo", repo().toString(), "--results", results.toString());
+        assertTrue(out.contains("at a fixed 200 requests/s"), out);
+        final String json = Files.readString(results.resolve("latest.json"));
+        assertTrue(json.contains("\"ratePerSecond\": 200.0"), json);
+        final List<String> rows = objects(json, "\"target\": ");
+        assertEquals(1, rows.size(), out);
+        // Closed, the in-process origin answers thousands a second on 4 connections; held to 200, about 200.
+        final double rps = number(rows.get(0), "rpsMedian");
+        assertTrue(rps > 150 && rps < 250, rows.get(0));
+        assertEquals(0.0, number(rows.get(0), "socketErrors"), rows.get(0));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void shouldMeasureEveryNewScenarioThroughWeirAndDirect(@TempDir final Path results) throws Exception {
         final String out = run("--tiny", "--targets", "direct,weir", "--scenarios", "get128,get1m,post16k,one",
             "--origin", "inproc", "--no-pin", "--repo", repo().toString(), "--results", results.toString());

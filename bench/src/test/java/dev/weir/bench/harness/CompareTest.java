@@ -260,7 +260,7 @@ class CompareTest {
     @Test
     void shouldReportTheShareOfEachTargetsPeakAtTheHighestLoadAndWeirsMemoryAgainstItsPlan() throws Exception {
         final Overload curve = new Overload(new PrintStream(new ByteArrayOutputStream(), true,
-            StandardCharsets.UTF_8), new BuiltinDriver(1), List.of(1000, 10), 5, 2, 2);
+            StandardCharsets.UTF_8), new BuiltinDriver(1, 0), List.of(1000, 10), 5, 2, 2);
         final Overload.Curve weir = new Overload.Curve(targets().get("weir"));
         point(weir, 10, 40_000, 0, 0);
         point(weir, 1000, 30_000, 20_000, 0);
@@ -357,6 +357,17 @@ class CompareTest {
     private static List<String> describe(final Scenario s) {
         return List.of(s.method, s.path, Integer.toString(s.requestBodyBytes), Long.toString(s.responseBodyBytes),
             Integer.toString(s.connections(50)));
+    }
+
+    @Test
+    void aRateDrivesTheBuiltinGeneratorAtThatRateAndIsRefusedWithWrkOrTheOverloadCurve() throws Exception {
+        final LoadDriver driver = parsed("--rate", "600").driver(tmp, List.of());
+        assertTrue(driver instanceof BuiltinDriver, driver.name());
+        assertEquals(600.0, ((BuiltinDriver) driver).ratePerSecond());
+        assertRefused("--rate needs a positive rate and the builtin load generator", "--rate", "600", "--loadgen",
+            "wrk");
+        assertRefused("--rate needs a positive rate and the builtin load generator", "--rate", "600", "--overload");
+        assertRefused("--rate needs a positive rate and the builtin load generator", "--rate", "-1");
     }
 
     @Test
