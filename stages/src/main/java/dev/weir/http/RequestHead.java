@@ -51,7 +51,11 @@ public final class RequestHead {
     static final int VALUE_LENGTH = 3;
     /** Row offset: the {@link HeaderNames} id. */
     static final int HEADER_ID = 4;
-    /** Row offset: the next field index + 1 in the same bucket of {@link #nameBuckets}, 0 for none. */
+    /**
+     * Row offset: the next field index + 1 in the same bucket of {@link #nameBuckets}, 0 for none; written by
+     * {@link #linkName} when the parser links the field into a bucket, and read only through a bucket, so a row
+     * not linked in this request is never read.
+     */
     static final int NAME_NEXT = 5;
     /** Row offset: 1 when a {@code Connection} field lists the name, else 0. */
     static final int CONNECTION_NAMED = 6;
@@ -165,7 +169,6 @@ public final class RequestHead {
         fields[row + VALUE_START] = valueStart;
         fields[row + VALUE_LENGTH] = valueLength;
         fields[row + HEADER_ID] = id;
-        fields[row + NAME_NEXT] = 0;
         fields[row + CONNECTION_NAMED] = 0;
         headerCount++;
     }
@@ -263,6 +266,26 @@ public final class RequestHead {
     /** @param i field index. @return {@code true} when a {@code Connection} field lists its name. */
     public boolean isConnectionNamed(final int i) {
         return fields[row(i) + CONNECTION_NAMED] != 0;
+    }
+
+    /** Mark field {@code i} as named by a {@code Connection} field, so it is not forwarded. */
+    void markConnectionNamed(final int i) {
+        fields[row(i) + CONNECTION_NAMED] = 1;
+    }
+
+    /**
+     * Link field {@code i} in front of a name bucket's chain.
+     *
+     * @param i    field index.
+     * @param next the chain's first field index + 1 before, 0 for an empty bucket.
+     */
+    void linkName(final int i, final int next) {
+        fields[row(i) + NAME_NEXT] = next;
+    }
+
+    /** @param i a field linked by {@link #linkName}. @return the next field index + 1 in its bucket, 0 for none. */
+    int nextInBucket(final int i) {
+        return fields[row(i) + NAME_NEXT];
     }
 
     /** @return number of header fields. */

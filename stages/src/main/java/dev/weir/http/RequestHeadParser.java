@@ -399,7 +399,7 @@ public final class RequestHeadParser {
             }
             final int bucket = hash(store, base + head.nameStart(i), head.nameLength(i)) & mask;
             steps += head.nameLength(i);
-            head.fields[RequestHead.row(i) + RequestHead.NAME_NEXT] = buckets[bucket];
+            head.linkName(i, buckets[bucket]);
             buckets[bucket] = i + 1;
         }
         int tokens = 0;
@@ -438,13 +438,13 @@ public final class RequestHeadParser {
                     tokens |= UPGRADE_TOKEN;
                 }
                 for (int f = buckets[finish(h) & mask]; f != 0;
-                    f = head.fields[RequestHead.row(f - 1) + RequestHead.NAME_NEXT]) {
+                    f = head.nextInBucket(f - 1)) {
                     final int field = f - 1;
                     steps++;
                     if (head.nameLength(field) == tokenLength && !head.isConnectionNamed(field)) {
                         steps += tokenLength;
                         if (sameIgnoringCase(store, list + start, base + head.nameStart(field), tokenLength)) {
-                            head.fields[RequestHead.row(field) + RequestHead.CONNECTION_NAMED] = 1;
+                            head.markConnectionNamed(field);
                         }
                     }
                 }
