@@ -23,6 +23,7 @@ import dev.weir.conn.ConnectionState;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.log.AccessLog;
 import dev.weir.stage.ExchangeMetrics;
+import dev.weir.stage.LargeSendBuffers;
 import dev.weir.stage.Pipeline;
 import dev.weir.stage.StageView;
 import dev.weir.upstream.UpstreamPool;
@@ -115,8 +116,17 @@ public final class MetricsCollector {
             pool(capacity, inUse, high, failed, "origin_connections", upstreamThreads.get(i),
                 origins.get(i).counters());
         }
+        // Taken by every write thread, given back by any stage thread that resets a connection: no one owner.
+        final LargeSendBuffers grants = pipeline.largeSendBuffers();
+        final Labels shared = Labels.of("pool", "large_send_buffers", "thread", "all");
+        capacity.dataPoint(gaugePoint(shared, grants.capacity()));
+        inUse.dataPoint(gaugePoint(shared, grants.inUse()));
+        high.dataPoint(gaugePoint(shared, grants.highWaterMark()));
+        failed.dataPoint(counterPoint(shared, grants.failedAcquisitions()));
         all.metricSnapshot(capacity.build()).metricSnapshot(inUse.build()).metricSnapshot(high.build())
             .metricSnapshot(failed.build());
+        all.metricSnapshot(single(counter("weir_send_buffers_grown",
+            "Client send buffers grown to socket.large-response-buffer for a large response."), grants.taken()));
         final GaugeSnapshot.Builder committed = gauge("weir_arena_committed_bytes",
             "Bytes of the arena committed (written) at startup.");
         for (final Arena arena : pipeline.arenas()) {

@@ -206,6 +206,15 @@ public final class ConfigKeys {
      * bodies at a fixed rate").
      */
     public static final int DEFAULT_SOCKET_RESPONSE_BUFFER_BYTES = 64 * 1024;
+    /**
+     * The {@code SO_SNDBUF} a client socket is grown to while a large response streams to it: 1 MiB, which
+     * halved the CPU of a 1 MiB response at a fixed rate when every socket had it ("Large bodies at a fixed
+     * rate"). Only {@link #DEFAULT_LARGE_RESPONSE_BUFFER_COUNT} sockets hold one at once, so the plan pays for
+     * those alone.
+     */
+    public static final int DEFAULT_LARGE_RESPONSE_BUFFER_BYTES = 1024 * 1024;
+    /** Client sockets that may hold a grown send buffer at once. */
+    public static final int DEFAULT_LARGE_RESPONSE_BUFFER_COUNT = 0;
     /** Java heap: the stage hot paths allocate nothing, so the heap holds startup objects, slots and rings. */
     public static final long DEFAULT_HEAP_BYTES = 64L * 1024 * 1024;
     /** {@code -Xss}: stage loops are shallow; half the 1 MiB JVM default. */
@@ -730,6 +739,18 @@ public final class ConfigKeys {
             "SO_RCVBUF of origin sockets and SO_SNDBUF of client sockets (the response path, where large bodies"
                 + " flow); Linux doubles it and counts it in the cgroup.",
             (b, v) -> b.socketResponseBufferBytes(v), WeirConfig::socketResponseBufferBytes));
+        k.add(buffer("socket.large-response-buffer", DEFAULT_LARGE_RESPONSE_BUFFER_BYTES,
+            "SO_SNDBUF a client socket is grown to while a response of known length streams to it faster than"
+                + " socket.response-buffer holds; shrunk back, and counted free again, once the client has taken"
+                + " the response down to socket.response-buffer. Larger than socket.response-buffer; capped by"
+                + " net.core.wmem_max.",
+            (b, v) -> b.largeResponseBufferBytes(v), WeirConfig::largeResponseBufferBytes));
+        k.add(integer("socket.large-response-buffer-count", "sockets", DEFAULT_LARGE_RESPONSE_BUFFER_COUNT, 1,
+            MAX_CONNECTIONS,
+            "Client sockets that may hold a socket.large-response-buffer at once; when all do, the next large"
+                + " response streams through socket.response-buffer. 0: never grow one.",
+            (b, v) -> b.largeResponseBufferCount(v), WeirConfig::largeResponseBufferCount)
+            .zero(Rule.ZERO_OR_RANGE, "never").key());
         // The heap's lower bound depends on connections and rings: a rule across keys in WeirConfig.Builder.
         k.add(size("jvm.heap", DEFAULT_HEAP_BYTES, 0, Long.MAX_VALUE,
             "Java heap, -Xms = -Xmx, pre-touched; must hold a baseline plus the rings and the slot table.",

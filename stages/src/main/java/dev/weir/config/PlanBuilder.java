@@ -52,6 +52,8 @@ public final class PlanBuilder {
     public static final String JVM_OVERHEAD = "jvm overhead";
     /** Row name of the kernel socket buffers. */
     public static final String SOCKET_BUFFERS = "socket buffers";
+    /** Row name: what grown client send buffers add over the socket buffers row. */
+    public static final String LARGE_SEND_BUFFERS = "large send buffers";
 
     private PlanBuilder() {
     }
@@ -113,6 +115,11 @@ public final class PlanBuilder {
                 + " snd) + " + StageSizes.otherSocketCount(c) + " other x (2x"
                 + Sizes.format(c.socketReceiveBufferBytes()) + " + 2x" + Sizes.format(c.socketSendBufferBytes())
                 + "), + " + Sizes.format(StageSizes.SOCKET_OVERHEAD_BYTES) + " each"));
+        if (c.largeResponseBuffersUsable() > 0) {
+            rows.add(new PlanItem(LARGE_SEND_BUFFERS, StageSizes.largeSendBufferBytes(c), Kind.KERNEL,
+                c.largeResponseBuffersUsable() + " client x 2x(" + Sizes.format(c.largeResponseBufferBytes())
+                    + " - " + Sizes.format(c.socketResponseBufferBytes()) + ") snd, over the socket buffers row"));
+        }
         return new MemoryPlan(rows);
     }
 }

@@ -26,6 +26,8 @@ import dev.weir.log.AccessLog;
  *   client socket  = 2 x socket.receive-buffer  + 2 x socket.response-buffer + 4 KiB   (rcv: request, snd: response)
  *   origin socket  = 2 x socket.response-buffer + 2 x socket.send-buffer     + 4 KiB   (rcv: response, snd: request)
  *   other socket   = 2 x socket.receive-buffer  + 2 x socket.send-buffer     + 4 KiB   (health checks, listener)
+ *   large send     = min(socket.large-response-buffer-count, connections)           client sockets grown at once
+ *                    x 2 x (socket.large-response-buffer - socket.response-buffer)
  *   descriptors    = sockets + 4 x stage threads (selectors, wake pipes) + 2 x fused threads (upstream's wake pipe)
  *                    + 256 (the JVM's own: jars, libraries, pipes) + 1 access log file
  *   arena log      = 0 when access-log.path is none, else                           only when the log is on
@@ -354,6 +356,16 @@ public final class StageSizes {
      */
     public static long otherSocketCount(final WeirConfig config) {
         return (long) config.healthCheckedServerCount() + LISTENING_SOCKETS;
+    }
+
+    /**
+     * @param config the configuration.
+     * @return what the client sockets that may hold a grown send buffer at once add over their planned
+     *     {@code socket.response-buffer}, doubled by Linux as that one is.
+     */
+    public static long largeSendBufferBytes(final WeirConfig config) {
+        return config.largeResponseBuffersUsable() * 2L
+            * (config.largeResponseBufferBytes() - (long) config.socketResponseBufferBytes());
     }
 
     /**

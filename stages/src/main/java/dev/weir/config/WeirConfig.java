@@ -65,6 +65,8 @@ public final class WeirConfig {
     private final int socketReceiveBufferBytes;
     private final int socketSendBufferBytes;
     private final int socketResponseBufferBytes;
+    private final int largeResponseBufferBytes;
+    private final int largeResponseBufferCount;
     private final long heapBytes;
     private final long threadStackBytes;
     private final long stackPretouchBytes;
@@ -147,6 +149,8 @@ public final class WeirConfig {
         socketReceiveBufferBytes = b.socketReceiveBufferBytes;
         socketSendBufferBytes = b.socketSendBufferBytes;
         socketResponseBufferBytes = b.socketResponseBufferBytes;
+        largeResponseBufferBytes = b.largeResponseBufferBytes;
+        largeResponseBufferCount = b.largeResponseBufferCount;
         heapBytes = b.heapBytes;
         threadStackBytes = b.threadStackBytes;
         stackPretouchSetting = b.stackPretouchBytes;
@@ -227,6 +231,8 @@ public final class WeirConfig {
         b.socketReceiveBufferBytes = socketReceiveBufferBytes;
         b.socketSendBufferBytes = socketSendBufferBytes;
         b.socketResponseBufferBytes = socketResponseBufferBytes;
+        b.largeResponseBufferBytes = largeResponseBufferBytes;
+        b.largeResponseBufferCount = largeResponseBufferCount;
         b.heapBytes = heapBytes;
         b.threadStackBytes = threadStackBytes;
         b.stackPretouchBytes = stackPretouchSetting;
@@ -579,6 +585,27 @@ public final class WeirConfig {
         return socketResponseBufferBytes;
     }
 
+    /**
+     * @return the {@code SO_SNDBUF} a client socket is grown to while a large response streams to it, bytes
+     *     ({@code socket.large-response-buffer}).
+     */
+    public int largeResponseBufferBytes() {
+        return largeResponseBufferBytes;
+    }
+
+    /**
+     * @return client sockets that may hold a grown send buffer at once
+     *     ({@code socket.large-response-buffer-count}).
+     */
+    public int largeResponseBufferCount() {
+        return largeResponseBufferCount;
+    }
+
+    /** @return grown send buffers that can be in use at once: no more than there are client connections. */
+    public int largeResponseBuffersUsable() {
+        return Math.min(largeResponseBufferCount, connections);
+    }
+
     /** @return Java heap, bytes; {@code -Xms} = {@code -Xmx} ({@code jvm.heap}). */
     public long heapBytes() {
         return heapBytes;
@@ -747,6 +774,8 @@ public final class WeirConfig {
         private int socketReceiveBufferBytes = ConfigKeys.DEFAULT_SOCKET_RECEIVE_BUFFER_BYTES;
         private int socketSendBufferBytes = ConfigKeys.DEFAULT_SOCKET_SEND_BUFFER_BYTES;
         private int socketResponseBufferBytes = ConfigKeys.DEFAULT_SOCKET_RESPONSE_BUFFER_BYTES;
+        private int largeResponseBufferBytes = ConfigKeys.DEFAULT_LARGE_RESPONSE_BUFFER_BYTES;
+        private int largeResponseBufferCount = ConfigKeys.DEFAULT_LARGE_RESPONSE_BUFFER_COUNT;
         private long heapBytes = ConfigKeys.DEFAULT_HEAP_BYTES;
         private long threadStackBytes = ConfigKeys.DEFAULT_THREAD_STACK_BYTES;
         private long stackPretouchBytes = NOT_SET;
@@ -1074,6 +1103,18 @@ public final class WeirConfig {
             return this;
         }
 
+        /** @param value the grown {@code SO_SNDBUF} of a client socket, bytes. @return this. */
+        public Builder largeResponseBufferBytes(final int value) {
+            this.largeResponseBufferBytes = value;
+            return this;
+        }
+
+        /** @param value client sockets that may hold a grown send buffer at once; 0: none. @return this. */
+        public Builder largeResponseBufferCount(final int value) {
+            this.largeResponseBufferCount = value;
+            return this;
+        }
+
         /** @param value heap bytes. @return this. */
         public Builder heapBytes(final long value) {
             this.heapBytes = value;
@@ -1203,6 +1244,13 @@ public final class WeirConfig {
                     + Sizes.format(unchecked.maxRequestLineBytes()) + ")");
             }
             checkUpstreamMaxConnections();
+            if (largeResponseBufferCount > 0 && largeResponseBufferBytes <= socketResponseBufferBytes) {
+                // Growing to the size a socket already has would hold a grant for nothing.
+                throw new ConfigException("socket.large-response-buffer", "must be larger than"
+                    + " socket.response-buffer (" + Sizes.format(socketResponseBufferBytes) + ") while"
+                    + " socket.large-response-buffer-count is not 0 (got " + Sizes.format(largeResponseBufferBytes)
+                    + ")");
+            }
             checkFuseParseUpstream();
             checkStackPretouch();
             affinityCpus = CpuList.parse("affinity", affinity);

@@ -5,6 +5,7 @@ import static dev.weir.conn.ConnectionState.ABORTING_RESPONSE;
 import static dev.weir.conn.ConnectionState.CANNED;
 import static dev.weir.conn.ConnectionState.CONNECTING;
 import static dev.weir.conn.ConnectionState.COUNT;
+import static dev.weir.conn.ConnectionState.DRAINING;
 import static dev.weir.conn.ConnectionState.FREE;
 import static dev.weir.conn.ConnectionState.IDLE;
 import static dev.weir.conn.ConnectionState.LINGERING;
@@ -66,11 +67,15 @@ public final class ConnectionMoves {
         {RECEIVING, IDLE},                 // retry on a fresh origin connection
         {RECEIVING, RESPONSE_DONE},        // last part written through (or the client failed on it), origin failed
                                            // mid-response (client reset), or exchange aborted
+        {RECEIVING, DRAINING},             // last part written through into a grown send buffer
         {WRITING, RECEIVING},              // part written, read the next
         {WRITING, RESPONSE_DONE},          // last part written, or client failed on it
         {WRITING, ABORTING_RESPONSE},      // client failed or stalled with the origin still attached
+        {WRITING, DRAINING},               // last part written into a grown send buffer
         {CANNED, RESPONSE_DONE},           // answer written (or client gone)
         {ABORTING_RESPONSE, RESPONSE_DONE}, // origin connection dropped
+        {DRAINING, RESPONSE_DONE},         // the client took the queue down to the planned size (the grant is
+                                           // free), or stalled past timeout.client-send (reset)
         {RESPONSE_DONE, IDLE},             // exchange finished
     };
 

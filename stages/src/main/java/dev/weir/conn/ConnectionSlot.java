@@ -63,6 +63,14 @@ public final class ConnectionSlot {
     public volatile boolean clientReadPaused;
     /** The client's registration with its write stage's selector, made on the first blocked write. */
     public SelectionKey writeKey;
+    /**
+     * The client socket's {@code SO_SNDBUF} is grown by a grant of the large send buffers: set by the write
+     * stage, which alone grows and shrinks it; the grant goes back when the write stage has seen the queue
+     * drain, or when the connection is reset.
+     */
+    public boolean sendBufferGrown;
+    /** The client socket's file descriptor, or -1 when unknown; read for its send queue's length. */
+    public int clientDescriptor = -1;
     /** The client's address as ASCII text. */
     public final byte[] clientAddress = new byte[MAX_ADDRESS_LENGTH];
     /** Bytes of {@link #clientAddress} in use. */
@@ -136,6 +144,8 @@ public final class ConnectionSlot {
         parseKey = null;
         clientReadPaused = false;
         writeKey = null;
+        sendBufferGrown = false;
+        clientDescriptor = -1;
         clientAddressLength = 0;
         origin = null;
         exchangeFailed = false;

@@ -44,9 +44,14 @@ public final class ConnectionState {
     public static final int ABORTING_RESPONSE = 14;
     /** Response half: ended for this exchange, owned by nobody, waiting for the request half to end. */
     public static final int RESPONSE_DONE = 15;
+    /**
+     * Response half, write: the whole response is in the client's grown send buffer, shrunk back; waiting for
+     * the client to take the queue down to the planned size before the grant is counted free.
+     */
+    public static final int DRAINING = 16;
 
     /** Number of states. */
-    public static final int COUNT = 16;
+    public static final int COUNT = 17;
 
     /** Owner: no stage (a resting or ended half). */
     public static final int OWNER_NONE = 0;
@@ -60,11 +65,12 @@ public final class ConnectionState {
     private static final String[] NAMES = {
         "FREE", "READING_HEAD", "QUEUED", "CONNECTING", "SENDING", "READING_BODY", "SENT", "ABORTING_REQUEST",
         "LINGERING", "REQUEST_DONE", "IDLE", "RECEIVING", "WRITING", "CANNED", "ABORTING_RESPONSE", "RESPONSE_DONE",
+        "DRAINING",
     };
     private static final int[] OWNERS = {
         OWNER_NONE, OWNER_PARSE, OWNER_UPSTREAM, OWNER_UPSTREAM, OWNER_UPSTREAM, OWNER_PARSE, OWNER_UPSTREAM,
         OWNER_UPSTREAM, OWNER_PARSE, OWNER_NONE, OWNER_NONE, OWNER_UPSTREAM, OWNER_WRITE, OWNER_WRITE,
-        OWNER_UPSTREAM, OWNER_NONE,
+        OWNER_UPSTREAM, OWNER_NONE, OWNER_WRITE,
     };
 
     private ConnectionState() {

@@ -121,6 +121,11 @@ public final class BodyFramer {
         return mode;
     }
 
+    /** @return body bytes of a {@link #LENGTH} body not yet framed; 0 in the other modes. */
+    public long remainingBytes() {
+        return remaining;
+    }
+
     /** @return body bytes framed so far. */
     public long framedBytes() {
         return framed;

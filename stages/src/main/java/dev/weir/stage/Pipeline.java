@@ -66,6 +66,7 @@ public final class Pipeline implements AutoCloseable {
     /** Shared by every stage thread: an idle one yields only while another works. */
     private final WorkingThreads workingThreads = new WorkingThreads();
     private Wiring wiring;
+    private LargeSendBuffers largeSendBuffers;
     private SlotPool<ConnectionSlot> slots;
     private BlockPool parseBlocks;
     private BlockPool upstreamBlocks;
@@ -206,7 +207,8 @@ public final class Pipeline implements AutoCloseable {
         slots = new SlotPool<>(c.connections(), c.ringSize(), index -> new ConnectionSlot(index, requestPolicy),
             acceptWake,
             index -> acceptHolder[0].onSlotReturned(index));
-        final Wiring wiring = new Wiring(slots, parseRings, upstreamRings, writeRings);
+        largeSendBuffers = largeSendBuffers(c);
+        final Wiring wiring = new Wiring(slots, parseRings, upstreamRings, writeRings, largeSendBuffers);
         this.wiring = wiring;
 
         server = ServerSocketChannel.open();
@@ -768,6 +770,32 @@ public final class Pipeline implements AutoCloseable {
     /** @return the metrics observer of every parse, upstream and write thread; sum them for the totals. */
     public List<ExchangeMetrics> exchangeMetrics() {
         return List.copyOf(exchangeMetrics);
+    }
+
+    /** @return the grants of grown client send buffers. */
+    public LargeSendBuffers largeSendBuffers() {
+        return largeSendBuffers;
+    }
+
+    /**
+     * The grants of grown send buffers, none where the send queue cannot be read (then a grant could not be
+     * seen to come free); a host whose {@code net.core.wmem_max} caps the size is told so, once.
+     */
+    private static LargeSendBuffers largeSendBuffers(final WeirConfig c) {
+        int count = c.largeResponseBuffersUsable();
+        if (count > 0 && !SendQueue.available()) {
+            LoggerFactory.getLogger(Pipeline.class).warn("socket.large-response-buffer-count {} ignored: this"
+                + " platform does not tell a socket's send queue (ioctl SIOCOUTQ), so no send buffer is grown",
+                count);
+            count = 0;
+        }
+        final long hostCap = SendQueue.hostSendBufferCap();
+        if (count > 0 && hostCap > 0 && hostCap < c.largeResponseBufferBytes()) {
+            LoggerFactory.getLogger(Pipeline.class).warn("socket.large-response-buffer {} is capped by this host's"
+                + " net.core.wmem_max ({} B): grown send buffers get that much", c.largeResponseBufferBytes(),
+                hostCap);
+        }
+        return new LargeSendBuffers(count, c.largeResponseBufferBytes(), c.socketResponseBufferBytes());
     }
 
     /** @return each upstream thread's origin connection pool, in thread order (thread {@code i} owns pool i). */

@@ -880,7 +880,8 @@ final class UpstreamStage extends SelectorStage {
         response.started = true;
         response.buffer.limit(end).position(response.start);
         response.start = 0;
-        if (writeThrough && !sendBufferBound[slot.index]) {
+        // A grown send buffer has room again for parts written through, whatever the planned one did.
+        if (writeThrough && (!sendBufferBound[slot.index] || slot.sendBufferGrown)) {
             writeThrough(slot);
         } else {
             moveResponse(slot, ConnectionState.WRITING);
@@ -904,6 +905,11 @@ final class UpstreamStage extends SelectorStage {
             return;
         }
         if (response.last) {
+            if (slot.sendBufferGrown) {
+                // The write stage shrinks the buffer, waits for the queue to fit the plan, and counts it then.
+                moveResponse(slot, ConnectionState.DRAINING);
+                return;
+            }
             counters.increment(StageCounters.RESPONSES);
             endResponse(slot);
             return;

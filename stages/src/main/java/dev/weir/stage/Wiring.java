@@ -32,6 +32,8 @@ final class Wiring {
     final StageRing[] parseRings;
     final StageRing[] upstreamRings;
     final StageRing[] writeRings;
+    /** The grants of grown client send buffers; a reset gives a connection's back. */
+    final LargeSendBuffers largeSendBuffers;
     /** Per owner constant, one observer per stage thread of that owner; set before the stages start. */
     private final ExchangeObserver[][] observers = new ExchangeObserver[ConnectionState.OWNER_WRITE + 1][];
     /**
@@ -42,10 +44,16 @@ final class Wiring {
 
     Wiring(final SlotPool<ConnectionSlot> slots, final StageRing[] parseRings, final StageRing[] upstreamRings,
         final StageRing[] writeRings) {
+        this(slots, parseRings, upstreamRings, writeRings, new LargeSendBuffers(0, 0, 0));
+    }
+
+    Wiring(final SlotPool<ConnectionSlot> slots, final StageRing[] parseRings, final StageRing[] upstreamRings,
+        final StageRing[] writeRings, final LargeSendBuffers largeSendBuffers) {
         this.slots = slots;
         this.parseRings = parseRings;
         this.upstreamRings = upstreamRings;
         this.writeRings = writeRings;
+        this.largeSendBuffers = largeSendBuffers;
         observers[ConnectionState.OWNER_PARSE] = none(parseRings.length);
         observers[ConnectionState.OWNER_UPSTREAM] = none(upstreamRings.length);
         observers[ConnectionState.OWNER_WRITE] = none(writeRings.length);
@@ -196,6 +204,12 @@ final class Wiring {
             resetQuietly(slot.client);
         } else {
             closeQuietly(slot.client);
+        }
+        if (slot.sendBufferGrown) {
+            // Only a reset ends a grown socket's exchange before the write stage has seen its queue drain (a
+            // clean end waits for that), and a reset drops the queue: the grant is free again.
+            slot.sendBufferGrown = false;
+            largeSendBuffers.give();
         }
         request(slot, ConnectionState.FREE, ConnectionState.OWNER_NONE);
         if (slots.release(slot.index) != StageRing.OFFERED) {

@@ -9,6 +9,7 @@ import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
 import dev.weir.conn.ResponseHalf;
 import dev.weir.conn.TimeoutKind;
+import dev.weir.http.BodyFramer;
 import dev.weir.http.CannedResponses;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
@@ -23,6 +24,12 @@ import dev.weir.ring.WakeSignal;
  * After a part the half goes back to the upstream stage for the next one; after the last part, or a canned
  * answer, it ends, which finishes the exchange if the request half has ended too.
  * <p>
+ * A client that fills its planned send buffer while more than that much of a response of known length is
+ * still to come gets its {@code SO_SNDBUF} grown, from {@link LargeSendBuffers}, so the response streams with
+ * fewer waits. After the last part the buffer is shrunk back and the half waits in {@code DRAINING} until the
+ * socket is writable again, which Linux reports only once the queue is within the planned size: then the grant
+ * is free. A client that takes nothing of the queue for {@code timeout.client-send} is reset.
+ * <p>
  * <b>Note:</b> one thread per instance; a slot is served by instance {@code index % writeThreads}.
  */
 final class WriteStage extends SelectorStage {
@@ -33,6 +40,10 @@ final class WriteStage extends SelectorStage {
     private final CannedResponses canned;
     private final long sendTimeoutNs;
     private final boolean[] owned;
+    private final LargeSendBuffers largeSendBuffers;
+    private final SendQueue sendQueue = new SendQueue();
+    /** Per slot in {@code DRAINING}: its send queue's length when last read, for telling progress at a deadline. */
+    private final long[] queuedBytes;
 
     WriteStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
         final Wiring wiring, final CannedResponses canned, final StageTimeouts timeouts) {
@@ -41,6 +52,8 @@ final class WriteStage extends SelectorStage {
         this.canned = canned;
         this.sendTimeoutNs = timeouts.clientSendNs;
         this.owned = new boolean[wiring.slots.capacity()];
+        this.largeSendBuffers = wiring.largeSendBuffers;
+        this.queuedBytes = new long[wiring.slots.capacity()];
     }
 
     @Override
@@ -58,6 +71,10 @@ final class WriteStage extends SelectorStage {
                 slot.response.cannedWritten = 0;
                 writeCanned(slot);
                 break;
+            case ConnectionState.DRAINING:
+                // The upstream stage wrote the last part through into the grown buffer.
+                startDraining(slot);
+                break;
             default:
                 throw unexpectedState(slot, slot.response.state);
         }
@@ -73,24 +90,49 @@ final class WriteStage extends SelectorStage {
             key.interestOps(0);
             return -1;
         }
-        if (slot.response.state == ConnectionState.WRITING) {
-            writeResponse(slot);
-        } else {
-            writeCanned(slot);
+        switch (slot.response.state) {
+            case ConnectionState.WRITING:
+                writeResponse(slot);
+                break;
+            case ConnectionState.DRAINING:
+                // Writable after the shrink: the queue is within the planned buffer.
+                drained(slot);
+                break;
+            default:
+                writeCanned(slot);
+                break;
         }
         return slot.index;
     }
 
     @Override
-    void onExpiry(final int index, final int kind) {
-        if (owned[index]) {
-            clientFailed(wiring.slots.slot(index));
+    void onExpiry(final int index, final int kind) throws IOException {
+        if (!owned[index]) {
+            return;
         }
+        final ConnectionSlot slot = wiring.slots.slot(index);
+        if (slot.response.state == ConnectionState.DRAINING) {
+            // Writability is reported only once the queue is small; the queue's length tells progress before.
+            final long queued = sendQueue.queuedBytes(slot.clientDescriptor);
+            if (queued >= 0 && queued <= largeSendBuffers.plannedBytes()) {
+                drained(slot);
+                return;
+            }
+            if (queued >= 0 && queued < queuedBytes[index]) {
+                queuedBytes[index] = queued;
+                deadline(index, sendTimeoutNs, TimeoutKind.CLIENT_SEND);
+                return;
+            }
+        }
+        clientFailed(slot);
     }
 
     private void writeResponse(final ConnectionSlot slot) throws IOException {
         final ResponseHalf response = slot.response;
-        final int written = ResponsePartWriter.write(slot);
+        int written = ResponsePartWriter.write(slot);
+        if (written == ResponsePartWriter.PENDING && mayGrow(slot) && grow(slot)) {
+            written = ResponsePartWriter.write(slot);
+        }
         if (written == ResponsePartWriter.FAILED) {
             clientFailed(slot);
             return;
@@ -105,6 +147,66 @@ final class WriteStage extends SelectorStage {
             wiring.response(slot, ConnectionState.RECEIVING, SELF);
             return;
         }
+        if (slot.sendBufferGrown) {
+            // Counted once drained: a client reset before then has not had the response.
+            wiring.response(slot, ConnectionState.DRAINING, SELF);
+            startDraining(slot);
+            return;
+        }
+        counters.increment(StageCounters.RESPONSES);
+        wiring.endResponse(slot, SELF);
+    }
+
+    /**
+     * Growing pays only when the planned buffer is full and more than it holds is still to come: a response
+     * of known length (a stream or a tunnel could hold the grant without end).
+     */
+    private boolean mayGrow(final ConnectionSlot slot) {
+        final BodyFramer framer = slot.response.framer;
+        return !slot.sendBufferGrown && !slot.response.last && !slot.request.tunnel
+            && framer.mode() == BodyFramer.LENGTH && framer.remainingBytes() >= largeSendBuffers.plannedBytes();
+    }
+
+    /** @return {@code true} with the client's send buffer grown under a grant; {@code false}: as it was. */
+    private boolean grow(final ConnectionSlot slot) {
+        if (!largeSendBuffers.tryTake()) {
+            return false;
+        }
+        if (slot.clientDescriptor < 0) {
+            slot.clientDescriptor = SendQueue.descriptor(slot.client);
+        }
+        if (!sendQueue.resize(slot.clientDescriptor, largeSendBuffers.grownBytes())) {
+            // The write that follows meets the failure, if it is one.
+            largeSendBuffers.give();
+            return false;
+        }
+        slot.sendBufferGrown = true;
+        return true;
+    }
+
+    /** The whole response is queued in a grown buffer: shrink it, then wait for the queue to fit the plan. */
+    private void startDraining(final ConnectionSlot slot) throws IOException {
+        owned[slot.index] = true;
+        if (!sendQueue.resize(slot.clientDescriptor, largeSendBuffers.plannedBytes())) {
+            clientFailed(slot);
+            return;
+        }
+        final long queued = sendQueue.queuedBytes(slot.clientDescriptor);
+        if (queued >= 0 && queued <= largeSendBuffers.plannedBytes()) {
+            // A client that kept up has taken most of it already: no wait.
+            drained(slot);
+            return;
+        }
+        queuedBytes[slot.index] = queued < 0 ? Long.MAX_VALUE : queued;
+        waitWritable(slot);
+    }
+
+    /** The queue fits the planned buffer again: the grant is free and the response half ends. */
+    private void drained(final ConnectionSlot slot) {
+        stopWaiting(slot);
+        owned[slot.index] = false;
+        slot.sendBufferGrown = false;
+        largeSendBuffers.give();
         counters.increment(StageCounters.RESPONSES);
         wiring.endResponse(slot, SELF);
     }

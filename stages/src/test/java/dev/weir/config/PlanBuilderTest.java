@@ -1,6 +1,7 @@
 package dev.weir.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.weir.arena.plan.MemoryPlan;
 import dev.weir.arena.plan.PlanItem;
@@ -81,6 +82,28 @@ class PlanBuilderTest {
             StageSizes.threadStacksBytes(on));
         assertEquals(PlanBuilder.build(off).totalBytes() + StageSizes.ADMIN_THREADS * off.threadStackBytes(),
             PlanBuilder.build(on).totalBytes());
+    }
+
+    @Test
+    void shouldPlanGrownSendBuffersOnlyWhenGrantsAreConfigured() {
+        final WeirConfig off = WeirConfig.builder().connections(16).build();
+        final WeirConfig on = WeirConfig.builder().connections(16).socketResponseBufferBytes(64 * 1024)
+            .largeResponseBufferBytes(1024 * 1024).largeResponseBufferCount(40).build();
+        assertThrows(IllegalArgumentException.class,
+            () -> PlanBuilder.build(off).row(PlanBuilder.LARGE_SEND_BUFFERS), "a row with no grants");
+        // At most one grant per connection; the kernel doubles SO_SNDBUF, so each grows by 2 x (1 MiB - 64 KiB).
+        final long grown = 16 * 2L * (1024 * 1024 - 64 * 1024);
+        assertEquals(grown, PlanBuilder.build(on).row(PlanBuilder.LARGE_SEND_BUFFERS).bytes());
+        assertEquals(PlanBuilder.build(on.toBuilder().largeResponseBufferCount(0).build()).totalBytes() + grown,
+            PlanBuilder.build(on).totalBytes());
+    }
+
+    @Test
+    void shouldRefuseALargeResponseBufferNoLargerThanThePlannedOne() {
+        final ConfigException refused = assertThrows(ConfigException.class,
+            () -> WeirConfig.builder().socketResponseBufferBytes(1024 * 1024).largeResponseBufferBytes(1024 * 1024)
+                .largeResponseBufferCount(4).build());
+        assertEquals("socket.large-response-buffer", refused.key());
     }
 
     @Test

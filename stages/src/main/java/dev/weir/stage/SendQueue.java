@@ -1,0 +1,142 @@
+package dev.weir.stage;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+
+/**
+ * How many bytes a socket's send queue holds ({@code ioctl(SIOCOUTQ)}: sent but not acknowledged, and not yet
+ * sent). A grown send buffer is counted free again only once its client has taken the queue down to the planned
+ * size; between two readiness events this is how the write stage knows the client still takes bytes.
+ * <p>
+ * The JDK exposes neither the call nor a channel's descriptor, so the descriptor comes from the JDK's own
+ * {@code sun.nio.ch.SelChImpl} (exported to Weir by the launch flags Chronicle already needs) and the call goes
+ * through jnr-ffi, the binding {@code MemoryLock} uses.
+ * <p>
+ * <b>Note:</b> one instance per thread: its 8-byte answer cell is not shared. {@link #queuedBytes} allocates
+ * nothing once bound.
+ */
+final class SendQueue {
+
+    /** {@code SIOCOUTQ} (= {@code TIOCOUTQ}) on every Linux architecture with the generic ioctl numbers. */
+    private static final long SIOCOUTQ = 0x5411;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_SNDBUF = 7;
+    private static final Path WMEM_MAX = Path.of("/proc/sys/net/core/wmem_max");
+    private static final MethodHandle DESCRIPTOR = descriptorHandle();
+    private static final Libc LIBC = bind();
+
+    private final Pointer answer;
+
+    SendQueue() {
+        answer = LIBC == null ? null : Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(LIBC), Long.BYTES);
+    }
+
+    /** @return {@code true} when both the descriptor and the call are reachable on this platform. */
+    static boolean available() {
+        return DESCRIPTOR != null && LIBC != null;
+    }
+
+    /**
+     * @param channel a connected socket channel.
+     * @return its file descriptor, or -1 when it cannot be known.
+     */
+    static int descriptor(final SocketChannel channel) {
+        if (DESCRIPTOR == null) {
+            return -1;
+        }
+        try {
+            return (int) DESCRIPTOR.invokeExact(channel);
+        } catch (final Throwable ex) {
+            return -1;
+        }
+    }
+
+    /**
+     * @param descriptor a socket's file descriptor, from {@link #descriptor}.
+     * @return bytes in its send queue, or -1 when the kernel does not say (closed, not a TCP socket).
+     */
+    long queuedBytes(final int descriptor) {
+        if (answer == null || descriptor < 0 || LIBC.ioctl(descriptor, SIOCOUTQ, answer.address()) != 0) {
+            return -1;
+        }
+        return answer.getInt(0);
+    }
+
+    /**
+     * Sets {@code SO_SNDBUF} without the JDK's option lookup, which allocates a key per call on the stage thread.
+     *
+     * @param descriptor a socket's file descriptor, from {@link #descriptor}.
+     * @param bytes      the buffer size asked for (Linux doubles it and caps it at {@code wmem_max}).
+     * @return {@code true} when the kernel took it; {@code false}: unchanged, or the call is unreachable.
+     */
+    boolean resize(final int descriptor, final int bytes) {
+        if (answer == null || descriptor < 0) {
+            return false;
+        }
+        answer.putInt(0, bytes);
+        return LIBC.setsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, answer.address(), Integer.BYTES) == 0;
+    }
+
+    /** @return {@code net.core.wmem_max}, the most {@code SO_SNDBUF} Linux grants, or -1 when unknown. */
+    static long hostSendBufferCap() {
+        // Read by line: some kernels' procfs reports a short length to a whole-file read.
+        try (BufferedReader reader = Files.newBufferedReader(WMEM_MAX)) {
+            return Long.parseLong(reader.readLine().trim());
+        } catch (final IOException | RuntimeException ex) {
+            return -1;
+        }
+    }
+
+    private static MethodHandle descriptorHandle() {
+        try {
+            // A full lookup: the launch flags export sun.nio.ch to Weir alone, which the public lookup ignores.
+            final Class<?> selectable = Class.forName("sun.nio.ch.SelChImpl");
+            return MethodHandles.lookup().findVirtual(selectable, "getFDVal", MethodType.methodType(int.class))
+                .asType(MethodType.methodType(int.class, SocketChannel.class));
+        } catch (final ReflectiveOperationException | RuntimeException | LinkageError ex) {
+            return null;
+        }
+    }
+
+    private static Libc bind() {
+        try {
+            return LibraryLoader.create(Libc.class).load("c");
+        } catch (final RuntimeException | LinkageError ex) {
+            return null;
+        }
+    }
+
+    /**
+     * libc's {@code ioctl} and {@code setsockopt}. Public because jnr-ffi generates the implementation in its own
+     * class loader.
+     */
+    public interface Libc {
+        /**
+         * @param descriptor a file descriptor.
+         * @param request    the request number.
+         * @param argument   address of the answer cell.
+         * @return 0 on success, -1 on failure.
+         */
+        int ioctl(int descriptor, long request, long argument);
+
+        /**
+         * @param descriptor a socket's file descriptor.
+         * @param level      the option's level.
+         * @param option     the option's name.
+         * @param value      address of the value.
+         * @param length     the value's length in bytes.
+         * @return 0 on success, -1 on failure.
+         */
+        int setsockopt(int descriptor, int level, int option, long value, int length);
+    }
+}
