@@ -1,0 +1,73 @@
+package dev.weir.stage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The write stage's socket calls on a real loopback connection: the queue length, the resize, and their cost. */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class SendQueueTest {
+
+    @Test
+    void shouldResizeTheSendBufferAndReadTheQueueWithoutAllocating() throws Exception {
+        assumeTrue(SendQueue.available(), "SIOCOUTQ and the descriptor are reachable on Linux only");
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            try (SocketChannel client = SocketChannel.open(server.getLocalAddress());
+                 SocketChannel peer = server.accept()) {
+                final SendQueue queue = new SendQueue();
+                final int descriptor = SendQueue.descriptor(client);
+                assertTrue(descriptor >= 0, "descriptor " + descriptor);
+
+                // The same size as the JDK's setOption gives (what the kernel makes of it differs by version).
+                for (final int size : new int[] {32 * 1024, 96 * 1024}) {
+                    peer.setOption(StandardSocketOptions.SO_SNDBUF, size);
+                    assertTrue(queue.resize(descriptor, size));
+                    assertEquals(peer.getOption(StandardSocketOptions.SO_SNDBUF),
+                        client.getOption(StandardSocketOptions.SO_SNDBUF), "SO_SNDBUF after asking " + size);
+                }
+                final int before = client.getOption(StandardSocketOptions.SO_SNDBUF);
+                assertTrue(queue.resize(descriptor, 8 * 1024));
+                assertTrue(client.getOption(StandardSocketOptions.SO_SNDBUF) < before, "shrunk");
+
+                assertEquals(0, queue.queuedBytes(descriptor), "queue of a socket that sent nothing");
+                // The peer reads nothing: once its receive buffer is full, what is written stays queued here.
+                client.configureBlocking(false);
+                final ByteBuffer bytes = ByteBuffer.allocate(65536);
+                long written = 0;
+                while (client.write(bytes.clear()) > 0) {
+                    written += bytes.position();
+                }
+                final long queued = queue.queuedBytes(descriptor);
+                assertTrue(queued > 0 && queued <= written, "queued " + queued + " of " + written);
+
+                final com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+                final long thread = Thread.currentThread().getId();
+                // Past the optimizing-compile thresholds first: the interpreter allocates what compiled code does not.
+                long sink = 0;
+                for (int i = 0; i < 30_000; i++) {
+                    sink += queue.queuedBytes(descriptor) + (queue.resize(descriptor, 96 * 1024) ? 1 : 0);
+                }
+                final long allocatedBefore = threads.getThreadAllocatedBytes(thread);
+                for (int i = 0; i < 10_000; i++) {
+                    sink += queue.queuedBytes(descriptor) + (queue.resize(descriptor, 96 * 1024) ? 1 : 0);
+                }
+                final long allocated = threads.getThreadAllocatedBytes(thread) - allocatedBefore;
+                assertTrue(sink > 0);
+                assertEquals(0, allocated, "bytes allocated by 10,000 queue reads and resizes");
+                assertEquals(-1, queue.queuedBytes(-1), "queue of no descriptor");
+            }
+        }
+    }
+}
