@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LargeSendBuffers {
 
     private final int capacity;
-    private final Integer grownBytes;
-    private final Integer plannedBytes;
+    private final int grownBytes;
+    private final int plannedBytes;
     private final AtomicInteger inUse = new AtomicInteger();
     private final AtomicInteger highWaterMark = new AtomicInteger();
     private final AtomicLong failedAcquisitions = new AtomicLong();
@@ -31,7 +31,6 @@ public final class LargeSendBuffers {
      */
     LargeSendBuffers(final int capacity, final int grownBytes, final int plannedBytes) {
         this.capacity = capacity;
-        // Boxed once: setOption takes an Integer, and values past the Integer cache would allocate per call.
         this.grownBytes = grownBytes;
         this.plannedBytes = plannedBytes;
     }
@@ -71,13 +70,13 @@ public final class LargeSendBuffers {
         inUse.decrementAndGet();
     }
 
-    /** @return {@code SO_SNDBUF} of a grown socket, boxed once. */
-    Integer grownBytes() {
+    /** @return {@code SO_SNDBUF} of a grown socket. */
+    int grownBytes() {
         return grownBytes;
     }
 
-    /** @return {@code SO_SNDBUF} of every other client socket, boxed once. */
-    Integer plannedBytes() {
+    /** @return {@code SO_SNDBUF} of every other client socket. */
+    int plannedBytes() {
         return plannedBytes;
     }
 
