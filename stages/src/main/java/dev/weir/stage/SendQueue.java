@@ -22,8 +22,7 @@ import jnr.ffi.Pointer;
  * {@code sun.nio.ch.SelChImpl} (exported to Weir by the launch flags Chronicle already needs) and the call goes
  * through jnr-ffi, the binding {@code MemoryLock} uses.
  * <p>
- * <b>Note:</b> one instance per thread: its 8-byte answer cell is not shared. {@link #queuedBytes} allocates
- * nothing once bound.
+ * <b>Note:</b> one instance per thread: its answer cell is not shared. No call allocates once bound.
  */
 final class SendQueue {
 
@@ -31,6 +30,13 @@ final class SendQueue {
     private static final long SIOCOUTQ = 0x5411;
     private static final int SOL_SOCKET = 1;
     private static final int SO_SNDBUF = 7;
+    private static final int IPPROTO_TCP = 6;
+    private static final int TCP_INFO = 11;
+    /** {@code tcpi_state} values for a connection whose peer can still take what is queued. */
+    private static final int TCP_ESTABLISHED = 1;
+    private static final int TCP_CLOSE_WAIT = 8;
+    /** The answer cell's length word, for calls that take a {@code socklen_t *}. */
+    private static final int LENGTH_OFFSET = Long.BYTES;
     private static final Path WMEM_MAX = Path.of("/proc/sys/net/core/wmem_max");
     private static final MethodHandle DESCRIPTOR = descriptorHandle();
     private static final Libc LIBC = bind();
@@ -38,7 +44,7 @@ final class SendQueue {
     private final Pointer answer;
 
     SendQueue() {
-        answer = LIBC == null ? null : Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(LIBC), Long.BYTES);
+        answer = LIBC == null ? null : Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(LIBC), 2 * Long.BYTES);
     }
 
     /** @return {@code true} when both the descriptor and the call are reachable on this platform. */
@@ -70,6 +76,29 @@ final class SendQueue {
             return -1;
         }
         return answer.getInt(0);
+    }
+
+    /**
+     * Whether the peer can still take the queue. A reset purges the queue without ending its length, and makes the
+     * socket readable and writable at once, so neither readiness nor {@link #queuedBytes} tells a reset from a
+     * drained queue; the connection's TCP state does, and unlike {@code SO_ERROR} reading it takes nothing from
+     * the stage that reads the same socket.
+     *
+     * @param descriptor a socket's file descriptor, from {@link #descriptor}.
+     * @return {@code true} while the connection is established or only half-closed by its peer.
+     */
+    boolean delivering(final int descriptor) {
+        if (answer == null || descriptor < 0) {
+            return false;
+        }
+        // tcp_info's first byte is tcpi_state; the kernel copies only the length asked for.
+        answer.putInt(LENGTH_OFFSET, 1);
+        if (LIBC.getsockopt(descriptor, IPPROTO_TCP, TCP_INFO, answer.address(), answer.address() + LENGTH_OFFSET)
+            != 0) {
+            return false;
+        }
+        final int state = answer.getByte(0) & 0xff;
+        return state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT;
     }
 
     /**
@@ -117,8 +146,8 @@ final class SendQueue {
     }
 
     /**
-     * libc's {@code ioctl} and {@code setsockopt}. Public because jnr-ffi generates the implementation in its own
-     * class loader.
+     * libc's {@code ioctl}, {@code setsockopt} and {@code getsockopt}. Public because jnr-ffi generates the
+     * implementation in its own class loader.
      */
     public interface Libc {
         /**
@@ -138,5 +167,15 @@ final class SendQueue {
          * @return 0 on success, -1 on failure.
          */
         int setsockopt(int descriptor, int level, int option, long value, int length);
+
+        /**
+         * @param descriptor a socket's file descriptor.
+         * @param level      the option's level.
+         * @param option     the option's name.
+         * @param value      address of the value.
+         * @param length     address of the value's length in bytes, updated to the length written.
+         * @return 0 on success, -1 on failure.
+         */
+        int getsockopt(int descriptor, int level, int option, long value, long length);
     }
 }

@@ -95,7 +95,7 @@ final class WriteStage extends SelectorStage {
                 writeResponse(slot);
                 break;
             case ConnectionState.DRAINING:
-                // Writable after the shrink: the queue is within the planned buffer.
+                // Writable after the shrink: the queue is within the planned buffer, or the client reset.
                 drained(slot);
                 break;
             default:
@@ -114,7 +114,7 @@ final class WriteStage extends SelectorStage {
         if (slot.response.state == ConnectionState.DRAINING) {
             // Writability is reported only once the queue is small; the queue's length tells progress before.
             final long queued = sendQueue.queuedBytes(slot.clientDescriptor);
-            if (queued >= 0 && queued <= largeSendBuffers.plannedBytes()) {
+            if (fitsPlan(queued)) {
                 drained(slot);
                 return;
             }
@@ -192,7 +192,7 @@ final class WriteStage extends SelectorStage {
             return;
         }
         final long queued = sendQueue.queuedBytes(slot.clientDescriptor);
-        if (queued >= 0 && queued <= largeSendBuffers.plannedBytes()) {
+        if (fitsPlan(queued)) {
             // A client that kept up has taken most of it already: no wait.
             drained(slot);
             return;
@@ -201,8 +201,20 @@ final class WriteStage extends SelectorStage {
         waitWritable(slot);
     }
 
-    /** The queue fits the planned buffer again: the grant is free and the response half ends. */
+    /** @return {@code true} when a send queue's length is known and within the planned buffer. */
+    private boolean fitsPlan(final long queued) {
+        return queued >= 0 && queued <= largeSendBuffers.plannedBytes();
+    }
+
+    /**
+     * The queue fits the planned buffer again, or the client reset (a reset reads as writable too): the grant is
+     * free, and the response counts only if the client is still there to take the rest.
+     */
     private void drained(final ConnectionSlot slot) {
+        if (!sendQueue.delivering(slot.clientDescriptor)) {
+            clientFailed(slot);
+            return;
+        }
         stopWaiting(slot);
         owned[slot.index] = false;
         slot.sendBufferGrown = false;

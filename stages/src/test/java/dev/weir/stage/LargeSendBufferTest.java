@@ -111,6 +111,44 @@ class LargeSendBufferTest {
         assertEquals(0, pipeline.responsesWritten(), "a response the client never took is not counted as written");
     }
 
+    @Test
+    void shouldNotCountAResponseWhoseClientResetsWhileItDrains() throws Exception {
+        start(2, 30_000);
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(pipeline.listenAddress(), 5_000);
+            ask(socket, 900_000);
+            awaitCondition(() -> pipeline.describeBusySlots().contains("response=DRAINING"),
+                "the whole response queued in the grown buffer");
+            socket.setSoLinger(true, 0);
+        }
+        awaitCondition(() -> pipeline.largeSendBuffers().inUse() == 0, "the grant given back");
+        PipelineTest.awaitIdle(pipeline);
+        assertEquals(0, pipeline.responsesWritten(), "a response its client reset before taking is not counted");
+        assertEquals(1, pipeline.connectionErrors(), "the reset client counted as failed");
+    }
+
+    @Test
+    void shouldResetTheClientAndFreeItsGrantWhenTheOriginResetsMidBody() throws Exception {
+        start(2, 30_000);
+        final int declared = 1_600_000;
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(pipeline.listenAddress(), 5_000);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /reset-mid-body/" + declared + " HTTP/1.1\r\nHost: a\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            awaitCondition(() -> pipeline.largeSendBuffers().taken() == 1, "a grant taken for the late reader");
+            awaitCondition(() -> origin.heldRequests() == 1, "the origin has sent half the body");
+            origin.releaseHeld();
+            awaitCondition(() -> pipeline.largeSendBuffers().inUse() == 0, "the grant given back");
+            final long received = readUntilEnd(socket.getInputStream());
+            assertTrue(received < declared, "a cut body is never passed off as whole: " + received);
+        }
+        PipelineTest.awaitIdle(pipeline);
+        assertEquals(0, pipeline.responsesWritten(), "a response cut by its origin is not counted as written");
+    }
+
     private Socket connect() throws IOException {
         final Socket socket = new Socket();
         socket.connect(pipeline.listenAddress(), 5_000);
@@ -121,6 +159,20 @@ class LargeSendBufferTest {
     private static void ask(final Socket socket, final int size) throws IOException {
         socket.getOutputStream().write(("GET /size/" + size + " HTTP/1.1\r\nHost: a\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** @return bytes read until the stream ends or is reset. */
+    private static long readUntilEnd(final InputStream in) {
+        final byte[] buffer = new byte[65536];
+        long read = 0;
+        try {
+            for (int n; (n = in.read(buffer)) > 0;) {
+                read += n;
+            }
+        } catch (final IOException ex) {
+            // A reset ends the stream too; what matters is how much arrived.
+        }
+        return read;
     }
 
     /** Read until the stream ends; a reset surfaces as an {@link IOException}. */

@@ -1,6 +1,8 @@
 package dev.weir.stage;
 
+import static dev.weir.stage.PipelineTest.awaitCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -57,16 +59,45 @@ class SendQueueTest {
                 // Past the optimizing-compile thresholds first: the interpreter allocates what compiled code does not.
                 long sink = 0;
                 for (int i = 0; i < 30_000; i++) {
-                    sink += queue.queuedBytes(descriptor) + (queue.resize(descriptor, 96 * 1024) ? 1 : 0);
+                    sink += queue.queuedBytes(descriptor) + (queue.resize(descriptor, 96 * 1024) ? 1 : 0)
+                        + (queue.delivering(descriptor) ? 1 : 0);
                 }
                 final long allocatedBefore = threads.getThreadAllocatedBytes(thread);
                 for (int i = 0; i < 10_000; i++) {
-                    sink += queue.queuedBytes(descriptor) + (queue.resize(descriptor, 96 * 1024) ? 1 : 0);
+                    sink += queue.queuedBytes(descriptor) + (queue.resize(descriptor, 96 * 1024) ? 1 : 0)
+                        + (queue.delivering(descriptor) ? 1 : 0);
                 }
                 final long allocated = threads.getThreadAllocatedBytes(thread) - allocatedBefore;
                 assertTrue(sink > 0);
-                assertEquals(0, allocated, "bytes allocated by 10,000 queue reads and resizes");
+                assertEquals(0, allocated, "bytes allocated by 10,000 queue reads, resizes and state reads");
                 assertEquals(-1, queue.queuedBytes(-1), "queue of no descriptor");
+            }
+        }
+    }
+
+    @Test
+    void shouldTellAResetConnectionFromOneThatDeliversWhileBytesAreStillQueued() throws Exception {
+        assumeTrue(SendQueue.available(), "TCP_INFO and the descriptor are reachable on Linux only");
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            try (SocketChannel client = SocketChannel.open(server.getLocalAddress())) {
+                final SendQueue queue = new SendQueue();
+                final int descriptor = SendQueue.descriptor(client);
+                try (SocketChannel peer = server.accept()) {
+                    assertTrue(queue.delivering(descriptor), "an established connection");
+                    peer.shutdownOutput();
+                    assertEquals(-1, client.read(ByteBuffer.allocate(1)), "the peer's end of stream");
+                    assertTrue(queue.delivering(descriptor), "a connection its peer half-closed");
+                    client.configureBlocking(false);
+                    final ByteBuffer bytes = ByteBuffer.allocate(65536);
+                    while (client.write(bytes.clear()) > 0) {
+                        // Fill the queue: the peer reads nothing.
+                    }
+                    assertTrue(queue.queuedBytes(descriptor) > 0, "bytes queued");
+                    peer.setOption(StandardSocketOptions.SO_LINGER, 0);
+                }
+                awaitCondition(() -> !queue.delivering(descriptor), "the reset seen");
+                assertFalse(queue.delivering(-1), "no descriptor");
             }
         }
     }

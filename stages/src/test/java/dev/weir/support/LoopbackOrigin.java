@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A small blocking HTTP/1.1 origin on 127.0.0.1 for stage tests: a thread per connection, keep-alive,
  * {@code GET /size/N} answers N bytes of a known pattern, {@code POST /echo} answers the request body
  * (Content-Length or chunked), {@code GET /head} answers the request head it received, {@code GET /held} answers
- * when the test releases it, {@code GET /held-mid-body} sends half its body at once and the rest on release.
+ * when the test releases it, {@code GET /held-mid-body} sends half its body at once and the rest on release,
+ * {@code GET /reset-mid-body/N} declares N bytes, sends half of them and resets the connection on release.
  */
 public final class LoopbackOrigin implements AutoCloseable {
 
@@ -154,6 +155,22 @@ public final class LoopbackOrigin implements AutoCloseable {
                     releases.acquireUninterruptibly();
                     held.decrementAndGet();
                     out.write("world".getBytes(StandardCharsets.US_ASCII));
+                } else if (target.startsWith("/reset-mid-body/")) {
+                    // Half the declared body, then a reset on release: an origin that fails mid-body.
+                    final int n = Integer.parseInt(target.substring(16));
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + n + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                    final byte[] half = new byte[n / 2];
+                    for (int i = 0; i < half.length; i++) {
+                        half[i] = patternByte(i);
+                    }
+                    out.write(half);
+                    out.flush();
+                    held.incrementAndGet();
+                    releases.acquireUninterruptibly();
+                    held.decrementAndGet();
+                    socket.setSoLinger(true, 0);
+                    return;
                 } else if (target.equals("/close")) {
                     return;
                 } else {
