@@ -179,7 +179,7 @@ public final class ConfigKeys {
     public static final long DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS = 5_000;
     /** Longest wait for the next origin bytes, or for the origin to accept request bytes. */
     public static final long DEFAULT_UPSTREAM_RESPONSE_TIMEOUT_MS = 30_000;
-    /** After closing with unread client input, read and discard it for at most this long (lingering close). */
+    /** A lingering close waits this long at a time for the client to take its answer and close. */
     public static final long DEFAULT_LINGER_TIMEOUT_MS = 2_000;
     /** A WebSocket tunnel with no bytes either way for this long is closed: HAProxy's {@code timeout tunnel}. */
     public static final long DEFAULT_TUNNEL_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -722,7 +722,9 @@ public final class ConfigKeys {
                 + " was sent to the client yet.",
             (b, v) -> b.upstreamResponseTimeoutMs(v), WeirConfig::upstreamResponseTimeoutMs));
         k.add(duration("timeout.linger", DEFAULT_LINGER_TIMEOUT_MS,
-            "After closing a connection with unread client input, keep reading and discarding it this long at most.",
+            "A closing connection keeps its slot until the client has taken its answer and closed, its input"
+                + " read and dropped meanwhile; at this deadline an empty send queue is closed, a shrinking one gets"
+                + " another period, and a client that stopped taking is reset.",
             (b, v) -> b.lingerTimeoutMs(v), WeirConfig::lingerTimeoutMs));
         k.add(duration("timeout.tunnel-idle", DEFAULT_TUNNEL_IDLE_TIMEOUT_MS,
             "A WebSocket tunnel (after 101 Switching Protocols) with no bytes either way for this long is closed.",

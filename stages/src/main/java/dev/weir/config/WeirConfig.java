@@ -557,7 +557,7 @@ public final class WeirConfig {
         return upstreamResponseTimeoutMs;
     }
 
-    /** @return longest unread input is drained after a close, milliseconds ({@code timeout.linger}). */
+    /** @return how long a lingering close waits at a time for its client, milliseconds ({@code timeout.linger}). */
     public long lingerTimeoutMs() {
         return lingerTimeoutMs;
     }

@@ -34,6 +34,7 @@ public final class ConnectionMoves {
         {FREE, READING_HEAD},              // accepted, or keep-alive: the next head
         {READING_HEAD, QUEUED},            // head parsed: wait for an origin connection
         {READING_HEAD, REQUEST_DONE},      // bad head or head timeout: a canned answer follows
+        {READING_HEAD, LINGERING},         // client ended its stream or idled past keep-alive, last answer untaken
         {READING_HEAD, FREE},              // client closed, idle past its keep-alive or head deadline, or idle
                                            // while connections wait for a slot (reclaimed)
         {QUEUED, CONNECTING},              // a free origin connection, to be opened
@@ -54,9 +55,9 @@ public final class ConnectionMoves {
         {SENT, REQUEST_DONE},              // the response ended (or failed)
         {ABORTING_REQUEST, REQUEST_DONE},  // origin connection dropped
         {REQUEST_DONE, READING_HEAD},      // exchange finished, keep-alive
-        {REQUEST_DONE, LINGERING},         // exchange finished with client input unread
-        {REQUEST_DONE, FREE},              // exchange finished, connection closed
-        {LINGERING, FREE},                 // client closed, or linger deadline
+        {REQUEST_DONE, LINGERING},         // exchange finished, closing: client input unread or answer untaken
+        {REQUEST_DONE, FREE},              // exchange finished, connection reset
+        {LINGERING, FREE},                 // client took the answer and closed, or linger deadline
         // Response half.
         {IDLE, RECEIVING},                 // forwarded head fully sent: read the origin
         {IDLE, CANNED},                    // bad head, timeout or no origin: answer from preallocated bytes

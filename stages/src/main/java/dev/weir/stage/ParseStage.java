@@ -51,7 +51,10 @@ final class ParseStage extends SelectorStage {
     private static final int SELF = ConnectionState.OWNER_PARSE;
     /** {@link #checkSilence}: nothing received and nothing unread; the connection is still idle. */
     private static final int SILENT = 0;
-    /** {@link #checkSilence}: a request has begun; the connection goes on. */
+    /**
+     * {@link #checkSilence}: a request has begun, or the client is still taking its last answer (or lingers
+     * over it after leaving); the connection goes on.
+     */
     private static final int SPOKE = 1;
     /** {@link #checkSilence}: the client left or failed; the connection is closed and its slot returned. */
     private static final int GONE = 2;
@@ -81,6 +84,9 @@ final class ParseStage extends SelectorStage {
     private final long bodyTimeoutNs;
     private final long keepAliveTimeoutNs;
     private final long lingerTimeoutNs;
+    /** Per lingering slot: bytes its client had still to take at the last deadline, for telling progress. */
+    private final long[] untakenBytes;
+    private final SendQueue sendQueue = new SendQueue();
     private final long reclaimIdleAfterNs;
     private final RequestCapture capture;
     /** Each upstream thread's admission gate, by upstream thread index. */
@@ -114,6 +120,7 @@ final class ParseStage extends SelectorStage {
         this.bodyTimeoutNs = timeouts.clientBodyNs;
         this.keepAliveTimeoutNs = timeouts.keepAliveNs;
         this.lingerTimeoutNs = timeouts.lingerNs;
+        this.untakenBytes = new long[wiring.slots.capacity()];
         this.reclaimIdleAfterNs = timeouts.reclaimIdleAfterNs;
         this.capture = capture;
         this.demand = demand;
@@ -179,8 +186,8 @@ final class ParseStage extends SelectorStage {
      * Read what an idle connection may have sent: a request that began goes on (and leaves the idle list), a
      * client that left or failed is closed.
      *
-     * @return {@link #SILENT} when it is still idle, with nothing received and nothing unread; {@link #SPOKE} when
-     *     a request has begun; {@link #GONE} when the connection was closed (its slot returned).
+     * @return {@link #SILENT} when it is still idle, with nothing received, nothing unread and nothing untaken;
+     *     {@link #SPOKE} when it goes on; {@link #GONE} when the connection was closed (its slot returned).
      */
     private int checkSilence(final ConnectionSlot slot) {
         final int read;
@@ -194,10 +201,17 @@ final class ParseStage extends SelectorStage {
             return GONE;
         }
         if (read < 0) {
-            return GONE;
+            return owned[slot.index] ? SPOKE : GONE;
         }
-        return read == 0 && owned[slot.index] && slot.request.state == ConnectionState.READING_HEAD
-            && slot.request.filled == 0 ? SILENT : SPOKE;
+        if (read == 0 && owned[slot.index] && slot.request.state == ConnectionState.READING_HEAD
+            && slot.request.filled == 0) {
+            if (sendQueue.untakenBytes(slot.clientDescriptor) == 0) {
+                return SILENT;
+            }
+            // Still taking its last answer: not idle, and a close would leave that answer to an orphaned socket.
+            idle.remove(slot.index);
+        }
+        return SPOKE;
     }
 
     /**
@@ -332,14 +346,14 @@ final class ParseStage extends SelectorStage {
                 if (slot.request.filled > 0) {
                     answer(slot, 408);
                 } else {
-                    closeAndRelease(slot);
+                    closeOrLinger(slot);
                 }
                 break;
             case ConnectionState.READING_BODY:
                 abort(slot, 408);
                 break;
             case ConnectionState.LINGERING:
-                closeAndRelease(slot);
+                lingerExpired(slot);
                 break;
             default:
                 throw unexpectedState(slot, slot.request.state);
@@ -376,10 +390,33 @@ final class ParseStage extends SelectorStage {
     }
 
     private void closeAndRelease(final ConnectionSlot slot) {
+        closeAndRelease(slot, false);
+    }
+
+    /**
+     * The client ended its stream, or stayed silent past its keep-alive deadline: close, unless it has not taken
+     * its last answer yet; then the connection lingers ({@link #lingerExpired}) rather than leave the answer to an
+     * orphaned socket outside the plan.
+     */
+    private void closeOrLinger(final ConnectionSlot slot) {
+        if (sendQueue.untakenBytes(slot.clientDescriptor) == 0) {
+            closeAndRelease(slot);
+            return;
+        }
+        idle.remove(slot.index);
+        wiring.request(slot, ConnectionState.LINGERING, SELF);
+        try {
+            beginLinger(slot);
+        } catch (final IOException ex) {
+            closeAndRelease(slot, true);
+        }
+    }
+
+    private void closeAndRelease(final ConnectionSlot slot, final boolean reset) {
         owned[slot.index] = false;
         idle.remove(slot.index);
         timers.cancel(slot.index);
-        wiring.closeAndRelease(slot, false);
+        wiring.closeAndRelease(slot, reset);
     }
 
     /** Answer from preallocated bytes and close after a lingering read: the request half ends here. */
@@ -480,7 +517,7 @@ final class ParseStage extends SelectorStage {
         buffer.limit(blockLength).position(request.filled);
         final int n = slot.client.read(buffer);
         if (n < 0) {
-            closeAndRelease(slot);
+            closeOrLinger(slot);
             return n;
         }
         if (n == 0) {
@@ -564,6 +601,8 @@ final class ParseStage extends SelectorStage {
 
     private void beginLinger(final ConnectionSlot slot) throws IOException {
         deadline(slot.index, lingerTimeoutNs, TimeoutKind.LINGER);
+        // What the client has still to take now: at the deadline, less is progress.
+        untakenBytes[slot.index] = sendQueue.untakenBytes(slot.clientDescriptor);
         try {
             // The answer is written: a FIN tells the client, whose further bytes are read and dropped below.
             slot.client.shutdownOutput();
@@ -581,7 +620,12 @@ final class ParseStage extends SelectorStage {
         for (int reads = 0; reads < DEFAULT_LINGER_READS_PER_TURN; reads++) {
             final int n = readOrEnd(slot, 0);
             if (n < 0) {
-                closeAndRelease(slot);
+                if (sendQueue.untakenBytes(slot.clientDescriptor) == 0) {
+                    closeAndRelease(slot);
+                } else {
+                    // Half-closed but still taking the answer (or not): the deadline looks at its queue again.
+                    slot.parseKey.interestOps(0);
+                }
                 return;
             }
             if (n == 0) {
@@ -589,6 +633,23 @@ final class ParseStage extends SelectorStage {
             }
         }
         watch(slot);
+    }
+
+    /**
+     * The linger deadline: a client that has taken the whole answer is closed; one still taking it gets another
+     * period; one that stopped is reset, which drops the queue instead of leaving it to an orphaned socket.
+     */
+    private void lingerExpired(final ConnectionSlot slot) {
+        final long untaken = sendQueue.untakenBytes(slot.clientDescriptor);
+        if (untaken == 0) {
+            closeAndRelease(slot);
+        } else if (untaken < untakenBytes[slot.index]) {
+            untakenBytes[slot.index] = untaken;
+            deadline(slot.index, lingerTimeoutNs, TimeoutKind.LINGER);
+        } else {
+            counters.increment(StageCounters.ERRORS);
+            closeAndRelease(slot, true);
+        }
     }
 
     /**

@@ -32,9 +32,8 @@ final class SendQueue {
     private static final int SO_SNDBUF = 7;
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_INFO = 11;
-    /** {@code tcpi_state} values for a connection whose peer can still take what is queued. */
-    private static final int TCP_ESTABLISHED = 1;
-    private static final int TCP_CLOSE_WAIT = 8;
+    /** {@code tcpi_state} of a connection that was reset (or never stood). */
+    private static final int TCP_CLOSE = 7;
     /** The answer cell's length word, for calls that take a {@code socklen_t *}. */
     private static final int LENGTH_OFFSET = Long.BYTES;
     private static final Path WMEM_MAX = Path.of("/proc/sys/net/core/wmem_max");
@@ -79,15 +78,16 @@ final class SendQueue {
     }
 
     /**
-     * Whether the peer can still take the queue. A reset purges the queue without ending its length, and makes the
+     * Whether the connection still stands. A reset purges the queue without ending its length, and makes the
      * socket readable and writable at once, so neither readiness nor {@link #queuedBytes} tells a reset from a
      * drained queue; the connection's TCP state does, and unlike {@code SO_ERROR} reading it takes nothing from
      * the stage that reads the same socket.
      *
      * @param descriptor a socket's file descriptor, from {@link #descriptor}.
-     * @return {@code true} while the connection is established or only half-closed by its peer.
+     * @return {@code false} when the connection was reset (TCP state {@code CLOSE}) or its state cannot be read;
+     *     {@code true} in any other state, half-closed either way included.
      */
-    boolean delivering(final int descriptor) {
+    boolean open(final int descriptor) {
         if (answer == null || descriptor < 0) {
             return false;
         }
@@ -97,8 +97,15 @@ final class SendQueue {
             != 0) {
             return false;
         }
-        final int state = answer.getByte(0) & 0xff;
-        return state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT;
+        return (answer.getByte(0) & 0xff) != TCP_CLOSE;
+    }
+
+    /**
+     * @param descriptor a socket's file descriptor, from {@link #descriptor}.
+     * @return bytes the peer has still to take: the send queue of a standing connection, else 0.
+     */
+    long untakenBytes(final int descriptor) {
+        return open(descriptor) ? Math.max(0, queuedBytes(descriptor)) : 0;
     }
 
     /**

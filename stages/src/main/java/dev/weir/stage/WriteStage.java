@@ -172,9 +172,6 @@ final class WriteStage extends SelectorStage {
         if (!largeSendBuffers.tryTake()) {
             return false;
         }
-        if (slot.clientDescriptor < 0) {
-            slot.clientDescriptor = SendQueue.descriptor(slot.client);
-        }
         if (!sendQueue.resize(slot.clientDescriptor, largeSendBuffers.grownBytes())) {
             // The write that follows meets the failure, if it is one.
             largeSendBuffers.give();
@@ -211,7 +208,7 @@ final class WriteStage extends SelectorStage {
      * free, and the response counts only if the client is still there to take the rest.
      */
     private void drained(final ConnectionSlot slot) {
-        if (!sendQueue.delivering(slot.clientDescriptor)) {
+        if (!sendQueue.open(slot.clientDescriptor)) {
             clientFailed(slot);
             return;
         }

@@ -60,12 +60,12 @@ class SendQueueTest {
                 long sink = 0;
                 for (int i = 0; i < 30_000; i++) {
                     sink += queue.queuedBytes(descriptor) + (queue.resize(descriptor, 96 * 1024) ? 1 : 0)
-                        + (queue.delivering(descriptor) ? 1 : 0);
+                        + (queue.open(descriptor) ? 1 : 0) + queue.untakenBytes(descriptor);
                 }
                 final long allocatedBefore = threads.getThreadAllocatedBytes(thread);
                 for (int i = 0; i < 10_000; i++) {
                     sink += queue.queuedBytes(descriptor) + (queue.resize(descriptor, 96 * 1024) ? 1 : 0)
-                        + (queue.delivering(descriptor) ? 1 : 0);
+                        + (queue.open(descriptor) ? 1 : 0) + queue.untakenBytes(descriptor);
                 }
                 final long allocated = threads.getThreadAllocatedBytes(thread) - allocatedBefore;
                 assertTrue(sink > 0);
@@ -76,7 +76,7 @@ class SendQueueTest {
     }
 
     @Test
-    void shouldTellAResetConnectionFromOneThatDeliversWhileBytesAreStillQueued() throws Exception {
+    void shouldTellAResetConnectionFromAStandingOneWhileBytesAreStillQueued() throws Exception {
         assumeTrue(SendQueue.available(), "TCP_INFO and the descriptor are reachable on Linux only");
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress("127.0.0.1", 0));
@@ -84,20 +84,24 @@ class SendQueueTest {
                 final SendQueue queue = new SendQueue();
                 final int descriptor = SendQueue.descriptor(client);
                 try (SocketChannel peer = server.accept()) {
-                    assertTrue(queue.delivering(descriptor), "an established connection");
+                    assertTrue(queue.open(descriptor), "an established connection");
                     peer.shutdownOutput();
                     assertEquals(-1, client.read(ByteBuffer.allocate(1)), "the peer's end of stream");
-                    assertTrue(queue.delivering(descriptor), "a connection its peer half-closed");
+                    assertTrue(queue.open(descriptor), "a connection its peer half-closed");
                     client.configureBlocking(false);
                     final ByteBuffer bytes = ByteBuffer.allocate(65536);
                     while (client.write(bytes.clear()) > 0) {
                         // Fill the queue: the peer reads nothing.
                     }
-                    assertTrue(queue.queuedBytes(descriptor) > 0, "bytes queued");
+                    client.shutdownOutput();
+                    assertTrue(queue.open(descriptor), "a connection half-closed both ways, bytes still queued");
+                    final long queued = queue.queuedBytes(descriptor);
+                    assertTrue(queued > 0 && queue.untakenBytes(descriptor) == queued, "bytes queued: " + queued);
                     peer.setOption(StandardSocketOptions.SO_LINGER, 0);
                 }
-                awaitCondition(() -> !queue.delivering(descriptor), "the reset seen");
-                assertFalse(queue.delivering(-1), "no descriptor");
+                awaitCondition(() -> !queue.open(descriptor), "the reset seen");
+                assertEquals(0, queue.untakenBytes(descriptor), "nothing left to take on a reset connection");
+                assertFalse(queue.open(-1), "no descriptor");
             }
         }
     }
