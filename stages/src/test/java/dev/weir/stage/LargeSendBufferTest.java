@@ -149,6 +149,47 @@ class LargeSendBufferTest {
         assertEquals(0, pipeline.responsesWritten(), "a response cut by its origin is not counted as written");
     }
 
+    @Test
+    // Its warm-up takes a grant many thousand times: about half a minute on an idle machine; still bounded.
+    @Timeout(value = 180, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void shouldAllocateNothingPerGrantOnStageThreads() throws Exception {
+        // An origin socket whose window stays above loopback's 64 KiB segment: with the planned 64k, each time the
+        // client catches up the origin may wait 40 ms for a delayed window update (see docs/PERFORMANCE.md).
+        origin = LoopbackOrigin.start();
+        pipeline = Pipeline.start(WeirConfig.builder().listen("127.0.0.1", 0).upstream("127.0.0.1", origin.port())
+            .connections(32).largeResponseBufferCount(4).socketResponseBufferBytes(256 * 1024).build());
+        final int size = 1024 * 1024;
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(65536);
+            socket.connect(pipeline.listenAddress(), 5_000);
+            socket.setSoTimeout(10_000);
+            for (int i = 0; i < 20_000; i++) {
+                ask(socket, 100);
+                WriteThroughTest.readWhole(socket.getInputStream(), 100);
+            }
+            // The grow, drain and give-back paths past the JIT's optimizing-compile thresholds: the interpreter
+            // allocates what compiled code does not.
+            for (int i = 0; i < 12_000; i++) {
+                exchangeWithGrant(socket, size);
+            }
+            final long before = pipeline.stageAllocatedBytes();
+            final int measured = 1_000;
+            for (int i = 0; i < measured; i++) {
+                exchangeWithGrant(socket, size);
+            }
+            final long perResponse = (pipeline.stageAllocatedBytes() - before) / measured;
+            assertEquals(0, perResponse, "bytes allocated per response with a grant on the stage threads");
+        }
+    }
+
+    /** Ask, read nothing until the write stage has grown the client's buffer under a grant, then read it all. */
+    private void exchangeWithGrant(final Socket socket, final int size) throws Exception {
+        final long taken = pipeline.largeSendBuffers().taken();
+        ask(socket, size);
+        awaitCondition(() -> pipeline.largeSendBuffers().taken() > taken, "a grant for the client behind");
+        skipAnswer(socket.getInputStream(), size);
+    }
+
     private Socket connect() throws IOException {
         final Socket socket = new Socket();
         socket.connect(pipeline.listenAddress(), 5_000);
@@ -159,6 +200,17 @@ class LargeSendBufferTest {
     private static void ask(final Socket socket, final int size) throws IOException {
         socket.getOutputStream().write(("GET /size/" + size + " HTTP/1.1\r\nHost: a\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Read a {@code /size/N} answer's head and body, the body unchecked: fast enough for many thousands. */
+    private static void skipAnswer(final InputStream in, final int size) throws IOException {
+        final String head = "HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n";
+        assertEquals(head, new String(in.readNBytes(head.length()), StandardCharsets.US_ASCII));
+        final byte[] buffer = new byte[65536];
+        for (int left = size, n; left > 0; left -= n) {
+            n = in.read(buffer, 0, Math.min(buffer.length, left));
+            assertTrue(n > 0, "end of stream with " + left + " body bytes to come");
+        }
     }
 
     /** @return bytes read until the stream ends or is reset. */
