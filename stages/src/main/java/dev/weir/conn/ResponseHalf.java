@@ -40,6 +40,8 @@ public final class ResponseHalf {
     public boolean headParsed;
     /** Frames the response body. */
     public final BodyFramer framer = new BodyFramer();
+    /** {@code TCP_QUICKACK} was asked on the origin socket for this response (once: it lasts until the next send). */
+    public boolean quickAckAsked;
     /** Some of the response went toward the client: an error can no longer be answered, only reset. */
     public boolean started;
     /** The part being written is the last of the response. */
@@ -67,6 +69,7 @@ public final class ResponseHalf {
         end = 0;
         carry = 0;
         started = false;
+        quickAckAsked = false;
         last = false;
         cannedStatus = 0;
         cannedWritten = 0;

@@ -344,7 +344,7 @@ final class AcceptStage extends SelectorStage {
         counters.increment(StageCounters.ACCEPTED);
         final ConnectionSlot slot = slots.slot(index);
         slot.client = client;
-        slot.clientDescriptor = SendQueue.descriptor(client);
+        slot.clientDescriptor = TcpCalls.descriptor(client);
         slot.request.block = requestBlock;
         slot.request.buffer = parseBlocks.buffer(requestBlock);
         slot.request.base = parseBlocks.offset(requestBlock);

@@ -86,7 +86,7 @@ final class ParseStage extends SelectorStage {
     private final long lingerTimeoutNs;
     /** Per lingering slot: bytes its client had still to take at the last deadline, for telling progress. */
     private final long[] untakenBytes;
-    private final SendQueue sendQueue = new SendQueue();
+    private final TcpCalls tcpCalls = new TcpCalls();
     private final long reclaimIdleAfterNs;
     private final RequestCapture capture;
     /** Each upstream thread's admission gate, by upstream thread index. */
@@ -205,7 +205,7 @@ final class ParseStage extends SelectorStage {
         }
         if (read == 0 && owned[slot.index] && slot.request.state == ConnectionState.READING_HEAD
             && slot.request.filled == 0) {
-            if (sendQueue.untakenBytes(slot.clientDescriptor) == 0) {
+            if (tcpCalls.untakenBytes(slot.clientDescriptor) == 0) {
                 return SILENT;
             }
             // Still taking its last answer: not idle, and a close would leave that answer to an orphaned socket.
@@ -399,7 +399,7 @@ final class ParseStage extends SelectorStage {
      * orphaned socket outside the plan.
      */
     private void closeOrLinger(final ConnectionSlot slot) {
-        if (sendQueue.untakenBytes(slot.clientDescriptor) == 0) {
+        if (tcpCalls.untakenBytes(slot.clientDescriptor) == 0) {
             closeAndRelease(slot);
             return;
         }
@@ -602,7 +602,7 @@ final class ParseStage extends SelectorStage {
     private void beginLinger(final ConnectionSlot slot) throws IOException {
         deadline(slot.index, lingerTimeoutNs, TimeoutKind.LINGER);
         // What the client has still to take now: at the deadline, less is progress.
-        untakenBytes[slot.index] = sendQueue.untakenBytes(slot.clientDescriptor);
+        untakenBytes[slot.index] = tcpCalls.untakenBytes(slot.clientDescriptor);
         try {
             // The answer is written: a FIN tells the client, whose further bytes are read and dropped below.
             slot.client.shutdownOutput();
@@ -620,7 +620,7 @@ final class ParseStage extends SelectorStage {
         for (int reads = 0; reads < DEFAULT_LINGER_READS_PER_TURN; reads++) {
             final int n = readOrEnd(slot, 0);
             if (n < 0) {
-                if (sendQueue.untakenBytes(slot.clientDescriptor) == 0) {
+                if (tcpCalls.untakenBytes(slot.clientDescriptor) == 0) {
                     closeAndRelease(slot);
                 } else {
                     // Half-closed but still taking the answer (or not): the deadline looks at its queue again.
@@ -640,7 +640,7 @@ final class ParseStage extends SelectorStage {
      * period; one that stopped is reset, which drops the queue instead of leaving it to an orphaned socket.
      */
     private void lingerExpired(final ConnectionSlot slot) {
-        final long untaken = sendQueue.untakenBytes(slot.clientDescriptor);
+        final long untaken = tcpCalls.untakenBytes(slot.clientDescriptor);
         if (untaken == 0) {
             closeAndRelease(slot);
         } else if (untaken < untakenBytes[slot.index]) {

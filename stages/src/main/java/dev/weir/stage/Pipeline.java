@@ -783,13 +783,13 @@ public final class Pipeline implements AutoCloseable {
      */
     private static LargeSendBuffers largeSendBuffers(final WeirConfig c) {
         int count = c.largeResponseBuffersUsable();
-        if (count > 0 && !SendQueue.available()) {
+        if (count > 0 && !TcpCalls.available()) {
             LoggerFactory.getLogger(Pipeline.class).warn("socket.large-response-buffer-count {} ignored: this"
                 + " platform does not tell a socket's send queue (ioctl SIOCOUTQ), so no send buffer is grown",
                 count);
             count = 0;
         }
-        final long hostCap = SendQueue.hostSendBufferCap();
+        final long hostCap = TcpCalls.hostSendBufferCap();
         if (count > 0 && hostCap > 0 && hostCap < c.largeResponseBufferBytes()) {
             LoggerFactory.getLogger(Pipeline.class).warn("socket.large-response-buffer {} is capped by this host's"
                 + " net.core.wmem_max ({} B): grown send buffers get that much", c.largeResponseBufferBytes(),

@@ -74,6 +74,7 @@ final class UpstreamStage extends SelectorStage {
     private static final int BODY_PART_REFUSED = 2;
 
     private final Wiring wiring;
+    private final TcpCalls tcpCalls = new TcpCalls();
     private final UpstreamPool pool;
     private final int thread;
     private final Upstreams upstreams;
@@ -674,6 +675,11 @@ final class UpstreamStage extends SelectorStage {
         }
         if (n == 0) {
             return;
+        }
+        if (!buffer.hasRemaining() && !response.quickAckAsked) {
+            // A read that fills the block: a large response, whose window updates must not wait (TcpCalls).
+            response.quickAckAsked = true;
+            tcpCalls.quickAck(TcpCalls.descriptor(slot.origin.channel));
         }
         response.filled += n;
         onResponseBytes(slot);

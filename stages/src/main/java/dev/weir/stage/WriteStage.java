@@ -41,7 +41,7 @@ final class WriteStage extends SelectorStage {
     private final long sendTimeoutNs;
     private final boolean[] owned;
     private final LargeSendBuffers largeSendBuffers;
-    private final SendQueue sendQueue = new SendQueue();
+    private final TcpCalls tcpCalls = new TcpCalls();
     /** Per slot in {@code DRAINING}: its send queue's length when last read, for telling progress at a deadline. */
     private final long[] queuedBytes;
 
@@ -113,7 +113,7 @@ final class WriteStage extends SelectorStage {
         final ConnectionSlot slot = wiring.slots.slot(index);
         if (slot.response.state == ConnectionState.DRAINING) {
             // Writability is reported only once the queue is small; the queue's length tells progress before.
-            final long queued = sendQueue.queuedBytes(slot.clientDescriptor);
+            final long queued = tcpCalls.queuedBytes(slot.clientDescriptor);
             if (fitsPlan(queued)) {
                 drained(slot);
                 return;
@@ -172,7 +172,7 @@ final class WriteStage extends SelectorStage {
         if (!largeSendBuffers.tryTake()) {
             return false;
         }
-        if (!sendQueue.resize(slot.clientDescriptor, largeSendBuffers.grownBytes())) {
+        if (!tcpCalls.resize(slot.clientDescriptor, largeSendBuffers.grownBytes())) {
             // The write that follows meets the failure, if it is one.
             largeSendBuffers.give();
             return false;
@@ -184,11 +184,11 @@ final class WriteStage extends SelectorStage {
     /** The whole response is queued in a grown buffer: shrink it, then wait for the queue to fit the plan. */
     private void startDraining(final ConnectionSlot slot) throws IOException {
         owned[slot.index] = true;
-        if (!sendQueue.resize(slot.clientDescriptor, largeSendBuffers.plannedBytes())) {
+        if (!tcpCalls.resize(slot.clientDescriptor, largeSendBuffers.plannedBytes())) {
             clientFailed(slot);
             return;
         }
-        final long queued = sendQueue.queuedBytes(slot.clientDescriptor);
+        final long queued = tcpCalls.queuedBytes(slot.clientDescriptor);
         if (fitsPlan(queued)) {
             // A client that kept up has taken most of it already: no wait.
             drained(slot);
@@ -208,7 +208,7 @@ final class WriteStage extends SelectorStage {
      * free, and the response counts only if the client is still there to take the rest.
      */
     private void drained(final ConnectionSlot slot) {
-        if (!sendQueue.open(slot.clientDescriptor)) {
+        if (!tcpCalls.open(slot.clientDescriptor)) {
             clientFailed(slot);
             return;
         }

@@ -18,17 +18,17 @@ import org.junit.jupiter.api.Timeout;
 
 /** The write stage's socket calls on a real loopback connection: the queue length, the resize, and their cost. */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-class SendQueueTest {
+class TcpCallsTest {
 
     @Test
     void shouldResizeTheSendBufferAndReadTheQueueWithoutAllocating() throws Exception {
-        assumeTrue(SendQueue.available(), "SIOCOUTQ and the descriptor are reachable on Linux only");
+        assumeTrue(TcpCalls.available(), "SIOCOUTQ and the descriptor are reachable on Linux only");
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress("127.0.0.1", 0));
             try (SocketChannel client = SocketChannel.open(server.getLocalAddress());
                  SocketChannel peer = server.accept()) {
-                final SendQueue queue = new SendQueue();
-                final int descriptor = SendQueue.descriptor(client);
+                final TcpCalls queue = new TcpCalls();
+                final int descriptor = TcpCalls.descriptor(client);
                 assertTrue(descriptor >= 0, "descriptor " + descriptor);
 
                 // The same size as the JDK's setOption gives (what the kernel makes of it differs by version).
@@ -60,29 +60,33 @@ class SendQueueTest {
                 long sink = 0;
                 for (int i = 0; i < 30_000; i++) {
                     sink += queue.queuedBytes(descriptor) + (queue.resize(descriptor, 96 * 1024) ? 1 : 0)
-                        + (queue.open(descriptor) ? 1 : 0) + queue.untakenBytes(descriptor);
+                        + (queue.open(descriptor) ? 1 : 0) + queue.untakenBytes(descriptor)
+                        + (queue.quickAck(descriptor) ? 1 : 0);
                 }
                 final long allocatedBefore = threads.getThreadAllocatedBytes(thread);
                 for (int i = 0; i < 10_000; i++) {
                     sink += queue.queuedBytes(descriptor) + (queue.resize(descriptor, 96 * 1024) ? 1 : 0)
-                        + (queue.open(descriptor) ? 1 : 0) + queue.untakenBytes(descriptor);
+                        + (queue.open(descriptor) ? 1 : 0) + queue.untakenBytes(descriptor)
+                        + (queue.quickAck(descriptor) ? 1 : 0);
                 }
                 final long allocated = threads.getThreadAllocatedBytes(thread) - allocatedBefore;
                 assertTrue(sink > 0);
-                assertEquals(0, allocated, "bytes allocated by 10,000 queue reads, resizes and state reads");
+                assertEquals(0, allocated, "bytes allocated by 10,000 of each call");
                 assertEquals(-1, queue.queuedBytes(-1), "queue of no descriptor");
+                assertTrue(queue.quickAck(descriptor), "TCP_QUICKACK on a TCP socket");
+                assertFalse(queue.quickAck(-1), "TCP_QUICKACK on no descriptor");
             }
         }
     }
 
     @Test
     void shouldTellAResetConnectionFromAStandingOneWhileBytesAreStillQueued() throws Exception {
-        assumeTrue(SendQueue.available(), "TCP_INFO and the descriptor are reachable on Linux only");
+        assumeTrue(TcpCalls.available(), "TCP_INFO and the descriptor are reachable on Linux only");
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress("127.0.0.1", 0));
             try (SocketChannel client = SocketChannel.open(server.getLocalAddress())) {
-                final SendQueue queue = new SendQueue();
-                final int descriptor = SendQueue.descriptor(client);
+                final TcpCalls queue = new TcpCalls();
+                final int descriptor = TcpCalls.descriptor(client);
                 try (SocketChannel peer = server.accept()) {
                     assertTrue(queue.open(descriptor), "an established connection");
                     peer.shutdownOutput();

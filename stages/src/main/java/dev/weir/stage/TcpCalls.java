@@ -14,17 +14,22 @@ import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 
 /**
- * How many bytes a socket's send queue holds ({@code ioctl(SIOCOUTQ)}: sent but not acknowledged, and not yet
- * sent). A grown send buffer is counted free again only once its client has taken the queue down to the planned
- * size; between two readiness events this is how the write stage knows the client still takes bytes.
- * <p>
- * The JDK exposes neither the call nor a channel's descriptor, so the descriptor comes from the JDK's own
- * {@code sun.nio.ch.SelChImpl} (exported to Weir by the launch flags Chronicle already needs) and the call goes
- * through jnr-ffi, the binding {@code MemoryLock} uses.
+ * The TCP calls the stages need and the JDK does not offer, or offers only with garbage:
+ * <ul>
+ * <li>how many bytes a socket's send queue holds ({@code ioctl(SIOCOUTQ)}: sent but not acknowledged, and not yet
+ * sent): a grown send buffer is counted free again only once its client has taken the queue down to the planned
+ * size, and a closing connection keeps its slot until its client has taken the whole queue;</li>
+ * <li>whether the connection still stands ({@code TCP_INFO}'s state), which tells a reset from a drained queue;</li>
+ * <li>{@code SO_SNDBUF}, set without the JDK's option lookup;</li>
+ * <li>{@code TCP_QUICKACK}, asked on an origin socket while a large response flows.</li>
+ * </ul>
+ * The JDK exposes no channel's descriptor, so it comes from the JDK's own {@code sun.nio.ch.SelChImpl} (exported to
+ * Weir by the launch flags Chronicle already needs) and the calls go through jnr-ffi, the binding
+ * {@code MemoryLock} uses.
  * <p>
  * <b>Note:</b> one instance per thread: its answer cell is not shared. No call allocates once bound.
  */
-final class SendQueue {
+final class TcpCalls {
 
     /** {@code SIOCOUTQ} (= {@code TIOCOUTQ}) on every Linux architecture with the generic ioctl numbers. */
     private static final long SIOCOUTQ = 0x5411;
@@ -32,6 +37,7 @@ final class SendQueue {
     private static final int SO_SNDBUF = 7;
     private static final int IPPROTO_TCP = 6;
     private static final int TCP_INFO = 11;
+    private static final int TCP_QUICKACK = 12;
     /** {@code tcpi_state} of a connection that was reset (or never stood). */
     private static final int TCP_CLOSE = 7;
     /** The answer cell's length word, for calls that take a {@code socklen_t *}. */
@@ -42,7 +48,7 @@ final class SendQueue {
 
     private final Pointer answer;
 
-    SendQueue() {
+    TcpCalls() {
         answer = LIBC == null ? null : Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(LIBC), 2 * Long.BYTES);
     }
 
@@ -106,6 +112,25 @@ final class SendQueue {
      */
     long untakenBytes(final int descriptor) {
         return open(descriptor) ? Math.max(0, queuedBytes(descriptor)) : 0;
+    }
+
+    /**
+     * Leave delayed-acknowledgement ("pingpong") mode until this side next sends. Linux enters it on a connection
+     * that sends soon after it received, as a proxy does when it forwards the next request on a kept origin
+     * connection, and in it the window update a read makes may wait for the delayed-ACK timer (40 ms). On loopback,
+     * whose 64 KiB segment is about the whole window of the planned origin buffer, the origin then stops until the
+     * timer fires: once that mode set in, every 1 MiB response took 43 ms instead of about 1 ms to reach a client
+     * (docs/PERFORMANCE.md, "Origin window updates").
+     *
+     * @param descriptor a TCP socket's file descriptor, from {@link #descriptor}.
+     * @return {@code true} when the kernel took it.
+     */
+    boolean quickAck(final int descriptor) {
+        if (answer == null || descriptor < 0) {
+            return false;
+        }
+        answer.putInt(0, 1);
+        return LIBC.setsockopt(descriptor, IPPROTO_TCP, TCP_QUICKACK, answer.address(), Integer.BYTES) == 0;
     }
 
     /**
