@@ -95,8 +95,11 @@ final class WriteStage extends SelectorStage {
                 writeResponse(slot);
                 break;
             case ConnectionState.DRAINING:
-                // Writable after the shrink: the queue is within the planned buffer, or the client reset.
-                drained(slot);
+                // Writable after the shrink: the queue is within the planned buffer, or the client reset. Or a
+                // readiness left from the wait before the last part was written: the queue's length tells.
+                if (fitsPlan(tcpCalls.queuedBytes(slot.clientDescriptor)) || !tcpCalls.open(slot.clientDescriptor)) {
+                    drained(slot);
+                }
                 break;
             default:
                 writeCanned(slot);

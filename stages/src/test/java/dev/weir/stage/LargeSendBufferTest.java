@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.weir.config.WeirConfig;
+import dev.weir.conn.TimeoutKind;
 import dev.weir.support.LoopbackOrigin;
 
 /**
@@ -124,8 +125,10 @@ class LargeSendBufferTest {
         }
         awaitCondition(() -> pipeline.largeSendBuffers().inUse() == 0, "the grant given back");
         PipelineTest.awaitIdle(pipeline);
-        assertEquals(0, pipeline.responsesWritten(), "a response its client reset before taking is not counted");
-        assertEquals(1, pipeline.connectionErrors(), "the reset client counted as failed");
+        final String counts = "; errors " + pipeline.connectionErrors() + ", grants taken "
+            + pipeline.largeSendBuffers().taken() + ", expirations " + pipeline.expirations(TimeoutKind.CLIENT_SEND);
+        assertEquals(0, pipeline.responsesWritten(), "responses counted, the client reset before taking it" + counts);
+        assertEquals(1, pipeline.connectionErrors(), "the reset client counted as failed" + counts);
     }
 
     @Test
