@@ -46,7 +46,8 @@ public final class HealthChecker {
      * @param selector           the owning stage's selector.
      * @param receiveBufferBytes {@code SO_RCVBUF} of each check socket.
      * @param sendBufferBytes    {@code SO_SNDBUF} of each check socket.
-     * @param nowNs              {@link System#nanoTime()} now: the first checks are due at once.
+     * @param nowNs              {@link System#nanoTime()} now: the first check is due at once, the others spread
+     *                           over one interval.
      */
     public HealthChecker(final WeirConfig config, final Upstreams upstreams, final Selector selector,
         final int receiveBufferBytes, final int sendBufferBytes, final long nowNs) {
@@ -61,6 +62,11 @@ public final class HealthChecker {
             }
         }
         this.probes = list.toArray(new Probe[0]);
+        // Spread the first checks over one interval, as HAProxy does, so checks do not start in lockstep: each
+        // next one is due an interval after the previous ended, so the spread lasts.
+        for (int i = 0; i < probes.length; i++) {
+            probes[i].eventNs = nowNs + probes[i].intervalNs * i / probes.length;
+        }
         this.selector = selector;
         this.receiveBufferBytes = receiveBufferBytes;
         this.sendBufferBytes = sendBufferBytes;
@@ -70,6 +76,14 @@ public final class HealthChecker {
     /** @return servers checked. */
     public int size() {
         return probes.length;
+    }
+
+    /**
+     * @param index a probe's position, in the order of the groups and their servers.
+     * @return when its next check is due, {@link System#nanoTime()} time.
+     */
+    long dueNs(final int index) {
+        return probes[index].eventNs;
     }
 
     /**

@@ -7,7 +7,10 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
 
-/** {@link HealthChecker#passes}: a 2xx or 3xx status line passes, anything else fails. */
+/**
+ * {@link HealthChecker#passes}: a 2xx or 3xx status line passes, anything else fails; fall and rise; the first
+ * checks spread over one interval.
+ */
 class HealthCheckerTest {
 
     private static boolean passes(final String statusLine) {
@@ -27,6 +30,27 @@ class HealthCheckerTest {
         assertEquals(false, passes("HTTP/1.1 1"), "a short status line (the origin closed)");
         assertEquals(false, passes("HTTP/2.0 200 OK"));
         assertEquals(false, passes("SSH-2.0-OpenSSH"));
+    }
+
+    @Test
+    void shouldSpreadTheFirstChecksOverOneInterval() throws Exception {
+        final java.util.List<dev.weir.config.UpstreamGroupConfig.Server> servers = new java.util.ArrayList<>();
+        for (int port = 1; port <= 4; port++) {
+            servers.add(new dev.weir.config.UpstreamGroupConfig.Server("127.0.0.1", port, 1, "s" + port));
+        }
+        final dev.weir.config.UpstreamGroupConfig group = new dev.weir.config.UpstreamGroupConfig("g", servers,
+            dev.weir.config.UpstreamGroupConfig.ROUND_ROBIN, true, 1, 1_000, 1, "/h", 1_000, 1_000, 3, 2);
+        final dev.weir.config.WeirConfig config = dev.weir.config.WeirConfig.builder().listen("127.0.0.1", 0)
+            .upstreamGroups(java.util.List.of(group)).build();
+        final long nowNs = 5_000_000_000L;
+        try (java.nio.channels.Selector selector = java.nio.channels.Selector.open()) {
+            final HealthChecker checker = new HealthChecker(config, Upstreams.of(config, 1), selector, 4096, 4096,
+                nowNs);
+            assertEquals(4, checker.size());
+            for (int i = 0; i < 4; i++) {
+                assertEquals(nowNs + i * 250_000_000L, checker.dueNs(i), "first check of server " + i);
+            }
+        }
     }
 
     @Test
