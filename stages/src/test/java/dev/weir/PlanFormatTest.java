@@ -45,7 +45,7 @@ class PlanFormatTest {
 
     @Test
     void shouldRoundTheMemoryFigureUpToAWholeMibAndNeverBelowThePlan() {
-        assertEquals(650, PlanFormat.memoryMib(DEFAULT_PLAN), "649.6 MiB");
+        assertEquals(665, PlanFormat.memoryMib(DEFAULT_PLAN), "664.6 MiB");
         assertEquals(1, PlanFormat.memoryMib(planOf(1)));
         assertEquals(512, PlanFormat.memoryMib(planOf(512 * Sizes.MIB)));
         assertEquals(513, PlanFormat.memoryMib(planOf(512 * Sizes.MIB + 1)));
@@ -58,7 +58,7 @@ class PlanFormatTest {
         final Object doc = new Load(LoadSettings.builder().build()).loadFromString(text);
         final Map<String, Object> expected = new LinkedHashMap<>();
         expected.put("cpu", "3");
-        expected.put("memory", "650Mi");
+        expected.put("memory", "665Mi");
         assertEquals(Map.of("resources", Map.of("requests", expected, "limits", expected)), doc, text);
         assertTrue(text.startsWith("# weir plan (built-in defaults): total " + DEFAULT_PLAN.totalBytes() + " bytes"),
             text);
@@ -84,7 +84,7 @@ class PlanFormatTest {
                 lines.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
             }
         }
-        assertEquals(Map.of("MemoryMax", "650M", "MemorySwapMax", "0", "LimitNOFILE",
+        assertEquals(Map.of("MemoryMax", "665M", "MemorySwapMax", "0", "LimitNOFILE",
             Long.toString(StageSizes.fileDescriptorCount(DEFAULTS)), "LimitMEMLOCK", "infinity"), lines, text);
     }
 

@@ -792,8 +792,9 @@ public final class Pipeline implements AutoCloseable {
         final long hostCap = TcpCalls.hostSendBufferCap();
         if (count > 0 && hostCap > 0 && hostCap < c.largeResponseBufferBytes()) {
             LoggerFactory.getLogger(Pipeline.class).warn("socket.large-response-buffer {} is capped by this host's"
-                + " net.core.wmem_max ({} B): grown send buffers get that much", c.largeResponseBufferBytes(),
-                hostCap);
+                + " net.core.wmem_max ({} B): grown send buffers get that much; raise net.core.wmem_max to at"
+                + " least {} for the full size, or set socket.large-response-buffer-count 0 to plan none",
+                c.largeResponseBufferBytes(), hostCap, c.largeResponseBufferBytes());
         }
         return new LargeSendBuffers(count, c.largeResponseBufferBytes(), c.socketResponseBufferBytes());
     }

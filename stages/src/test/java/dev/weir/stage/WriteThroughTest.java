@@ -39,9 +39,11 @@ class WriteThroughTest {
 
     private void start(final boolean writeThrough) throws IOException {
         origin = LoopbackOrigin.start();
+        // The planned buffers alone: a grant would take a slow client's whole response at once (LargeSendBufferTest
+        // covers that path), leaving the write stage's part-by-part path these tests drive.
         pipeline = Pipeline.start(WeirConfig.builder().listen("127.0.0.1", 0).upstream("127.0.0.1", origin.port())
             .connections(32).parseBufferBytes(4096).upstreamBufferBytes(UPSTREAM_BUFFER_BYTES)
-            .writeThrough(writeThrough).build());
+            .writeThrough(writeThrough).largeResponseBufferCount(0).build());
     }
 
     @AfterEach

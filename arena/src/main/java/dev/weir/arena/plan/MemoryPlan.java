@@ -17,7 +17,7 @@ import java.util.Locale;
 public final class MemoryPlan {
 
     private static final String[] UNITS = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    private static final int COMPONENT_WIDTH = 16;
+    private static final int COMPONENT_WIDTH = 18;
     private static final int BYTES_WIDTH = 14;
     private static final int HUMAN_WIDTH = 11;
     private static final int KIND_WIDTH = 10;
