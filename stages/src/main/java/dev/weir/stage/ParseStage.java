@@ -208,8 +208,9 @@ final class ParseStage extends SelectorStage {
             if (tcpCalls.untakenBytes(slot.clientDescriptor) == 0) {
                 return SILENT;
             }
-            // Still taking its last answer: not idle, and a close would leave that answer to an orphaned socket.
-            idle.remove(slot.index);
+            // Still taking its last answer: not idle yet, and a close would leave that answer to an orphaned
+            // socket. To the back of the list, so it is looked at again once it has been idle that long anew.
+            idle.add(slot.index, nowNs);
         }
         return SPOKE;
     }

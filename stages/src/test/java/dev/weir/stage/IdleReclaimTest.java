@@ -173,6 +173,36 @@ class IdleReclaimTest {
 
     @ParameterizedTest(name = FUSE_NAME)
     @ValueSource(strings = {"auto", "false"})
+    void shouldReclaimAKeepAliveConnectionOnlyOnceItsClientHasTakenItsLastAnswer(final String fuse)
+        throws Exception {
+        start(fuse, LONG_WAIT_MS, 1, ConfigKeys.DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS, 1);
+        final int size = 40_000;
+        try (Socket slow = new Socket()) {
+            slow.setReceiveBufferSize(4096);
+            slow.connect(pipeline.listenAddress(), 5_000);
+            slow.setSoTimeout(10_000);
+            send(slow, "GET /size/" + size + " HTTP/1.1\r\nHost: a\r\n\r\n");
+            // The answer queued whole, most of it not taken: the slot waits for the next request meanwhile.
+            awaitKeepAliveWaits(1);
+            try (Socket waiting = connect()) {
+                send(waiting, REQUEST);
+                awaitCondition(() -> pipeline.acceptPauses() > 0, "accepting paused for want of a slot");
+                // Idle past the reclaim threshold, and looked at again after that, while its answer is untaken.
+                final long pastThresholdNs = System.nanoTime()
+                    + 3 * ConfigKeys.DEFAULT_ACCEPT_RECLAIM_IDLE_AFTER_MS * 1_000_000L;
+                awaitCondition(() -> System.nanoTime() > pastThresholdNs, "three reclaim thresholds passed");
+                awaitParseTurns(3);
+                assertEquals(0, pipeline.idleReclaimed(), "a connection still taking its answer is not idle");
+                WriteThroughTest.readWhole(slow.getInputStream(), size);
+                assertTrue(readResponse(waiting).endsWith(RESPONSE_END), "seated once the answer was taken");
+            }
+            assertEquals(-1, slow.getInputStream().read(), "the reclaimed connection ends cleanly");
+            assertEquals(1, pipeline.idleReclaimed(), "reclaimed once idle with nothing untaken");
+        }
+    }
+
+    @ParameterizedTest(name = FUSE_NAME)
+    @ValueSource(strings = {"auto", "false"})
     void shouldKeepAConnectionIdleForLessThanTheReclaimThreshold(final String fuse) throws Exception {
         start(fuse, LONG_WAIT_MS, 1, LONG_WAIT_MS);
         final Socket[] idle = new Socket[SLOTS];
