@@ -215,9 +215,9 @@ public final class ConfigKeys {
     public static final int DEFAULT_LARGE_RESPONSE_BUFFER_BYTES = 1024 * 1024;
     /**
      * Client sockets that may hold a grown send buffer at once: 8, 15.0 MiB of plan. At 600 responses/s of 1 MiB it
-     * cut the p50 from 1.5-1.6 to 0.94-0.97 ms, the p99 from 21-56 to 14-39 ms and the CPU per response from 1,031
-     * to 744 µs in three side-by-side runs; 16 and 64 measured no better (docs/PERFORMANCE.md, "A planned pool of
-     * grown send buffers").
+     * cut the p50 from 1.5-1.6 to 0.94-0.97 ms, the p99 from 21-50 to 14-38 ms and the CPU per response from 1,031
+     * to 744 µs in three runs at that rate (the CPU in two); 16 and 64 measured no better (docs/PERFORMANCE.md,
+     * "A planned pool of grown send buffers").
      */
     public static final int DEFAULT_LARGE_RESPONSE_BUFFER_COUNT = 8;
     /** Java heap: the stage hot paths allocate nothing, so the heap holds startup objects, slots and rings. */

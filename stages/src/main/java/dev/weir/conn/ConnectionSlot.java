@@ -28,9 +28,10 @@ public final class ConnectionSlot {
 
     /** Close mode: nothing asks to close; keep-alive if the request allows. */
     public static final int CLOSE_NONE = 0;
-    /** Close mode: close after the exchange. */
-    public static final int CLOSE = 1;
-    /** Close mode: client input may be unread: shut output, read and discard for a while, then close. */
+    /**
+     * Close mode: close after the exchange, lingering: shut output, read and discard what the client still sends,
+     * and close once it has taken everything queued for it (the only clean close; see the parse stage's linger).
+     */
     public static final int CLOSE_LINGER = 2;
     /** Close mode: reset ({@code SO_LINGER} 0), so the client cannot take a truncated body for a whole one. */
     public static final int CLOSE_RESET = 3;

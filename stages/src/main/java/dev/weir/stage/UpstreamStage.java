@@ -604,7 +604,7 @@ final class UpstreamStage extends SelectorStage {
     /** The write stage drained a part: read the next, unless the exchange failed meanwhile. */
     private void onPartWritten(final ConnectionSlot slot) throws IOException {
         if (slot.exchangeFailed || slot.origin == null) {
-            slot.response.closeMode = slot.request.tunnel ? ConnectionSlot.CLOSE : ConnectionSlot.CLOSE_RESET;
+            slot.response.closeMode = slot.request.tunnel ? ConnectionSlot.CLOSE_LINGER : ConnectionSlot.CLOSE_RESET;
             endResponse(slot);
             return;
         }
@@ -748,7 +748,7 @@ final class UpstreamStage extends SelectorStage {
         }
         if (!keep) {
             // The client was told the connection closes after this response.
-            response.closeMode = Math.max(response.closeMode, ConnectionSlot.CLOSE);
+            response.closeMode = Math.max(response.closeMode, ConnectionSlot.CLOSE_LINGER);
         }
         response.headParsed = true;
         response.start = start;
@@ -776,8 +776,8 @@ final class UpstreamStage extends SelectorStage {
         }
         request.tunnel = true;
         request.keepAlive = false;
-        request.closeMode = ConnectionSlot.CLOSE;
-        response.closeMode = ConnectionSlot.CLOSE;
+        request.closeMode = ConnectionSlot.CLOSE_LINGER;
+        response.closeMode = ConnectionSlot.CLOSE_LINGER;
         response.headParsed = true;
         response.start = start;
         response.framer.begin(BodyFramer.UNTIL_CLOSE, 0);
@@ -800,7 +800,7 @@ final class UpstreamStage extends SelectorStage {
         slot.exchangeFailed = true;
         final int index = slot.index;
         if (holdsResponse[index]) {
-            slot.response.closeMode = ConnectionSlot.CLOSE;
+            slot.response.closeMode = ConnectionSlot.CLOSE_LINGER;
         }
         if (!holdsRequest[index]) {
             Wiring.wakeClientReader(slot);
@@ -951,7 +951,7 @@ final class UpstreamStage extends SelectorStage {
         final boolean requestSent = holdsRequest[slot.index] && slot.request.state == ConnectionState.SENT;
         if (response.framer.mode() == BodyFramer.UNTIL_CLOSE) {
             // The client learns where the body ends only from the close.
-            response.closeMode = ConnectionSlot.CLOSE;
+            response.closeMode = ConnectionSlot.CLOSE_LINGER;
         }
         if (requestSent) {
             final boolean reusable = end == response.filled && response.head.isReusable()
@@ -964,7 +964,7 @@ final class UpstreamStage extends SelectorStage {
         dropOrigin(slot);
         if (slot.request.tunnel) {
             // The origin closed the tunnel: close the client too, waking the parse stage's wait for its bytes.
-            response.closeMode = ConnectionSlot.CLOSE;
+            response.closeMode = ConnectionSlot.CLOSE_LINGER;
             if (!holdsRequest[slot.index]) {
                 Wiring.wakeClientReader(slot);
             }

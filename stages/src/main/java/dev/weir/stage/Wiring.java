@@ -151,8 +151,8 @@ final class Wiring {
             // keep-alive client may have sent its next request already: closing on unread bytes would reset the
             // connection and could destroy the response just written in the client's buffer.
             mode = ConnectionSlot.CLOSE_LINGER;
-        } else if (mode == ConnectionSlot.CLOSE_NONE && !slot.request.keepAlive || mode == ConnectionSlot.CLOSE) {
-            // A clean close lingers too: the slot keeps the socket until the client has taken what is still
+        } else if (mode == ConnectionSlot.CLOSE_NONE && !slot.request.keepAlive) {
+            // Every clean close lingers: the slot keeps the socket until the client has taken what is still
             // queued, so no orphaned socket holds response bytes outside the plan while its slot serves another.
             mode = ConnectionSlot.CLOSE_LINGER;
         }
