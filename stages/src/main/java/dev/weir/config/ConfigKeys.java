@@ -169,17 +169,24 @@ public final class ConfigKeys {
     public static final int MAX_IDLE_YIELDS = 1000;
     /** A request head must be complete within this: nginx's {@code client_header_timeout} is 60 s, 10 s is ample. */
     public static final long DEFAULT_CLIENT_HEAD_TIMEOUT_MS = 10_000;
-    /** Longest wait for the next request-body bytes. */
+    /** The window a request body is measured over ({@link #DEFAULT_CLIENT_MIN_RATE_BYTES}). */
     public static final long DEFAULT_CLIENT_BODY_TIMEOUT_MS = 10_000;
-    /** Longest a client may leave response bytes unread. */
+    /** The window a response is measured over ({@link #DEFAULT_CLIENT_MIN_RATE_BYTES}). */
     public static final long DEFAULT_CLIENT_SEND_TIMEOUT_MS = 10_000;
+    /**
+     * Least pace of a client Weir waits on, bytes per second over each timeout's window: Apache's
+     * {@code mod_reqtimeout} asks 500 of a request body; a connection on the slowest mobile link moves ten times that.
+     */
+    public static final long DEFAULT_CLIENT_MIN_RATE_BYTES = 500;
+    /** Highest minimum rate accepted: 1 GiB/s, far past what a client link carries. */
+    public static final long MAX_CLIENT_MIN_RATE_BYTES = 1L << 30;
     /** An idle keep-alive client connection is closed after this. */
     public static final long DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 30_000;
     /** Longest wait for a connection to the origin to be established. */
     public static final long DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS = 5_000;
     /** Longest wait for the next origin bytes, or for the origin to accept request bytes. */
     public static final long DEFAULT_UPSTREAM_RESPONSE_TIMEOUT_MS = 30_000;
-    /** A lingering close waits this long at a time for the client to take its answer and close. */
+    /** A lingering close's window: the client takes its answer at the minimum rate and closes, or is reset. */
     public static final long DEFAULT_LINGER_TIMEOUT_MS = 2_000;
     /** A WebSocket tunnel with no bytes either way for this long is closed: HAProxy's {@code timeout tunnel}. */
     public static final long DEFAULT_TUNNEL_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -711,11 +718,27 @@ public final class ConfigKeys {
             "A request head not complete within this is answered 408 and the connection closed.",
             (b, v) -> b.clientHeadTimeoutMs(v), WeirConfig::clientHeadTimeoutMs));
         k.add(duration("timeout.client-body", DEFAULT_CLIENT_BODY_TIMEOUT_MS,
-            "Longest wait for the next request-body bytes.",
+            "The window a request body is measured over: a client that sends less than timeout.client-min-rate"
+                + " of it in this much waiting (summed over the body's waits) gets 408, or a reset once the answer"
+                + " began.",
             (b, v) -> b.clientBodyTimeoutMs(v), WeirConfig::clientBodyTimeoutMs));
         k.add(duration("timeout.client-send", DEFAULT_CLIENT_SEND_TIMEOUT_MS,
-            "Longest a client may leave response bytes unread.",
+            "The window a response is measured over: a client that takes less than timeout.client-min-rate of it"
+                + " in this much waiting (summed over the response's waits) is reset.",
             (b, v) -> b.clientSendTimeoutMs(v), WeirConfig::clientSendTimeoutMs));
+        final Row minRate = new Row("timeout.client-min-rate", Type.SIZE,
+            "Least bytes per second a client must move while Weir waits on it, over each window of waiting as long"
+                + " as timeout.client-body (request body), timeout.client-send (response) or timeout.linger (lingering"
+                + " close), however it trickles them; a slower client gets 408 (body) or is reset. 0: some progress"
+                + " per window.");
+        minRate.unit = "bytes per second";
+        minRate.defaultValue = Sizes.formatWithUnit(DEFAULT_CLIENT_MIN_RATE_BYTES);
+        minRate.min = 0;
+        minRate.max = MAX_CLIENT_MIN_RATE_BYTES;
+        minRate.setter = (b, v) -> b.clientMinRateBytes((Long) v);
+        minRate.reader = c -> Sizes.formatWithUnit(c.clientMinRateBytes());
+        minRate.number = WeirConfig::clientMinRateBytes;
+        k.add(minRate.key());
         k.add(duration("timeout.keep-alive", DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
             "An idle keep-alive client connection is closed after this.",
             (b, v) -> b.keepAliveTimeoutMs(v), WeirConfig::keepAliveTimeoutMs));
@@ -728,8 +751,8 @@ public final class ConfigKeys {
             (b, v) -> b.upstreamResponseTimeoutMs(v), WeirConfig::upstreamResponseTimeoutMs));
         k.add(duration("timeout.linger", DEFAULT_LINGER_TIMEOUT_MS,
             "A closing connection keeps its slot until the client has taken its answer and closed, its input"
-                + " read and dropped meanwhile; at this deadline an empty send queue is closed, a shrinking one gets"
-                + " another period, and a client that stopped taking is reset.",
+                + " read and dropped meanwhile; at the end of each window this long an empty send queue is closed, one"
+                + " that shrank by timeout.client-min-rate gets another window, and a slower client is reset.",
             (b, v) -> b.lingerTimeoutMs(v), WeirConfig::lingerTimeoutMs));
         k.add(duration("timeout.tunnel-idle", DEFAULT_TUNNEL_IDLE_TIMEOUT_MS,
             "A WebSocket tunnel (after 101 Switching Protocols) with no bytes either way for this long is closed.",

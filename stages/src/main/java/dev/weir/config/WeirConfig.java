@@ -57,6 +57,7 @@ public final class WeirConfig {
     private final long clientHeadTimeoutMs;
     private final long clientBodyTimeoutMs;
     private final long clientSendTimeoutMs;
+    private final long clientMinRateBytes;
     private final long keepAliveTimeoutMs;
     private final long upstreamConnectTimeoutMs;
     private final long upstreamResponseTimeoutMs;
@@ -141,6 +142,7 @@ public final class WeirConfig {
         clientHeadTimeoutMs = b.clientHeadTimeoutMs;
         clientBodyTimeoutMs = b.clientBodyTimeoutMs;
         clientSendTimeoutMs = b.clientSendTimeoutMs;
+        clientMinRateBytes = b.clientMinRateBytes;
         keepAliveTimeoutMs = b.keepAliveTimeoutMs;
         upstreamConnectTimeoutMs = b.upstreamConnectTimeoutMs;
         upstreamResponseTimeoutMs = b.upstreamResponseTimeoutMs;
@@ -223,6 +225,7 @@ public final class WeirConfig {
         b.clientHeadTimeoutMs = clientHeadTimeoutMs;
         b.clientBodyTimeoutMs = clientBodyTimeoutMs;
         b.clientSendTimeoutMs = clientSendTimeoutMs;
+        b.clientMinRateBytes = clientMinRateBytes;
         b.keepAliveTimeoutMs = keepAliveTimeoutMs;
         b.upstreamConnectTimeoutMs = upstreamConnectTimeoutMs;
         b.upstreamResponseTimeoutMs = upstreamResponseTimeoutMs;
@@ -542,6 +545,14 @@ public final class WeirConfig {
         return clientSendTimeoutMs;
     }
 
+    /**
+     * @return least bytes per second a client must move while Weir waits on it, per window of one timeout
+     *         ({@code timeout.client-min-rate}); 0: some progress per window.
+     */
+    public long clientMinRateBytes() {
+        return clientMinRateBytes;
+    }
+
     /** @return longest an idle keep-alive client stays open, milliseconds ({@code timeout.keep-alive}). */
     public long keepAliveTimeoutMs() {
         return keepAliveTimeoutMs;
@@ -766,6 +777,7 @@ public final class WeirConfig {
         private long clientHeadTimeoutMs = ConfigKeys.DEFAULT_CLIENT_HEAD_TIMEOUT_MS;
         private long clientBodyTimeoutMs = ConfigKeys.DEFAULT_CLIENT_BODY_TIMEOUT_MS;
         private long clientSendTimeoutMs = ConfigKeys.DEFAULT_CLIENT_SEND_TIMEOUT_MS;
+        private long clientMinRateBytes = ConfigKeys.DEFAULT_CLIENT_MIN_RATE_BYTES;
         private long keepAliveTimeoutMs = ConfigKeys.DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
         private long upstreamConnectTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_CONNECT_TIMEOUT_MS;
         private long upstreamResponseTimeoutMs = ConfigKeys.DEFAULT_UPSTREAM_RESPONSE_TIMEOUT_MS;
@@ -1049,6 +1061,12 @@ public final class WeirConfig {
         /** @param value longest a client may leave response bytes unread, milliseconds. @return this. */
         public Builder clientSendTimeoutMs(final long value) {
             this.clientSendTimeoutMs = value;
+            return this;
+        }
+
+        /** @param value least bytes per second a client must move while waited on. @return this. */
+        public Builder clientMinRateBytes(final long value) {
+            this.clientMinRateBytes = value;
             return this;
         }
 

@@ -76,7 +76,7 @@ public final class ConnectionMoves {
         {CANNED, RESPONSE_DONE},           // answer written (or client gone)
         {ABORTING_RESPONSE, RESPONSE_DONE}, // origin connection dropped
         {DRAINING, RESPONSE_DONE},         // the client took the queue down to the planned size (the grant is
-                                           // free), or stalled past timeout.client-send (reset)
+                                           // free), or slower than the minimum rate (reset)
         {RESPONSE_DONE, IDLE},             // exchange finished
     };
 

@@ -56,6 +56,10 @@ public final class RequestHalf {
      * consumer subtracts it from its own turn clock to know how long hand-offs wait in its inbox.
      */
     public long queuedNs;
+    /** Body bytes read from the client in this exchange (parse stage, or upstream reading through), for the rate. */
+    public long bodyBytesRead;
+    /** Parse stage: the client's pace while the body, or a lingering close, waits on it. */
+    public final PaceWindow pace = new PaceWindow();
 
     /** A half under {@link RequestPolicy#DEFAULTS}. */
     public RequestHalf() {
@@ -79,6 +83,8 @@ public final class RequestHalf {
         closeMode = ConnectionSlot.CLOSE_NONE;
         abortStatus = 0;
         tunnel = false;
+        bodyBytesRead = 0;
+        pace.reset();
     }
 
     /** Forget the connection. */

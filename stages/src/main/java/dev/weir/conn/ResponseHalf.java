@@ -57,6 +57,8 @@ public final class ResponseHalf {
      * the write stage subtracts it from its own turn clock to know how long halves wait in its inbox.
      */
     public long queuedNs;
+    /** Write stage: the client's pace while the response waits on it to take more. */
+    public final PaceWindow pace = new PaceWindow();
 
     /** Prepare for a new exchange. */
     public void beginExchange() {
@@ -74,6 +76,7 @@ public final class ResponseHalf {
         cannedStatus = 0;
         cannedWritten = 0;
         closeMode = ConnectionSlot.CLOSE_NONE;
+        pace.reset();
     }
 
     /** Forget the connection. */

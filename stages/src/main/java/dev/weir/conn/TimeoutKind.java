@@ -9,9 +9,12 @@ public final class TimeoutKind {
 
     /** {@code timeout.client-head}: a request head not complete in time gets 408 and the connection closes. */
     public static final int CLIENT_HEAD = 0;
-    /** {@code timeout.client-body}: no request-body bytes for this long ends the exchange (408 if nothing sent). */
+    /**
+     * {@code timeout.client-body}: a body slower than {@code timeout.client-min-rate} over a window this long ends
+     * the exchange (408 if nothing sent).
+     */
     public static final int CLIENT_BODY = 1;
-    /** {@code timeout.client-send}: a client that leaves response bytes unread this long is reset. */
+    /** {@code timeout.client-send}: a client taking its answer slower than the minimum rate over it is reset. */
     public static final int CLIENT_SEND = 2;
     /** {@code timeout.keep-alive}: an idle client connection between requests is closed. */
     public static final int KEEP_ALIVE = 3;
@@ -21,7 +24,7 @@ public final class TimeoutKind {
     public static final int UPSTREAM_RESPONSE = 5;
     /** {@code upstream.queue-timeout}: no origin connection came free in time: 503 with Retry-After. */
     public static final int QUEUE = 6;
-    /** {@code timeout.linger}: the lingering read after an error answer ended and the connection closed. */
+    /** {@code timeout.linger}: a lingering close ended: closed with its queue taken, or reset when too slow. */
     public static final int LINGER = 7;
     /** {@code timeout.tunnel-idle}: a WebSocket tunnel carried nothing either way; both sides are closed. */
     public static final int TUNNEL_IDLE = 8;
@@ -34,6 +37,17 @@ public final class TimeoutKind {
     };
 
     private TimeoutKind() {
+    }
+
+    /**
+     * A paced deadline ends a window of the minimum-rate rule: a client that kept the rate gets another window,
+     * which is not counted as an expiry. Its stage counts the ones that end the wait, before it acts on them.
+     *
+     * @param kind a kind constant.
+     * @return {@code true} for {@link #CLIENT_BODY}, {@link #CLIENT_SEND} and {@link #LINGER}.
+     */
+    public static boolean paced(final int kind) {
+        return kind == CLIENT_BODY || kind == CLIENT_SEND || kind == LINGER;
     }
 
     /**

@@ -10,6 +10,7 @@ import net.openhft.chronicle.bytes.BytesStore;
 
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
+import dev.weir.conn.PaceWindow;
 import dev.weir.conn.RequestHalf;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.http.HttpBytes;
@@ -25,8 +26,8 @@ import dev.weir.ring.WakeSignal;
  * discards it before the close, so the client reads Weir's answer rather than a reset.
  * <p>
  * Deadlines: a head must arrive within {@code timeout.client-head} (else 408, or a silent close when nothing
- * came), an idle keep-alive connection lasts {@code timeout.keep-alive}, a body part {@code timeout.client-body},
- * a lingering read {@code timeout.linger}.
+ * came), an idle keep-alive connection lasts {@code timeout.keep-alive}; a body and a lingering close must move
+ * {@code timeout.client-min-rate} over each window of {@code timeout.client-body} and {@code timeout.linger}.
  * <p>
  * Under overload an idle keep-alive connection gives its slot up: while the accept stage has stopped accepting
  * for want of a slot and calls for slots ({@link SlotDemand}), this stage closes its connections idle longest
@@ -81,11 +82,9 @@ final class ParseStage extends SelectorStage {
      */
     private final byte[] readyLetPass;
     private final long headTimeoutNs;
-    private final long bodyTimeoutNs;
+    private final MinimumRate bodyRate;
     private final long keepAliveTimeoutNs;
-    private final long lingerTimeoutNs;
-    /** Per lingering slot: bytes its client had still to take at the last deadline, for telling progress. */
-    private final long[] untakenBytes;
+    private final MinimumRate lingerRate;
     private final TcpCalls tcpCalls = new TcpCalls();
     private final long reclaimIdleAfterNs;
     private final RequestCapture capture;
@@ -117,10 +116,9 @@ final class ParseStage extends SelectorStage {
         this.owned = new boolean[wiring.slots.capacity()];
         this.readyLetPass = new byte[wiring.slots.capacity()];
         this.headTimeoutNs = timeouts.clientHeadNs;
-        this.bodyTimeoutNs = timeouts.clientBodyNs;
+        this.bodyRate = timeouts.bodyRate;
         this.keepAliveTimeoutNs = timeouts.keepAliveNs;
-        this.lingerTimeoutNs = timeouts.lingerNs;
-        this.untakenBytes = new long[wiring.slots.capacity()];
+        this.lingerRate = timeouts.lingerRate;
         this.reclaimIdleAfterNs = timeouts.reclaimIdleAfterNs;
         this.capture = capture;
         this.demand = demand;
@@ -273,11 +271,6 @@ final class ParseStage extends SelectorStage {
                 break;
             case ConnectionState.READING_BODY:
                 slot.request.filled = 0;
-                if (!slot.request.tunnel) {
-                    deadline(index, bodyTimeoutNs, TimeoutKind.CLIENT_BODY);
-                }
-                // A tunnel's idle deadline counts bytes both ways, so it lives where both meet: the upstream
-                // stage, which wakes this wait when the tunnel closes.
                 readBody(slot);
                 break;
             case ConnectionState.LINGERING:
@@ -351,7 +344,12 @@ final class ParseStage extends SelectorStage {
                 }
                 break;
             case ConnectionState.READING_BODY:
-                abort(slot, 408);
+                if (bodyRate.keptPace(slot.request.pace, nowNs, slot.request.bodyBytesRead)) {
+                    deadline(index, bodyRate.windowNs(), TimeoutKind.CLIENT_BODY);
+                } else {
+                    counters.expired(TimeoutKind.CLIENT_BODY);
+                    abort(slot, 408);
+                }
                 break;
             case ConnectionState.LINGERING:
                 lingerExpired(slot);
@@ -387,6 +385,7 @@ final class ParseStage extends SelectorStage {
         owned[slot.index] = false;
         idle.remove(slot.index);
         timers.cancel(slot.index);
+        bodyRate.endWait(slot.request.pace, nowNs);
         wiring.request(slot, to, SELF);
     }
 
@@ -593,17 +592,29 @@ final class ParseStage extends SelectorStage {
             return;
         }
         if (n == 0) {
-            watch(slot);
+            waitForBody(slot);
             return;
         }
         request.filled += n;
+        request.bodyBytesRead += n;
         handOn(slot, ConnectionState.SENDING);
     }
 
+    /**
+     * Wait for more of the body. A wait already under way keeps its deadline: the client owes the minimum rate
+     * over the window, whatever it trickles meanwhile ({@link #onExpiry}). A tunnel's idle deadline counts bytes
+     * both ways, so it lives where both meet: the upstream stage, which wakes this wait when the tunnel closes.
+     */
+    private void waitForBody(final ConnectionSlot slot) {
+        final RequestHalf request = slot.request;
+        if (!request.tunnel && !request.pace.waiting) {
+            deadline(slot.index, bodyRate.beginWait(request.pace, nowNs, request.bodyBytesRead),
+                TimeoutKind.CLIENT_BODY);
+        }
+        watch(slot);
+    }
+
     private void beginLinger(final ConnectionSlot slot) throws IOException {
-        deadline(slot.index, lingerTimeoutNs, TimeoutKind.LINGER);
-        // What the client has still to take now: at the deadline, less is progress.
-        untakenBytes[slot.index] = tcpCalls.untakenBytes(slot.clientDescriptor);
         try {
             // The answer is written: a FIN tells the client, whose further bytes are read and dropped below.
             slot.client.shutdownOutput();
@@ -611,6 +622,12 @@ final class ParseStage extends SelectorStage {
             closeAndRelease(slot);
             return;
         }
+        // A window of its own, after the FIN (which the queue counts as a byte): the client owes the minimum rate
+        // of what it has still to take.
+        final PaceWindow pace = slot.request.pace;
+        pace.reset();
+        deadline(slot.index, lingerRate.beginWait(pace, nowNs, -tcpCalls.untakenBytes(slot.clientDescriptor)),
+            TimeoutKind.LINGER);
         if (slot.parseKey == null) {
             slot.parseKey = slot.client.register(selector, SelectionKey.OP_READ, slot);
         }
@@ -621,7 +638,7 @@ final class ParseStage extends SelectorStage {
         for (int reads = 0; reads < DEFAULT_LINGER_READS_PER_TURN; reads++) {
             final int n = readOrEnd(slot, 0);
             if (n < 0) {
-                if (tcpCalls.untakenBytes(slot.clientDescriptor) == 0) {
+                if (tookAll(tcpCalls.untakenBytes(slot.clientDescriptor))) {
                     closeAndRelease(slot);
                 } else {
                     // Half-closed but still taking the answer (or not): the deadline looks at its queue again.
@@ -637,20 +654,31 @@ final class ParseStage extends SelectorStage {
     }
 
     /**
-     * The linger deadline: a client that has taken the whole answer is closed; one still taking it gets another
-     * period; one that stopped is reset, which drops the queue instead of leaving it to an orphaned socket.
+     * The linger deadline: a client that has taken the whole answer is closed; one still taking it at the minimum
+     * rate gets another period; one slower than that is reset, which drops the queue instead of leaving it to an
+     * orphaned socket.
      */
     private void lingerExpired(final ConnectionSlot slot) {
         final long untaken = tcpCalls.untakenBytes(slot.clientDescriptor);
-        if (untaken == 0) {
+        if (!tookAll(untaken) && lingerRate.keptPace(slot.request.pace, nowNs, -untaken)) {
+            deadline(slot.index, lingerRate.windowNs(), TimeoutKind.LINGER);
+            return;
+        }
+        counters.expired(TimeoutKind.LINGER);
+        if (tookAll(untaken)) {
             closeAndRelease(slot);
-        } else if (untaken < untakenBytes[slot.index]) {
-            untakenBytes[slot.index] = untaken;
-            deadline(slot.index, lingerTimeoutNs, TimeoutKind.LINGER);
         } else {
             counters.increment(StageCounters.ERRORS);
             closeAndRelease(slot, true);
         }
+    }
+
+    /**
+     * After Weir's FIN, which the queue counts as one byte until the client acknowledges it: at most that byte left
+     * means the client has every byte of the answer.
+     */
+    private static boolean tookAll(final long untakenAfterShutdown) {
+        return untakenAfterShutdown <= 1;
     }
 
     /**

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import dev.weir.config.ConfigKeys;
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
+import dev.weir.conn.TimeoutKind;
 import dev.weir.ring.HandoffEvent;
 import dev.weir.ring.StageRing;
 import dev.weir.ring.WakeSignal;
@@ -352,7 +353,10 @@ abstract class SelectorStage implements Stage {
     }
 
     private void onTimerExpiry(final int slot, final int kind) {
-        counters.expired(kind);
+        if (!TimeoutKind.paced(kind)) {
+            // Counted before the stage acts, so whoever sees the effect sees the count.
+            counters.expired(kind);
+        }
         try {
             onExpiry(slot, kind);
         } catch (final Throwable t) {

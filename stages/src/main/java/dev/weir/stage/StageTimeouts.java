@@ -22,6 +22,12 @@ final class StageTimeouts {
     final long queueNs;
     final long lingerNs;
     final long tunnelIdleNs;
+    /** The minimum-rate rule over {@link #clientBodyNs}'s windows, for a request body. */
+    final MinimumRate bodyRate;
+    /** The same over {@link #clientSendNs}'s windows, for a response. */
+    final MinimumRate sendRate;
+    /** The same over {@link #lingerNs}'s windows, for a lingering close. */
+    final MinimumRate lingerRate;
 
     private StageTimeouts(final WeirConfig c) {
         clientHeadNs = c.clientHeadTimeoutMs() * NS_PER_MS;
@@ -34,6 +40,9 @@ final class StageTimeouts {
         queueNs = c.upstreamQueueTimeoutMs() * NS_PER_MS;
         lingerNs = c.lingerTimeoutMs() * NS_PER_MS;
         tunnelIdleNs = c.tunnelIdleTimeoutMs() * NS_PER_MS;
+        bodyRate = new MinimumRate(clientBodyNs, c.clientMinRateBytes());
+        sendRate = new MinimumRate(clientSendNs, c.clientMinRateBytes());
+        lingerRate = new MinimumRate(lingerNs, c.clientMinRateBytes());
     }
 
     /**

@@ -540,6 +540,8 @@ final class UpstreamStage extends SelectorStage {
             return NO_BODY_PART;
         }
         request.filled = n;
+        // The parse stage's minimum rate counts every body byte, also those read here.
+        request.bodyBytesRead += n;
         final int badBody = framePart(slot, 0);
         if (badBody != 0) {
             request.abortStatus = badBody;

@@ -7,6 +7,7 @@ import java.nio.channels.Selector;
 
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
+import dev.weir.conn.PaceWindow;
 import dev.weir.conn.ResponseHalf;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.http.BodyFramer;
@@ -18,8 +19,8 @@ import dev.weir.ring.WakeSignal;
  * Writes the response half to clients when the upstream stage could not: canned answers, interim heads, parts a
  * client did not take whole when the upstream stage wrote them through, and every part with
  * {@code write.through} off. When a client reads slowly the half waits here, and the upstream stage reads
- * nothing more for it; a client that takes nothing for {@code timeout.client-send} is reset and its origin
- * connection freed.
+ * nothing more for it; a client that takes less than {@code timeout.client-min-rate} over a window of
+ * {@code timeout.client-send} is reset and its origin connection freed.
  * <p>
  * After a part the half goes back to the upstream stage for the next one; after the last part, or a canned
  * answer, it ends, which finishes the exchange if the request half has ended too.
@@ -28,7 +29,7 @@ import dev.weir.ring.WakeSignal;
  * still to come gets its {@code SO_SNDBUF} grown, from {@link LargeSendBuffers}, so the response streams with
  * fewer waits. After the last part the buffer is shrunk back and the half waits in {@code DRAINING} until the
  * socket is writable again, which Linux reports only once the queue is within the planned size: then the grant
- * is free. A client that takes nothing of the queue for {@code timeout.client-send} is reset.
+ * is free. A client slower than the minimum rate meanwhile is reset.
  * <p>
  * <b>Note:</b> one thread per instance; a slot is served by instance {@code index % writeThreads}.
  */
@@ -38,22 +39,19 @@ final class WriteStage extends SelectorStage {
 
     private final Wiring wiring;
     private final CannedResponses canned;
-    private final long sendTimeoutNs;
+    private final MinimumRate sendRate;
     private final boolean[] owned;
     private final LargeSendBuffers largeSendBuffers;
     private final TcpCalls tcpCalls = new TcpCalls();
-    /** Per slot in {@code DRAINING}: its send queue's length when last read, for telling progress at a deadline. */
-    private final long[] queuedBytes;
 
     WriteStage(final int id, final Selector selector, final WakeSignal wake, final StageRing inbox,
         final Wiring wiring, final CannedResponses canned, final StageTimeouts timeouts) {
         super("weir-write-" + id, selector, wake, inbox, wiring.slots.capacity());
         this.wiring = wiring;
         this.canned = canned;
-        this.sendTimeoutNs = timeouts.clientSendNs;
+        this.sendRate = timeouts.sendRate;
         this.owned = new boolean[wiring.slots.capacity()];
         this.largeSendBuffers = wiring.largeSendBuffers;
-        this.queuedBytes = new long[wiring.slots.capacity()];
     }
 
     @Override
@@ -114,19 +112,19 @@ final class WriteStage extends SelectorStage {
             return;
         }
         final ConnectionSlot slot = wiring.slots.slot(index);
-        if (slot.response.state == ConnectionState.DRAINING) {
-            // Writability is reported only once the queue is small; the queue's length tells progress before.
-            final long queued = tcpCalls.queuedBytes(slot.clientDescriptor);
-            if (fitsPlan(queued)) {
-                drained(slot);
-                return;
-            }
-            if (queued >= 0 && queued < queuedBytes[index]) {
-                queuedBytes[index] = queued;
-                deadline(index, sendTimeoutNs, TimeoutKind.CLIENT_SEND);
-                return;
-            }
+        // Writability is reported only once a third of the buffer is free; the queue's length tells what the
+        // client took before (where it cannot be read, what was written does).
+        final long queued = tcpCalls.queuedBytes(slot.clientDescriptor);
+        if (slot.response.state == ConnectionState.DRAINING && fitsPlan(queued)) {
+            sendRate.endWait(slot.response.pace, nowNs);
+            drained(slot);
+            return;
         }
+        if (sendRate.keptPace(slot.response.pace, nowNs, slot.facts.bytesSent - Math.max(0, queued))) {
+            deadline(index, sendRate.windowNs(), TimeoutKind.CLIENT_SEND);
+            return;
+        }
+        counters.expired(TimeoutKind.CLIENT_SEND);
         clientFailed(slot);
     }
 
@@ -197,7 +195,6 @@ final class WriteStage extends SelectorStage {
             drained(slot);
             return;
         }
-        queuedBytes[slot.index] = queued < 0 ? Long.MAX_VALUE : queued;
         waitWritable(slot);
     }
 
@@ -244,9 +241,16 @@ final class WriteStage extends SelectorStage {
         wiring.endResponse(slot, SELF);
     }
 
-    /** Wait for the client to take more, within the send deadline, which each bit of progress renews. */
+    /**
+     * Wait for the client to take more. A wait already under way keeps its deadline, which progress does not
+     * renew: the client owes the minimum rate over the window ({@link #onExpiry}).
+     */
     private void waitWritable(final ConnectionSlot slot) throws IOException {
-        deadline(slot.index, sendTimeoutNs, TimeoutKind.CLIENT_SEND);
+        final PaceWindow pace = slot.response.pace;
+        if (!pace.waiting) {
+            final long taken = pace.open ? 0 : takenBytes(slot);
+            deadline(slot.index, sendRate.beginWait(pace, nowNs, taken), TimeoutKind.CLIENT_SEND);
+        }
         if (slot.writeKey == null) {
             slot.writeKey = slot.client.register(selector, SelectionKey.OP_WRITE, slot);
         } else if (slot.writeKey.interestOps() != SelectionKey.OP_WRITE) {
@@ -254,8 +258,14 @@ final class WriteStage extends SelectorStage {
         }
     }
 
+    /** @return response bytes the client has taken: written less what its socket still queues. */
+    private long takenBytes(final ConnectionSlot slot) {
+        return slot.facts.bytesSent - Math.max(0, tcpCalls.queuedBytes(slot.clientDescriptor));
+    }
+
     private void stopWaiting(final ConnectionSlot slot) {
         timers.cancel(slot.index);
+        sendRate.endWait(slot.response.pace, nowNs);
         if (slot.writeKey != null && slot.writeKey.isValid() && slot.writeKey.interestOps() != 0) {
             slot.writeKey.interestOps(0);
         }

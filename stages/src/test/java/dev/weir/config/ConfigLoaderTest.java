@@ -196,6 +196,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldTakeAMinimumRateFromZeroToOneGibibytePerSecondAndNamingTheKeyBeyond() {
+        assertEquals(500, WeirConfig.builder().build().clientMinRateBytes(), "the default");
+        assertEquals(0, yaml("timeout.client-min-rate: 0b\n").clientMinRateBytes());
+        assertEquals(1L << 30, yaml("timeout.client-min-rate: 1g\n").clientMinRateBytes());
+        assertEquals("timeout.client-min-rate", assertThrows(ConfigException.class,
+            () -> yaml("timeout.client-min-rate: 1025m\n")).key());
+        assertEquals("timeout.client-min-rate", assertThrows(ConfigException.class,
+            () -> yaml("timeout.client-min-rate: 500\n")).key(), "a bare number is refused like any size");
+    }
+
+    @Test
     void shouldAcceptAnHourButNotAMillisecondMore() {
         assertEquals(Durations.HOUR_MS, yaml("timeout.keep-alive: 60m\n").keepAliveTimeoutMs());
         assertEquals(1, yaml("timeout.keep-alive: 1ms\n").keepAliveTimeoutMs());
@@ -297,7 +308,7 @@ class ConfigLoaderTest {
 
     @Test
     void shouldListEveryKeyOnce() {
-        assertEquals(62, ConfigKeys.all().size());
+        assertEquals(63, ConfigKeys.all().size());
         for (final ConfigKeys.Key key : ConfigKeys.all()) {
             assertNotNull(ConfigKeys.find(key.name()));
             assertFalse(key.meaning().isEmpty(), key.name());

@@ -50,7 +50,7 @@ class FusedRelayTest {
     void shouldRelayTheWholeBodyToASlowClientOfAFusedThread() throws Exception {
         start(10_000);
         final int size = 16_000_000;
-        try (Socket slow = slowClient()) {
+        try (Socket slow = PipelineTest.slowClient(pipeline)) {
             send(slow, size);
             // More than the client's socket buffers hold: the fused thread finds it full and hands the part on.
             awaitCondition(() -> writeStage().handoffs() > 0, "a part handed to the write thread");
@@ -71,7 +71,7 @@ class FusedRelayTest {
         final long sendTimeoutMs = 5_000;
         start(sendTimeoutMs);
         final int responses = 20;
-        try (Socket stalled = slowClient(); Socket flowing = connect()) {
+        try (Socket stalled = PipelineTest.slowClient(pipeline); Socket flowing = connect()) {
             send(stalled, 50_000_000);
             awaitCondition(() -> writeStage().handoffs() > 0, "the stalled client's part at the write thread");
             // Same fused thread (one parse and upstream thread): its 1 MiB responses do not wait behind the stall.
@@ -103,15 +103,6 @@ class FusedRelayTest {
             assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
             Thread.sleep(5);
         }
-    }
-
-    /** A client whose receive buffer is tiny, so a large answer fills its socket at once. */
-    private Socket slowClient() throws IOException {
-        final Socket socket = new Socket();
-        socket.setReceiveBufferSize(4096);
-        socket.connect(pipeline.listenAddress(), 5_000);
-        socket.setSoTimeout(20_000);
-        return socket;
     }
 
     private Socket connect() throws IOException {

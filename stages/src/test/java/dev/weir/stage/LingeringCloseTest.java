@@ -50,7 +50,7 @@ class LingeringCloseTest {
     @Test
     void shouldHoldTheSlotUntilTheClientHasTakenTheAnswerToAClosingRequest() throws Exception {
         start(30_000);
-        try (Socket socket = slowReader()) {
+        try (Socket socket = PipelineTest.slowClient(pipeline)) {
             askAndClose(socket);
             awaitCondition(() -> pipeline.responsesWritten() == 1, "the answer queued whole");
             awaitCondition(() -> pipeline.describeBusySlots().contains("request=LINGERING"),
@@ -65,7 +65,7 @@ class LingeringCloseTest {
     @Test
     void shouldGiveAClientThatKeepsTakingItsAnswerMoreThanOneLingerPeriod() throws Exception {
         start(200);
-        try (Socket socket = slowReader()) {
+        try (Socket socket = PipelineTest.slowClient(pipeline)) {
             askAndClose(socket);
             awaitCondition(() -> pipeline.describeBusySlots().contains("request=LINGERING"), "the slot lingering");
             final InputStream in = socket.getInputStream();
@@ -87,7 +87,7 @@ class LingeringCloseTest {
     @Test
     void shouldResetAClosingConnectionWhoseClientStopsTakingItsAnswer() throws Exception {
         start(300);
-        try (Socket socket = slowReader()) {
+        try (Socket socket = PipelineTest.slowClient(pipeline)) {
             askAndClose(socket);
             awaitCondition(() -> pipeline.describeBusySlots().contains("request=LINGERING"), "the slot lingering");
             awaitCondition(() -> pipeline.connectionErrors() == 1, "the stalled client reset at the linger deadline");
@@ -100,7 +100,7 @@ class LingeringCloseTest {
     @Test
     void shouldKeepServingAClientThatHalfClosedBeforeTakingItsAnswer() throws Exception {
         start(300);
-        try (Socket socket = slowReader()) {
+        try (Socket socket = PipelineTest.slowClient(pipeline)) {
             ask(socket, "");
             socket.shutdownOutput();
             awaitCondition(() -> pipeline.describeBusySlots().contains("request=LINGERING"), "the slot lingering");
@@ -113,7 +113,7 @@ class LingeringCloseTest {
     @Test
     void shouldLingerRatherThanCloseAKeepAliveClientSilentPastItsDeadlineWithItsAnswerUntaken() throws Exception {
         start(300, 300);
-        try (Socket socket = slowReader()) {
+        try (Socket socket = PipelineTest.slowClient(pipeline)) {
             ask(socket, "");
             awaitCondition(() -> pipeline.expirations(TimeoutKind.KEEP_ALIVE) == 1, "the keep-alive deadline");
             awaitCondition(() -> pipeline.connectionErrors() == 1, "the stalled client reset at the linger deadline");
@@ -122,14 +122,6 @@ class LingeringCloseTest {
             assertThrows(IOException.class, () -> readBodyToCleanEnd(socket.getInputStream()),
                 "the dropped queue ends in a reset, never a clean end");
         }
-    }
-
-    private Socket slowReader() throws IOException {
-        final Socket socket = new Socket();
-        socket.setReceiveBufferSize(4096);
-        socket.connect(pipeline.listenAddress(), 5_000);
-        socket.setSoTimeout(20_000);
-        return socket;
     }
 
     private static void askAndClose(final Socket socket) throws IOException {

@@ -489,6 +489,18 @@ class PipelineTest {
         return text.toString();
     }
 
+    /**
+     * A client whose receive buffer is 4 KiB, so a large answer fills its socket at once and stays in Weir's send
+     * queue until the client reads.
+     */
+    static Socket slowClient(final Pipeline pipeline) throws IOException {
+        final Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096);
+        socket.connect(pipeline.listenAddress(), 5_000);
+        socket.setSoTimeout(20_000);
+        return socket;
+    }
+
     static void awaitCondition(final java.util.function.BooleanSupplier condition, final String what)
         throws InterruptedException {
         final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
