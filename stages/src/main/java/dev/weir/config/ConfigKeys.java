@@ -718,19 +718,21 @@ public final class ConfigKeys {
             "A request head not complete within this is answered 408 and the connection closed.",
             (b, v) -> b.clientHeadTimeoutMs(v), WeirConfig::clientHeadTimeoutMs));
         k.add(duration("timeout.client-body", DEFAULT_CLIENT_BODY_TIMEOUT_MS,
-            "The window a request body is measured over: a client that sends less than timeout.client-min-rate"
-                + " of it in this much waiting (summed over the body's waits) gets 408, or a reset once the answer"
-                + " began.",
+            "The window a request body is measured over: a client that sent less than timeout.client-min-rate"
+                + " of it in the last this much waiting (summed over the body's waits, judged every half of it) gets"
+                + " 408, or a reset once the answer began.",
             (b, v) -> b.clientBodyTimeoutMs(v), WeirConfig::clientBodyTimeoutMs));
         k.add(duration("timeout.client-send", DEFAULT_CLIENT_SEND_TIMEOUT_MS,
-            "The window a response is measured over: a client that takes less than timeout.client-min-rate of it"
-                + " in this much waiting (summed over the response's waits) is reset.",
+            "The window a response is measured over: a client that took less than timeout.client-min-rate of it"
+                + " in the last this much waiting (summed over the response's waits, judged every half of it) is"
+                + " reset.",
             (b, v) -> b.clientSendTimeoutMs(v), WeirConfig::clientSendTimeoutMs));
         final Row minRate = new Row("timeout.client-min-rate", Type.SIZE,
-            "Least bytes per second a client must move while Weir waits on it, over each window of waiting as long"
-                + " as timeout.client-body (request body), timeout.client-send (response) or timeout.linger (lingering"
-                + " close), however it trickles them; a slower client gets 408 (body) or is reset. 0: some progress"
-                + " per window.");
+            "Least bytes per second a client must move while Weir waits on it, over the last window of waiting as"
+                + " long as timeout.client-body (request body), timeout.client-send (response) or timeout.linger"
+                + " (lingering close), judged every half window, however it trickles them; a slower client gets 408"
+                + " (body) or is reset. 0: some progress per window, so one silent a whole window is cut within half a"
+                + " window more.");
         minRate.unit = "bytes per second";
         minRate.defaultValue = Sizes.formatWithUnit(DEFAULT_CLIENT_MIN_RATE_BYTES);
         minRate.min = 0;
@@ -751,8 +753,8 @@ public final class ConfigKeys {
             (b, v) -> b.upstreamResponseTimeoutMs(v), WeirConfig::upstreamResponseTimeoutMs));
         k.add(duration("timeout.linger", DEFAULT_LINGER_TIMEOUT_MS,
             "A closing connection keeps its slot until the client has taken its answer and closed, its input"
-                + " read and dropped meanwhile; at the end of each window this long an empty send queue is closed, one"
-                + " that shrank by timeout.client-min-rate gets another window, and a slower client is reset.",
+                + " read and dropped meanwhile; every half of this an empty send queue is closed, and a client whose"
+                + " queue shrank by less than timeout.client-min-rate over the last this much is reset.",
             (b, v) -> b.lingerTimeoutMs(v), WeirConfig::lingerTimeoutMs));
         k.add(duration("timeout.tunnel-idle", DEFAULT_TUNNEL_IDLE_TIMEOUT_MS,
             "A WebSocket tunnel (after 101 Switching Protocols) with no bytes either way for this long is closed.",

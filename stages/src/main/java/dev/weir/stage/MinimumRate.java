@@ -3,10 +3,15 @@ package dev.weir.stage;
 import dev.weir.conn.PaceWindow;
 
 /**
- * The minimum-rate rule for a client Weir waits on ({@code timeout.client-min-rate}): over each window of waiting
- * (one timeout's length of it, summed over the waits of an exchange) the client must move at least the rate times
- * the window, or at least one byte when the rate is 0. Without it a deadline renewed by any progress lets a client
- * that takes or sends a byte now and then hold its slot, and its origin connection, for as long as it likes.
+ * The minimum-rate rule for a client Weir waits on ({@code timeout.client-min-rate}): over the last window of
+ * waiting (one timeout's length of it, summed over the waits of an exchange) the client must have moved at least
+ * the rate times the window, or at least one byte when the rate is 0. Without it a deadline renewed by any
+ * progress lets a client that takes or sends a byte now and then hold its slot, and its origin connection, for as
+ * long as it likes.
+ * <p>
+ * The window slides by halves: it is judged every half window, over the two halves before, so a client that
+ * stops moving altogether is cut between one and one and a half windows after its last byte, as the timeout
+ * promises, never sooner; and a client that moved in the first moments of a window cannot coast through the next.
  * <p>
  * A stage calls {@link #beginWait} when it starts waiting on the client and arms the deadline it returns,
  * {@link #endWait} when the wait ends (the client moved what was asked, the half is handed on), and
@@ -19,7 +24,7 @@ final class MinimumRate {
     private static final long MS_PER_S = 1000;
     private static final long NS_PER_MS = 1_000_000;
 
-    private final long windowNs;
+    private final long halfWindowNs;
     private final long minBytesPerWindow;
 
     /**
@@ -27,13 +32,13 @@ final class MinimumRate {
      * @param bytesPerSec the least rate, bytes per second (at most 1 GiB); 0 asks only for some progress per window.
      */
     MinimumRate(final long windowNs, final long bytesPerSec) {
-        this.windowNs = windowNs;
+        this.halfWindowNs = Math.max(1, windowNs / 2);
         this.minBytesPerWindow = Math.max(1, bytesPerSec * (windowNs / NS_PER_MS) / MS_PER_S);
     }
 
-    /** @return the window's length, nanoseconds: the wait a new window allows. */
-    long windowNs() {
-        return windowNs;
+    /** @return half the window, nanoseconds: the wait a client that kept the pace gets until the next look. */
+    long halfWindowNs() {
+        return halfWindowNs;
     }
 
     /** @return bytes the client must move per window. */
@@ -44,23 +49,25 @@ final class MinimumRate {
     /**
      * A wait on the client begins; the first of an exchange opens the window.
      *
-     * @param pace   the half's window.
-     * @param nowNs  the turn time.
-     * @param moved  the client's count of moved bytes now; read only when a window opens.
-     * @return the deadline from now: what is left of the window.
+     * @param pace  the half's window.
+     * @param nowNs the turn time.
+     * @param moved the client's count of moved bytes now; read only when a window opens.
+     * @return the deadline from now: what is left of the current half window.
      */
     long beginWait(final PaceWindow pace, final long nowNs, final long moved) {
         if (!pace.open) {
             pace.open = true;
-            pace.movedAtOpen = moved;
+            pace.movedAtPreviousHalf = moved;
+            pace.movedAtHalf = moved;
+            pace.halves = 0;
             pace.waitedNs = 0;
         }
         pace.waiting = true;
         pace.waitingSinceNs = nowNs;
-        return Math.max(1, windowNs - pace.waitedNs);
+        return Math.max(1, halfWindowNs - pace.waitedNs);
     }
 
-    /** The wait ends before its deadline: its time counts toward the window. */
+    /** The wait ends before its deadline: its time counts toward the current half window. */
     void endWait(final PaceWindow pace, final long nowNs) {
         if (pace.waiting) {
             pace.waitedNs += nowNs - pace.waitingSinceNs;
@@ -69,18 +76,22 @@ final class MinimumRate {
     }
 
     /**
-     * The window's time is up. A client that kept the pace gets a new window, and the wait goes on for
-     * {@link #windowNs()}; one that did not is too slow.
+     * A half window's time is up. Once a whole window has passed, a client that moved less than the rate asks
+     * over the last two halves is too slow; otherwise the wait goes on for {@link #halfWindowNs()}.
      *
      * @param moved the client's count of moved bytes now.
-     * @return {@code true} when the client moved enough in the window.
+     * @return {@code true} when the client may go on.
      */
     boolean keptPace(final PaceWindow pace, final long nowNs, final long moved) {
-        if (moved - pace.movedAtOpen < minBytesPerWindow) {
+        if (pace.halves < 2) {
+            pace.halves++;
+        }
+        if (pace.halves == 2 && moved - pace.movedAtPreviousHalf < minBytesPerWindow) {
             endWait(pace, nowNs);
             return false;
         }
-        pace.movedAtOpen = moved;
+        pace.movedAtPreviousHalf = pace.movedAtHalf;
+        pace.movedAtHalf = moved;
         pace.waitedNs = 0;
         pace.waiting = true;
         pace.waitingSinceNs = nowNs;

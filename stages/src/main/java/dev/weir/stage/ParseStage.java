@@ -345,7 +345,7 @@ final class ParseStage extends SelectorStage {
                 break;
             case ConnectionState.READING_BODY:
                 if (bodyRate.keptPace(slot.request.pace, nowNs, slot.request.bodyBytesRead)) {
-                    deadline(index, bodyRate.windowNs(), TimeoutKind.CLIENT_BODY);
+                    deadline(index, bodyRate.halfWindowNs(), TimeoutKind.CLIENT_BODY);
                 } else {
                     counters.expired(TimeoutKind.CLIENT_BODY);
                     abort(slot, 408);
@@ -661,7 +661,7 @@ final class ParseStage extends SelectorStage {
     private void lingerExpired(final ConnectionSlot slot) {
         final long untaken = tcpCalls.untakenBytes(slot.clientDescriptor);
         if (!tookAll(untaken) && lingerRate.keptPace(slot.request.pace, nowNs, -untaken)) {
-            deadline(slot.index, lingerRate.windowNs(), TimeoutKind.LINGER);
+            deadline(slot.index, lingerRate.halfWindowNs(), TimeoutKind.LINGER);
             return;
         }
         counters.expired(TimeoutKind.LINGER);

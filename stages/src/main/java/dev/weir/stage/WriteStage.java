@@ -121,7 +121,7 @@ final class WriteStage extends SelectorStage {
             return;
         }
         if (sendRate.keptPace(slot.response.pace, nowNs, slot.facts.bytesSent - Math.max(0, queued))) {
-            deadline(index, sendRate.windowNs(), TimeoutKind.CLIENT_SEND);
+            deadline(index, sendRate.halfWindowNs(), TimeoutKind.CLIENT_SEND);
             return;
         }
         counters.expired(TimeoutKind.CLIENT_SEND);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +45,10 @@ class SoakIT {
     private static final int TRICKLERS = 20;
     private static final int STALLERS = 20;
     private static final int ABANDONERS = 4;
+    private static final int DRIBBLERS = 10;
+    private static final int SIPPERS = 10;
+    /** The least rate asked of a client: 32 KiB per 500 ms window, far above what dribblers and sippers move. */
+    private static final long MIN_RATE = 64 * 1024;
     private static final long DEADLINE_MS = 500;
     /** The normal clients' p99 must stay under this while the others misbehave. */
     private static final long P99_BOUND_MS = 200;
@@ -56,13 +61,14 @@ class SoakIT {
     void shouldKeepNormalClientsFastAndLeakNothingBesideSlowStalledAndAbandoningClients() throws Exception {
         final Pipeline pipeline = weir.start(config -> config.connections(256).clientHeadTimeoutMs(DEADLINE_MS)
             .clientBodyTimeoutMs(DEADLINE_MS).clientSendTimeoutMs(DEADLINE_MS).keepAliveTimeoutMs(5_000)
-            .upstreamResponseTimeoutMs(5_000).lingerTimeoutMs(DEADLINE_MS));
+            .upstreamResponseTimeoutMs(5_000).lingerTimeoutMs(DEADLINE_MS).clientMinRateBytes(MIN_RATE));
         final int port = pipeline.listenAddress().getPort();
         final long endNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
         final Histogram latencyUs = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
         final Queue<String> failures = new ConcurrentLinkedQueue<>();
         final AtomicLong misbehaving = new AtomicLong();
-        final ExecutorService executor = Executors.newFixedThreadPool(NORMAL + TRICKLERS + STALLERS + ABANDONERS);
+        final ExecutorService executor = Executors.newFixedThreadPool(NORMAL + TRICKLERS + STALLERS + ABANDONERS
+            + DRIBBLERS + SIPPERS);
         final List<Future<?>> clients = new ArrayList<>();
         try {
             for (int i = 0; i < NORMAL; i++) {
@@ -76,6 +82,12 @@ class SoakIT {
             }
             for (int i = 0; i < ABANDONERS; i++) {
                 clients.add(executor.submit(() -> misbehave(port, endNs, misbehaving, SoakIT::abandon)));
+            }
+            for (int i = 0; i < DRIBBLERS; i++) {
+                clients.add(executor.submit(() -> misbehave(port, endNs, misbehaving, SoakIT::dribble)));
+            }
+            for (int i = 0; i < SIPPERS; i++) {
+                clients.add(executor.submit(() -> misbehave(port, endNs, misbehaving, SoakIT::sip)));
             }
             for (final Future<?> client : clients) {
                 client.get(SECONDS + 60, TimeUnit.SECONDS);
@@ -110,6 +122,9 @@ class SoakIT {
         assertTrue(latencyUs.getTotalCount() > SECONDS * 100, "normal requests made progress");
         assertTrue(p99 <= TimeUnit.MILLISECONDS.toMicros(P99_BOUND_MS), "normal p99 " + p99 + " us");
         assertEquals(0, pipeline.bugs(), "bugs");
+        // Each dribbler and sipper is cut at the minimum rate, again and again, not served for the whole soak.
+        assertTrue(WeirExtension.expirations(pipeline, TimeoutKind.CLIENT_BODY) >= DRIBBLERS * SECONDS / 2,
+            "dribblers cut");
     }
 
     private static Void normal(final int port, final long endNs, final Histogram latencyUs,
@@ -193,6 +208,29 @@ class SoakIT {
         final byte[] buffer = new byte[64 * 1024];
         while (in.read(buffer) >= 0) {
             // What the proxy sent before it gave up on this client; it must end well short of 100 MB.
+        }
+    }
+
+    /** A body of 1 MB, 100 bytes every 50 ms: progress in every wait, a sixteenth of the minimum rate. */
+    private static void dribble(final Socket socket, final long endNs) throws IOException, InterruptedException {
+        final OutputStream out = socket.getOutputStream();
+        out.write("POST /echo HTTP/1.1\r\nHost: weir\r\nContent-Length: 1000000\r\n\r\n"
+            .getBytes(StandardCharsets.ISO_8859_1));
+        final byte[] step = new byte[100];
+        for (int sent = 0; sent < 1_000_000 && System.nanoTime() - endNs < 0; sent += step.length) {
+            out.write(step);
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+    }
+
+    /** Asks for 100 MB and takes 1 KiB every 50 ms, about 20 KB/s: a third of the minimum rate. */
+    private static void sip(final Socket socket, final long endNs) throws IOException, InterruptedException {
+        socket.getOutputStream().write("GET /bytes/100000000 HTTP/1.1\r\nHost: weir\r\n\r\n"
+            .getBytes(StandardCharsets.ISO_8859_1));
+        final InputStream in = socket.getInputStream();
+        final byte[] step = new byte[1024];
+        while (System.nanoTime() - endNs < 0 && in.read(step) >= 0) {
+            TimeUnit.MILLISECONDS.sleep(50);
         }
     }
 
