@@ -96,6 +96,38 @@ class SlowClientTest {
     }
 
     @Test
+    void shouldResetAClientSilentForAWindowAndAHalf() throws Exception {
+        start(LOW_MIN_RATE);
+        try (Socket socket = PipelineTest.slowClient(pipeline)) {
+            ask(socket, "GET /size/" + LARGE, "");
+            final InputStream in = socket.getInputStream();
+            assertEquals(65_536, in.readNBytes(65_536).length, "the answer's start, taken at once");
+            // The stall is the behaviour under test: two windows, past the window and a half the rule allows.
+            Thread.sleep(2 * WINDOW_MS);
+            assertThrows(IOException.class, () -> drain(in), "a reset, never a clean end of a cut answer");
+            assertEquals(1, pipeline.expirations(TimeoutKind.CLIENT_SEND), "cut at a send deadline");
+        }
+        PipelineTest.awaitIdle(pipeline);
+    }
+
+    @Test
+    void shouldServeWholeAClientSilentForLessThanAWindow() throws Exception {
+        start(LOW_MIN_RATE);
+        try (Socket socket = PipelineTest.slowClient(pipeline)) {
+            final int body = 1_000_000;
+            ask(socket, "GET /size/" + body, "Connection: close\r\n");
+            final InputStream in = socket.getInputStream();
+            assertEquals(200_000, in.readNBytes(200_000).length, "the answer's start, taken at once");
+            // Half a window: the per-wait deadline allowed it, and so does the rule.
+            Thread.sleep(WINDOW_MS / 2);
+            final long read = 200_000 + in.readAllBytes().length;
+            assertTrue(read > body, "head and body taken whole, to a clean end: " + read);
+        }
+        PipelineTest.awaitIdle(pipeline);
+        assertEquals(0, pipeline.connectionErrors(), "connection errors");
+    }
+
+    @Test
     void shouldAnswer408ToABodySentSlowerThanTheMinimumRate() throws Exception {
         start();
         try (Socket socket = PipelineTest.slowClient(pipeline)) {
