@@ -753,8 +753,8 @@ public final class ConfigKeys {
             (b, v) -> b.upstreamResponseTimeoutMs(v), WeirConfig::upstreamResponseTimeoutMs));
         k.add(duration("timeout.linger", DEFAULT_LINGER_TIMEOUT_MS,
             "A closing connection keeps its slot until the client has taken its answer and closed, its input"
-                + " read and dropped meanwhile; every half of this an empty send queue is closed, and a client whose"
-                + " queue shrank by less than timeout.client-min-rate over the last this much is reset.",
+                + " read and dropped meanwhile, for this long unless it ends its stream first; a client whose queue"
+                + " shrank by less than timeout.client-min-rate over the last this much is reset.",
             (b, v) -> b.lingerTimeoutMs(v), WeirConfig::lingerTimeoutMs));
         k.add(duration("timeout.tunnel-idle", DEFAULT_TUNNEL_IDLE_TIMEOUT_MS,
             "A WebSocket tunnel (after 101 Switching Protocols) with no bytes either way for this long is closed.",

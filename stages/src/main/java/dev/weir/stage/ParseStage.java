@@ -654,18 +654,22 @@ final class ParseStage extends SelectorStage {
     }
 
     /**
-     * The linger deadline: a client that has taken the whole answer is closed; one still taking it at the minimum
-     * rate gets another period; one slower than that is reset, which drops the queue instead of leaving it to an
-     * orphaned socket.
+     * The linger's look, every half window: a client that has taken the whole answer is closed once it ended its
+     * stream or a whole linger has passed; one still taking it at the minimum rate goes on; one slower than that is
+     * reset, which drops the queue instead of leaving it to an orphaned socket.
      */
     private void lingerExpired(final ConnectionSlot slot) {
         final long untaken = tcpCalls.untakenBytes(slot.clientDescriptor);
-        if (!tookAll(untaken) && lingerRate.keptPace(slot.request.pace, nowNs, -untaken)) {
+        final boolean tookAll = tookAll(untaken);
+        // A client still sending is read for the whole linger, so it sees the answer rather than a reset; one that
+        // ended its stream (readLinger stopped reading it) has nothing more to send and closes at the first look.
+        final boolean done = tookAll && (slot.request.pace.halves >= 1 || slot.parseKey.interestOps() == 0);
+        if (!done && lingerRate.keptPace(slot.request.pace, nowNs, -untaken)) {
             deadline(slot.index, lingerRate.halfWindowNs(), TimeoutKind.LINGER);
             return;
         }
         counters.expired(TimeoutKind.LINGER);
-        if (tookAll(untaken)) {
+        if (tookAll) {
             closeAndRelease(slot);
         } else {
             counters.increment(StageCounters.ERRORS);
