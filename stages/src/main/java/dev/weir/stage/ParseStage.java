@@ -27,7 +27,8 @@ import dev.weir.ring.WakeSignal;
  * <p>
  * Deadlines: a head must arrive within {@code timeout.client-head} (else 408, or a silent close when nothing
  * came), an idle keep-alive connection lasts {@code timeout.keep-alive}; a body and a lingering close must move
- * {@code timeout.client-min-rate} over each window of {@code timeout.client-body} and {@code timeout.linger}.
+ * {@code timeout.client-min-rate} over the last window of {@code timeout.client-body} and {@code timeout.linger},
+ * judged every half window ({@link MinimumRate}).
  * <p>
  * Under overload an idle keep-alive connection gives its slot up: while the accept stage has stopped accepting
  * for want of a slot and calls for slots ({@link SlotDemand}), this stage closes its connections idle longest

@@ -116,7 +116,6 @@ final class WriteStage extends SelectorStage {
         // client took before (where it cannot be read, what was written does).
         final long queued = tcpCalls.queuedBytes(slot.clientDescriptor);
         if (slot.response.state == ConnectionState.DRAINING && fitsPlan(queued)) {
-            sendRate.endWait(slot.response.pace, nowNs);
             drained(slot);
             return;
         }
