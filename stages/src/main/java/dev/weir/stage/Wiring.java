@@ -43,11 +43,6 @@ final class Wiring {
     private volatile boolean draining;
 
     Wiring(final SlotPool<ConnectionSlot> slots, final StageRing[] parseRings, final StageRing[] upstreamRings,
-        final StageRing[] writeRings) {
-        this(slots, parseRings, upstreamRings, writeRings, new LargeSendBuffers(0, 0, 0));
-    }
-
-    Wiring(final SlotPool<ConnectionSlot> slots, final StageRing[] parseRings, final StageRing[] upstreamRings,
         final StageRing[] writeRings, final LargeSendBuffers largeSendBuffers) {
         this.slots = slots;
         this.parseRings = parseRings;

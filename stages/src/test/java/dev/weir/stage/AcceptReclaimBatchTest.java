@@ -71,7 +71,7 @@ class AcceptReclaimBatchTest {
         parseSelector = Selector.open();
         parseWake = new WakeSignal(parseSelector);
         final StageRing[] parseRings = {new StageRing("parse-0", 16, parseWake)};
-        wiring = new Wiring(slots, parseRings, new StageRing[0], new StageRing[0]);
+        wiring = new Wiring(slots, parseRings, new StageRing[0], new StageRing[0], new LargeSendBuffers(0, 0, 0));
         server = ServerSocketChannel.open();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         server.configureBlocking(false);
