@@ -727,20 +727,14 @@ public final class ConfigKeys {
                 + " in the last this much waiting (summed over the response's waits, judged every half of it) is"
                 + " reset.",
             (b, v) -> b.clientSendTimeoutMs(v), WeirConfig::clientSendTimeoutMs));
-        final Row minRate = new Row("timeout.client-min-rate", Type.SIZE,
+        k.add(size("timeout.client-min-rate", "bytes per second", DEFAULT_CLIENT_MIN_RATE_BYTES, 0,
+            MAX_CLIENT_MIN_RATE_BYTES,
             "Least bytes per second a client must move while Weir waits on it, over the last window of waiting as"
                 + " long as timeout.client-body (request body), timeout.client-send (response) or timeout.linger"
                 + " (lingering close), judged every half window, however it trickles them; a slower client gets 408"
                 + " (body) or is reset. 0: some progress per window, so one silent a whole window is cut within half a"
-                + " window more.");
-        minRate.unit = "bytes per second";
-        minRate.defaultValue = Sizes.formatWithUnit(DEFAULT_CLIENT_MIN_RATE_BYTES);
-        minRate.min = 0;
-        minRate.max = MAX_CLIENT_MIN_RATE_BYTES;
-        minRate.setter = (b, v) -> b.clientMinRateBytes((Long) v);
-        minRate.reader = c -> Sizes.formatWithUnit(c.clientMinRateBytes());
-        minRate.number = WeirConfig::clientMinRateBytes;
-        k.add(minRate.key());
+                + " window more.",
+            (b, v) -> b.clientMinRateBytes(v), WeirConfig::clientMinRateBytes));
         k.add(duration("timeout.keep-alive", DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
             "An idle keep-alive client connection is closed after this.",
             (b, v) -> b.keepAliveTimeoutMs(v), WeirConfig::keepAliveTimeoutMs));
@@ -995,9 +989,16 @@ public final class ConfigKeys {
     private static Key size(final String name, final long defaultBytes, final long min, final long max,
         final String meaning, final BiConsumer<WeirConfig.Builder, Long> setter,
         final ToLongFunction<WeirConfig> reader) {
+        return size(name, "bytes", defaultBytes, min, max, meaning, setter, reader);
+    }
+
+    /** A size in another unit of bytes, such as bytes per second; its default is written with a unit, as it is read. */
+    private static Key size(final String name, final String unit, final long defaultBytes, final long min,
+        final long max, final String meaning, final BiConsumer<WeirConfig.Builder, Long> setter,
+        final ToLongFunction<WeirConfig> reader) {
         final Row r = new Row(name, Type.SIZE, meaning);
-        r.unit = "bytes";
-        r.defaultValue = Sizes.format(defaultBytes);
+        r.unit = unit;
+        r.defaultValue = Sizes.formatWithUnit(defaultBytes);
         r.min = min;
         r.max = max;
         r.setter = (b, v) -> setter.accept(b, (Long) v);

@@ -345,10 +345,8 @@ final class ParseStage extends SelectorStage {
                 }
                 break;
             case ConnectionState.READING_BODY:
-                if (bodyRate.keptPace(slot.request.pace, nowNs, slot.request.bodyBytesRead)) {
-                    deadline(index, bodyRate.halfWindowNs(), TimeoutKind.CLIENT_BODY);
-                } else {
-                    counters.expired(TimeoutKind.CLIENT_BODY);
+                if (!paceKept(index, false, bodyRate, slot.request.pace, slot.request.bodyBytesRead,
+                    TimeoutKind.CLIENT_BODY)) {
                     abort(slot, 408);
                 }
                 break;
@@ -665,11 +663,9 @@ final class ParseStage extends SelectorStage {
         // A client still sending is read for the whole linger, so it sees the answer rather than a reset; one that
         // ended its stream (readLinger stopped reading it) has nothing more to send and closes at the first look.
         final boolean done = tookAll && (slot.request.pace.halves >= 1 || slot.parseKey.interestOps() == 0);
-        if (!done && lingerRate.keptPace(slot.request.pace, nowNs, -untaken)) {
-            deadline(slot.index, lingerRate.halfWindowNs(), TimeoutKind.LINGER);
+        if (paceKept(slot.index, done, lingerRate, slot.request.pace, -untaken, TimeoutKind.LINGER)) {
             return;
         }
-        counters.expired(TimeoutKind.LINGER);
         if (tookAll) {
             closeAndRelease(slot);
         } else {

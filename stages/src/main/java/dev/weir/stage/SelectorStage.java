@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import dev.weir.config.ConfigKeys;
 import dev.weir.conn.ConnectionSlot;
 import dev.weir.conn.ConnectionState;
+import dev.weir.conn.PaceWindow;
 import dev.weir.conn.TimeoutKind;
 import dev.weir.ring.HandoffEvent;
 import dev.weir.ring.StageRing;
@@ -162,6 +163,29 @@ abstract class SelectorStage implements Stage {
      */
     void deadline(final int slot, final long timeoutNs, final int kind) {
         timers.schedule(slot, nowNs + timeoutNs, kind);
+    }
+
+    /**
+     * A paced deadline ({@link TimeoutKind#paced}) came: the wait goes on for another half window when the client
+     * kept the pace and the stage has no other end for it; otherwise the deadline counts as expired, before the
+     * stage acts on it.
+     *
+     * @param slot  the slot index.
+     * @param ended the wait ended anyway (its queue drained, its answer taken): no pace to judge.
+     * @param rate  the stage's rule for this wait.
+     * @param pace  the half's window.
+     * @param moved the client's count of moved bytes now.
+     * @param kind  the paced kind.
+     * @return {@code true} when the wait goes on.
+     */
+    final boolean paceKept(final int slot, final boolean ended, final MinimumRate rate, final PaceWindow pace,
+        final long moved, final int kind) {
+        if (!ended && rate.keptPace(pace, nowNs, moved)) {
+            deadline(slot, rate.halfWindowNs(), kind);
+            return true;
+        }
+        counters.expired(kind);
+        return false;
     }
 
     @Override
@@ -354,7 +378,7 @@ abstract class SelectorStage implements Stage {
 
     private void onTimerExpiry(final int slot, final int kind) {
         if (!TimeoutKind.paced(kind)) {
-            // Counted before the stage acts, so whoever sees the effect sees the count.
+            // Counted before the stage acts, so whoever sees the effect sees the count; paced ones in paceKept.
             counters.expired(kind);
         }
         try {

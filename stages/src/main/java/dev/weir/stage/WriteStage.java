@@ -115,16 +115,16 @@ final class WriteStage extends SelectorStage {
         // Writability is reported only once a third of the buffer is free; the queue's length tells what the
         // client took before (where it cannot be read, what was written does).
         final long queued = tcpCalls.queuedBytes(slot.clientDescriptor);
-        if (slot.response.state == ConnectionState.DRAINING && fitsPlan(queued)) {
+        final boolean drained = slot.response.state == ConnectionState.DRAINING && fitsPlan(queued);
+        if (paceKept(index, drained, sendRate, slot.response.pace, slot.facts.bytesSent - Math.max(0, queued),
+            TimeoutKind.CLIENT_SEND)) {
+            return;
+        }
+        if (drained) {
             drained(slot);
-            return;
+        } else {
+            clientFailed(slot);
         }
-        if (sendRate.keptPace(slot.response.pace, nowNs, slot.facts.bytesSent - Math.max(0, queued))) {
-            deadline(index, sendRate.halfWindowNs(), TimeoutKind.CLIENT_SEND);
-            return;
-        }
-        counters.expired(TimeoutKind.CLIENT_SEND);
-        clientFailed(slot);
     }
 
     private void writeResponse(final ConnectionSlot slot) throws IOException {
