@@ -6,8 +6,11 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
@@ -17,6 +20,7 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 
 import dev.weir.arena.plan.MemoryPlan;
 import dev.weir.config.ConfigKeys;
+import dev.weir.config.StageSizes;
 import dev.weir.log.AccessLog;
 import dev.weir.stage.Pipeline;
 
@@ -27,26 +31,29 @@ import dev.weir.stage.Pipeline;
  * file again after a rotation (202; 404 when the log is off or goes to standard output). Other paths are 404,
  * other methods 405.
  * <p>
- * Served by the JDK's {@code com.sun.net.httpserver} with a one-thread executor named {@value #THREAD_NAME}:
- * requests are answered one at a time, off every stage thread, and each scrape builds its snapshot there. One
- * peer cannot hold the listener: at most {@value #DEFAULT_MAX_CONNECTIONS} connections are open (the excess is
- * closed on accept), an idle one is closed after {@value #DEFAULT_IDLE_TIMEOUT_S} s, a request must arrive
- * within {@value #DEFAULT_REQUEST_TIMEOUT_S} s and a response leave within {@value #DEFAULT_RESPONSE_TIMEOUT_S} s.
+ * Served by the JDK's {@code com.sun.net.httpserver} with one handler thread ({@value #THREAD_NAME}-N) per
+ * admin connection it admits, off every stage thread; each scrape builds its snapshot there. One peer cannot hold
+ * the listener: the handler reads a request blocking, so a half-sent request holds only its own connection's
+ * thread; at most {@value #DEFAULT_MAX_CONNECTIONS} connections are open (the excess is closed on accept), an idle
+ * one is closed after {@value #DEFAULT_IDLE_TIMEOUT_S} s, a request must arrive within
+ * {@value #DEFAULT_REQUEST_TIMEOUT_S} s and a response leave within {@value #DEFAULT_RESPONSE_TIMEOUT_S} s.
  * <p>
- * <b>Note:</b> {@link #start} and {@link #close()} from the control thread; handlers run on the admin thread.
+ * <b>Note:</b> {@link #start} and {@link #close()} from the control thread; handlers run on the admin threads.
  */
 public final class AdminServer implements AutoCloseable {
 
-    /** The handler thread's name. */
+    /** The handler threads' name, before their number. */
     public static final String THREAD_NAME = "weir-admin";
     private static final String TEXT = "text/plain; charset=utf-8";
     /** Pending admin connections the kernel queues: scrapers and probes are few. */
     static final int DEFAULT_BACKLOG = 16;
     /**
      * Admin connections open at once; the JDK server accepts and at once closes any beyond, so a peer cannot
-     * spend the process's file descriptors, which the plan counts for the proxy.
+     * spend the process's file descriptors, which the plan counts for the proxy. Each has its handler thread.
      */
-    public static final int DEFAULT_MAX_CONNECTIONS = 16;
+    public static final int DEFAULT_MAX_CONNECTIONS = StageSizes.ADMIN_CONNECTIONS;
+    /** An idle handler thread ends after this; the next request starts one again (the plan counts them all). */
+    private static final long HANDLER_IDLE_S = 30;
     /**
      * A connection idle this long between requests is closed: the JDK server looks every 10 s
      * ({@code sun.net.httpserver.clockTick}, left at its default: each look allocates), so within 20 s. One that
@@ -54,8 +61,8 @@ public final class AdminServer implements AutoCloseable {
      */
     public static final int DEFAULT_IDLE_TIMEOUT_S = 10;
     /**
-     * Longest a request may take to arrive whole: the one handler thread reads it, blocking, so a peer that sends
-     * half a request would otherwise hold every scrape and probe behind it.
+     * Longest a request may take to arrive whole: a handler thread reads it, blocking, so a peer that sends half a
+     * request would otherwise hold that thread, and the connection's place, for ever.
      */
     public static final int DEFAULT_REQUEST_TIMEOUT_S = 5;
     /** Longest a response may take to be written: a peer that does not read would hold the handler thread. */
@@ -122,11 +129,15 @@ public final class AdminServer implements AutoCloseable {
         }));
         server.createContext("/", exchange -> send(exchange, 404, TEXT,
             "not found: /metrics, /health, /plan\n".getBytes(StandardCharsets.US_ASCII)));
-        final ExecutorService executor = Executors.newSingleThreadExecutor(task -> {
-            final Thread thread = new Thread(task, THREAD_NAME);
-            thread.setDaemon(true);
-            return thread;
-        });
+        // An exchange per admitted connection at most, so the queue never holds more than the threads could take.
+        final AtomicInteger handlers = new AtomicInteger();
+        final ThreadPoolExecutor executor = new ThreadPoolExecutor(DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS,
+            HANDLER_IDLE_S, TimeUnit.SECONDS, new ArrayBlockingQueue<>(DEFAULT_MAX_CONNECTIONS), task -> {
+                final Thread thread = new Thread(task, THREAD_NAME + "-" + handlers.incrementAndGet());
+                thread.setDaemon(true);
+                return thread;
+            });
+        executor.allowCoreThreadTimeOut(true);
         server.setExecutor(executor);
         server.start();
         return new AdminServer(server, executor);

@@ -18,7 +18,7 @@ import dev.weir.log.AccessLog;
  *   slot table     = connections x slot                                             in the heap
  *   heap needed    = 32 MiB baseline + rings + slot table
  *   stage threads  = 1 + parse + upstream + write threads, less parse threads with fuse-parse-upstream
- *   thread stacks  = (stage threads + 4 admin threads when admin.listen is set + 16 JVM threads) x jvm.thread-stack
+ *   thread stacks  = (stage threads + 11 admin threads when admin.listen is set + 16 JVM threads) x jvm.thread-stack
  *   stacks touched = (stage + log threads) x jvm.stack-pretouch      committed, part of the thread stacks
  *   origin sockets = upstream.max-connections, or connections when it is 0 (one per slot)
  *   check sockets  = servers of groups with health.path (one active-check socket each)
@@ -74,10 +74,16 @@ public final class StageSizes {
      */
     public static final int JVM_THREAD_ALLOWANCE = 16;
     /**
-     * Threads of the admin listener when it is on: the JDK HTTP server's dispatcher, its idle-connection timer,
-     * its request and response deadline timer, and the one handler thread, {@code weir-admin}.
+     * Admin connections open at once, and so the admin listener's handler threads: one each, so a peer that sends
+     * half a request holds only its own thread, never a probe or a scrape on another connection. Scrapers and
+     * probes are few.
      */
-    public static final int ADMIN_THREADS = 4;
+    public static final int ADMIN_CONNECTIONS = 8;
+    /**
+     * Threads of the admin listener when it is on: the JDK HTTP server's dispatcher, its idle-connection timer,
+     * its request and response deadline timer, and a handler thread ({@code weir-admin-N}) per admin connection.
+     */
+    public static final int ADMIN_THREADS = 3 + ADMIN_CONNECTIONS;
     /**
      * Kernel memory per socket besides its buffers: the TCP socket itself (about 2.3 KiB of slab), its inode,
      * file and dentry, and an epoll entry; rounded up to a page.
