@@ -36,6 +36,7 @@ import dev.weir.conn.TimeoutKind;
 import dev.weir.log.AccessLog;
 import dev.weir.log.HangUpSignal;
 import dev.weir.stage.Pipeline;
+import dev.weir.warmup.WarmUp;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -273,6 +274,7 @@ public final class Weir {
 
     private static int serve(final WeirConfig config, final MemoryPlan plan, final PrintStream out,
         final PrintStream err, final double statsIntervalS) {
+        warmUp(config, out, err);
         final Pipeline pipeline;
         try {
             pipeline = Pipeline.start(config);
@@ -364,6 +366,23 @@ public final class Weir {
      * exchanges finish (with {@code Connection: close}) until none is left or {@code drain-timeout} passes.
      * One line when it starts, one when it ends.
      */
+    /**
+     * Run the warm-up ({@code jvm.warm-up}) and say what it did. One that cannot run or fails is said on stderr and
+     * does not stop Weir: the serving pipeline is the same code, only less warm.
+     */
+    private static void warmUp(final WeirConfig config, final PrintStream out, final PrintStream err) {
+        if (config.warmUpExchanges() == 0) {
+            return;
+        }
+        try {
+            final WarmUp.Result warm = WarmUp.run(config);
+            (warm.failed() == 0 ? out : err).println("weir warm-up: " + warm.describe());
+        } catch (final RuntimeException e) {
+            err.println("weir warm-up: not run: " + oneLine(String.valueOf(e.getMessage())));
+        }
+        out.flush();
+    }
+
     private static void drain(final Pipeline pipeline, final long timeoutMs, final CountDownLatch stopped,
         final PrintStream out) throws InterruptedException {
         final long startNs = System.nanoTime();

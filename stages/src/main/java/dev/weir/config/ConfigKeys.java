@@ -273,6 +273,15 @@ public final class ConfigKeys {
     public static final String DEFAULT_AFFINITY = CpuList.NONE;
     /** Locking needs {@code CAP_IPC_LOCK} or a large {@code RLIMIT_MEMLOCK}; off so a laptop can start. */
     public static final boolean DEFAULT_MEMORY_LOCK = false;
+    /**
+     * Exchanges of the warm-up before ready: enough for the JIT to compile the stages' per-request code with every
+     * shape of exchange seen (about 2 s on 2 cores, docs/PERFORMANCE.md).
+     */
+    public static final int DEFAULT_WARM_UP_EXCHANGES = 20_000;
+    /** Most exchanges a warm-up may be asked for; it stops at its deadline anyway. */
+    public static final int MAX_WARM_UP_EXCHANGES = 10_000_000;
+    /** Fewest exchanges of a warm-up that is on: fewer would not reach the JIT's thresholds. */
+    public static final int MIN_WARM_UP_EXCHANGES = 1_000;
     /** No budget: sizes come from the keys above. */
     public static final long DEFAULT_MEMORY_BUDGET_BYTES = 0;
     /** The access log is off: {@code none}. */
@@ -809,6 +818,12 @@ public final class ConfigKeys {
             "Allowance for the JVM's own native memory no flag caps: libraries, class archive, compilers, GC, symbols,"
                 + " malloc.",
             (b, v) -> b.jvmOverheadBytes(v), WeirConfig::jvmOverheadBytes));
+        k.add(integer("jvm.warm-up", "exchanges", DEFAULT_WARM_UP_EXCHANGES, MIN_WARM_UP_EXCHANGES,
+            MAX_WARM_UP_EXCHANGES,
+            "Exchanges of every shape run through a small pipeline of the same stages, to an origin inside Weir on"
+                + " 127.0.0.1, before the serving pipeline starts, so the JIT has compiled the stages' code with every"
+                + " path seen before the first client; at most 30 s. 0: off.",
+            (b, v) -> b.warmUpExchanges(v), WeirConfig::warmUpExchanges).zero(Rule.ZERO_OR_RANGE, "off").key());
         k.add(bool("memory.lock", DEFAULT_MEMORY_LOCK,
             "Lock the whole process in RAM (mlockall) once everything is committed, just before ready; needs"
                 + " CAP_IPC_LOCK or RLIMIT_MEMLOCK unlimited (checked before anything is committed).",

@@ -1,5 +1,6 @@
 package dev.weir.config;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -109,6 +110,20 @@ public final class UpstreamGroupConfig {
             healthTimeoutMs == NOT_SET ? c.upstreamHealthTimeoutMs() : healthTimeoutMs,
             healthFall == NOT_SET ? c.upstreamHealthFall() : healthFall,
             healthRise == NOT_SET ? c.upstreamHealthRise() : healthRise);
+    }
+
+    /**
+     * @param host the address every server moves to.
+     * @param port its port.
+     * @return this group with every server at that address, weights and every other value kept (the warm-up).
+     */
+    public UpstreamGroupConfig atAddress(final String host, final int port) {
+        final List<Server> moved = new ArrayList<>(servers.size());
+        for (final Server server : servers) {
+            moved.add(new Server(host, port, server.weight(), server.key()));
+        }
+        return new UpstreamGroupConfig(name, moved, balance, isDefault, maxFails, failTimeoutMs, retry, healthPath,
+            healthIntervalMs, healthTimeoutMs, healthFall, healthRise);
     }
 
     /** @return the group's name, as in {@code upstreams.NAME}. */

@@ -79,6 +79,7 @@ public final class WeirConfig {
     private final long directMemoryBytes;
     private final long jvmOverheadBytes;
     private final boolean lockMemory;
+    private final int warmUpExchanges;
     private final long memoryBudgetBytes;
     private final boolean xForwardedProto;
     private final boolean xForwardedHost;
@@ -167,6 +168,7 @@ public final class WeirConfig {
         directMemoryBytes = b.directMemoryBytes;
         jvmOverheadBytes = b.jvmOverheadBytes;
         lockMemory = b.lockMemory;
+        warmUpExchanges = b.warmUpExchanges;
         memoryBudgetBytes = b.memoryBudgetBytes;
         xForwardedProto = b.xForwardedProto;
         xForwardedHost = b.xForwardedHost;
@@ -245,6 +247,7 @@ public final class WeirConfig {
         b.directMemoryBytes = directMemoryBytes;
         b.jvmOverheadBytes = jvmOverheadBytes;
         b.lockMemory = lockMemory;
+        b.warmUpExchanges = warmUpExchanges;
         b.memoryBudgetBytes = memoryBudgetBytes;
         b.xForwardedProto = xForwardedProto;
         b.xForwardedHost = xForwardedHost;
@@ -670,6 +673,11 @@ public final class WeirConfig {
         return lockMemory;
     }
 
+    /** @return exchanges through a warm-up pipeline before the serving one starts; 0 for off ({@code jvm.warm-up}). */
+    public int warmUpExchanges() {
+        return warmUpExchanges;
+    }
+
     /** @return the memory budget the plan was fitted to, bytes; 0 for none ({@code memory.budget}). */
     public long memoryBudgetBytes() {
         return memoryBudgetBytes;
@@ -798,6 +806,7 @@ public final class WeirConfig {
         private long directMemoryBytes = ConfigKeys.DEFAULT_DIRECT_MEMORY_BYTES;
         private long jvmOverheadBytes = ConfigKeys.DEFAULT_JVM_OVERHEAD_BYTES;
         private boolean lockMemory = ConfigKeys.DEFAULT_MEMORY_LOCK;
+        private int warmUpExchanges = ConfigKeys.DEFAULT_WARM_UP_EXCHANGES;
         private long memoryBudgetBytes = ConfigKeys.DEFAULT_MEMORY_BUDGET_BYTES;
         private String accessLogPath = ConfigKeys.DEFAULT_ACCESS_LOG_PATH;
         private String accessLogFormat = ConfigKeys.DEFAULT_ACCESS_LOG_FORMAT;
@@ -1184,6 +1193,15 @@ public final class WeirConfig {
         /** @param value {@code true} to mlock the arenas. @return this. */
         public Builder lockMemory(final boolean value) {
             this.lockMemory = value;
+            return this;
+        }
+
+        /**
+         * @param value {@code jvm.warm-up}.
+         * @return this.
+         */
+        public Builder warmUpExchanges(final int value) {
+            this.warmUpExchanges = value;
             return this;
         }
 

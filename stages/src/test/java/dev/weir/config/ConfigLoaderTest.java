@@ -308,7 +308,7 @@ class ConfigLoaderTest {
 
     @Test
     void shouldListEveryKeyOnce() {
-        assertEquals(63, ConfigKeys.all().size());
+        assertEquals(64, ConfigKeys.all().size());
         for (final ConfigKeys.Key key : ConfigKeys.all()) {
             assertNotNull(ConfigKeys.find(key.name()));
             assertFalse(key.meaning().isEmpty(), key.name());
