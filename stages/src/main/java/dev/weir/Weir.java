@@ -246,6 +246,30 @@ public final class Weir {
     }
 
     /**
+     * Run the warm-up ({@code jvm.warm-up}) and say what it did. One that fails or cannot run is said on stderr and
+     * does not stop Weir (the serving pipeline is the same code, only less warm), unless a warm-up stage thread did
+     * not stop: its arenas were not freed, and the plan would not hold.
+     *
+     * @return {@code true} to go on starting.
+     */
+    private static boolean warmUp(final WeirConfig config, final PrintStream out, final PrintStream err) {
+        if (config.warmUpExchanges() == 0) {
+            return true;
+        }
+        try {
+            final WarmUp.Result warm = WarmUp.run(config);
+            (warm.failed() == 0 ? out : err).println("weir warm-up: " + warm.describe());
+            if (warm.arenasLeft()) {
+                return false;
+            }
+        } catch (final RuntimeException e) {
+            err.println("weir warm-up: not run: " + oneLine(String.valueOf(e.getMessage())));
+        }
+        out.flush();
+        return true;
+    }
+
+    /**
      * Refuse a {@code memory.lock} that cannot last before anything is committed: without {@code CAP_IPC_LOCK}
      * any finite {@code RLIMIT_MEMLOCK} is refused (see {@link MemoryLock#processShortfall(long, boolean)}).
      *
@@ -274,7 +298,10 @@ public final class Weir {
 
     private static int serve(final WeirConfig config, final MemoryPlan plan, final PrintStream out,
         final PrintStream err, final double statsIntervalS) {
-        warmUp(config, out, err);
+        if (!warmUp(config, out, err)) {
+            return fail(err, EXIT_STARTUP_FAILED, "startup failed: a warm-up stage thread did not stop, so its arenas"
+                + " are still allocated and the plan would not hold");
+        }
         final Pipeline pipeline;
         try {
             pipeline = Pipeline.start(config);
@@ -366,23 +393,6 @@ public final class Weir {
      * exchanges finish (with {@code Connection: close}) until none is left or {@code drain-timeout} passes.
      * One line when it starts, one when it ends.
      */
-    /**
-     * Run the warm-up ({@code jvm.warm-up}) and say what it did. One that cannot run or fails is said on stderr and
-     * does not stop Weir: the serving pipeline is the same code, only less warm.
-     */
-    private static void warmUp(final WeirConfig config, final PrintStream out, final PrintStream err) {
-        if (config.warmUpExchanges() == 0) {
-            return;
-        }
-        try {
-            final WarmUp.Result warm = WarmUp.run(config);
-            (warm.failed() == 0 ? out : err).println("weir warm-up: " + warm.describe());
-        } catch (final RuntimeException e) {
-            err.println("weir warm-up: not run: " + oneLine(String.valueOf(e.getMessage())));
-        }
-        out.flush();
-    }
-
     private static void drain(final Pipeline pipeline, final long timeoutMs, final CountDownLatch stopped,
         final PrintStream out) throws InterruptedException {
         final long startNs = System.nanoTime();

@@ -28,6 +28,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import dev.weir.config.ConfigKeys;
 import dev.weir.config.ConfigLoader;
 import dev.weir.config.Durations;
+import dev.weir.warmup.WarmUp;
 
 /**
  * The deployment files, checked statically against the plan of the configuration they ship: the Kubernetes
@@ -247,6 +248,11 @@ class DeploymentFilesTest {
         assertEquals(adminPort, containerPort(String.valueOf(at(container, "readinessProbe", "httpGet", "port"))));
         assertEquals(adminPort, containerPort(String.valueOf(at(container, "livenessProbe", "tcpSocket", "port"))),
             "liveness on the admin port, which keeps accepting while /health says 503 during a drain");
+        assertEquals(adminPort, containerPort(String.valueOf(at(container, "startupProbe", "tcpSocket", "port"))));
+        final long startupMs = ((Number) at(container, "startupProbe", "periodSeconds")).longValue()
+            * ((Number) at(container, "startupProbe", "failureThreshold")).longValue() * Durations.SECOND_MS;
+        assertTrue(startupMs > WarmUp.DEADLINE_MS + WarmUp.CUT_OFF_MS + 10 * Durations.SECOND_MS,
+            "the startup probe outlasts the warm-up's deadline: " + startupMs + " ms");
         final List<Object> preStop = list(at(container, "lifecycle", "preStop", "exec", "command"));
         assertEquals("sleep", preStop.get(0));
         final long sleepMs = Long.parseLong(String.valueOf(preStop.get(1))) * Durations.SECOND_MS;

@@ -275,7 +275,8 @@ public final class ConfigKeys {
     public static final boolean DEFAULT_MEMORY_LOCK = false;
     /**
      * Exchanges of the warm-up before ready: enough for the JIT to compile the stages' per-request code with every
-     * shape of exchange seen (about 2 s on 2 cores, docs/PERFORMANCE.md).
+     * shape of exchange seen (3-8 s on this project's 2-core machine, docs/PERFORMANCE.md); 10,000 left some of it
+     * uncompiled.
      */
     public static final int DEFAULT_WARM_UP_EXCHANGES = 20_000;
     /** Most exchanges a warm-up may be asked for; it stops at its deadline anyway. */
@@ -822,7 +823,7 @@ public final class ConfigKeys {
             MAX_WARM_UP_EXCHANGES,
             "Exchanges of every shape run through a small pipeline of the same stages, to an origin inside Weir on"
                 + " 127.0.0.1, before the serving pipeline starts, so the JIT has compiled the stages' code with every"
-                + " path seen before the first client; at most 30 s. 0: off.",
+                + " path seen before the first client; no exchange starts after 30 s. 0: off.",
             (b, v) -> b.warmUpExchanges(v), WeirConfig::warmUpExchanges).zero(Rule.ZERO_OR_RANGE, "off").key());
         k.add(bool("memory.lock", DEFAULT_MEMORY_LOCK,
             "Lock the whole process in RAM (mlockall) once everything is committed, just before ready; needs"

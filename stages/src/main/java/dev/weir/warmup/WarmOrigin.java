@@ -24,11 +24,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code Connection: close}, and every {@value #ANSWERS_PER_CONNECTION}th on a connection, is answered with it
  * and the connection closed.
  * <p>
- * <b>Note:</b> runs before "ready", on threads of its own that allocate as they like; {@link #close()} ends them.
+ * <b>Note:</b> runs before "ready", on threads of its own that allocate as they like; {@link #close()} closes their
+ * sockets and joins them.
  */
 final class WarmOrigin implements AutoCloseable {
 
     private static final int CHUNK_BYTES = 8 * 1024;
+    /** Most bytes one write hands the JDK: its temporary direct buffer per thread is this large at most. */
+    private static final int WRITE_BYTES = 16 * 1024;
     /** A request head Weir forwards: the warm-up's are below 2 KiB. */
     private static final int REQUEST_HEAD_BYTES = 8 * 1024;
     /** An answer's head, and a chunk's size line. */
@@ -38,6 +41,8 @@ final class WarmOrigin implements AutoCloseable {
      * connections runs throughout the warm-up, as origins' own keep-alive limits make it run in traffic.
      */
     static final int ANSWERS_PER_CONNECTION = 64;
+    /** Longest {@link #close()} waits for one thread; a closed socket ends a blocked read or write at once. */
+    private static final long JOIN_MS = 1_000;
     /** Connections served at once; the warm-up pipeline opens far fewer. */
     private static final int MAX_CONNECTIONS = 128;
     private static final byte[] CRLF = {'\r', '\n'};
@@ -70,7 +75,8 @@ final class WarmOrigin implements AutoCloseable {
 
     private final ServerSocket server;
     private final Thread acceptor;
-    private final ConcurrentHashMap<Socket, Boolean> open = new ConcurrentHashMap<>();
+    /** Each open connection and the thread serving it. */
+    private final ConcurrentHashMap<Socket, Thread> open = new ConcurrentHashMap<>();
     private final AtomicInteger served = new AtomicInteger();
     /** Every body's bytes, as many as the largest body; garbage once the warm-up ends. */
     private final byte[] body;
@@ -92,7 +98,8 @@ final class WarmOrigin implements AutoCloseable {
      */
     static WarmOrigin start(final int maxBodyBytes) throws IOException {
         final ServerSocket server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), MAX_CONNECTIONS);
+        // The literal the warm-up configuration names, whatever the JVM prefers for "localhost".
+        server.bind(new InetSocketAddress(InetAddress.getByName(WarmUp.LOOPBACK), 0), MAX_CONNECTIONS);
         final WarmOrigin origin = new WarmOrigin(server, maxBodyBytes);
         origin.acceptor.start();
         return origin;
@@ -115,15 +122,19 @@ final class WarmOrigin implements AutoCloseable {
             try {
                 socket = server.accept();
             } catch (final IOException ex) {
-                return;
+                if (closed) {
+                    return;
+                }
+                // Out of descriptors, or a connection aborted before it was taken: the next one may do.
+                continue;
             }
             if (open.size() >= MAX_CONNECTIONS) {
                 closeQuietly(socket);
                 continue;
             }
-            open.put(socket, Boolean.TRUE);
             final Thread worker = new Thread(() -> serve(socket), "weir-warm-origin-" + ++connection);
             worker.setDaemon(true);
+            open.put(socket, worker);
             worker.start();
         }
     }
@@ -184,8 +195,9 @@ final class WarmOrigin implements AutoCloseable {
                     return;
                 }
             }
-        } catch (final IOException ex) {
-            // The warm-up pipeline closed or reset the connection; the client side counts what went wrong.
+        } catch (final IOException | RuntimeException | OutOfMemoryError ex) {
+            // The warm-up pipeline closed or reset the connection, or direct memory for the JDK's temporary buffer
+            // ran short: the client side counts what went wrong.
         } finally {
             open.remove(socket);
         }
@@ -236,7 +248,10 @@ final class WarmOrigin implements AutoCloseable {
         out.write(head, 0, n);
         if (!isHead) {
             if (kind == BYTES) {
-                out.write(body, 0, bytes);
+                // In slices: the JDK writes a heap array through a temporary direct buffer as large as the write.
+                for (int at = 0; at < bytes; at += WRITE_BYTES) {
+                    out.write(body, at, Math.min(WRITE_BYTES, bytes - at));
+                }
             } else if (kind == CHUNKED) {
                 for (int left = bytes; left > 0; left -= CHUNK_BYTES) {
                     final int chunk = Math.min(CHUNK_BYTES, left);
@@ -271,7 +286,7 @@ final class WarmOrigin implements AutoCloseable {
         return at + digits;
     }
 
-    /** Stop accepting and close every connection; the threads end with them. */
+    /** Stop accepting, close every connection, and wait (a second at most each) for the threads to end. */
     @Override
     public void close() {
         closed = true;
@@ -280,7 +295,10 @@ final class WarmOrigin implements AutoCloseable {
             closeQuietly(socket);
         }
         try {
-            acceptor.join(1000);
+            acceptor.join(JOIN_MS);
+            for (final Thread worker : open.values()) {
+                worker.join(JOIN_MS);
+            }
         } catch (final InterruptedException ex) {
             Thread.currentThread().interrupt();
         }

@@ -24,7 +24,9 @@ import dev.weir.stage.Pipeline;
  * <pre>
  *   WarmClient x 4 --> warm-up pipeline (same stages, threads and keys; 127.0.0.1:0, 32 slots) --> WarmOrigin
  * </pre>
- * <b>Note:</b> runs on the calling thread before the serving pipeline starts; its threads end before it returns.
+ * <b>Note:</b> runs on the calling thread before the serving pipeline starts. Its clients are joined, or cut off
+ * and counted as failed, by the deadline plus a read timeout; its origin's threads are joined after their sockets
+ * are closed.
  */
 public final class WarmUp {
 
@@ -47,19 +49,44 @@ public final class WarmUp {
     static final int MAX_LARGE_BYTES = 4 * 1024 * 1024;
     /** Longest the warm-up may take; on a slow host it stops there with what it has done. */
     public static final long DEADLINE_MS = 30_000;
+    /** A client still running this long after the deadline is cut off: one read timeout and a second more. */
+    public static final long CUT_OFF_MS = WarmClient.READ_TIMEOUT_MS + 1_000;
+    /** Where the warm-up listens and its origin is: an IPv4 literal, whatever the JVM prefers. */
+    static final String LOOPBACK = "127.0.0.1";
     /** The access log's file during the warm-up: its lines are not the operator's. */
     static final String DISCARDED_LOG = "/dev/null";
 
     private WarmUp() {
     }
 
-    /** A quiet spell: nothing to wait for, the stages are to see no traffic for a while. */
-    private static void pause() {
+    /**
+     * A quiet spell: nothing to wait for, the stages are to see no traffic for a while.
+     *
+     * @return {@code false} when interrupted, the flag set again.
+     */
+    private static boolean pause() {
         try {
             Thread.sleep(PAUSE_MS);
+            return true;
+        } catch (final InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** @return {@code true} once the thread ended; {@code false} when it runs at {@code byNs} or on interrupt. */
+    private static boolean joinBy(final Thread thread, final long byNs) {
+        try {
+            thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(byNs - System.nanoTime())));
         } catch (final InterruptedException ex) {
             Thread.currentThread().interrupt();
         }
+        return !thread.isAlive();
+    }
+
+    /** @return the {@code index}th of {@code parts} near-equal parts of {@code total}, the first ones larger. */
+    static long part(final long total, final int parts, final int index) {
+        return total / parts + (index < total % parts ? 1 : 0);
     }
 
     /**
@@ -72,9 +99,14 @@ public final class WarmUp {
      * @param firstFailure what went wrong first, or {@code null}.
      * @param pipelinePort where the warm-up pipeline listened, closed by the time this is returned; 0 when off.
      * @param originPort   where the warm-up origin listened, closed as well; 0 when off.
+     * @param arenasLeft   a warm-up stage thread did not stop, so its arenas were not freed: Weir must not start.
      */
     public record Result(long exchanges, long failed, long connections, long elapsedMs, String firstFailure,
-        int pipelinePort, int originPort) {
+        int pipelinePort, int originPort, boolean arenasLeft) {
+
+        Result withArenasLeft() {
+            return new Result(exchanges, failed, connections, elapsedMs, firstFailure, pipelinePort, originPort, true);
+        }
 
         /** @return one line for the console. */
         public String describe() {
@@ -94,16 +126,19 @@ public final class WarmUp {
         final long startNs = System.nanoTime();
         final long exchanges = config.warmUpExchanges();
         if (exchanges == 0) {
-            return new Result(0, 0, 0, 0, null, 0, 0);
+            return new Result(0, 0, 0, 0, null, 0, 0, false);
         }
         final int largeBytes = largeBytes(config);
         try (WarmOrigin origin = WarmOrigin.start(largeBytes)) {
             final Pipeline pipeline = Pipeline.start(configFor(config, origin.port()));
+            Result result = null;
             try {
-                return drive(pipeline, origin.port(), config, exchanges, largeBytes, startNs);
+                result = drive(pipeline, origin.port(), config, exchanges, largeBytes, startNs);
             } finally {
                 pipeline.close();
             }
+            // A stage thread that did not stop keeps its arenas (Pipeline.close): the plan would no longer hold.
+            return pipeline.arenas().isEmpty() ? result : result.withArenasLeft();
         } catch (final IOException ex) {
             throw new UncheckedIOException("warm-up origin: " + ex.getMessage(), ex);
         }
@@ -119,13 +154,15 @@ public final class WarmUp {
      * @return the warm-up's configuration.
      */
     static WeirConfig configFor(final WeirConfig config, final int port) {
-        final int connections = Math.min(config.connections(), CONNECTIONS);
+        // At least one slot and origin connection per upstream thread, as validation asks.
+        final int connections = Math.min(config.connections(), Math.max(CONNECTIONS, config.upstreamThreads()));
         final WeirConfig.Builder b = config.toBuilder()
-            .listen("127.0.0.1", 0)
+            .listen(LOOPBACK, 0)
             .reusePort(false)
             .connections(connections)
             .ringSize(0)
-            .upstreamMaxConnections(Math.min(config.upstreamMaxConnections(), connections))
+            .upstreamMaxConnections(config.upstreamMaxConnections() == 0 ? 0
+                : Math.max(config.upstreamThreads(), Math.min(config.upstreamMaxConnections(), connections)))
             .largeResponseBufferCount(Math.min(config.largeResponseBufferCount(), connections))
             .adminListen(null, 0)
             .accessLogPath(config.accessLogOn() ? DISCARDED_LOG : ConfigKeys.ACCESS_LOG_OFF)
@@ -134,11 +171,11 @@ public final class WarmUp {
         if (config.hasUpstreamsSection()) {
             final List<UpstreamGroupConfig> groups = new ArrayList<>();
             for (final UpstreamGroupConfig group : config.upstreamGroups()) {
-                groups.add(group.atAddress("127.0.0.1", port));
+                groups.add(group.atAddress(LOOPBACK, port));
             }
             b.upstreamGroups(groups);
         } else {
-            b.upstream("127.0.0.1", port);
+            b.upstream(LOOPBACK, port);
         }
         return b.build();
     }
@@ -156,41 +193,48 @@ public final class WarmUp {
         final long deadlineNs = startNs + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MS);
         final int uploadBytes = (int) (config.maxBodyBytes() == 0 ? UPLOAD_BYTES
             : Math.min(UPLOAD_BYTES, config.maxBodyBytes()));
+        // Fewer clients than slots, or one would wait in the backlog for a slot the others hold.
+        final int clientCount = Math.max(1, Math.min(CLIENTS, config.connections() / 2));
+        final boolean fullHeads = config.maxHeaders() >= WarmClient.MOST_FIELDS;
         long done = 0;
         long failed = 0;
         long connections = 0;
         String firstFailure = null;
         for (int batch = 0; batch < BATCHES && System.nanoTime() - deadlineNs < 0; batch++) {
-            if (batch > 0) {
-                pause();
+            if (batch > 0 && !pause()) {
+                break;
             }
-            final WarmClient[] clients = new WarmClient[CLIENTS];
-            final Thread[] threads = new Thread[CLIENTS];
-            for (int i = 0; i < CLIENTS; i++) {
-                final long share = exchanges / BATCHES / CLIENTS;
-                clients[i] = new WarmClient(pipeline.listenAddress(), share, deadlineNs, uploadBytes, largeBytes);
+            final WarmClient[] clients = new WarmClient[clientCount];
+            final Thread[] threads = new Thread[clientCount];
+            for (int i = 0; i < clientCount; i++) {
+                final long share = part(part(exchanges, BATCHES, batch), clientCount, i);
+                clients[i] = new WarmClient(pipeline.listenAddress(), share, deadlineNs, uploadBytes, largeBytes,
+                    fullHeads);
                 threads[i] = new Thread(clients[i], "weir-warm-client-" + i);
                 threads[i].setDaemon(true);
                 threads[i].start();
             }
-            for (int i = 0; i < CLIENTS; i++) {
-                try {
-                    // Past the deadline a client starts no exchange; one under way ends within its read timeout.
-                    threads[i].join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime()))
-                        + DEADLINE_MS);
-                } catch (final InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                    break;
+            // Past the deadline a client starts no exchange, and one under way ends within its read timeout; one
+            // still running after that is cut off (its socket closed) and counted as failed.
+            final long joinByNs = deadlineNs + TimeUnit.MILLISECONDS.toNanos(CUT_OFF_MS);
+            for (int i = 0; i < clientCount; i++) {
+                if (!joinBy(threads[i], joinByNs)) {
+                    clients[i].abort();
+                    joinBy(threads[i], System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
                 }
+                final boolean ended = !threads[i].isAlive();
                 done += clients[i].done();
-                failed += clients[i].failed();
+                failed += clients[i].failed() + (ended ? 0 : 1);
                 connections += clients[i].connections();
                 if (firstFailure == null) {
-                    firstFailure = clients[i].firstFailure();
+                    firstFailure = ended ? clients[i].firstFailure() : threads[i].getName() + " did not end";
                 }
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                break;
             }
         }
         return new Result(done, failed, connections, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs),
-            firstFailure, pipeline.listenAddress().getPort(), originPort);
+            firstFailure, pipeline.listenAddress().getPort(), originPort, false);
     }
 }

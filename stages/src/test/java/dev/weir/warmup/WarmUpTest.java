@@ -81,6 +81,27 @@ class WarmUpTest {
     }
 
     @Test
+    void shouldMakeExactlyTheExchangesAskedForWhenTheyDoNotDivideEvenly() {
+        final WarmUp.Result result = WarmUp.run(base().warmUpExchanges(EXCHANGES + 3).build());
+        assertEquals(EXCHANGES + 3, result.exchanges(), result.describe());
+        assertEquals(0, result.failed(), result.describe());
+    }
+
+    @Test
+    void shouldSendOnlyBareHeadsUnderASmallHeaderLimitAndFewerClientsThanSlots() {
+        // 8 fields would turn the browser's and the proxied sets into 431; 2 slots would leave clients waiting.
+        assertAllAnswered(WarmUp.run(base().maxHeaders(8).connections(2).build()));
+    }
+
+    @Test
+    void shouldKeepAnOriginConnectionPerUpstreamThreadInItsSmallerPipeline() {
+        final WeirConfig serving = base().connections(256).upstreamThreads(40).upstreamMaxConnections(50).build();
+        final WeirConfig warm = WarmUp.configFor(serving, 4321);
+        assertEquals(40, warm.connections());
+        assertEquals(40, warm.upstreamMaxConnections());
+    }
+
+    @Test
     void shouldDoNothingWhenOff() {
         final WarmUp.Result result = WarmUp.run(base().warmUpExchanges(0).build());
         assertEquals(0, result.exchanges());
