@@ -1,6 +1,7 @@
 package dev.weir.bench.system;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.weir.bench.http.BodyPattern;
 import dev.weir.bench.support.CountingRelay;
 import dev.weir.bench.support.RawHttp;
+import dev.weir.conn.TimeoutKind;
 import dev.weir.stage.Pipeline;
 
 /** Keep-alive on both sides: many requests on one client connection ride one origin connection. */
@@ -20,6 +22,8 @@ import dev.weir.stage.Pipeline;
 class KeepAliveIT {
 
     private static final int REQUESTS = 1_000;
+    /** Connections the JDK client may open for the thousand requests with keep-alive working (1,000 without). */
+    private static final int HTTP_CLIENT_CONNECTIONS = 5;
 
     @RegisterExtension
     final WeirExtension weir = new WeirExtension();
@@ -54,8 +58,13 @@ class KeepAliveIT {
         }
     }
 
+    /**
+     * The JDK client may open another connection when its next request starts before the previous exchange's
+     * connection is back in its pool (seen: 2 and 3 of 1,000, with Weir closing none: no deadline expired, no reset),
+     * so this asks for a few kept-alive connections; the raw test above holds Weir to exactly one.
+     */
     @Test
-    void shouldServeAThousandSequentialRequestsFromOneHttpClientOverOneConnection() throws Exception {
+    void shouldServeAThousandSequentialRequestsFromOneHttpClientOverAFewKeptAliveConnections() throws Exception {
         try (CountingRelay relay = CountingRelay.start(weir.origin().port())) {
             final Pipeline pipeline = weir.start(config -> config.upstream("127.0.0.1", relay.port()));
             final String base = "http://127.0.0.1:" + pipeline.listenAddress().getPort();
@@ -65,8 +74,12 @@ class KeepAliveIT {
                 assertEquals(200, response.statusCode());
                 assertPattern(response.body(), size(i), i);
             }
-            assertEquals(1, pipeline.stageCounters().get(0).accepted(), "client connections accepted");
-            assertEquals(1, relay.connections(), "origin connections opened");
+            final long accepted = pipeline.stageCounters().get(0).accepted();
+            assertTrue(accepted <= HTTP_CLIENT_CONNECTIONS, accepted + " client connections accepted");
+            assertTrue(relay.connections() <= accepted, relay.connections() + " origin connections opened");
+            for (int kind = 0; kind < TimeoutKind.COUNT; kind++) {
+                assertEquals(0, pipeline.expirations(kind), TimeoutKind.name(kind) + " expired");
+            }
         }
     }
 }
