@@ -39,6 +39,8 @@ final class WarmClient implements Runnable {
     };
     /** Any body length, for answers Weir makes itself. */
     private static final int ANY = -1;
+    /** The largest body comes once in this many passes of the shapes. */
+    private static final int LARGE_EVERY = 4;
     private static final Exchange CONTINUE = Exchange.interim();
 
     /**
@@ -86,7 +88,8 @@ final class WarmClient implements Runnable {
      * @param exchanges   exchanges to make.
      * @param deadlineNs  {@link System#nanoTime()} after which no exchange starts.
      * @param uploadBytes body length of the upload, within {@code parse.max-body}.
-     * @param largeBytes  body length of the largest answer: more than a grown client send buffer holds.
+     * @param largeBytes  body length of the largest answer: more than a grown client send buffer holds; asked
+     *                    once in {@value #LARGE_EVERY} passes, 256 KiB in the others.
      * @param fullHeads   {@code false}: only the bare header set, for a small {@code parse.max-headers}.
      */
     WarmClient(final InetSocketAddress address, final long exchanges, final long deadlineNs, final int uploadBytes,
@@ -171,10 +174,17 @@ final class WarmClient implements Runnable {
             Exchange.malformed(),
             Exchange.get("/warm/bytes/" + largeBytes, 200, largeBytes),
         };
+        // The largest body in one pass of the shapes in LARGE_EVERY: it costs the most, and 256 KiB runs the same
+        // grow-and-drain paths but the wait on a full grown buffer.
+        final int largest = shapes.length - 1;
+        final Exchange medium = Exchange.get("/warm/bytes/" + WarmUp.MIN_LARGE_BYTES, 200, WarmUp.MIN_LARGE_BYTES);
         // Each shape with each header set and host: counts prime to each other, so every pairing comes round.
         final Exchange[] all = new Exchange[shapes.length * HEADER_SETS.length * HOSTS.length];
         for (int i = 0; i < all.length; i++) {
-            all[i] = shapes[i % shapes.length].withHeaders(HOSTS[i % HOSTS.length]
+            final int shape = i % shapes.length;
+            final Exchange exchange = shape == largest && i / shapes.length % LARGE_EVERY != 0 ? medium
+                : shapes[shape];
+            all[i] = exchange.withHeaders(HOSTS[i % HOSTS.length]
                 + (fullHeads ? HEADER_SETS[i % HEADER_SETS.length] : BARE_HEADERS));
         }
         return all;

@@ -43,7 +43,7 @@ public final class WarmUp {
     static final int BATCHES = 5;
     /** The quiet spell: long enough for every stage to stop spinning and park or block in select. */
     static final long PAUSE_MS = 100;
-    /** Fewest bytes of the largest body. */
+    /** Fewest bytes of the largest body, and the size of the large body the other passes ask for. */
     static final int MIN_LARGE_BYTES = 256 * 1024;
     /** Most bytes of the largest body, whatever the client send buffer. */
     static final int MAX_LARGE_BYTES = 4 * 1024 * 1024;
@@ -182,10 +182,13 @@ public final class WarmUp {
 
     /**
      * @param config the serving configuration.
-     * @return the largest body of the warm-up: four client send buffers, so a response grows one and drains it.
+     * @return the largest body of the warm-up: more than a grown client send buffer holds, so the write stage
+     *     grows one, fills it and waits on it, as a large download does.
      */
     static int largeBytes(final WeirConfig config) {
-        return (int) Math.min(MAX_LARGE_BYTES, Math.max(MIN_LARGE_BYTES, 4L * config.socketResponseBufferBytes()));
+        final long grown = config.largeResponseBufferCount() == 0 ? 0 : config.largeResponseBufferBytes();
+        return (int) Math.min(MAX_LARGE_BYTES, Math.max(MIN_LARGE_BYTES,
+            grown + 4L * config.socketResponseBufferBytes()));
     }
 
     private static Result drive(final Pipeline pipeline, final int originPort, final WeirConfig config,
