@@ -1,5 +1,7 @@
 package dev.weir.warmup;
 
+import dev.weir.http.HttpBytes;
+
 /**
  * Reads what the warm-up's client and origin need from an HTTP/1.1 head held in a byte array: where it ends, a
  * header's number, whether a header holds a token. ASCII, case-insensitive names; a head is trusted, as both ends
@@ -38,7 +40,7 @@ final class HeadBytes {
             return false;
         }
         for (int i = 0; i < ascii.length(); i++) {
-            if (lower(b[at + i]) != lower((byte) ascii.charAt(i))) {
+            if (HttpBytes.lower(b[at + i]) != HttpBytes.lower((byte) ascii.charAt(i))) {
                 return false;
             }
         }
@@ -122,9 +124,5 @@ final class HeadBytes {
             }
         }
         return -1;
-    }
-
-    private static int lower(final byte c) {
-        return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
     }
 }

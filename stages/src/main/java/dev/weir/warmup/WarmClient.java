@@ -5,7 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+
+import dev.weir.http.HttpBytes;
 
 /**
  * One client of the warm-up: sends its {@link #schedule(int)}'s exchanges in turn to the warm-up pipeline over
@@ -99,7 +100,7 @@ final class WarmClient implements Runnable {
         this.exchanges = exchanges;
         this.deadlineNs = deadlineNs;
         this.upload = new byte[uploadBytes];
-        this.uploadHead = (uploadBytes + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        this.uploadHead = HttpBytes.ascii(uploadBytes + "\r\n\r\n");
     }
 
     @Override
@@ -278,7 +279,7 @@ final class WarmClient implements Runnable {
     private long hex(final int from, final int to) {
         long n = 0;
         for (int i = from; i < to; i++) {
-            final int digit = Character.digit(buffer[i], 16);
+            final int digit = HttpBytes.hexValue(buffer[i]);
             if (digit < 0) {
                 break;
             }
@@ -400,8 +401,8 @@ final class WarmClient implements Runnable {
             this.status = status;
             this.bodyBytes = bodyBytes;
             // An upload's head ends with its Content-Length, whose value each client writes.
-            this.request = (line + headers + extra + (expectsContinue ? "Expect: 100-continue\r\n" : "")
-                + (uploads ? "Content-Length: " : "\r\n")).getBytes(StandardCharsets.US_ASCII);
+            this.request = HttpBytes.ascii(line + headers + extra
+                + (expectsContinue ? "Expect: 100-continue\r\n" : "") + (uploads ? "Content-Length: " : "\r\n"));
         }
 
         private static Exchange of(final String name, final String line, final String extra, final boolean uploads,

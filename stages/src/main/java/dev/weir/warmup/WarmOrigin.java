@@ -7,9 +7,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.weir.http.HttpBytes;
 
 /**
  * The origin of the warm-up: a blocking HTTP/1.1 responder on {@code 127.0.0.1}, one thread per connection the
@@ -46,7 +47,7 @@ final class WarmOrigin implements AutoCloseable {
     /** Connections served at once; the warm-up pipeline opens far fewer. */
     private static final int MAX_CONNECTIONS = 128;
     private static final byte[] CRLF = {'\r', '\n'};
-    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LAST_CHUNK = HttpBytes.ascii("0\r\n\r\n");
     private static final int OK = 0;
     private static final int BYTES = 1;
     private static final int CHUNKED = 2;
@@ -56,22 +57,23 @@ final class WarmOrigin implements AutoCloseable {
      * Response headers as origins send them, one set per answer in turn, so the response head parser and rewriter
      * see what real answers carry.
      */
-    private static final byte[][] HEADER_SETS = ascii(
-        "Date: Wed, 02 Dec 2026 04:00:00 GMT\r\nServer: nginx/1.26.2\r\nContent-Type: text/html; charset=utf-8\r\n"
-            + "Cache-Control: public, max-age=60\r\nETag: \"33a64df5\"\r\nLast-Modified: Tue, 01 Dec 2026 08:00:00 GMT"
-            + "\r\nVary: Accept-Encoding\r\nAccept-Ranges: bytes\r\n",
-        "Content-Type: application/json\r\nSet-Cookie: id=a3fWa; Path=/; HttpOnly\r\n"
+    private static final byte[][] HEADER_SETS = {
+        HttpBytes.ascii("Date: Wed, 02 Dec 2026 04:00:00 GMT\r\nServer: nginx/1.26.2\r\n"
+            + "Content-Type: text/html; charset=utf-8\r\nCache-Control: public, max-age=60\r\nETag: \"33a64df5\"\r\n"
+            + "Last-Modified: Tue, 01 Dec 2026 08:00:00 GMT\r\nVary: Accept-Encoding\r\nAccept-Ranges: bytes\r\n"),
+        HttpBytes.ascii("Content-Type: application/json\r\nSet-Cookie: id=a3fWa; Path=/; HttpOnly\r\n"
             + "X-Request-Id: 5f0c2d1e-8b7a-4c3e-9f1a-2b6d4e8c0a11\r\nConnection: keep-alive\r\n"
-            + "Keep-Alive: timeout=60\r\n",
-        "");
+            + "Keep-Alive: timeout=60\r\n"),
+        new byte[0],
+    };
     private static final byte[] NO_FIELDS = {};
-    private static final byte[] STATUS_200 = ascii("HTTP/1.1 200 OK\r\n")[0];
-    private static final byte[] STATUS_404 = ascii("HTTP/1.1 404 Not Found\r\n")[0];
-    private static final byte[] CONTENT_LENGTH = ascii("Content-Length: ")[0];
-    private static final byte[] CHUNKED_FIELD = ascii("Transfer-Encoding: chunked\r\n")[0];
-    private static final byte[] CONNECTION_CLOSE = ascii("Connection: close\r\n")[0];
-    private static final byte[] OK_BODY = ascii("ok\n")[0];
-    private static final byte[] NOT_FOUND_BODY = ascii("not found\n")[0];
+    private static final byte[] STATUS_200 = HttpBytes.ascii("HTTP/1.1 200 OK\r\n");
+    private static final byte[] STATUS_404 = HttpBytes.ascii("HTTP/1.1 404 Not Found\r\n");
+    private static final byte[] CONTENT_LENGTH = HttpBytes.ascii("Content-Length: ");
+    private static final byte[] CHUNKED_FIELD = HttpBytes.ascii("Transfer-Encoding: chunked\r\n");
+    private static final byte[] CONNECTION_CLOSE = HttpBytes.ascii("Connection: close\r\n");
+    private static final byte[] OK_BODY = HttpBytes.ascii("ok\n");
+    private static final byte[] NOT_FOUND_BODY = HttpBytes.ascii("not found\n");
 
     private final ServerSocket server;
     private final Thread acceptor;
@@ -310,13 +312,5 @@ final class WarmOrigin implements AutoCloseable {
         } catch (final Exception ignored) {
             // Closing anyway.
         }
-    }
-
-    private static byte[][] ascii(final String... texts) {
-        final byte[][] bytes = new byte[texts.length][];
-        for (int i = 0; i < texts.length; i++) {
-            bytes[i] = texts[i].getBytes(StandardCharsets.US_ASCII);
-        }
-        return bytes;
     }
 }
