@@ -308,7 +308,7 @@ final class UpstreamStage extends SelectorStage {
             pool.dequeue(index);
             timers.cancel(index);
             try {
-                acquire(wiring.slots.slot(index));
+                acquire(wiring.slots.slot(index), true);
             } catch (final RuntimeException ex) {
                 fail(index, ex);
             }
@@ -350,21 +350,28 @@ final class UpstreamStage extends SelectorStage {
             groupOf[slot.index] = upstreams.routes().match(parseStore, base + head.hostStart(), head.hostLength(),
                 base + head.pathStart(), head.pathLength());
         }
-        acquire(slot);
+        acquire(slot, false);
     }
 
     /**
      * Pick a server of the slot's group and take a connection to it: attached now, or the slot queues until one
      * is free. A group with no available server answers 503 at once.
+     * <p>
+     * While slots wait, a new request queues behind them even if a connection was just given back: any free
+     * connection serves any waiting slot ({@link #doOtherWork}, this turn), and a keep-alive client whose next
+     * request follows its response at once would otherwise take its own connection back every time and starve
+     * the clients waiting before it.
+     *
+     * @param waited the slot comes from the head of the queue.
      */
-    private void acquire(final ConnectionSlot slot) {
+    private void acquire(final ConnectionSlot slot, final boolean waited) {
         final int index = slot.index;
         final int server = balancers[groupOf[index]].pick(nowNs, excludedServer[index], pool.inFlight());
         if (server == Balancer.NONE) {
             answerEarly(slot, 503);
             return;
         }
-        final UpstreamConnection connection = pool.tryAcquire(server);
+        final UpstreamConnection connection = waited || !pool.hasWaiting() ? pool.tryAcquire(server) : null;
         if (connection == null) {
             pool.enqueue(index);
             deadline(index, queueTimeoutNs, TimeoutKind.QUEUE);

@@ -321,6 +321,11 @@ public final class UpstreamPool {
         return queueHead;
     }
 
+    /** @return {@code true} when slots wait for a connection. */
+    public boolean hasWaiting() {
+        return queueHead != NONE;
+    }
+
     /** @return {@code true} when slots wait and a connection could be taken. */
     public boolean canServeWaiting() {
         return queueHead != NONE && (idleCount > 0 || disconnectedCount > 0);

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -16,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,6 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.weir.bench.http.BodyPattern;
 import dev.weir.bench.support.RawHttp;
+import dev.weir.bench.support.ScriptedOrigin;
 import dev.weir.config.WeirConfig;
 import dev.weir.http.CannedResponses;
 import dev.weir.stage.Pipeline;
@@ -118,6 +122,53 @@ class PoolExhaustionIT {
         final long afterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - after);
         assertEquals(200, response.status, response.head);
         assertTrue(afterMs < AFTER_LOAD_BOUND_MS, "served " + afterMs + " ms after the load stopped");
+    }
+
+    /**
+     * Origin connections run out and requests wait for one: they are seated in the order they arrived. A
+     * keep-alive client whose next request is already in Weir when its exchange ends (pipelined here) does not
+     * take the connection it just gave back ahead of a client that has been waiting.
+     */
+    @Test
+    void shouldSeatRequestsWaitingForAnOriginConnectionInArrivalOrder() throws Exception {
+        final CountDownLatch release = new CountDownLatch(1);
+        final List<String> arrivals = new CopyOnWriteArrayList<>();
+        final ScriptedOrigin origin = weir.own(ScriptedOrigin.start((request, index, onConnection) -> {
+            arrivals.add(request.path);
+            return request.path.equals("/a0") ? ScriptedOrigin.Reply.okWhen(release, 10) : ScriptedOrigin.Reply.ok(10);
+        }));
+        final Pipeline pipeline = Pipeline.start(WeirExtension.testConfig(origin.port()).upstreamMaxConnections(1)
+            .upstreamQueueTimeoutMs(30_000).build());
+        try {
+            assertSeatedInOrder(pipeline, release, arrivals);
+        } finally {
+            pipeline.close();
+        }
+    }
+
+    private static void assertSeatedInOrder(final Pipeline pipeline, final CountDownLatch release,
+        final List<String> arrivals) throws Exception {
+        final int port = pipeline.listenAddress().getPort();
+        final int pipelined = 6;
+        try (RawHttp first = new RawHttp(port); RawHttp waiting = new RawHttp(port)) {
+            final StringBuilder requests = new StringBuilder();
+            for (int i = 0; i < pipelined; i++) {
+                requests.append("GET /a").append(i).append(" HTTP/1.1\r\nHost: weir\r\n\r\n");
+            }
+            first.send(requests.toString());
+            ScriptedOrigin.await("the first request held at the origin", () -> arrivals.contains("/a0"), 10_000);
+            waiting.send("GET /b HTTP/1.1\r\nHost: weir\r\n\r\n");
+            ScriptedOrigin.await("the second client's request queued for the one origin connection",
+                () -> pipeline.upstreamQueued() == 1, 10_000);
+            release.countDown();
+            assertEquals(200, waiting.read(false).status);
+            for (int i = 0; i < pipelined; i++) {
+                assertEquals(200, first.read(false).status, "pipelined response " + i);
+            }
+        }
+        assertEquals(pipelined + 1, arrivals.size(), "requests at the origin: " + arrivals);
+        assertEquals("/b", arrivals.get(1), "the waiting request was seated after a later one: " + arrivals);
+        WeirExtension.awaitIdle(pipeline);
     }
 
     /**
