@@ -360,24 +360,33 @@ final class UpstreamStage extends SelectorStage {
      * While slots wait, a new request queues behind them even if a connection was just given back: any free
      * connection serves any waiting slot ({@link #doOtherWork}, this turn), and a keep-alive client whose next
      * request follows its response at once would otherwise take its own connection back every time and starve
-     * the clients waiting before it.
+     * the clients waiting before it. A slot that queues picks its server only when served: a pick moves the
+     * balancer on, and a pick thrown away at every queueing would land every pick that counts on one server.
      *
      * @param waited the slot comes from the head of the queue.
      */
     private void acquire(final ConnectionSlot slot, final boolean waited) {
         final int index = slot.index;
+        if (!waited && !pool.canServeNew()) {
+            queue(index);
+            return;
+        }
         final int server = balancers[groupOf[index]].pick(nowNs, excludedServer[index], pool.inFlight());
         if (server == Balancer.NONE) {
             answerEarly(slot, 503);
             return;
         }
-        final UpstreamConnection connection = waited || !pool.hasWaiting() ? pool.tryAcquire(server) : null;
+        final UpstreamConnection connection = pool.tryAcquire(server);
         if (connection == null) {
-            pool.enqueue(index);
-            deadline(index, queueTimeoutNs, TimeoutKind.QUEUE);
+            queue(index);
             return;
         }
         attach(slot, connection);
+    }
+
+    private void queue(final int index) {
+        pool.enqueue(index);
+        deadline(index, queueTimeoutNs, TimeoutKind.QUEUE);
     }
 
     /**
@@ -888,7 +897,9 @@ final class UpstreamStage extends SelectorStage {
         if (response.framer.isComplete()) {
             onResponseRead(slot, end);
         } else if (end == 0) {
-            // Nothing to write yet (the head arrived alone and exactly filled what was read): read on.
+            // Nothing to write yet: the bytes read were chunk framing alone, which the decoder has consumed (an
+            // HTTP/1.0 client), so the next read starts the block afresh rather than decode them a second time.
+            response.filled = 0;
             return;
         }
         response.end = end;
@@ -1045,6 +1056,9 @@ final class UpstreamStage extends SelectorStage {
             }
             if (response.state == ConnectionState.RECEIVING) {
                 moveResponse(slot, ConnectionState.IDLE);
+                // An idle half has no owner of its own: it goes with the request half, which is still here, so a
+                // failure of the retry itself is answered (and the half ended) by this stage.
+                holdsResponse[index] = true;
             }
             if (request.state != ConnectionState.QUEUED) {
                 moveRequest(slot, ConnectionState.QUEUED);

@@ -142,7 +142,6 @@ public final class UpstreamPool {
             unlinkIdle(connection);
             closeCounted(connection);
         } else {
-            counters.onFailedAcquire();
             return null;
         }
         connection.server = server;
@@ -271,11 +270,13 @@ public final class UpstreamPool {
     }
 
     /**
-     * Queue a slot until a connection is free.
+     * Queue a slot until a connection is free, counted as a failed take.
      *
      * @param slot the slot index, not already queued.
      */
     public void enqueue(final int slot) {
+        // Every slot that queues found no connection free for it: a failed take.
+        counters.onFailedAcquire();
         inQueue[slot] = true;
         queueNext[slot] = NONE;
         queuePrev[slot] = queueTail;
@@ -321,9 +322,15 @@ public final class UpstreamPool {
         return queueHead;
     }
 
-    /** @return {@code true} when slots wait for a connection. */
-    public boolean hasWaiting() {
-        return queueHead != NONE;
+    /**
+     * Whether a request that has not waited may take a connection now: one is free and no slot waits. The queue
+     * is strictly FIFO: a free connection serves any server (an idle one to another server is closed and
+     * reopened), so while slots wait, the next free connection is theirs.
+     *
+     * @return {@code true} when a new request may take a connection.
+     */
+    public boolean canServeNew() {
+        return queueHead == NONE && (idleCount > 0 || disconnectedCount > 0);
     }
 
     /** @return {@code true} when slots wait and a connection could be taken. */

@@ -530,6 +530,38 @@ public final class ScriptedOrigin implements AutoCloseable {
         }
 
         /**
+         * Reads the whole request, then writes {@code pieces} one at a time, each flushed on its own and followed by
+         * a pause, so the proxy reads each as a separate segment; then keeps the connection.
+         *
+         * @param pauseMs the pause after each piece.
+         * @param pieces  the response in pieces, as ISO-8859-1 text.
+         * @return the reply.
+         */
+        public static Reply rawInPieces(final long pauseMs, final String... pieces) {
+            return new Reply() {
+                @Override
+                boolean perform(final ScriptedOrigin origin, final Socket socket, final InputStream in,
+                    final OutputStream out, final Request request) throws IOException {
+                    if (!origin.readBody(in, request, Long.MAX_VALUE)) {
+                        return false;
+                    }
+                    socket.setTcpNoDelay(true);
+                    for (final String piece : pieces) {
+                        out.write(piece.getBytes(StandardCharsets.ISO_8859_1));
+                        out.flush();
+                        try {
+                            Thread.sleep(pauseMs);
+                        } catch (final InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return false;
+                        }
+                    }
+                    return true;
+                }
+            };
+        }
+
+        /**
          * Reads the whole request and never answers; the connection stays open until the peer or the origin
          * closes it.
          *

@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -161,6 +166,51 @@ class HealthIT {
         assertEquals(0, first.failures());
         assertEquals(0, first.ejections());
         assertEquals(sent, closing.requests("POST", "/p") + other.requests("POST", "/p"), "each POST sent once");
+    }
+
+    /**
+     * A reused connection the origin closes before answering, and the origin gone (nothing listens) when the GET is
+     * sent again: the retry's own failure is answered (502) and the slot comes back (the extension's leak check),
+     * rather than the response half being left with no owner and the client with no answer.
+     */
+    @Test
+    void shouldAnswer502WhenTheRetryAfterAnIdleCloseCannotConnect() throws Exception {
+        final ServerSocket listener = weir.own(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        final Thread origin = new Thread(() -> {
+            try (Socket socket = listener.accept()) {
+                final InputStream in = socket.getInputStream();
+                readHead(in);
+                socket.getOutputStream().write(OK.getBytes(StandardCharsets.ISO_8859_1));
+                readHead(in);
+                // The origin goes away: nothing listens any more, and the kept connection closes unanswered.
+                listener.close();
+            } catch (final IOException e) {
+                // The client's side of the test tells.
+            }
+        }, "origin-going-away");
+        origin.setDaemon(true);
+        origin.start();
+        final Pipeline pipeline = weir.start(config -> config.upstream("127.0.0.1", listener.getLocalPort()));
+        try (RawHttp http = new RawHttp(pipeline.listenAddress().getPort())) {
+            http.socket().setSoTimeout(10_000);
+            http.send("GET / HTTP/1.1\r\nHost: weir\r\n\r\n");
+            assertEquals(200, http.read(false).status);
+            http.send("GET /again HTTP/1.1\r\nHost: weir\r\n\r\n");
+            final RawHttp.End end = http.readToEnd();
+            assertTrue(end.text().startsWith("HTTP/1.1 502 "), end.toString());
+        }
+        assertEquals(1, pipeline.retries(), "the GET was sent again once");
+    }
+
+    private static void readHead(final InputStream in) throws IOException {
+        int matched = 0;
+        while (matched < 4) {
+            final int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed before a whole head");
+            }
+            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+        }
     }
 
     @Test

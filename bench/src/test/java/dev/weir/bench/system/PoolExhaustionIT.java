@@ -27,9 +27,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 import dev.weir.bench.http.BodyPattern;
 import dev.weir.bench.support.RawHttp;
 import dev.weir.bench.support.ScriptedOrigin;
+import dev.weir.config.ConfigLoader;
 import dev.weir.config.WeirConfig;
 import dev.weir.http.CannedResponses;
 import dev.weir.stage.Pipeline;
+import dev.weir.upstream.UpstreamPool;
 
 /**
  * Each pool shrunk in turn to one or two under twenty concurrent clients: every request gets a valid answer (a
@@ -169,6 +171,60 @@ class PoolExhaustionIT {
         assertEquals(pipelined + 1, arrivals.size(), "requests at the origin: " + arrivals);
         assertEquals("/b", arrivals.get(1), "the waiting request was seated after a later one: " + arrivals);
         WeirExtension.awaitIdle(pipeline);
+    }
+
+    /**
+     * Three keep-alive clients in a closed loop over one origin connection to a group of two equal servers: every
+     * request after the first waits in the queue. Round robin still alternates the servers, since a request picks
+     * its server when it is served and not also when it queues; and each request that waited counts as a failed
+     * take of the pool.
+     */
+    @Test
+    void shouldBalanceRoundRobinEvenlyAndCountEveryWaitWhileRequestsQueue() throws Exception {
+        final ScriptedOrigin.Script paced = (request, index, onConnection) -> {
+            // An origin slower than the clients, so requests queue for the one connection.
+            try {
+                Thread.sleep(5);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return ScriptedOrigin.Reply.ok(2);
+        };
+        final ScriptedOrigin a = weir.own(ScriptedOrigin.start(paced));
+        final ScriptedOrigin b = weir.own(ScriptedOrigin.start(paced));
+        final String group = "upstreams:\n  g:\n    servers: [127.0.0.1:" + a.port() + ", 127.0.0.1:" + b.port()
+            + "]\n";
+        final Pipeline pipeline = weir.start(builder -> ConfigLoader.readYaml(group, "PoolExhaustionIT", builder)
+            .upstreamMaxConnections(1).upstreamQueueTimeoutMs(10_000));
+        final int clients = 3;
+        final int each = 20;
+        final ExecutorService executor = Executors.newFixedThreadPool(clients);
+        try {
+            final List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                done.add(executor.submit(() -> {
+                    try (RawHttp http = new RawHttp(pipeline.listenAddress().getPort())) {
+                        for (int i = 0; i < each; i++) {
+                            http.send("GET /" + i + " HTTP/1.1\r\nHost: any\r\n\r\n");
+                            assertEquals(200, http.read(false).status);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (final Future<?> client : done) {
+                client.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+        final int total = clients * each;
+        assertEquals(total, a.requests() + b.requests());
+        assertTrue(Math.abs(a.requests() - b.requests()) <= 2, "round robin: a " + a.requests() + ", b "
+            + b.requests());
+        final UpstreamPool origins = pipeline.upstreamPools().get(0);
+        assertTrue(origins.waits() > each, "most requests waited: " + origins.waits());
+        assertEquals(origins.waits(), origins.counters().failedAcquisitions(), "each wait is a failed take");
     }
 
     /**

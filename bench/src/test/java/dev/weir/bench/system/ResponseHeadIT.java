@@ -103,6 +103,21 @@ class ResponseHeadIT {
         assertTrue(text.endsWith("\r\n\r\nhello world"), text);
     }
 
+    /**
+     * The same decoding when a read holds framing alone (the CRLF after a chunk's data, then a size line): the
+     * framing the decoder consumed is not decoded a second time with the next read.
+     */
+    @Test
+    void shouldDecodeAChunkedBodyForAnHttp10ClientWhenAReadHoldsOnlyFraming() throws Exception {
+        final ScriptedOrigin origin = weir.own(ScriptedOrigin.always(ScriptedOrigin.Reply.rawInPieces(100,
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello", "\r\n", "6\r\n", " world\r\n",
+            "0\r\n\r\n")));
+        final Pipeline pipeline = weir.start(config -> config.upstream("127.0.0.1", origin.port()));
+        final RawHttp.End end = exchange(pipeline.listenAddress().getPort(), "GET / HTTP/1.0\r\n\r\n");
+        assertEquals(RawHttp.End.EOF, end.kind, end.toString());
+        assertTrue(end.text().endsWith("\r\n\r\nhello world"), end.text());
+    }
+
     @Test
     void shouldTellAnHttp10ClientThatItsConnectionIsKept() throws Exception {
         final int port = proxyFor("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true);
