@@ -69,14 +69,15 @@ public final class AutoSizer {
      * @param base        the configuration whose other keys are kept.
      * @param connections the slot count.
      * @return the configuration with that many connections, an automatic ring size and a heap at least the
-     *     configured one and at least what the slots and rings need, rounded up to a MiB.
+     *     configured one and at least what the slots and rings need, rounded up to the JVM's heap alignment.
      */
     static WeirConfig withConnections(final WeirConfig base, final int connections) {
         // A heap large enough for any slot count, only so the heap rule passes while the need is computed.
         final WeirConfig sized = base.toBuilder().connections(connections).ringSize(0)
             .heapBytes(Long.MAX_VALUE / 2).build();
         final long needed = StageSizes.heapRequiredBytes(sized);
-        final long heap = Math.max(base.heapBytes(), (needed + Sizes.MIB - 1) / Sizes.MIB * Sizes.MIB);
+        final long align = StageSizes.HEAP_ALIGNMENT_BYTES;
+        final long heap = Math.max(base.heapBytes(), (needed + align - 1) / align * align);
         return sized.toBuilder().heapBytes(heap).build();
     }
 }

@@ -64,8 +64,8 @@ public final class JvmFlags {
      */
     public static List<String> of(final WeirConfig c) {
         final List<String> flags = new ArrayList<>(14);
-        flags.add("-Xms" + Sizes.format(c.heapBytes()));
-        flags.add("-Xmx" + Sizes.format(c.heapBytes()));
+        flags.add("-Xms" + Sizes.format(StageSizes.committedHeapBytes(c)));
+        flags.add("-Xmx" + Sizes.format(StageSizes.committedHeapBytes(c)));
         flags.add("-XX:+AlwaysPreTouch");
         // The heap in 2 MiB pages where the host's THP setting allows them (madvise or always): every request
         // touches its connection's objects (slot, halves, selection keys, channels), scattered over the heap,

@@ -82,7 +82,9 @@ public final class PlanBuilder {
                     + c.connections() + " connections x " + AccessLog.captureBytesPerSlot(c) + " B capture + "
                     + Sizes.format(AccessLog.outputBytes(c)) + " output"));
         }
-        rows.add(new PlanItem(HEAP, c.heapBytes(), Kind.COMMITTED, "-Xms=-Xmx, pre-touched; needs "
+        rows.add(new PlanItem(HEAP, StageSizes.committedHeapBytes(c), Kind.COMMITTED, "-Xms=-Xmx, pre-touched"
+            + (StageSizes.committedHeapBytes(c) == c.heapBytes() ? "" : ", jvm.heap " + Sizes.format(c.heapBytes())
+                + " rounded up to the JVM's 2m alignment") + "; needs "
             + MemoryPlan.human(StageSizes.heapRequiredBytes(c)) + ": 32 MiB + rings + slots + "
             + MemoryPlan.human(StageSizes.integerCacheHeapBytes(c)) + " boxed descriptors"));
         rows.add(new PlanItem(RINGS, StageSizes.ringsHeapBytes(c), Kind.IN_HEAP,

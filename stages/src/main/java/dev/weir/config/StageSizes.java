@@ -205,6 +205,21 @@ public final class StageSizes {
     }
 
     /**
+     * The JVM rounds {@code -Xms} and {@code -Xmx} up to its heap alignment, 2 MiB on x86-64 and on aarch64 with
+     * 4 KiB pages (the large page size), with or without transparent huge pages: a 41m heap is 42 MiB.
+     */
+    public static final long HEAP_ALIGNMENT_BYTES = 2 * Sizes.MIB;
+
+    /**
+     * @param config the configuration.
+     * @return the heap the JVM commits for {@code jvm.heap}: rounded up to {@link #HEAP_ALIGNMENT_BYTES}, so the
+     *     flags ask for what the plan counts.
+     */
+    public static long committedHeapBytes(final WeirConfig config) {
+        return (config.heapBytes() + HEAP_ALIGNMENT_BYTES - 1) / HEAP_ALIGNMENT_BYTES * HEAP_ALIGNMENT_BYTES;
+    }
+
+    /**
      * @param config the configuration.
      * @return the smallest heap for this configuration: baseline, rings, slot table and the boxed descriptors.
      */

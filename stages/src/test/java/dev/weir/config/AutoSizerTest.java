@@ -26,6 +26,14 @@ class AutoSizerTest {
         assertTrue(oneMore > 2 * GIB, "one more connection still fits: " + oneMore);
     }
 
+    /** A derived heap is a whole number of the JVM's 2 MiB alignment, so the budget holds for what it commits. */
+    @Test
+    void shouldDeriveAHeapTheJvmDoesNotRoundUp() {
+        final WeirConfig config = AutoSizer.fit(WeirConfig.builder().build(), 3 * GIB);
+        assertEquals(0, config.heapBytes() % StageSizes.HEAP_ALIGNMENT_BYTES, "heap " + config.heapBytes());
+        assertTrue(PlanBuilder.build(config).totalBytes() <= 3 * GIB);
+    }
+
     @Test
     void shouldGrowTheHeapWhenSlotsAndRingsNeedIt() {
         final WeirConfig config = AutoSizer.fit(WeirConfig.builder().build(), 64 * GIB);

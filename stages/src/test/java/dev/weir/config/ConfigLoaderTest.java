@@ -21,6 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ConfigLoaderTest {
 
     private static final Path SHIPPED = Paths.get("..", "conf", "weir.yaml");
+    private static final Path README = Paths.get("..", "README.md");
 
     @TempDir
     Path dir;
@@ -185,6 +186,21 @@ class ConfigLoaderTest {
             assertTrue(text.contains("(default " + key.defaultValue() + ")") || key.type() == ConfigKeys.Type.HOST_PORT,
                 "conf/weir.yaml does not state the default of " + key.name());
         }
+    }
+
+    /** The README's configuration table: a row per key with the key's default, and no row for a key that is gone. */
+    @Test
+    void shouldDocumentEveryKeyWithItsDefaultInTheReadme() throws IOException {
+        final java.util.regex.Matcher row = java.util.regex.Pattern
+            .compile("(?m)^\\| `([a-z][a-z.-]*)` \\| `([^`]*)` \\|").matcher(Files.readString(README));
+        final Map<String, String> documented = new java.util.LinkedHashMap<>();
+        while (row.find()) {
+            documented.put(row.group(1), row.group(2));
+        }
+        for (final ConfigKeys.Key key : ConfigKeys.all()) {
+            assertEquals(key.defaultValue(), documented.remove(key.name()), "README.md's default of " + key.name());
+        }
+        assertEquals(Map.of(), documented, "README.md documents keys Weir does not have");
     }
 
     @Test

@@ -2,6 +2,9 @@ package dev.weir.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
 
 import dev.weir.arena.plan.MemoryPlan;
 import dev.weir.arena.plan.PlanItem;
@@ -123,6 +126,16 @@ class PlanBuilderTest {
             + StageSizes.fileDescriptorCount(sample()) + " -XX:+UseSerialGC"
             + " -XX:+ExitOnOutOfMemoryError -XX:+UnlockDiagnosticVMOptions -XX:GuaranteedSafepointInterval=0",
             String.join(" ", JvmFlags.of(sample())));
+    }
+
+    /** The JVM rounds the heap up to 2 MiB: the flags ask for, and the plan counts, what it will commit. */
+    @Test
+    void shouldAskForAndCountTheHeapTheJvmCommitsForAnOddSize() {
+        final WeirConfig c = sample().toBuilder().heapBytes(41L * 1024 * 1024).build();
+        assertTrue(JvmFlags.of(c).containsAll(List.of("-Xms42m", "-Xmx42m")), JvmFlags.of(c).toString());
+        assertEquals(42L * 1024 * 1024, PlanBuilder.build(c).row(PlanBuilder.HEAP).bytes());
+        final WeirConfig even = sample().toBuilder().heapBytes(64L * 1024 * 1024).build();
+        assertTrue(JvmFlags.of(even).contains("-Xmx64m"), JvmFlags.of(even).toString());
     }
 
     @Test
