@@ -243,7 +243,9 @@ class AccessLogIT {
             get(process.port(), "/bytes/1?before", 3);
             await(() -> lines(file) == 3, "three lines in " + file);
             Files.move(file, rotated);
-            final Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+            // The README's postrotate line, run as logrotate runs it: in a shell whose command line holds it.
+            final Process kill = new ProcessBuilder("sh", "-c", readmePostrotate(), "logrotate_script", file.toString())
+                .inheritIO().start();
             assertEquals(0, kill.waitFor());
             await(() -> Files.exists(file), "the log reopened as a new file after SIGHUP");
             assertTrue(process.isAlive(), "SIGHUP did not stop Weir:\n" + process.output());
@@ -254,6 +256,14 @@ class AccessLogIT {
             assertTrue(old.stream().allMatch(l -> l.contains("GET /bytes/1?before ")), old.toString());
             assertTrue(Files.readAllLines(file).stream().allMatch(l -> l.contains("GET /bytes/1?after ")));
         }
+    }
+
+    /** @return the one command between {@code postrotate} and {@code endscript} in README.md's logrotate recipe. */
+    private static String readmePostrotate() throws IOException {
+        final Matcher m = Pattern.compile("postrotate\\n\\s*(.+)\\n\\s*endscript")
+            .matcher(Files.readString(Path.of("..", "README.md")));
+        assertTrue(m.find(), "README.md has a logrotate recipe");
+        return m.group(1).trim();
     }
 
     private static void get(final int port, final String target, final int times) throws IOException {
