@@ -82,11 +82,24 @@ final class StartupChecks {
      * @return {@code null} when the limit suffices, else one line naming both figures.
      */
     static String fileLimitShortfall(final long softLimit, final long needed) {
-        if (softLimit == UNKNOWN || softLimit >= needed) {
+        return fileLimitShortfall(softLimit, false, needed);
+    }
+
+    /**
+     * Compare a limit on open files with what the plan needs.
+     *
+     * @param limit  the limit, {@link #UNLIMITED}, or {@link #UNKNOWN} (then it passes).
+     * @param hard   the limit is the hard one (what {@code bin/weir} raises the soft one to), else the soft one.
+     * @param needed descriptors the plan needs, headroom included.
+     * @return {@code null} when the limit suffices, else one line naming both figures.
+     */
+    static String fileLimitShortfall(final long limit, final boolean hard, final long needed) {
+        if (limit == UNKNOWN || limit >= needed) {
             return null;
         }
-        return "the limit on open files (RLIMIT_NOFILE, soft) is " + softLimit + " but the plan needs " + needed
-            + " file descriptors; raise it (ulimit -n, LimitNOFILE=) or lower connections";
+        return "the limit on open files (RLIMIT_NOFILE, " + (hard ? "hard" : "soft") + ") is " + limit
+            + " but the plan needs " + needed + " file descriptors; raise it (ulimit -n, LimitNOFILE=) or lower"
+            + " connections";
     }
 
     /**
@@ -96,6 +109,21 @@ final class StartupChecks {
      * @return the soft limit, {@link #UNLIMITED}, or {@link #UNKNOWN} when the file or the line is missing.
      */
     static long softFileLimit(final Path limits) {
+        return fileLimit(limits, 0);
+    }
+
+    /**
+     * Read the hard limit on open files: what {@code bin/weir} raises the soft one to before the serving JVM.
+     *
+     * @param limits a file in the format of {@code /proc/self/limits}.
+     * @return the hard limit, {@link #UNLIMITED}, or {@link #UNKNOWN} when the file or the line is missing.
+     */
+    static long hardFileLimit(final Path limits) {
+        return fileLimit(limits, 1);
+    }
+
+    /** @param column 0 for the soft limit, 1 for the hard one. */
+    private static long fileLimit(final Path limits, final int column) {
         final List<String> lines;
         try {
             lines = Files.readAllLines(limits, StandardCharsets.UTF_8);
@@ -105,11 +133,14 @@ final class StartupChecks {
         for (final String line : lines) {
             if (line.startsWith("Max open files")) {
                 final String[] fields = line.substring("Max open files".length()).trim().split("\\s+");
-                if (fields[0].equals("unlimited")) {
+                if (fields.length <= column) {
+                    return UNKNOWN;
+                }
+                if (fields[column].equals("unlimited")) {
                     return UNLIMITED;
                 }
                 try {
-                    return Long.parseLong(fields[0]);
+                    return Long.parseLong(fields[column]);
                 } catch (final NumberFormatException e) {
                     return UNKNOWN;
                 }

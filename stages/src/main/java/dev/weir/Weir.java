@@ -192,6 +192,9 @@ public final class Weir {
         if (!options.plan && !PlanFormat.TEXT.equals(options.format)) {
             return fail(err, EXIT_BAD_CONFIG, "--format: goes with --plan, e.g. --plan --format k8s");
         }
+        if (options.statsIntervalS < 0) {
+            return fail(err, EXIT_BAD_CONFIG, "--stats-interval: must be 0 (off) or a positive number of seconds");
+        }
         final Path file = configFile(options);
         final WeirConfig config;
         try {
@@ -213,11 +216,18 @@ public final class Weir {
         if (refusal != null) {
             return fail(err, EXIT_REFUSED, "refusing to start: " + refusal);
         }
-        final String lockShortfall = lockShortfall(config);
+        // Under bin/weir this is the first JVM, which commits nothing: the limits the launcher raises (soft to
+        // hard) are judged by the hard ones here, so a shortfall is told before the serving JVM pre-touches its heap.
+        final String lockShortfall = lockShortfall(config, options.printJvmFlags);
         if (lockShortfall != null) {
             return fail(err, EXIT_REFUSED, "refusing to start: " + lockShortfall);
         }
         if (options.printJvmFlags) {
+            final String files = StartupChecks.fileLimitShortfall(
+                StartupChecks.hardFileLimit(StartupChecks.PROC_LIMITS), true, StageSizes.fileDescriptorCount(config));
+            if (files != null) {
+                return fail(err, EXIT_REFUSED, "refusing to start: " + files);
+            }
             out.println(String.join(" ", JvmFlags.of(config)));
             out.flush();
             return EXIT_OK;
@@ -229,9 +239,6 @@ public final class Weir {
         out.print(plan.render());
         out.println(StageSizes.fileDescriptorLine(config));
         out.flush();
-        if (options.statsIntervalS < 0) {
-            return fail(err, EXIT_BAD_CONFIG, "--stats-interval: must be 0 (off) or a positive number of seconds");
-        }
         final String mismatch = StartupChecks.jvmFlagMismatch(JvmFlags.of(config),
             ManagementFactory.getRuntimeMXBean().getInputArguments(), Runtime.getRuntime().maxMemory());
         if (mismatch != null) {
@@ -273,13 +280,14 @@ public final class Weir {
      * Refuse a {@code memory.lock} that cannot last before anything is committed: without {@code CAP_IPC_LOCK}
      * any finite {@code RLIMIT_MEMLOCK} is refused (see {@link MemoryLock#processShortfall(long, boolean)}).
      *
+     * @param hardLimit judge the hard limit, which {@code bin/weir} raises the soft one to, else the soft one.
      * @return the one-line refusal, or {@code null}.
      */
-    private static String lockShortfall(final WeirConfig config) {
+    private static String lockShortfall(final WeirConfig config, final boolean hardLimit) {
         if (!config.lockMemory()) {
             return null;
         }
-        return MemoryLock.processShortfall(MemoryLock.memlockLimit(), ProcessStatus.canLockWithoutLimit());
+        return MemoryLock.processShortfall(MemoryLock.memlockLimit(hardLimit), ProcessStatus.canLockWithoutLimit());
     }
 
     private static void printPlan(final String format, final WeirConfig config, final MemoryPlan plan,

@@ -67,6 +67,8 @@ class StartupChecksTest {
         Files.writeString(limits, "Max open files            unlimited            unlimited            files     \n");
         assertEquals(StartupChecks.UNLIMITED, StartupChecks.softFileLimit(limits));
         assertEquals(StartupChecks.UNKNOWN, StartupChecks.softFileLimit(dir.resolve("missing")));
+        Files.writeString(limits, "Max open files            1024                 524288               files     \n");
+        assertEquals(524288, StartupChecks.hardFileLimit(limits));
         assertTrue(StartupChecks.softFileLimit(StartupChecks.PROC_LIMITS) > 0);
     }
 
@@ -84,12 +86,19 @@ class StartupChecksTest {
     /** Exit code and stderr of a child JVM running Weir to serve. */
     private static String[] serve(final List<String> prefix, final List<String> jvmFlags)
         throws IOException, InterruptedException {
+        return weir(prefix, jvmFlags);
+    }
+
+    /** Exit code and stderr of a child JVM running Weir with these flags and options. */
+    private static String[] weir(final List<String> prefix, final List<String> jvmFlags, final String... options)
+        throws IOException, InterruptedException {
         final List<String> command = new ArrayList<>(prefix);
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmFlags);
         command.addAll(JvmFlags.chronicle());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.weir.Weir",
             "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9"));
+        command.addAll(List.of(options));
         final Path err = Files.createTempFile("weir-err", ".txt");
         try {
             final Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -111,6 +120,21 @@ class StartupChecksTest {
         assertEquals(1, r[1].split("\n").length, r[1]);
         assertTrue(r[1].startsWith("weir: refusing to start: the JVM was started with no -Xmx but the plan needs"
             + " -Xmx64m"), r[1]);
+    }
+
+    /**
+     * bin/weir's first JVM (--print-jvm-flags) commits nothing; the launcher raises the soft limit to the hard one
+     * after it, so the hard limit is judged there, and a shortfall is told before the serving JVM pre-touches.
+     */
+    @Test
+    void shouldRefuseInTheFirstJvmWhenEvenTheHardOpenFilesLimitIsBelowThePlan() throws Exception {
+        final String[] r = weir(List.of("prlimit", "--nofile=512:512"), List.of(), "--print-jvm-flags");
+        assertEquals("3", r[0], r[1]);
+        assertEquals(1, r[1].split("\n").length, r[1]);
+        assertTrue(r[1].startsWith("weir: refusing to start: the limit on open files (RLIMIT_NOFILE, hard) is 512"
+            + " but the plan needs 2319"), r[1]);
+        final String[] raised = weir(List.of("prlimit", "--nofile=512:4096"), List.of(), "--print-jvm-flags");
+        assertEquals("0", raised[0], raised[1]);
     }
 
     @Test

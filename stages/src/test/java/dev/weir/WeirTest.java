@@ -195,6 +195,15 @@ class WeirTest {
         assertTrue(r.err.contains("plan total 64.0 TiB"), r.err);
     }
 
+    /** A bad option is told by bin/weir's first JVM, before the serving one commits its heap. */
+    @Test
+    void shouldRefuseABadStatsIntervalBeforePrintingTheJvmFlags() {
+        final Result r = run(ROOMY, "--print-jvm-flags", "--stats-interval", "-1");
+        assertEquals(Weir.EXIT_BAD_CONFIG, r.code, r.err);
+        assertEquals("", r.out);
+        assertTrue(r.err.startsWith("weir: --stats-interval: must be 0"), r.err);
+    }
+
     @Test
     void shouldPrintJvmFlagsDerivedFromThePlanOnOneLine() {
         final Result r = run(ROOMY, "--print-jvm-flags", "--heap", "256m");

@@ -239,12 +239,21 @@ public final class MemoryLock {
      *     unlimited, {@code -2} when it cannot be read.
      */
     public static long memlockLimit() {
+        return memlockLimit(false);
+    }
+
+    /**
+     * @param hard the hard limit (what a launcher may raise the soft one to), else the soft one.
+     * @return that RLIMIT_MEMLOCK of this process in bytes from {@code /proc/self/limits}, {@code -1} when
+     *     unlimited, {@code -2} when it cannot be read.
+     */
+    public static long memlockLimit(final boolean hard) {
         try {
             final List<String> lines = Files.readAllLines(Path.of(LIMITS_FILE), StandardCharsets.US_ASCII);
             for (final String line : lines) {
                 if (line.startsWith(MEMLOCK_ROW)) {
-                    final String soft = line.substring(MEMLOCK_ROW.length()).trim().split("\\s+")[0];
-                    return "unlimited".equals(soft) ? -1 : Long.parseLong(soft);
+                    final String value = line.substring(MEMLOCK_ROW.length()).trim().split("\\s+")[hard ? 1 : 0];
+                    return "unlimited".equals(value) ? -1 : Long.parseLong(value);
                 }
             }
         } catch (final IOException | RuntimeException e) {

@@ -74,7 +74,7 @@ public final class AutoSizer {
     static WeirConfig withConnections(final WeirConfig base, final int connections) {
         // A heap large enough for any slot count, only so the heap rule passes while the need is computed.
         final WeirConfig sized = base.toBuilder().connections(connections).ringSize(0)
-            .heapBytes(Long.MAX_VALUE / 2).build();
+            .heapBytes(ConfigKeys.MAX_JVM_AREA_BYTES).build();
         final long needed = StageSizes.heapRequiredBytes(sized);
         final long align = StageSizes.HEAP_ALIGNMENT_BYTES;
         final long heap = Math.max(base.heapBytes(), (needed + align - 1) / align * align);

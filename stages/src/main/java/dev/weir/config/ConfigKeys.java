@@ -344,6 +344,11 @@ public final class ConfigKeys {
     public static final long MIN_CODE_CACHE_BYTES = 8L * 1024 * 1024;
     /** Largest code cache the JVM accepts. */
     public static final long MAX_CODE_CACHE_BYTES = 2L * 1024 * 1024 * 1024;
+    /**
+     * Largest heap, metaspace, direct memory or overhead allowance: 64 TiB, beyond any machine's memory, and small
+     * enough that the plan's sum of every row cannot overflow.
+     */
+    public static final long MAX_JVM_AREA_BYTES = 64L << 40;
     /** Smallest direct memory cap. */
     public static final long MIN_DIRECT_MEMORY_BYTES = 1024L * 1024;
     /** Smallest JVM overhead allowance. */
@@ -788,7 +793,7 @@ public final class ConfigKeys {
             (b, v) -> b.largeResponseBufferCount(v), WeirConfig::largeResponseBufferCount)
             .zero(Rule.ZERO_OR_RANGE, "never").key());
         // The heap's lower bound depends on connections and rings: a rule across keys in WeirConfig.Builder.
-        k.add(size("jvm.heap", DEFAULT_HEAP_BYTES, 0, Long.MAX_VALUE,
+        k.add(size("jvm.heap", DEFAULT_HEAP_BYTES, 0, MAX_JVM_AREA_BYTES,
             "Java heap, -Xms = -Xmx, pre-touched; must hold a baseline plus the rings and the slot table.",
             (b, v) -> b.heapBytes(v), WeirConfig::heapBytes));
         k.add(size("jvm.thread-stack", DEFAULT_THREAD_STACK_BYTES, MIN_THREAD_STACK_BYTES, MAX_BUFFER_BYTES,
@@ -806,16 +811,16 @@ public final class ConfigKeys {
         pretouch.reader = c -> c.stackPretouchBytes() == 0 ? "none" : Sizes.formatWithUnit(c.stackPretouchBytes());
         pretouch.number = WeirConfig::stackPretouchBytes;
         k.add(pretouch.zero(Rule.ZERO_OR_RANGE, "none, off").key());
-        k.add(size("jvm.metaspace", DEFAULT_METASPACE_BYTES, MIN_METASPACE_BYTES, Long.MAX_VALUE,
+        k.add(size("jvm.metaspace", DEFAULT_METASPACE_BYTES, MIN_METASPACE_BYTES, MAX_JVM_AREA_BYTES,
             "Metaspace cap, -XX:MaxMetaspaceSize.",
             (b, v) -> b.metaspaceBytes(v), WeirConfig::metaspaceBytes));
         k.add(size("jvm.code-cache", DEFAULT_CODE_CACHE_BYTES, MIN_CODE_CACHE_BYTES, MAX_CODE_CACHE_BYTES,
             "Compiled code cap, -XX:ReservedCodeCacheSize.",
             (b, v) -> b.codeCacheBytes(v), WeirConfig::codeCacheBytes));
-        k.add(size("jvm.direct-memory", DEFAULT_DIRECT_MEMORY_BYTES, MIN_DIRECT_MEMORY_BYTES, Long.MAX_VALUE,
+        k.add(size("jvm.direct-memory", DEFAULT_DIRECT_MEMORY_BYTES, MIN_DIRECT_MEMORY_BYTES, MAX_JVM_AREA_BYTES,
             "Direct ByteBuffer cap, -XX:MaxDirectMemorySize; arenas are outside it.",
             (b, v) -> b.directMemoryBytes(v), WeirConfig::directMemoryBytes));
-        k.add(size("jvm.overhead", DEFAULT_JVM_OVERHEAD_BYTES, MIN_JVM_OVERHEAD_BYTES, Long.MAX_VALUE,
+        k.add(size("jvm.overhead", DEFAULT_JVM_OVERHEAD_BYTES, MIN_JVM_OVERHEAD_BYTES, MAX_JVM_AREA_BYTES,
             "Allowance for the JVM's own native memory no flag caps: libraries, class archive, compilers, GC, symbols,"
                 + " malloc.",
             (b, v) -> b.jvmOverheadBytes(v), WeirConfig::jvmOverheadBytes));

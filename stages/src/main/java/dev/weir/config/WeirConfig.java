@@ -1294,7 +1294,7 @@ public final class WeirConfig {
                 // Read only when pinning: the memory budget's search builds a configuration some 40 times.
                 CpuList.checkAllowed("affinity", affinityCpus, ProcessStatus.allowedCpuList());
             }
-            if (adminHost != null && adminPort != 0 && adminPort == listenPort && adminHost.equals(listenHost)) {
+            if (adminHost != null && adminPort != 0 && adminPort == listenPort && overlap(adminHost, listenHost)) {
                 throw new ConfigException("admin.listen", "must differ from accept.listen (both "
                     + HostPort.format(adminHost, adminPort) + ")");
             }
@@ -1337,6 +1337,24 @@ public final class WeirConfig {
         }
 
         /** One fused thread runs parse thread i and upstream thread i: the counts must match. */
+        /**
+         * Whether two listen hosts on one port would take the same socket: the same name, either the wildcard
+         * address, or names for the same address ({@code localhost} and {@code 127.0.0.1}). A name that does not
+         * resolve here conflicts with nothing; binding it fails later with its own message.
+         */
+        private static boolean overlap(final String a, final String b) {
+            if (a.equals(b)) {
+                return true;
+            }
+            try {
+                final java.net.InetAddress first = java.net.InetAddress.getByName(a);
+                final java.net.InetAddress second = java.net.InetAddress.getByName(b);
+                return first.isAnyLocalAddress() || second.isAnyLocalAddress() || first.equals(second);
+            } catch (final java.net.UnknownHostException e) {
+                return false;
+            }
+        }
+
         private void checkFuseParseUpstream() {
             if (!ConfigKeys.find("fuse-parse-upstream").choices().contains(fuseParseUpstream)) {
                 throw new ConfigException("fuse-parse-upstream", "must be auto, true or false (got '"

@@ -188,6 +188,28 @@ class ConfigLoaderTest {
         }
     }
 
+    @Test
+    void shouldRefuseAnAdminListenerOnTheProxysSocketUnderAnotherName() {
+        for (final String[] pair : new String[][] {{"0.0.0.0", "127.0.0.1"}, {"127.0.0.1", "0.0.0.0"},
+            {"127.0.0.1", "localhost"}, {"127.0.0.1", "127.0.0.1"}}) {
+            assertEquals("admin.listen", rejected("accept: {listen: '" + pair[0] + ":8080'}\nadmin: {listen: '"
+                + pair[1] + ":8080'}\n").key(), pair[0] + " and " + pair[1]);
+        }
+        assertEquals(8081, yaml("accept: {listen: '0.0.0.0:8080'}\nadmin: {listen: '127.0.0.1:8081'}\n").adminPort());
+    }
+
+    /** Sizes whose sum the plan takes: each is bounded, so a huge one is named rather than overflowing the sum. */
+    @Test
+    void shouldNameAJvmAreaBeyondSixtyFourTebibytes() {
+        for (final String key : new String[] {"jvm.heap", "jvm.metaspace", "jvm.direct-memory", "jvm.overhead"}) {
+            assertEquals(key, assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of(key, "8388607t"))).key());
+            assertEquals(key, assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of(key, "65t"))).key());
+        }
+        assertEquals(64L << 40, ConfigLoader.load(null, Map.of("jvm.overhead", "64t")).jvmOverheadBytes());
+    }
+
     /** The README's configuration table: a row per key with the key's default, and no row for a key that is gone. */
     @Test
     void shouldDocumentEveryKeyWithItsDefaultInTheReadme() throws IOException {
