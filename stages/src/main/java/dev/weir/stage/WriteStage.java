@@ -93,11 +93,7 @@ final class WriteStage extends SelectorStage {
                 writeResponse(slot);
                 break;
             case ConnectionState.DRAINING:
-                // Writable after the shrink: the kernel's count of the queue is within two thirds of the planned
-                // (doubled) buffer, so within the plan; or the client reset, which drained() tells apart. Not the
-                // stricter SIOCOUTQ check of a deadline: between the two the selector would report the key every
-                // turn and the thread would spin.
-                drained(slot);
+                onDrainingReady(slot);
                 break;
             default:
                 writeCanned(slot);
@@ -195,6 +191,24 @@ final class WriteStage extends SelectorStage {
             return;
         }
         waitWritable(slot);
+    }
+
+    /**
+     * Writable while draining. After the shrink the kernel reports it once the queue is within two thirds of the
+     * planned (doubled) buffer, within what the plan counts for the socket; a reset reports it too, and so may a
+     * readiness the selector took before the shrink, when the grown buffer still had room and this turn then
+     * handed the half over. The queue's length tells them apart: within the doubled buffer it has drained
+     * (drained() tells a reset apart); beyond it, a reset ends the client, and a stale readiness is let pass, the
+     * wait going on (a socket not writable is not reported again, so nothing spins). Not the stricter check of a
+     * deadline, at most the planned buffer: between the two the selector would report the key every turn.
+     */
+    private void onDrainingReady(final ConnectionSlot slot) {
+        final long queued = tcpCalls.queuedBytes(slot.clientDescriptor);
+        if (queued >= 0 && queued <= 2 * largeSendBuffers.plannedBytes()) {
+            drained(slot);
+        } else if (!tcpCalls.open(slot.clientDescriptor)) {
+            clientFailed(slot);
+        }
     }
 
     /** @return {@code true} when a send queue's length is known and within the planned buffer. */
