@@ -2,7 +2,7 @@
 # Weir: built with Maven on JDK 17, run on a JRE 17 as a non-root user, with bin/weir as the entry point.
 #   docker build -t weir:0.1.0 .
 #   docker run --rm weir:0.1.0 --plan --config /etc/weir/weir.yaml --format k8s
-#   docker run --rm -p 8080:8080 --memory 1099m weir:0.1.0 --config /etc/weir/weir.yaml --upstream HOST:PORT
+#   docker run --rm -p 8080:8080 --memory 1098m weir:0.1.0 --config /etc/weir/weir.yaml --upstream HOST:PORT
 # The image holds the launcher, the jars, the Chronicle flags list and the configuration, nothing else; the
 # launcher runs the jars in /opt/weir/lib (WEIR_CLASSPATH), so it never tries to build inside the image.
 

@@ -80,10 +80,10 @@ public final class StageSizes {
      */
     public static final int ADMIN_CONNECTIONS = 8;
     /**
-     * Threads of the admin listener when it is on: the JDK HTTP server's dispatcher, its idle-connection timer,
-     * its request and response deadline timer, and a handler thread ({@code weir-admin-N}) per admin connection.
+     * Threads of the admin listener when it is on: its accept thread, its deadline watchdog, and a handler thread
+     * ({@code weir-admin-N}) per admin connection.
      */
-    public static final int ADMIN_THREADS = 3 + ADMIN_CONNECTIONS;
+    public static final int ADMIN_THREADS = 2 + ADMIN_CONNECTIONS;
     /**
      * Kernel memory per socket besides its buffers: the TCP socket itself (about 2.3 KiB of slab), its inode,
      * file and dentry, and an epoll entry; rounded up to a page.

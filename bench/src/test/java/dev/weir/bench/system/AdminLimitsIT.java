@@ -12,6 +12,8 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,8 +25,10 @@ import dev.weir.bench.support.WeirProcess;
 /**
  * One peer cannot hold the admin listener: while a half-sent request waits on its own handler thread,
  * {@code /health} and {@code /metrics} answer on other connections at once; the half-sent request is cut at the
- * request deadline, connections beyond the cap are closed on accept, and idle ones are closed after the idle
- * deadline, after which {@code /metrics} answers again. Real sockets on {@code bin/weir}.
+ * request deadline, connections beyond a peer's seats are closed on accept, and silent ones are closed at the
+ * request deadline, after which {@code /metrics} answers again; a peer that keeps every connection it can open
+ * silent, and opens another for each one closed, does not keep another peer's probes out. Real sockets on
+ * {@code bin/weir}.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class AdminLimitsIT {
@@ -95,6 +99,70 @@ class AdminLimitsIT {
                 return answer[0].startsWith("HTTP/1.1 200 ");
             }, IDLE_CUT_MS);
             assertTrue(answer[0].contains("weir_requests_total"), answer[0]);
+        }
+    }
+
+    /**
+     * A peer (127.0.0.2) opens every admin connection it can, sends nothing, and opens another for each one the
+     * server closes; probes from another peer (127.0.0.1) are answered all the while.
+     */
+    @Test
+    void shouldAnswerProbesWhileAnotherPeerHoldsEverySeatItCanAndReopensEachOneClosed() throws Exception {
+        try (WeirProcess weir = WeirProcess.start(READY, "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9",
+            "--set", "admin.listen=127.0.0.1:0")) {
+            final int port = weir.adminPort();
+            final InetAddress other = InetAddress.getByName("127.0.0.2");
+            final Socket[] held = new Socket[AdminServer.DEFAULT_MAX_CONNECTIONS + 2];
+            final AtomicBoolean stop = new AtomicBoolean();
+            final AtomicInteger opened = new AtomicInteger();
+            final Thread holder = new Thread(() -> {
+                while (!stop.get()) {
+                    for (int i = 0; i < held.length && !stop.get(); i++) {
+                        try {
+                            if (held[i] == null || isClosedByPeer(held[i])) {
+                                if (held[i] != null) {
+                                    held[i].close();
+                                }
+                                held[i] = new Socket(InetAddress.getLoopbackAddress(), port, other, 0);
+                                opened.incrementAndGet();
+                            }
+                        } catch (final IOException ex) {
+                            held[i] = null;
+                        }
+                    }
+                }
+            }, "admin-seat-holder");
+            holder.start();
+            try {
+                ScriptedOrigin.await("the other peer holds its seats", () -> opened.get() >= held.length, 10_000);
+                for (int i = 0; i < 5; i++) {
+                    assertTrue(get(port, "/health", BESIDE_HALF_MS).startsWith("HTTP/1.1 200 "),
+                        "probe " + i + " answered beside a peer holding every seat it can");
+                }
+                assertTrue(get(port, "/metrics", BESIDE_HALF_MS).contains("weir_requests_total"));
+            } finally {
+                stop.set(true);
+                holder.join(10_000);
+                for (final Socket socket : held) {
+                    if (socket != null) {
+                        socket.close();
+                    }
+                }
+            }
+            assertTrue(opened.get() > AdminServer.MAX_SEATS_PER_PEER, "the holder reopened closed connections: "
+                + opened.get());
+        }
+    }
+
+    /** @return {@code true} when the server ended or reset the connection; waits at most 20 ms. */
+    private static boolean isClosedByPeer(final Socket socket) throws IOException {
+        socket.setSoTimeout(20);
+        try {
+            return socket.getInputStream().read() < 0;
+        } catch (final SocketTimeoutException ex) {
+            return false;
+        } catch (final SocketException ex) {
+            return true;
         }
     }
 

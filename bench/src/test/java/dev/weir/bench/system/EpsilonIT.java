@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,10 +34,9 @@ import dev.weir.bench.support.WeirProcess;
  * leave the heap's used size all but unchanged; a hot path that allocated would fill it (and, with
  * {@code -XX:+ExitOnOutOfMemoryError}, end the process).
  * <p>
- * Two figures, because some threads allocate with time rather than with requests: the admin listener's JDK
- * threads ({@code HTTP-Dispatcher}, {@code idle-timeout-task}, {@code req-rsp-timeout-task}) about 140 B/s
- * (measured 74, 26 and 38 B/s; besides 74 KB once, at their first
- * tick, which the window waits out: {@link #ADMIN_FIRST_TICK}), and jcmd's attach. On a loaded
+ * Two figures, because some threads allocate with time rather than with requests: jcmd's attach (the admin
+ * listener's threads allocate nothing while no one connects; the JDK HTTP server that served it before allocated
+ * about 140 B/s on its timer threads). On a loaded
  * machine the window lasts a minute or more instead of seconds, so one fixed bound on the heap either fails
  * with no request allocating or is too loose to notice one that does.
  * <ul>
@@ -81,14 +79,6 @@ class EpsilonIT {
     private static final long TIME_ALLOWANCE_PER_SECOND = 512;
     /** A thread line of {@code jcmd PID Thread.print -e}: its name and the bytes it allocated since it started. */
     private static final Pattern THREAD_ALLOCATED = Pattern.compile("^\"(.+?)\" .* allocated=(\\d+)([BKMG]) ");
-    /**
-     * The admin listener's JDK HttpServer runs its timer task first 10 s after it starts ({@code
-     * sun.net.httpserver.clockTick}) and allocates about 74 KB then, once, on its own thread (measured on an idle
-     * Weir, main's build too; none without the listener). The measured window starts after it, so it does not
-     * depend on how fast the warm-up was.
-     */
-    private static final Duration ADMIN_FIRST_TICK = Duration.ofSeconds(12);
-
     @TempDir
     Path dir;
 
@@ -162,10 +152,6 @@ class EpsilonIT {
                 concat(args, "--upstream", "127.0.0.1:" + origin.port()))) {
             beforeLoad.run(weir.port());
             assertEquals(0, load(weir, WARM_UP_REQUESTS, WARM_UP_MS).errors());
-            // A timer, not a condition this test can observe: wait it out, bounded by ADMIN_FIRST_TICK.
-            while (weir.sinceReady().compareTo(ADMIN_FIRST_TICK) < 0) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-            }
             final long before = heapUsedBytes(weir.pid());
             final Map<String, Allocated> threadsBefore = threadAllocations(weir.pid());
             final long startNs = System.nanoTime();
