@@ -388,9 +388,7 @@ public final class AdminServer implements AutoCloseable {
             } else if (!readBody(socket, in, seat, head)) {
                 answer = new Answer(413, TEXT, ascii("request body too large\n"));
             } else {
-                final String target = line[1];
-                final int query = target.indexOf('?');
-                answer = routes.answer(line[0], query < 0 ? target : target.substring(0, query));
+                answer = routes.answer(line[0], path(line[1]));
             }
             synchronized (seats) {
                 if (seat.generation != generation) {
@@ -413,6 +411,20 @@ public final class AdminServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** @return the path of a request target: origin form, or absolute form without scheme and authority. */
+    private static String path(final String target) {
+        int start = 0;
+        if (target.startsWith("http://") || target.startsWith("https://")) {
+            final int slash = target.indexOf('/', target.indexOf("//") + 2);
+            if (slash < 0) {
+                return "/";
+            }
+            start = slash;
+        }
+        final int query = target.indexOf('?', start);
+        return query < 0 ? target.substring(start) : target.substring(start, query);
     }
 
     /** @return the head up to and without its blank line, or {@code null} when it did not come whole in time. */

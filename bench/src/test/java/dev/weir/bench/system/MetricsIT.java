@@ -268,6 +268,11 @@ class MetricsIT {
         assertEquals("", head.body());
         get(admin, "/nothing", 404);
         get(admin, "/metrics/more", 404);
+        // The absolute form, as a client speaking to a proxy sends it, and a query, both name the same resource.
+        try (RawHttp raw = new RawHttp(admin.address().getPort())) {
+            raw.send("GET http://127.0.0.1:" + admin.address().getPort() + "/health?probe=1 HTTP/1.1\r\n\r\n");
+            assertEquals("ready\n", raw.read(false).text());
+        }
         assertEquals(405, send(admin, HttpRequest.newBuilder(uri(admin, "/metrics"))
             .POST(HttpRequest.BodyPublishers.ofString("x"))).statusCode());
     }
