@@ -566,7 +566,11 @@ final class ParseStage extends SelectorStage {
         if (request.head.expectsContinue() && request.head.hasBody() && request.head.version() == 11
             && request.filled == request.head.headLength()) {
             if (!sendContinue(slot)) {
-                closeAndRelease(slot);
+                // Cut, or not taken: the send queue may still hold the end of a previous pipelined response. A
+                // reset drops it, where a clean close would leave it to an orphaned socket outside the plan and
+                // end a cut interim response as if whole.
+                counters.increment(StageCounters.RESETS);
+                closeAndRelease(slot, true);
                 return;
             }
         }
