@@ -251,7 +251,9 @@ public final class AdminServer implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                // A failed accept (a descriptor limit, a reset in the backlog): the listener goes on.
+                // A failed accept (a descriptor limit, a reset in the backlog): the listener goes on, after a pause,
+                // so a failure that lasts does not spin a core the stages need.
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
                 continue;
             }
             seat(socket, System.nanoTime());
