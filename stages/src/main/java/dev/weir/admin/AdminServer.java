@@ -377,7 +377,8 @@ public final class AdminServer implements AutoCloseable {
 
     private void serve(final Seat seat, final Socket socket, final long generation) {
         try {
-            final InputStream in = socket.getInputStream();
+            // Buffered: the head is read a byte at a time, each a system call otherwise.
+            final InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 1024);
             final String head = readHead(socket, in, seat);
             if (head == null) {
                 return;
