@@ -1,6 +1,8 @@
 package dev.weir.admin;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 
@@ -253,7 +256,7 @@ public final class AdminServer implements AutoCloseable {
                 }
                 // A failed accept (a descriptor limit, a reset in the backlog): the listener goes on, after a pause,
                 // so a failure that lasts does not spin a core the stages need.
-                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
                 continue;
             }
             seat(socket, System.nanoTime());
@@ -378,7 +381,7 @@ public final class AdminServer implements AutoCloseable {
     private void serve(final Seat seat, final Socket socket, final long generation) {
         try {
             // Buffered: the head is read a byte at a time, each a system call otherwise.
-            final InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 1024);
+            final InputStream in = new BufferedInputStream(socket.getInputStream(), 1024);
             final String head = readHead(socket, in, seat);
             if (head == null) {
                 return;
@@ -519,7 +522,7 @@ public final class AdminServer implements AutoCloseable {
         return text.getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static void closeQuietly(final java.io.Closeable closeable) {
+    private static void closeQuietly(final Closeable closeable) {
         if (closeable != null) {
             try {
                 closeable.close();

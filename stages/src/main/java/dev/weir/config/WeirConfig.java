@@ -1,5 +1,7 @@
 package dev.weir.config;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -1336,7 +1338,6 @@ public final class WeirConfig {
             }
         }
 
-        /** One fused thread runs parse thread i and upstream thread i: the counts must match. */
         /**
          * Whether two listen hosts on one port would take the same socket: the same name, either the wildcard
          * address, or names for the same address ({@code localhost} and {@code 127.0.0.1}). A name that does not
@@ -1347,14 +1348,15 @@ public final class WeirConfig {
                 return true;
             }
             try {
-                final java.net.InetAddress first = java.net.InetAddress.getByName(a);
-                final java.net.InetAddress second = java.net.InetAddress.getByName(b);
+                final InetAddress first = InetAddress.getByName(a);
+                final InetAddress second = InetAddress.getByName(b);
                 return first.isAnyLocalAddress() || second.isAnyLocalAddress() || first.equals(second);
-            } catch (final java.net.UnknownHostException e) {
+            } catch (final UnknownHostException e) {
                 return false;
             }
         }
 
+        /** One fused thread runs parse thread i and upstream thread i: the counts must match. */
         private void checkFuseParseUpstream() {
             if (!ConfigKeys.find("fuse-parse-upstream").choices().contains(fuseParseUpstream)) {
                 throw new ConfigException("fuse-parse-upstream", "must be auto, true or false (got '"

@@ -330,12 +330,17 @@ public final class UpstreamPool {
      * @return {@code true} when a new request may take a connection.
      */
     public boolean canServeNew() {
-        return queueHead == NONE && (idleCount > 0 || disconnectedCount > 0);
+        return queueHead == NONE && hasFree();
     }
 
     /** @return {@code true} when slots wait and a connection could be taken. */
     public boolean canServeWaiting() {
-        return queueHead != NONE && (idleCount > 0 || disconnectedCount > 0);
+        return queueHead != NONE && hasFree();
+    }
+
+    /** @return {@code true} when a connection is idle or disconnected: free for a request to any server. */
+    private boolean hasFree() {
+        return idleCount > 0 || disconnectedCount > 0;
     }
 
     /**
